@@ -1,0 +1,187 @@
+//! Configuration: one `clap` struct, every field a flag with an environment variable.
+//!
+//! Tests build [`Config`] as a plain value (`Config::default()` then change fields); the binary
+//! parses it from the command line and the environment.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::policy::PolicyKind;
+
+/// Emulator of the WhatsApp Business On-Premises API's account registration.
+#[derive(Debug, Parser)]
+#[command(name = "wa-onprem-emulator", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; with none, serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// How to serve.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands besides serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a base64 verified-name certificate (the real protobuf format) for POST /v1/account.
+    Cert {
+        /// The business's verified name.
+        #[arg(long)]
+        vname: String,
+        /// A localized name as LG_LC=NAME (for example ja_JP=株式会社ヤマト); repeatable.
+        #[arg(long = "localized", value_name = "LG_LC=NAME")]
+        localized: Vec<String>,
+    },
+    /// Exit 0 when the emulator's /_emulator/health answers 200, 1 otherwise (for container
+    /// health checks in images without curl).
+    Healthcheck {
+        /// The health URL; defaults to /_emulator/health on the --listen address (0.0.0.0 and
+        /// [::] are probed on loopback).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// How long to wait for an answer.
+        #[arg(long, default_value = "2s", value_parser = duration)]
+        timeout: Duration,
+    },
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line, for containers.
+    Json,
+}
+
+/// Everything that shapes a running emulator.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (the address actually bound is logged).
+    #[arg(long, env = "WA_EMU_LISTEN", default_value = "127.0.0.1:9090")]
+    pub listen: String,
+
+    /// Registration policy of every cluster at start: `classic` (the flow before retirement) or
+    /// `sunset` (every registration refused with biz_link_on_prem_reg_blocked, as today).
+    #[arg(long, env = "WA_EMU_POLICY", value_enum, default_value_t = PolicyKind::Classic)]
+    pub policy: PolicyKind,
+
+    /// Password the `admin` user starts with; when set, no first-login change is required.
+    /// Without it admin starts with `secret` and must change it at first login, as the real API.
+    #[arg(long, env = "WA_EMU_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// API version reported in every answer's `meta`.
+    #[arg(long, env = "WA_EMU_API_VERSION", default_value = "v2.45.1")]
+    pub api_version: String,
+
+    /// Lifetime of a login token (humantime: 30s, 10m, 7d).
+    #[arg(long, env = "WA_EMU_TOKEN_TTL", default_value = "7d", value_parser = duration)]
+    pub token_ttl: Duration,
+
+    /// Lifetime of a registration code; after it, verify answers `stale`.
+    #[arg(long, env = "WA_EMU_CODE_TTL", default_value = "10m", value_parser = duration)]
+    pub code_ttl: Duration,
+
+    /// Send this 6-digit code every time instead of a random one.
+    #[arg(long, env = "WA_EMU_FIXED_CODE", value_parser = six_digits)]
+    pub fixed_code: Option<String>,
+
+    /// Codes one number may request by one method within --code-rate-window.
+    #[arg(long, env = "WA_EMU_CODE_RATE_LIMIT", default_value_t = 5)]
+    pub code_rate_limit: u32,
+
+    /// The window of --code-rate-limit.
+    #[arg(long, env = "WA_EMU_CODE_RATE_WINDOW", default_value = "1h", value_parser = duration)]
+    pub code_rate_window: Duration,
+
+    /// How long the simulated Coreapp restart after a number is replaced lasts: /v1 calls but
+    /// login and health answer 503/1011 meanwhile. 0 turns it off.
+    #[arg(long, env = "WA_EMU_RESTART_DURATION", default_value = "0s", value_parser = duration)]
+    pub restart_duration: Duration,
+
+    /// Codes kept in each cluster's outbox; the oldest are dropped beyond it.
+    #[arg(long, env = "WA_EMU_OUTBOX_LIMIT", default_value_t = 1000)]
+    pub outbox_limit: usize,
+
+    /// Log line format.
+    #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9090".into(),
+            policy: PolicyKind::Classic,
+            admin_password: None,
+            api_version: "v2.45.1".into(),
+            token_ttl: Duration::from_secs(7 * 24 * 3600),
+            code_ttl: Duration::from_secs(600),
+            fixed_code: None,
+            code_rate_limit: 5,
+            code_rate_window: Duration::from_secs(3600),
+            restart_duration: Duration::ZERO,
+            outbox_limit: 1000,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Parses a humantime duration (`30s`, `10m`, `7d`).
+pub fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write durations as 30s, 10m, 7d)"))
+}
+
+fn six_digits(text: &str) -> Result<String, String> {
+    if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("the code must be exactly 6 digits".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_matches_the_command_line_defaults() {
+        if std::env::vars().any(|(k, _)| k.starts_with("WA_EMU_")) {
+            return; // the environment sets flags; the defaults cannot be compared here
+        }
+        let cli = Cli::try_parse_from(["wa-onprem-emulator"]).unwrap();
+        assert_eq!(cli.config, Config::default());
+    }
+
+    #[test]
+    fn durations_and_codes_are_checked() {
+        let cli = Cli::try_parse_from([
+            "x",
+            "--token-ttl",
+            "30s",
+            "--code-ttl",
+            "2m",
+            "--fixed-code",
+            "123456",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.token_ttl, Duration::from_secs(30));
+        assert_eq!(cli.config.code_ttl, Duration::from_secs(120));
+        assert_eq!(cli.config.fixed_code.as_deref(), Some("123456"));
+        assert!(Cli::try_parse_from(["x", "--fixed-code", "12345"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--token-ttl", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--policy", "nope"]).is_err());
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli = Cli::try_parse_from(["x", "cert", "--vname", "Acme", "--localized", "ja_JP=ア"])
+            .unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Cert { ref vname, ref localized })
+            if vname == "Acme" && localized == &["ja_JP=ア"])
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! `/v1/account`: request a registration code, and verify it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::AppState;
+use super::extract::{Admin, JsonBody};
+use crate::envelope::Reply;
+use crate::error::ApiError;
+use crate::request;
+use crate::store::registration::CodeOutcome;
+
+#[derive(Serialize)]
+struct CodeSent {
+    account: [VName; 1],
+}
+
+#[derive(Serialize)]
+struct VName {
+    vname: String,
+}
+
+/// `POST /v1/account`: 201 when already registered, 202 with the verified name when a code
+/// was sent, 4xx otherwise.
+pub async fn request_code(
+    State(state): State<AppState>,
+    Admin(auth): Admin,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let request = request::code_request(&body)?;
+    let policy = auth.cluster.with(|c| c.policy.clone());
+    if let Some(delay) = policy.delay(&request) {
+        tokio::time::sleep(delay).await;
+    }
+    Ok(match auth.cluster.request_code(&request)? {
+        CodeOutcome::AlreadyRegistered => {
+            Reply::empty(StatusCode::CREATED, &state.meta).into_response()
+        }
+        CodeOutcome::CodeSent { vname } => {
+            let body = CodeSent {
+                account: [VName { vname }],
+            };
+            Reply::new(StatusCode::ACCEPTED, body, &state.meta).into_response()
+        }
+    })
+}
+
+/// `POST /v1/account/verify {"code"}`: 201 once the number is registered.
+pub async fn verify(
+    State(state): State<AppState>,
+    Admin(auth): Admin,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let code = request::verify_request(&body)?;
+    let account = auth.cluster.verify(&code)?;
+    tracing::info!(cluster = auth.cluster.name(), number = %account.number, "number registered");
+    Ok(Reply::empty(StatusCode::CREATED, &state.meta).into_response())
+}

@@ -1,0 +1,250 @@
+//! `/_emulator`: what tests use to see and steer the emulator. None of it exists on the real API.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::AppState;
+use super::extract::{Cluster, ControlJson};
+use crate::cert::{self, LocalizedName};
+use crate::clock::{rfc3339, unix_seconds};
+use crate::error::ApiError;
+use crate::phone::Method;
+use crate::policy::PolicyKind;
+use crate::request::Fields;
+use crate::store::SentCode;
+
+/// Longest `wait` for `codes/latest`, in seconds.
+pub const MAX_WAIT_SECONDS: f64 = 300.0;
+
+/// A code in the outbox, as the control API shows it.
+#[derive(Debug, Serialize)]
+pub struct CodeItem {
+    cluster: String,
+    cc: String,
+    phone_number: String,
+    method: Method,
+    code: String,
+    vname: String,
+    sent_at: String,
+    expires_at: String,
+}
+
+impl CodeItem {
+    fn new(cluster: &str, sent: SentCode) -> Self {
+        Self {
+            cluster: cluster.to_owned(),
+            cc: sent.number.cc,
+            phone_number: sent.number.phone_number,
+            method: sent.method,
+            code: sent.code,
+            vname: sent.vname,
+            sent_at: rfc3339(sent.sent_at),
+            expires_at: rfc3339(sent.expires_at),
+        }
+    }
+}
+
+/// Filters of the outbox queries.
+#[derive(Debug, Default, Deserialize)]
+pub struct CodesQuery {
+    cc: Option<String>,
+    phone_number: Option<String>,
+    method: Option<String>,
+    wait: Option<String>,
+}
+
+fn query(result: Result<Query<CodesQuery>, QueryRejection>) -> Result<CodesQuery, ApiError> {
+    result
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::InvalidRequest {
+            rule: "query",
+            message: format!("The query string is not valid: {e}"),
+        })
+}
+
+impl CodesQuery {
+    fn method(&self) -> Result<Option<Method>, ApiError> {
+        self.method
+            .as_deref()
+            .map(|m| {
+                Method::parse(m).ok_or_else(|| {
+                    ApiError::invalid("method", "unknown", "Query 'method' must be sms or voice")
+                })
+            })
+            .transpose()
+    }
+
+    fn wait(&self) -> Result<Duration, ApiError> {
+        let Some(text) = self.wait.as_deref() else {
+            return Ok(Duration::ZERO);
+        };
+        match text.parse::<f64>() {
+            Ok(secs) if (0.0..=MAX_WAIT_SECONDS).contains(&secs) => {
+                Ok(Duration::from_secs_f64(secs))
+            }
+            _ => Err(ApiError::invalid(
+                "wait",
+                "range",
+                format!("Query 'wait' must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"),
+            )),
+        }
+    }
+}
+
+/// `GET /_emulator/clusters/{cluster}/codes`: the outbox, oldest first.
+pub async fn list_codes(
+    Cluster(cluster): Cluster,
+    q: Result<Query<CodesQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let q = query(q)?;
+    let codes: Vec<CodeItem> = cluster
+        .codes(q.cc.as_deref(), q.phone_number.as_deref(), q.method()?)
+        .into_iter()
+        .map(|s| CodeItem::new(cluster.name(), s))
+        .collect();
+    Ok(Json(json!({ "codes": codes })))
+}
+
+/// `GET /_emulator/clusters/{cluster}/codes/latest`: the newest matching code; with `wait`,
+/// held until one arrives (woken by the arrival, not by polling) or the time is up (404).
+pub async fn latest_code(
+    State(state): State<AppState>,
+    Cluster(cluster): Cluster,
+    q: Result<Query<CodesQuery>, QueryRejection>,
+) -> Result<Json<CodeItem>, ApiError> {
+    let q = query(q)?;
+    let method = q.method()?;
+    let deadline = Instant::now() + q.wait()?;
+    let name = cluster.name().to_owned();
+    drop(cluster);
+    loop {
+        // Looked up each round: a reset of every cluster replaces the slot.
+        let slot = state.store.cluster(&name);
+        let arrival = slot.arrivals().notified();
+        tokio::pin!(arrival);
+        arrival.as_mut().enable();
+        if let Some(sent) = slot
+            .codes(q.cc.as_deref(), q.phone_number.as_deref(), method)
+            .pop()
+        {
+            return Ok(Json(CodeItem::new(&name, sent)));
+        }
+        tokio::select! {
+            () = &mut arrival => {}
+            () = tokio::time::sleep_until(deadline) => {
+                return Err(ApiError::NotFound {
+                    rule: "code",
+                    message: "No code matching the filters has been sent".into(),
+                });
+            }
+        }
+    }
+}
+
+/// `DELETE /_emulator/clusters/{cluster}/codes`: empties the outbox.
+pub async fn clear_codes(Cluster(cluster): Cluster) -> Json<Value> {
+    cluster.clear_codes();
+    Json(json!({ "codes": [] }))
+}
+
+#[derive(Deserialize)]
+struct LocalizedIn {
+    lg: String,
+    lc: String,
+    verified_name: String,
+}
+
+/// `POST /_emulator/certs {"vname", "localized_names"}`: a certificate for `POST /v1/account`.
+pub async fn make_cert(
+    State(state): State<AppState>,
+    ControlJson(body): ControlJson,
+) -> Result<Json<Value>, ApiError> {
+    let fields = Fields::new(&body, &["vname", "localized_names"])?;
+    fields.require(&["vname"])?;
+    let vname = fields.str("vname")?;
+    if vname.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "vname",
+            "empty",
+            "Parameter 'vname' must not be empty",
+        ));
+    }
+    let localized: Vec<LocalizedIn> = match body.get("localized_names") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+            ApiError::invalid(
+                "localized_names",
+                "format",
+                format!(
+                    "Parameter 'localized_names' must be a list of {{\"lg\", \"lc\", \"verified_name\"}} strings: {e}"
+                ),
+            )
+        })?,
+    };
+    let names: Vec<LocalizedName> = localized
+        .into_iter()
+        .map(|l| LocalizedName {
+            lg: Some(l.lg),
+            lc: Some(l.lc),
+            verified_name: Some(l.verified_name),
+        })
+        .collect();
+    let now = unix_seconds(state.store.settings().clock.now());
+    Ok(Json(json!({ "cert": cert::make(vname, &names, now) })))
+}
+
+/// `GET /_emulator/clusters/{cluster}/policy`.
+pub async fn get_policy(Cluster(cluster): Cluster) -> Json<Value> {
+    let name = cluster.with(|c| c.policy.name().to_owned());
+    Json(json!({ "cluster": cluster.name(), "policy": name }))
+}
+
+/// `PUT /_emulator/clusters/{cluster}/policy {"policy": "classic" | "sunset"}`.
+pub async fn put_policy(
+    State(state): State<AppState>,
+    Cluster(cluster): Cluster,
+    ControlJson(body): ControlJson,
+) -> Result<Json<Value>, ApiError> {
+    let fields = Fields::new(&body, &["policy"])?;
+    fields.require(&["policy"])?;
+    let text = fields.str("policy")?;
+    let kind: PolicyKind = serde_json::from_value(Value::String(text.to_ascii_lowercase()))
+        .map_err(|_| {
+            ApiError::invalid(
+                "policy",
+                "unknown",
+                format!("Parameter 'policy' must be \"classic\" or \"sunset\" (got {text:?})"),
+            )
+        })?;
+    let policy = kind.build(state.store.settings().rules);
+    let name = policy.name().to_owned();
+    cluster.with(|c| c.policy = policy);
+    Ok(Json(json!({ "cluster": cluster.name(), "policy": name })))
+}
+
+/// `POST /_emulator/clusters/{cluster}/reset`: the cluster as new.
+pub async fn reset_cluster(
+    State(state): State<AppState>,
+    Cluster(cluster): Cluster,
+) -> Json<Value> {
+    state.store.reset(cluster.name());
+    Json(json!({ "reset": [cluster.name()] }))
+}
+
+/// `POST /_emulator/reset`: every cluster as new.
+pub async fn reset_all(State(state): State<AppState>) -> Json<Value> {
+    let names = state.store.names();
+    state.store.reset_all();
+    Json(json!({ "reset": names }))
+}
+
+/// `GET /_emulator/clusters`: the clusters that exist.
+pub async fn list_clusters(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "clusters": state.store.names() }))
+}

@@ -1,0 +1,116 @@
+//! The `wa-onprem-emulator` binary: parse the configuration, start logging, bind, serve until
+//! SIGTERM or Ctrl-C. Everything else is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use wa_onprem_emulator::cert::{self, LocalizedName};
+use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
+use wa_onprem_emulator::{clock, healthcheck, serve};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => run(cli.config),
+        Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
+        Some(Command::Healthcheck { url, timeout }) => {
+            let url = url.unwrap_or_else(|| healthcheck::default_url(&cli.config.listen));
+            match healthcheck::probe(&url, timeout) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("unhealthy: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn print_cert(vname: &str, localized: &[String]) -> ExitCode {
+    let mut names = Vec::new();
+    for item in localized {
+        let parsed = item.split_once('=').and_then(|(locale, name)| {
+            let (lg, lc) = locale.split_once('_')?;
+            Some(LocalizedName {
+                lg: Some(lg.into()),
+                lc: Some(lc.into()),
+                verified_name: Some(name.into()),
+            })
+        });
+        match parsed {
+            Some(name) => names.push(name),
+            None => {
+                eprintln!(
+                    "--localized {item:?}: write it as LG_LC=NAME, for example ja_JP=株式会社ヤマト"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let now = clock::unix_seconds(std::time::SystemTime::now());
+    println!("{}", cert::make(vname, &names, now));
+    ExitCode::SUCCESS
+}
+
+fn run(config: Config) -> ExitCode {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::error!("cannot listen on {}: {e}", config.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        match serve(listener, config, shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                tracing::error!("server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,102 @@
+//! Passwords: the vendor's strength rules, and hashing so that none is stored in clear.
+//!
+//! Argon2id with deliberately small parameters: this is a test tool, logins happen in every test,
+//! and the hashes never leave the emulator. The parameters live here, in one place.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::error::ApiError;
+
+/// The built-in administrator's name.
+pub const ADMIN: &str = "admin";
+/// The built-in administrator's factory password, which must be changed at first login.
+pub const DEFAULT_ADMIN_PASSWORD: &str = "secret";
+
+fn hasher() -> Argon2<'static> {
+    // 1 MiB, one pass: cheap enough for thousands of logins in a test suite.
+    let params = Params::new(1024, 1, 1, None).expect("static Argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string with a fresh random salt.
+pub fn hash(password: &str) -> String {
+    hasher()
+        .hash_password(password.as_bytes())
+        .expect("hashing with valid parameters and a fresh salt cannot fail")
+        .to_string()
+}
+
+/// Whether `password` matches the PHC string `hash`, in constant time.
+pub fn verify(password: &str, hash: &str) -> bool {
+    hasher().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// Checks the vendor's rules: 8–64 characters with a digit, an upper-case letter, a lower-case
+/// letter and a special character. `field` names the body field in the error.
+pub fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
+    let len = password.chars().count();
+    if !(8..=64).contains(&len) {
+        return Err(ApiError::invalid(
+            field,
+            "length",
+            format!("Parameter '{field}' must be 8 to 64 characters long (got {len})"),
+        ));
+    }
+    let mut missing = Vec::new();
+    if !password.chars().any(|c| c.is_ascii_digit()) {
+        missing.push("a digit");
+    }
+    if !password.chars().any(char::is_uppercase) {
+        missing.push("an upper-case letter");
+    }
+    if !password.chars().any(char::is_lowercase) {
+        missing.push("a lower-case letter");
+    }
+    if !password
+        .chars()
+        .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+    {
+        missing.push("a special character");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            "weak",
+            format!("Parameter '{field}' must contain {}", missing.join(", ")),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_verifies_only_the_same_password() {
+        let h = hash("S3cret!pass");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(!h.contains("S3cret!pass"));
+        assert!(verify("S3cret!pass", &h));
+        assert!(!verify("S3cret!pasS", &h));
+        assert!(!verify("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn strength_rules_name_what_is_missing() {
+        assert!(check_strength("password", "Str0ng!pass").is_ok());
+        let short = check_strength("password", "S0!a").unwrap_err();
+        assert!(short.details().contains("8 to 64"), "{}", short.details());
+        let weak = check_strength("new_password", "alllowercase").unwrap_err();
+        let details = weak.details();
+        assert!(details.starts_with("Parameter 'new_password'"));
+        assert!(details.contains("a digit"));
+        assert!(details.contains("an upper-case letter"));
+        assert!(details.contains("a special character"));
+        assert!(!details.contains("a lower-case letter"));
+        let long = "Aa1!".repeat(17);
+        assert!(check_strength("password", &long).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! Phone numbers: ITU country calling codes, E.164 lengths, and the delivery method.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Country calling codes assigned to geographic areas by the ITU (E.164 Annex), so 0 and 999 are
+/// not. NANP areas (US, Canada, Antigua, …) all share `1`. Non-geographic codes (800, 870, 881, …)
+/// are left out: no WhatsApp Business number lives there.
+const CALLING_CODES: &[u16] = &[
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54,
+    55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 211,
+    212, 213, 216, 218, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234,
+    235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253,
+    254, 255, 256, 257, 258, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 290, 291, 297, 298,
+    299, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375, 376, 377,
+    378, 379, 380, 381, 382, 383, 385, 386, 387, 389, 420, 421, 423, 500, 501, 502, 503, 504, 505,
+    506, 507, 508, 509, 590, 591, 592, 593, 594, 595, 596, 597, 598, 599, 670, 672, 673, 674, 675,
+    676, 677, 678, 679, 680, 681, 682, 683, 685, 686, 687, 688, 689, 690, 691, 692, 850, 852, 853,
+    855, 856, 880, 886, 960, 961, 962, 963, 964, 965, 966, 967, 968, 970, 971, 972, 973, 974, 975,
+    976, 977, 992, 993, 994, 995, 996, 998,
+];
+
+/// Whether `cc` (digits only) is an assigned geographic country calling code.
+pub fn is_calling_code(cc: &str) -> bool {
+    cc.parse::<u16>()
+        .is_ok_and(|n| !cc.starts_with('0') && CALLING_CODES.binary_search(&n).is_ok())
+}
+
+/// E.164 allows at most 15 digits, country code included.
+pub const MAX_E164_DIGITS: usize = 15;
+
+/// How the registration code is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// A text message.
+    Sms,
+    /// A phone call reading the code out.
+    Voice,
+}
+
+impl Method {
+    /// Parses `sms` or `voice`, in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.eq_ignore_ascii_case("sms") {
+            Some(Self::Sms)
+        } else if text.eq_ignore_ascii_case("voice") {
+            Some(Self::Voice)
+        } else {
+            None
+        }
+    }
+
+    /// `sms` or `voice`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Voice => "voice",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A phone number, already validated: country calling code and national number, digits only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Number {
+    /// Country calling code, such as `1`.
+    pub cc: String,
+    /// National number, such as `6315550000`.
+    pub phone_number: String,
+}
+
+impl Number {
+    /// The number in E.164 digits (`16315550000`); unambiguous since calling codes are prefix-free.
+    pub fn e164(&self) -> String {
+        format!("{}{}", self.cc, self.phone_number)
+    }
+
+    /// Whether this number is `cc` + `phone_number` (either may be absent in a filter).
+    pub fn matches(&self, cc: Option<&str>, phone_number: Option<&str>) -> bool {
+        cc.is_none_or(|cc| cc == self.cc) && phone_number.is_none_or(|p| p == self.phone_number)
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "+{} {}", self.cc, self.phone_number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calling_codes_are_sorted_for_binary_search() {
+        assert!(CALLING_CODES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn real_codes_pass_and_unassigned_fail() {
+        for cc in ["1", "39", "44", "81", "7", "852", "998"] {
+            assert!(is_calling_code(cc), "{cc}");
+        }
+        for cc in ["0", "999", "01", "001", "28", "800", "", "1a", "+1"] {
+            assert!(!is_calling_code(cc), "{cc}");
+        }
+    }
+
+    #[test]
+    fn method_accepts_upper_case() {
+        assert_eq!(Method::parse("SMS"), Some(Method::Sms));
+        assert_eq!(Method::parse("Voice"), Some(Method::Voice));
+        assert_eq!(Method::parse("fax"), None);
+    }
+}

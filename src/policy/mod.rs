@@ -1,0 +1,164 @@
+//! Registration policies: who decides what `POST /v1/account` and `/verify` answer.
+//!
+//! A policy is pure: it looks at the validated request and at the state of the number (or of the
+//! pending code) and returns a decision. The store applies the decision's effects (recording a
+//! code, counting a wrong guess, registering the number) and the handler turns it into HTTP.
+//! Each cluster holds an `Arc<dyn RegistrationPolicy>`, switched at run time through the control
+//! API.
+
+mod classic;
+mod sunset;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use classic::{Classic, ClassicRules};
+pub use sunset::Sunset;
+
+use crate::error::ApiError;
+use crate::request::CodeRequest;
+
+/// What the registration server says no with: 403/1005 `Unknown error: <reason>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The On-Premises API is retired (`biz_link_on_prem_reg_blocked`).
+    Blocked,
+    /// Too many code requests for this number and method in the window.
+    TooMany,
+    /// Wrong two-step pin.
+    PinMismatch,
+    /// `/verify` with no code pending.
+    NoPendingCode,
+    /// `/verify` with the wrong code.
+    Mismatch,
+    /// `/verify` after the code's lifetime.
+    Stale,
+    /// The pending code was voided by too many wrong guesses.
+    TooManyGuesses,
+}
+
+impl Refusal {
+    /// The reason as it appears in `details` after `Unknown error: `.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocked => "biz_link_on_prem_reg_blocked",
+            Self::TooMany => "too_many",
+            Self::PinMismatch => "pin_mismatch",
+            Self::NoPendingCode => "no_pending_code",
+            Self::Mismatch => "mismatch",
+            Self::Stale => "stale",
+            Self::TooManyGuesses => "too_many_guesses",
+        }
+    }
+
+    /// The rule name sent as `X-Emulator-Reason`.
+    pub fn rule(self) -> String {
+        match self {
+            Self::Blocked => "policy.sunset".into(),
+            other => format!("refusal.{}", other.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a policy may look at when a code is requested.
+#[derive(Debug, Clone, Copy)]
+pub struct NumberState<'a> {
+    /// The number is this cluster's registered account.
+    pub registered_here: bool,
+    /// The number's two-step pin, if two-step verification is on.
+    pub pin: Option<&'a str>,
+    /// When codes were sent to this number by this method (oldest first; old ones may be pruned).
+    pub sends: &'a [SystemTime],
+    /// The cluster's current time.
+    pub now: SystemTime,
+}
+
+/// A policy's answer to a code request.
+#[derive(Debug, Clone)]
+pub enum CodeDecision {
+    /// 201: the number is already this deployment's account.
+    AlreadyRegistered,
+    /// 202: send a code and answer with the verified name.
+    SendCode,
+    /// 400/1008: two-step verification is on and the request has no pin.
+    PinRequired,
+    /// 403/1005 with a reason.
+    Refuse(Refusal),
+    /// Any other error answer (scripted outcomes).
+    Fail(ApiError),
+}
+
+/// What a policy may look at when a code is verified.
+#[derive(Debug, Clone, Copy)]
+pub struct PendingView<'a> {
+    /// The code that was sent.
+    pub code: &'a str,
+    /// When it stops being valid.
+    pub expires_at: SystemTime,
+    /// Wrong guesses so far.
+    pub wrong_guesses: u32,
+}
+
+/// A policy's answer to a verify.
+#[derive(Debug, Clone)]
+pub enum VerifyDecision {
+    /// 201: register the pending number.
+    Register,
+    /// 403/1005 with a reason; [`Refusal::Mismatch`] counts a wrong guess.
+    Refuse(Refusal),
+    /// Any other error answer (scripted outcomes).
+    Fail(ApiError),
+}
+
+/// Decides registration outcomes. Implementations must be pure: no I/O, no clock, no state of
+/// their own that a request changes.
+pub trait RegistrationPolicy: Send + Sync + fmt::Debug {
+    /// The name shown by `GET /_emulator/clusters/{cluster}/policy`.
+    fn name(&self) -> &str;
+
+    /// How long to hold a code request before deciding (a slow registration server). The handler
+    /// waits without holding any lock.
+    fn delay(&self, _request: &CodeRequest) -> Option<Duration> {
+        None
+    }
+
+    /// Decides `POST /v1/account`.
+    fn request_code(&self, request: &CodeRequest, number: &NumberState<'_>) -> CodeDecision;
+
+    /// Decides `POST /v1/account/verify` for `code` (6 digits), given what is pending.
+    fn verify(
+        &self,
+        code: &str,
+        pending: Option<&PendingView<'_>>,
+        now: SystemTime,
+    ) -> VerifyDecision;
+}
+
+/// The built-in policies, by name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyKind {
+    /// The flow as it worked before retirement.
+    Classic,
+    /// Today's real behaviour: every registration is refused.
+    Sunset,
+}
+
+impl PolicyKind {
+    /// Builds the policy.
+    pub fn build(self, rules: ClassicRules) -> Arc<dyn RegistrationPolicy> {
+        match self {
+            Self::Classic => Arc::new(Classic::new(rules)),
+            Self::Sunset => Arc::new(Sunset),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The state of one emulated deployment.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::Settings;
+use crate::password::ADMIN;
+use crate::phone::{Method, Number};
+use crate::policy::RegistrationPolicy;
+
+/// A user of the deployment's API.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Argon2 PHC string; shared between clusters while it is the startup default.
+    pub password_hash: Arc<str>,
+    /// The factory password is still set and must be changed at the next login.
+    pub must_change_password: bool,
+}
+
+/// A login token, stored under the SHA-256 of its text so no token is kept in clear.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Whose token it is.
+    pub username: String,
+    /// When it stops working.
+    pub expires_at: SystemTime,
+}
+
+/// The number registered on this deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The number.
+    pub number: Number,
+    /// Its verified name.
+    pub vname: String,
+}
+
+/// A code sent and not yet used.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The number it was sent to.
+    pub number: Number,
+    /// The verified name of the request's certificate.
+    pub vname: String,
+    /// The 6 digits.
+    pub code: String,
+    /// When it goes stale.
+    pub expires_at: SystemTime,
+    /// Wrong guesses so far.
+    pub wrong_guesses: u32,
+}
+
+/// A code as the outbox records it.
+#[derive(Debug, Clone)]
+pub struct SentCode {
+    /// Where it went.
+    pub number: Number,
+    /// How.
+    pub method: Method,
+    /// The 6 digits.
+    pub code: String,
+    /// The verified name of the request's certificate.
+    pub vname: String,
+    /// When it was sent.
+    pub sent_at: SystemTime,
+    /// When it goes stale.
+    pub expires_at: SystemTime,
+}
+
+/// Everything one cluster knows. Plain data: the rules that change it live in the store's
+/// operation modules and in the policy.
+#[derive(Debug)]
+pub struct Cluster {
+    /// Users by name.
+    pub users: HashMap<String, User>,
+    /// Live tokens by SHA-256 of the token text.
+    pub sessions: HashMap<[u8; 32], Session>,
+    /// The registered number, if any.
+    pub registered: Option<Account>,
+    /// Two-step pins by E.164 number: they belong to the number, not to the registration.
+    pub pins: HashMap<String, String>,
+    /// The code awaiting `/verify`, if any.
+    pub pending: Option<Pending>,
+    /// When codes were sent, by E.164 number and method, for rate limits.
+    pub sends: HashMap<(String, Method), Vec<SystemTime>>,
+    /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.
+    pub outbox: VecDeque<SentCode>,
+    /// Who decides registrations here.
+    pub policy: Arc<dyn RegistrationPolicy>,
+    /// Until when a simulated Coreapp restart lasts.
+    pub restarting_until: Option<SystemTime>,
+}
+
+impl Cluster {
+    /// A deployment as it is after installation: only `admin`, nothing registered.
+    pub fn fresh(settings: &Settings) -> Self {
+        let admin = User {
+            password_hash: settings.admin_hash.clone(),
+            must_change_password: settings.admin_must_change,
+        };
+        Self {
+            users: HashMap::from([(ADMIN.to_owned(), admin)]),
+            sessions: HashMap::new(),
+            registered: None,
+            pins: HashMap::new(),
+            pending: None,
+            sends: HashMap::new(),
+            outbox: VecDeque::new(),
+            policy: settings.default_policy.clone(),
+            restarting_until: None,
+        }
+    }
+
+    /// Whether a simulated restart is under way at `now`.
+    pub fn is_restarting(&self, now: SystemTime) -> bool {
+        self.restarting_until.is_some_and(|until| now < until)
+    }
+}

@@ -1,0 +1,224 @@
+//! Registration of one cluster: code requests, verification, two-step pins and health.
+//!
+//! The cluster's policy decides; these functions apply the decision's effects under the
+//! cluster's lock, so that a code is used at most once and counters stay exact.
+
+use rand::Rng;
+
+use super::ClusterSlot;
+use super::cluster::{Account, Pending, SentCode};
+use crate::error::ApiError;
+use crate::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
+use crate::request::CodeRequest;
+
+/// The answer to a code request that was not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeOutcome {
+    /// 201: already this deployment's number.
+    AlreadyRegistered,
+    /// 202: a code was sent; the certificate's verified name.
+    CodeSent {
+        /// The verified name.
+        vname: String,
+    },
+}
+
+/// `gateway_status` of `/v1/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayStatus {
+    /// No number registered.
+    Unregistered,
+    /// Coreapp is restarting.
+    Connecting,
+    /// A number is registered and serving.
+    Connected,
+}
+
+impl GatewayStatus {
+    /// The vendor's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unregistered => "unregistered",
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+        }
+    }
+}
+
+fn no_registered_number() -> ApiError {
+    ApiError::NotFound {
+        rule: "registered_number",
+        message:
+            "No number is registered on this deployment: register one with POST /v1/account first"
+                .into(),
+    }
+}
+
+impl ClusterSlot {
+    /// `POST /v1/account`, after validation and any policy delay.
+    pub fn request_code(&self, request: &CodeRequest) -> Result<CodeOutcome, ApiError> {
+        let settings = self.settings();
+        let now = self.now();
+        let e164 = request.number.e164();
+        let key = (e164, request.method);
+        let outcome = self.with(|c| {
+            let state = NumberState {
+                registered_here: c
+                    .registered
+                    .as_ref()
+                    .is_some_and(|a| a.number == request.number),
+                pin: c.pins.get(&key.0).map(String::as_str),
+                sends: c.sends.get(&key).map_or(&[], Vec::as_slice),
+                now,
+            };
+            match c.policy.request_code(request, &state) {
+                CodeDecision::AlreadyRegistered => Ok(CodeOutcome::AlreadyRegistered),
+                CodeDecision::PinRequired => Err(ApiError::MissingParameter {
+                    field: "pin",
+                    hint: Some("two-step verification is enabled on this number"),
+                }),
+                CodeDecision::Refuse(refusal) => Err(ApiError::Refused(refusal)),
+                CodeDecision::Fail(error) => Err(error),
+                CodeDecision::SendCode => {
+                    let code = match &settings.fixed_code {
+                        Some(code) => code.clone(),
+                        None => format!("{:06}", rand::rng().random_range(0..1_000_000)),
+                    };
+                    let expires_at = now + settings.code_ttl;
+                    let sends = c.sends.entry(key).or_default();
+                    // Keep only what a rate window can still count.
+                    sends.retain(|t| {
+                        now.duration_since(*t)
+                            .is_ok_and(|a| a < settings.rules.window)
+                    });
+                    sends.push(now);
+                    c.pending = Some(Pending {
+                        number: request.number.clone(),
+                        vname: request.cert.vname.clone(),
+                        code: code.clone(),
+                        expires_at,
+                        wrong_guesses: 0,
+                    });
+                    if c.outbox.len() >= settings.outbox_limit {
+                        c.outbox.pop_front();
+                    }
+                    c.outbox.push_back(SentCode {
+                        number: request.number.clone(),
+                        method: request.method,
+                        code,
+                        vname: request.cert.vname.clone(),
+                        sent_at: now,
+                        expires_at,
+                    });
+                    Ok(CodeOutcome::CodeSent {
+                        vname: request.cert.vname.clone(),
+                    })
+                }
+            }
+        });
+        if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
+            self.arrivals().notify_waiters();
+        }
+        outcome
+    }
+
+    /// `POST /v1/account/verify` with a 6-digit code. On success the pending number becomes the
+    /// registered one; replacing another number starts a simulated Coreapp restart.
+    pub fn verify(&self, code: &str) -> Result<Account, ApiError> {
+        let settings = self.settings();
+        let now = self.now();
+        self.with(|c| {
+            let view = c.pending.as_ref().map(|p| PendingView {
+                code: &p.code,
+                expires_at: p.expires_at,
+                wrong_guesses: p.wrong_guesses,
+            });
+            match c.policy.verify(code, view.as_ref(), now) {
+                VerifyDecision::Register => {
+                    let pending = c
+                        .pending
+                        .take()
+                        .ok_or(ApiError::Refused(Refusal::NoPendingCode))?;
+                    let account = Account {
+                        number: pending.number,
+                        vname: pending.vname,
+                    };
+                    let previous = c.registered.replace(account.clone());
+                    if previous.is_some() && !settings.restart_duration.is_zero() {
+                        c.restarting_until = Some(now + settings.restart_duration);
+                    }
+                    Ok(account)
+                }
+                VerifyDecision::Refuse(Refusal::Mismatch) => {
+                    if let Some(pending) = c.pending.as_mut() {
+                        pending.wrong_guesses += 1;
+                    }
+                    Err(ApiError::Refused(Refusal::Mismatch))
+                }
+                VerifyDecision::Refuse(refusal) => Err(ApiError::Refused(refusal)),
+                VerifyDecision::Fail(error) => Err(error),
+            }
+        })
+    }
+
+    /// `POST /v1/settings/account/two-step`: sets or changes the registered number's pin.
+    pub fn set_pin(&self, pin: String) -> Result<(), ApiError> {
+        self.with(|c| {
+            let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
+            c.pins.insert(number.number.e164(), pin);
+            Ok(())
+        })
+    }
+
+    /// `DELETE /v1/settings/account/two-step`: turns two-step verification off.
+    pub fn remove_pin(&self) -> Result<(), ApiError> {
+        self.with(|c| {
+            let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
+            c.pins.remove(&number.number.e164());
+            Ok(())
+        })
+    }
+
+    /// `gateway_status` now.
+    pub fn gateway_status(&self) -> GatewayStatus {
+        let now = self.now();
+        self.with(|c| {
+            if c.is_restarting(now) {
+                GatewayStatus::Connecting
+            } else if c.registered.is_some() {
+                GatewayStatus::Connected
+            } else {
+                GatewayStatus::Unregistered
+            }
+        })
+    }
+
+    /// Whether `/v1` calls other than login and health must answer 503 now.
+    pub fn is_restarting(&self) -> bool {
+        let now = self.now();
+        self.with(|c| c.is_restarting(now))
+    }
+
+    /// Codes in the outbox matching the filters, oldest first.
+    pub fn codes(
+        &self,
+        cc: Option<&str>,
+        phone_number: Option<&str>,
+        method: Option<crate::phone::Method>,
+    ) -> Vec<SentCode> {
+        self.with(|c| {
+            c.outbox
+                .iter()
+                .filter(|s| {
+                    s.number.matches(cc, phone_number) && method.is_none_or(|m| m == s.method)
+                })
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Empties the outbox.
+    pub fn clear_codes(&self) {
+        self.with(|c| c.outbox.clear());
+    }
+}

@@ -1,0 +1,246 @@
+//! Users, logins and tokens of one cluster.
+//!
+//! Password hashing and checking run outside the cluster's lock: it takes milliseconds, and other
+//! requests to the cluster should not wait for it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::ClusterSlot;
+use super::cluster::{Session, User};
+use crate::error::{ApiError, Scheme};
+use crate::password::{self, ADMIN};
+
+/// A user's role, as `GET /v1/users/{u}` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The built-in `admin`.
+    Admin,
+    /// Any user made through `POST /v1/users`.
+    User,
+}
+
+impl Role {
+    /// `ROLE_ADMIN` or `ROLE_USER`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "ROLE_ADMIN",
+            Self::User => "ROLE_USER",
+        }
+    }
+
+    fn of(username: &str) -> Self {
+        if username == ADMIN {
+            Self::Admin
+        } else {
+            Self::User
+        }
+    }
+}
+
+/// Who a valid token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's name.
+    pub username: String,
+    /// The user's role.
+    pub role: Role,
+}
+
+/// A freshly issued token.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The opaque token text.
+    pub token: String,
+    /// When it expires.
+    pub expires_at: SystemTime,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+const fn unauthenticated(rule: &'static str, message: &'static str) -> ApiError {
+    ApiError::Unauthenticated {
+        rule,
+        message,
+        scheme: Scheme::Bearer,
+    }
+}
+
+const BAD_CREDENTIALS: ApiError = ApiError::Unauthenticated {
+    rule: "bad_credentials",
+    message: "Wrong username or password",
+    scheme: Scheme::Basic,
+};
+
+impl ClusterSlot {
+    /// `POST /v1/users/login`: checks the password, applies `new_password`, issues a token.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        new_password: Option<&str>,
+    ) -> Result<Issued, ApiError> {
+        let user = self.with(|c| c.users.get(username).cloned());
+        let Some(user) = user else {
+            // Hash anyway, so an unknown name takes as long as a wrong password.
+            password::verify(password, &self.settings().admin_hash);
+            return Err(BAD_CREDENTIALS);
+        };
+        if !password::verify(password, &user.password_hash) {
+            return Err(BAD_CREDENTIALS);
+        }
+        let new_hash = match new_password {
+            Some(new) => {
+                password::check_strength("new_password", new)?;
+                Some(Arc::<str>::from(password::hash(new)))
+            }
+            None if user.must_change_password => return Err(ApiError::PasswordChangeRequired),
+            None => None,
+        };
+        let mut token_bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut token_bytes);
+        let token = URL_SAFE_NO_PAD.encode(token_bytes);
+        let expires_at = self.now() + self.settings().token_ttl;
+        self.with(|c| {
+            let user = c.users.get_mut(username).ok_or(BAD_CREDENTIALS)?;
+            if let Some(hash) = new_hash {
+                user.password_hash = hash;
+                user.must_change_password = false;
+            }
+            let session = Session {
+                username: username.to_owned(),
+                expires_at,
+            };
+            c.sessions.insert(digest(&token), session);
+            Ok(Issued { token, expires_at })
+        })
+    }
+
+    /// Who `token` belongs to; 401 when it is unknown, expired or revoked.
+    pub fn authenticate(&self, token: &str) -> Result<Principal, ApiError> {
+        let key = digest(token);
+        let now = self.now();
+        self.with(|c| {
+            let session = c.sessions.get(&key).ok_or(unauthenticated(
+                "invalid_token",
+                "Invalid or revoked token: log in again with POST /v1/users/login",
+            ))?;
+            if now >= session.expires_at {
+                c.sessions.remove(&key);
+                return Err(unauthenticated(
+                    "expired_token",
+                    "Token expired: log in again with POST /v1/users/login",
+                ));
+            }
+            Ok(Principal {
+                role: Role::of(&session.username),
+                username: session.username.clone(),
+            })
+        })
+    }
+
+    /// `POST /v1/users/logout`: revokes this one token.
+    pub fn logout(&self, token: &str) {
+        let key = digest(token);
+        self.with(|c| c.sessions.remove(&key));
+    }
+
+    /// `POST /v1/users`: a new `ROLE_USER`.
+    pub fn create_user(&self, username: &str, password: &str) -> Result<(), ApiError> {
+        check_username(username)?;
+        password::check_strength("password", password)?;
+        if self.with(|c| c.users.contains_key(username)) {
+            return Err(ApiError::UserExists);
+        }
+        let user = User {
+            password_hash: password::hash(password).into(),
+            must_change_password: false,
+        };
+        self.with(|c| {
+            if c.users.contains_key(username) {
+                return Err(ApiError::UserExists);
+            }
+            c.users.insert(username.to_owned(), user);
+            Ok(())
+        })
+    }
+
+    /// `GET /v1/users/{u}`: the user's role.
+    pub fn user_role(&self, username: &str) -> Result<Role, ApiError> {
+        if self.with(|c| c.users.contains_key(username)) {
+            Ok(Role::of(username))
+        } else {
+            Err(no_such_user(username))
+        }
+    }
+
+    /// `PUT /v1/users/{u}`: a new password.
+    pub fn set_password(&self, username: &str, password: &str) -> Result<(), ApiError> {
+        password::check_strength("password", password)?;
+        self.user_role(username)?;
+        let hash: Arc<str> = password::hash(password).into();
+        self.with(|c| {
+            let user = c
+                .users
+                .get_mut(username)
+                .ok_or_else(|| no_such_user(username))?;
+            user.password_hash = hash;
+            user.must_change_password = false;
+            Ok(())
+        })
+    }
+
+    /// `DELETE /v1/users/{u}`: removes the user and revokes its tokens. `admin` stays.
+    pub fn delete_user(&self, username: &str) -> Result<(), ApiError> {
+        if username == ADMIN {
+            return Err(ApiError::Forbidden {
+                rule: "admin_undeletable",
+                message: "The admin user cannot be deleted",
+            });
+        }
+        self.with(|c| {
+            c.users
+                .remove(username)
+                .ok_or_else(|| no_such_user(username))?;
+            c.sessions.retain(|_, s| s.username != username);
+            Ok(())
+        })
+    }
+}
+
+fn no_such_user(username: &str) -> ApiError {
+    ApiError::NotFound {
+        rule: "user",
+        message: format!("User '{username}' does not exist"),
+    }
+}
+
+/// Usernames are 4 to 32 characters, without white space or control characters.
+fn check_username(username: &str) -> Result<(), ApiError> {
+    let len = username.chars().count();
+    if !(4..=32).contains(&len) {
+        return Err(ApiError::invalid(
+            "username",
+            "length",
+            format!("Parameter 'username' must be 4 to 32 characters long (got {len})"),
+        ));
+    }
+    if username
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid(
+            "username",
+            "format",
+            "Parameter 'username' must not contain white space or control characters",
+        ));
+    }
+    Ok(())
+}
