@@ -23,8 +23,11 @@ const CALLING_CODES: &[u16] = &[
 
 /// Whether `cc` (digits only) is an assigned geographic country calling code.
 pub fn is_calling_code(cc: &str) -> bool {
-    cc.parse::<u16>()
-        .is_ok_and(|n| !cc.starts_with('0') && CALLING_CODES.binary_search(&n).is_ok())
+    cc.bytes().all(|b| b.is_ascii_digit())
+        && !cc.starts_with('0')
+        && cc
+            .parse::<u16>()
+            .is_ok_and(|n| CALLING_CODES.binary_search(&n).is_ok())
 }
 
 /// E.164 allows at most 15 digits, country code included.

@@ -251,7 +251,7 @@ mod tests {
             ("phone_number", "+6315550000", "not_digits"),
             ("phone_number", "631 555 0000", "not_digits"),
             ("phone_number", "631-555-0000", "not_digits"),
-            ("phone_number", "12345678901234", "too_long"),
+            ("phone_number", "123456789012345", "too_long"),
             ("method", "fax", "unknown"),
             ("cert", "", "empty"),
             ("cert", "%%%", "not_base64"),

@@ -1,0 +1,213 @@
+//! The release binary as a user runs it: started on port 0, driven over HTTP, and its
+//! subcommands.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on a free port and reads the address it logs.
+fn start(args: &[&str]) -> Running {
+    let mut command = Command::new(BIN);
+    command
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(args);
+    spawn(command)
+}
+
+/// Spawns a prepared command (which must log JSON) and waits for its listening line.
+fn spawn(mut command: Command) -> Running {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the emulator exited before listening")
+            .unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(addr) = entry["fields"]["addr"].as_str() {
+            break addr.to_owned();
+        }
+    };
+    // Keep draining the logs so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Running {
+        child,
+        base: format!("http://{addr}"),
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_a_whole_registration() {
+    let running = start(&[]);
+    let client = reqwest::Client::new();
+    let base = &running.base;
+
+    let first = client
+        .post(format!("{base}/v1/users/login"))
+        .basic_auth("admin", Some("secret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 400, "the default password must be changed");
+    let login: serde_json::Value = client
+        .post(format!("{base}/v1/users/login"))
+        .basic_auth("admin", Some("secret"))
+        .json(&json!({"new_password": "N3w!passw0rd"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["users"][0]["token"].as_str().unwrap();
+
+    let cert = Command::new(BIN)
+        .args([
+            "cert",
+            "--vname",
+            "Caffè Sport",
+            "--localized",
+            "it_IT=Caffè Sport",
+        ])
+        .output()
+        .unwrap();
+    assert!(cert.status.success());
+    let cert = String::from_utf8(cert.stdout).unwrap();
+
+    let body = json!({"cc": "39", "phone_number": "0612345678", "method": "sms", "cert": cert});
+    let res = client
+        .post(format!("{base}/v1/account"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let sent: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(sent["account"][0]["vname"], "Caffè Sport");
+
+    let code: serde_json::Value = client
+        .get(format!(
+            "{base}/_emulator/clusters/default/codes/latest?cc=39&phone_number=0612345678&wait=5"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let verify = client
+        .post(format!("{base}/v1/account/verify"))
+        .bearer_auth(token)
+        .json(&json!({"code": code["code"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verify.status(), 201);
+    let again = client
+        .post(format!("{base}/v1/account"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 201);
+    let health: serde_json::Value = client
+        .get(format!("{base}/v1/health"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["health"]["gateway_status"], "connected");
+
+    // The healthcheck subcommand probes the running server, and fails once it is gone.
+    let probe = |url: String| {
+        Command::new(BIN)
+            .args(["healthcheck", "--url", &url])
+            .status()
+            .unwrap()
+    };
+    assert!(probe(format!("{base}/_emulator/health")).success());
+    let url = format!("{base}/_emulator/health");
+    drop(running);
+    assert!(!probe(url).success());
+}
+
+#[tokio::test]
+async fn the_binary_takes_flags_from_the_environment() {
+    let mut command = Command::new(BIN);
+    command
+        .env("WA_EMU_LISTEN", "127.0.0.1:0")
+        .env("WA_EMU_POLICY", "sunset")
+        .env("WA_EMU_ADMIN_PASSWORD", "Env!passw0rd")
+        .env("WA_EMU_LOG_FORMAT", "json");
+    let running = spawn(command);
+    let app = TestApp::external(&running.base);
+    let token = {
+        let answer = app.login_with("admin", "Env!passw0rd", None).await;
+        answer.body["users"][0]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let cert = app.cert("Acme").await;
+    app.request_code(&token, "6315550000", "sms", &cert)
+        .await
+        .assert_error(403, 1005, "biz_link_on_prem_reg_blocked");
+}
+
+#[test]
+fn cert_subcommand_rejects_malformed_localized_names() {
+    let out = Command::new(BIN)
+        .args(["cert", "--vname", "Acme", "--localized", "japanese"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LG_LC=NAME"));
+}
+
+#[test]
+fn help_lists_every_flag_with_its_environment_variable() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for (flag, env) in [
+        ("--listen", "WA_EMU_LISTEN"),
+        ("--policy", "WA_EMU_POLICY"),
+        ("--admin-password", "WA_EMU_ADMIN_PASSWORD"),
+        ("--api-version", "WA_EMU_API_VERSION"),
+        ("--token-ttl", "WA_EMU_TOKEN_TTL"),
+        ("--code-ttl", "WA_EMU_CODE_TTL"),
+        ("--fixed-code", "WA_EMU_FIXED_CODE"),
+        ("--log-format", "WA_EMU_LOG_FORMAT"),
+    ] {
+        assert!(
+            help.contains(flag) && help.contains(env),
+            "{flag} / {env} missing from --help"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! The `/_emulator` control API (CONTRACT §6).
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{TestApp, config};
+
+#[tokio::test]
+async fn liveness_needs_no_auth() {
+    let app = TestApp::spawn(config()).await;
+    let answer = app.control(Method::GET, "/health", None).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+}
+
+#[tokio::test]
+async fn the_outbox_lists_filters_and_clears() {
+    let app = TestApp::spawn(config()).await;
+    let token = app.admin_token().await;
+    let cert = app.cert("Acme").await;
+    app.request_code(&token, "6315550000", "sms", &cert).await;
+    app.request_code(&token, "6315550000", "voice", &cert).await;
+    app.request_code(&token, "6315550001", "sms", &cert).await;
+
+    let all = app
+        .control(Method::GET, "/clusters/default/codes", None)
+        .await;
+    let codes = all.body["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 3);
+    let first = &codes[0];
+    assert_eq!(first["cluster"], "default");
+    assert_eq!(first["cc"], "1");
+    assert_eq!(first["phone_number"], "6315550000");
+    assert_eq!(first["method"], "sms");
+    assert_eq!(first["vname"], "Acme");
+    let sent = humantime::parse_rfc3339(first["sent_at"].as_str().unwrap()).unwrap();
+    let expires = humantime::parse_rfc3339(first["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        expires.duration_since(sent).unwrap(),
+        Duration::from_secs(600)
+    );
+
+    let filtered = app
+        .control(
+            Method::GET,
+            "/clusters/default/codes?cc=1&phone_number=6315550000&method=voice",
+            None,
+        )
+        .await;
+    let filtered = filtered.body["codes"].as_array().unwrap().clone();
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0]["method"], "voice");
+
+    let latest = app
+        .control(
+            Method::GET,
+            "/clusters/default/codes/latest?phone_number=6315550000",
+            None,
+        )
+        .await;
+    assert_eq!(latest.body["method"], "voice");
+    assert_eq!(latest.body["code"], codes[1]["code"]);
+
+    app.control(Method::GET, "/clusters/default/codes?method=fax", None)
+        .await
+        .assert_error(400, 1009, "method");
+
+    let cleared = app
+        .control(Method::DELETE, "/clusters/default/codes", None)
+        .await;
+    assert_eq!(cleared.status, 200);
+    let empty = app
+        .control(Method::GET, "/clusters/default/codes", None)
+        .await;
+    assert_eq!(empty.body["codes"], json!([]));
+    app.control(Method::GET, "/clusters/default/codes/latest", None)
+        .await
+        .assert_error(404, 1006, "No code");
+}
+
+#[tokio::test]
+async fn latest_with_wait_wakes_when_the_code_arrives() {
+    let app = TestApp::spawn(config()).await;
+    let token = app.admin_token().await;
+    let cert = app.cert("Acme").await;
+    let waiter = {
+        let url = format!(
+            "{}/_emulator/clusters/default/codes/latest?phone_number=6315550000&wait=10",
+            app.base
+        );
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let res = client.get(url).send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<serde_json::Value>().await.unwrap(),
+                started.elapsed(),
+            )
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A code for another number does not satisfy the waiter.
+    app.request_code(&token, "6315559999", "sms", &cert).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiter.is_finished());
+    app.request_code(&token, "6315550000", "sms", &cert).await;
+    let (status, body, elapsed) = waiter.await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(body["phone_number"], "6315550000");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "woken on arrival, not at the deadline: {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn latest_with_wait_gives_up_with_404() {
+    let app = TestApp::spawn(config()).await;
+    let started = Instant::now();
+    let answer = app
+        .control(Method::GET, "/clusters/default/codes/latest?wait=0.3", None)
+        .await;
+    answer.assert_error(404, 1006, "No code");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    for bad in ["-1", "abc", "301"] {
+        app.control(
+            Method::GET,
+            &format!("/clusters/default/codes/latest?wait={bad}"),
+            None,
+        )
+        .await
+        .assert_error(400, 1009, "wait");
+    }
+}
+
+#[tokio::test]
+async fn certificates_are_made_with_localized_names() {
+    let app = TestApp::spawn(config()).await;
+    let answer = app
+        .control(
+            Method::POST,
+            "/certs",
+            Some(json!({"vname": "Yamato", "localized_names": [{"lg": "ja", "lc": "JP", "verified_name": "株式会社ヤマト"}]})),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    let decoded = wa_onprem_emulator::cert::decode(answer.body["cert"].as_str().unwrap()).unwrap();
+    assert_eq!(decoded.vname, "Yamato");
+    assert_eq!(
+        decoded.localized_names[0].verified_name.as_deref(),
+        Some("株式会社ヤマト")
+    );
+    assert_eq!(decoded.localized_names[0].lg.as_deref(), Some("ja"));
+
+    app.control(Method::POST, "/certs", Some(json!({})))
+        .await
+        .assert_error(400, 1008, "vname");
+    app.control(Method::POST, "/certs", Some(json!({"vname": " "})))
+        .await
+        .assert_error(400, 1009, "vname");
+    app.control(
+        Method::POST,
+        "/certs",
+        Some(json!({"vname": "A", "localized_names": [{"lg": 1}]})),
+    )
+    .await
+    .assert_error(400, 1009, "localized_names");
+}
+
+#[tokio::test]
+async fn the_policy_is_read_and_switched_per_cluster() {
+    let app = TestApp::spawn(config()).await;
+    let got = app
+        .control(Method::GET, "/clusters/default/policy", None)
+        .await;
+    assert_eq!(got.body["policy"], "classic");
+    let put = app
+        .control(
+            Method::PUT,
+            "/clusters/retired/policy",
+            Some(json!({"policy": "sunset"})),
+        )
+        .await;
+    assert_eq!(put.status, 200);
+    assert_eq!(put.body["policy"], "sunset");
+    app.control(
+        Method::PUT,
+        "/clusters/retired/policy",
+        Some(json!({"policy": "lenient"})),
+    )
+    .await
+    .assert_error(400, 1009, "policy");
+
+    let retired = app.in_cluster("retired");
+    let token = retired.admin_token().await;
+    let cert = app.cert("Acme").await;
+    retired
+        .request_code(&token, "6315550000", "sms", &cert)
+        .await
+        .assert_error(403, 1005, "biz_link_on_prem_reg_blocked");
+    let default_token = app.admin_token().await;
+    assert_eq!(
+        app.request_code(&default_token, "6315550000", "sms", &cert)
+            .await
+            .status,
+        202
+    );
+
+    // A reset returns the cluster to the configured policy.
+    app.control(Method::POST, "/clusters/retired/reset", None)
+        .await;
+    let got = app
+        .control(Method::GET, "/clusters/retired/policy", None)
+        .await;
+    assert_eq!(got.body["policy"], "classic");
+}
+
+#[tokio::test]
+async fn reset_returns_a_cluster_or_all_to_fresh() {
+    let app = TestApp::spawn(config()).await;
+    let token = app.admin_token().await;
+    app.register(&token, "6315550000").await;
+    let other = app.in_cluster("other");
+    let other_token = other.admin_token().await;
+    other.register(&other_token, "6315550000").await;
+
+    let reset = app
+        .control(Method::POST, "/clusters/default/reset", None)
+        .await;
+    assert_eq!(reset.status, 200);
+    // Tokens, registration and outbox of default are gone; other is untouched.
+    app.get("/health", &token)
+        .await
+        .assert_error(401, 1005, "token");
+    let token = app.admin_token().await;
+    assert_eq!(
+        app.get("/health", &token).await.body["health"]["gateway_status"],
+        "unregistered"
+    );
+    let codes = app
+        .control(Method::GET, "/clusters/default/codes", None)
+        .await;
+    assert_eq!(codes.body["codes"], json!([]));
+    assert_eq!(
+        other.get("/health", &other_token).await.body["health"]["gateway_status"],
+        "connected"
+    );
+
+    let all = app.control(Method::POST, "/reset", None).await;
+    assert_eq!(all.status, 200);
+    other
+        .get("/health", &other_token)
+        .await
+        .assert_error(401, 1005, "token");
+}
+
+#[tokio::test]
+async fn invalid_cluster_names_are_refused() {
+    let app = TestApp::spawn(config()).await;
+    let long = "x".repeat(65);
+    for name in ["bad%20name", "caf%C3%A9", long.as_str()] {
+        app.control(Method::GET, &format!("/clusters/{name}/codes"), None)
+            .await
+            .assert_error(400, 1025, "Cluster name");
+    }
+    let answer = app
+        .send(
+            app.client
+                .get(app.url("/health"))
+                .header("x-emulator-cluster", "no/slash"),
+        )
+        .await;
+    answer.assert_error(400, 1025, "Cluster name");
+}

@@ -1,0 +1,334 @@
+//! `TestApp`: an emulator on a real socket (port 0) with typed helpers, and `Oneshot` for
+//! router-level tests on a controllable clock.
+
+use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use wa_onprem_emulator::clock::Clock;
+use wa_onprem_emulator::{AppState, Config, router, serve};
+
+pub const PASSWORD: &str = "Adm1n!pass";
+
+/// Logs only when `TEST_LOG` is set, so passing tests stay quiet.
+pub fn init_tracing() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt().with_env_filter("debug").init();
+        }
+    });
+}
+
+/// A config with a known admin password, as most tests want.
+pub fn config() -> Config {
+    Config {
+        admin_password: Some(PASSWORD.into()),
+        ..Config::default()
+    }
+}
+
+/// What a client sees of one answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The first error's code, title and details.
+    pub fn error(&self) -> (u64, &str, &str) {
+        let e = &self.body["errors"][0];
+        (
+            e["code"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no error in {:?}", self.body)),
+            e["title"].as_str().unwrap(),
+            e["details"].as_str().unwrap(),
+        )
+    }
+
+    pub fn reason(&self) -> &str {
+        self.headers
+            .get("x-emulator-reason")
+            .map_or("", |v| v.to_str().unwrap())
+    }
+
+    /// Asserts status, vendor code and that `details` mentions `needle`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: u64, needle: &str) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        let (c, title, details) = self.error();
+        assert_eq!(c, code, "{:?}", self.body);
+        assert!(
+            details.contains(needle),
+            "{details:?} should mention {needle:?}"
+        );
+        assert!(!title.is_empty());
+        assert_eq!(self.body["meta"]["api_status"], "stable");
+        assert_eq!(
+            self.headers.get("content-type").unwrap(),
+            "application/json",
+            "errors are JSON"
+        );
+        assert!(!self.reason().is_empty(), "every error names its rule");
+    }
+}
+
+/// An emulator served on 127.0.0.1:0, stopped when dropped.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// Prefix of vendor paths: `/v1` or `/clusters/{name}/v1`.
+    pub v1: String,
+    pub cluster: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(config: Config) -> Self {
+        init_tracing();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, config, async {
+            stopped.await.ok();
+        }));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            v1: "/v1".into(),
+            cluster: "default".into(),
+            stop: Some(stop),
+        }
+    }
+
+    /// A client of an emulator running elsewhere (the binary, in its own process).
+    pub fn external(base: &str) -> TestApp {
+        TestApp {
+            base: base.into(),
+            client: reqwest::Client::new(),
+            v1: "/v1".into(),
+            cluster: "default".into(),
+            stop: None,
+        }
+    }
+
+    /// The same server, addressing cluster `name` through `/clusters/{name}/v1`.
+    pub fn in_cluster(&self, name: &str) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            client: self.client.clone(),
+            v1: format!("/clusters/{name}/v1"),
+            cluster: name.into(),
+            stop: None,
+        }
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        let res = req.send().await.expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}{}", self.base, self.v1, path)
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn login_with(&self, user: &str, password: &str, body: Option<Value>) -> Answer {
+        let mut req = self
+            .client
+            .post(self.url("/users/login"))
+            .basic_auth(user, Some(password));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.send(req).await
+    }
+
+    /// An admin token (config with `admin_password` = [`PASSWORD`]).
+    pub async fn admin_token(&self) -> String {
+        let answer = self.login_with("admin", PASSWORD, None).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["users"][0]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self
+            .client
+            .request(method, format!("{}/_emulator{}", self.base, path));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.send(req).await
+    }
+
+    pub async fn cert(&self, vname: &str) -> String {
+        let answer = self
+            .control(
+                reqwest::Method::POST,
+                "/certs",
+                Some(json!({ "vname": vname })),
+            )
+            .await;
+        answer.body["cert"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn request_code(&self, token: &str, phone: &str, method: &str, cert: &str) -> Answer {
+        let body = json!({"cc": "1", "phone_number": phone, "method": method, "cert": cert});
+        self.post("/account", token, body).await
+    }
+
+    /// The newest code sent to +1 `phone` in this cluster.
+    pub async fn latest_code(&self, phone: &str) -> String {
+        let path = format!(
+            "/clusters/{}/codes/latest?cc=1&phone_number={phone}",
+            self.cluster
+        );
+        let answer = self.control(reqwest::Method::GET, &path, None).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["code"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn verify(&self, token: &str, code: &str) -> Answer {
+        self.post("/account/verify", token, json!({ "code": code }))
+            .await
+    }
+
+    /// Logs in, requests a code for +1 `phone` and verifies it.
+    pub async fn register(&self, token: &str, phone: &str) {
+        let cert = self.cert("Acme").await;
+        assert_eq!(
+            self.request_code(token, phone, "sms", &cert).await.status,
+            202
+        );
+        let code = self.latest_code(phone).await;
+        assert_eq!(self.verify(token, &code).await.status, 201);
+    }
+}
+
+/// A clock the test moves by hand.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<SystemTime>);
+
+impl ManualClock {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self(Mutex::new(SystemTime::now())))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The router driven in-process with `oneshot`, on a [`ManualClock`].
+pub struct Oneshot {
+    pub router: axum::Router,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Oneshot {
+    pub fn new(config: Config) -> Self {
+        init_tracing();
+        let clock = ManualClock::new();
+        let router = router(AppState::with_clock(&config, clock.clone()));
+        Self { router, clock }
+    }
+
+    pub async fn call(&self, req: Request<Body>) -> Answer {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn json(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Answer {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        self.call(req.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn admin_token(&self) -> String {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("admin:{PASSWORD}"));
+        let req = Request::post("/v1/users/login")
+            .header("authorization", format!("Basic {basic}"))
+            .body(Body::empty())
+            .unwrap();
+        let answer = self.call(req).await;
+        answer.body["users"][0]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}

@@ -1,0 +1,13 @@
+//! Black-box and router-level tests of the emulator, one binary (see `helpers`).
+//! Set `TEST_LOG=1` to see the emulator's logs.
+
+mod account;
+mod auth;
+mod binary;
+mod clusters;
+mod control;
+mod envelope;
+mod helpers;
+mod two_step;
+mod users;
+mod verify;
