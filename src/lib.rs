@@ -8,18 +8,26 @@
 //!
 //! The binary `wa-onprem-emulator` is a thin user of [`serve`]. Tests embed it the same way:
 //!
-//! ```no_run
+//! ```
 //! use wa_onprem_emulator::{Config, serve};
 //!
-//! # async fn run() -> std::io::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let base = format!("http://{}", listener.local_addr()?);
 //! let config = Config { fixed_code: Some("123456".into()), ..Config::default() };
 //! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 //! let server = tokio::spawn(serve(listener, config, async { stopped.await.ok(); }));
-//! // … drive `base` over HTTP …
+//!
+//! // The listener is bound: no sleep before the first request.
+//! let health: serde_json::Value = reqwest::get(format!("{base}/_emulator/health"))
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(health["status"], "ok");
+//!
 //! stop.send(()).ok();
-//! server.await.unwrap()?;
+//! server.await??;
 //! # Ok(()) }
 //! ```
 
