@@ -181,6 +181,45 @@ async fn the_binary_takes_flags_from_the_environment() {
         .assert_error(403, 1005, "biz_link_on_prem_reg_blocked");
 }
 
+/// The published Python client `wabclient`, unmodified, completes a registration against the
+/// binary. `.ci/run` installs it in a virtual environment and sets `WA_EMU_PYTHON`; elsewhere the
+/// test runs when `python3` can import it, and says why it is skipped otherwise.
+#[test]
+fn the_unmodified_wabclient_package_registers_a_number() {
+    let python = match std::env::var("WA_EMU_PYTHON") {
+        Ok(python) => python,
+        Err(_) => {
+            let importable = Command::new("python3")
+                .args(["-c", "import wabclient, six"])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !importable {
+                eprintln!(
+                    "SKIPPED: wabclient is not installed (set WA_EMU_PYTHON to a Python that has it, as .ci/run does)"
+                );
+                return;
+            }
+            "python3".to_owned()
+        }
+    };
+    let running = start(&[]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/compat/wabclient_flow.py"
+    );
+    let out = Command::new(python)
+        .args([script, &running.base, BIN])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wabclient flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn cert_subcommand_rejects_malformed_localized_names() {
     let out = Command::new(BIN)
