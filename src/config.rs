@@ -3,6 +3,7 @@
 //! Tests build [`Config`] as a plain value (`Config::default()` then change fields); the binary
 //! parses it from the command line and the environment.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -62,10 +63,15 @@ pub struct Config {
     #[arg(long, env = "WA_EMU_LISTEN", default_value = "127.0.0.1:9090")]
     pub listen: String,
 
-    /// Registration policy of every cluster at start: `classic` (the flow before retirement) or
-    /// `sunset` (every registration refused with biz_link_on_prem_reg_blocked, as today).
+    /// Registration policy of every cluster at start: `classic` (the flow before retirement),
+    /// `sunset` (every registration refused with biz_link_on_prem_reg_blocked, as today) or
+    /// `scripted` (outcomes forced per number by --rules, classic otherwise).
     #[arg(long, env = "WA_EMU_POLICY", value_enum, default_value_t = PolicyKind::Classic)]
     pub policy: PolicyKind,
+
+    /// TOML file of `[[rule]]`s for the scripted policy (see rules.example.toml).
+    #[arg(long, env = "WA_EMU_RULES", value_name = "FILE")]
+    pub rules: Option<PathBuf>,
 
     /// Password the `admin` user starts with; when set, no first-login change is required.
     /// Without it admin starts with `secret` and must change it at first login, as the real API.
@@ -105,6 +111,31 @@ pub struct Config {
     #[arg(long, env = "WA_EMU_OUTBOX_LIMIT", default_value_t = 1000)]
     pub outbox_limit: usize,
 
+    /// Requests kept in each cluster's journal (GET /_emulator/clusters/{c}/requests); 0 keeps
+    /// none.
+    #[arg(long, env = "WA_EMU_JOURNAL_LIMIT", default_value_t = 1000)]
+    pub journal_limit: usize,
+
+    /// Require `Authorization: Bearer <token>` on every /_emulator call but health.
+    #[arg(long, env = "WA_EMU_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
+
+    /// Serve no /_emulator route but GET /_emulator/health (the others answer 404).
+    #[arg(long, env = "WA_EMU_NO_CONTROL_API")]
+    pub no_control_api: bool,
+
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, env = "WA_EMU_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send its request headers before it is dropped.
+    #[arg(long, env = "WA_EMU_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
+    #[arg(long, env = "WA_EMU_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
+    pub shutdown_grace: Duration,
+
     /// Log line format.
     #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -124,6 +155,13 @@ impl Default for Config {
             code_rate_window: Duration::from_secs(3600),
             restart_duration: Duration::ZERO,
             outbox_limit: 1000,
+            rules: None,
+            journal_limit: 1000,
+            control_token: None,
+            no_control_api: false,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
             log_format: LogFormat::Text,
         }
     }

@@ -335,3 +335,17 @@ pub async fn render_envelope(State(meta): State<Meta>, mut response: Response) -
     }
     response
 }
+
+/// The body sent to a connection refused because too many are open.
+pub fn overload_body(meta: &Meta, limit: usize) -> std::sync::Arc<[u8]> {
+    let details = format!("Too many open connections (limit {limit}); retry shortly");
+    let body = ErrorEnvelope {
+        meta,
+        errors: [ErrorItem {
+            code: 1011,
+            title: title(1011),
+            details: &details,
+        }],
+    };
+    serde_json::to_vec(&body).unwrap_or_default().into()
+}

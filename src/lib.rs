@@ -36,12 +36,15 @@ pub mod clock;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod faults;
 pub mod healthcheck;
 pub mod http;
+pub mod journal;
 pub mod password;
 pub mod phone;
 pub mod policy;
 pub mod request;
+pub mod server;
 pub mod store;
 
 use std::future::Future;
@@ -51,70 +54,112 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use config::Config;
-pub use http::{AppState, router};
+pub use http::{AppState, ControlAccess, router};
 
 use crate::clock::{Clock, SystemClock};
 use crate::envelope::Meta;
-use crate::policy::ClassicRules;
+use crate::policy::{ClassicRules, PolicyKind, scripted};
 use crate::store::{Settings, Store};
+
+/// A configuration the emulator cannot start with, such as a bad rules file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+impl From<StartupError> for std::io::Error {
+    fn from(e: StartupError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0)
+    }
+}
 
 impl AppState {
     /// The state of a fresh emulator configured by `config`, on the system clock.
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Config) -> Result<Self, StartupError> {
         Self::with_clock(config, Arc::new(SystemClock))
     }
 
     /// Like [`AppState::new`], with time from `clock`.
-    pub fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Self {
-        let rules = ClassicRules {
+    pub fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        let classic = ClassicRules {
             max_codes_per_window: config.code_rate_limit,
             window: config.code_rate_window,
             ..ClassicRules::default()
         };
+        let rules = match (&config.rules, config.policy) {
+            (Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
+            (None, PolicyKind::Scripted) => {
+                return Err(StartupError(
+                    "--policy scripted needs --rules FILE (WA_EMU_RULES)".into(),
+                ));
+            }
+            (None, _) => None,
+        };
+        let default_policy = config.policy.build(classic, rules).map_err(StartupError)?;
         let (admin_password, admin_must_change) = match &config.admin_password {
             Some(password) => (password.as_str(), false),
             None => (password::DEFAULT_ADMIN_PASSWORD, true),
         };
         let settings = Settings {
             clock,
-            default_policy: config.policy.build(rules),
-            rules,
+            default_policy,
+            rules: classic,
             token_ttl: config.token_ttl,
             code_ttl: config.code_ttl,
             fixed_code: config.fixed_code.clone(),
             restart_duration: config.restart_duration,
             outbox_limit: config.outbox_limit.max(1),
+            journal_limit: config.journal_limit,
             // Hashed once: every cluster starts from the same admin password.
             admin_hash: password::hash(admin_password).into(),
             admin_must_change,
         };
-        Self {
+        Ok(Self {
             store: Arc::new(Store::new(settings)),
             meta: Meta::new(&config.api_version),
-        }
+            control: ControlAccess {
+                enabled: !config.no_control_api,
+                token: config.control_token.as_deref().map(Into::into),
+            },
+        })
     }
 }
 
 /// The whole application for `config`: every route with its state.
-pub fn app(config: &Config) -> Router {
-    router(AppState::new(config))
+pub fn app(config: &Config) -> Result<Router, StartupError> {
+    AppState::new(config).map(router)
 }
 
 /// Serves the emulator on an already bound `listener` until `shutdown` resolves, then finishes
-/// the requests in flight and returns.
+/// the requests in flight (up to `--shutdown-grace`) and returns.
 ///
 /// Taking a bound listener lets callers bind port 0 and know the address before the first
-/// request: no sleeping, no races.
+/// request: no sleeping, no races. A configuration that cannot start (a bad rules file) is an
+/// error of kind `InvalidInput`.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(&config);
+    let state = AppState::new(&config)?;
+    serve_state(listener, state, &config, shutdown).await
+}
+
+/// Like [`serve`], with a state built beforehand (to report configuration errors before binding,
+/// or to use another clock).
+pub async fn serve_state(
+    listener: TcpListener,
+    state: AppState,
+    config: &Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, policy = ?config.policy, "listening on http://{addr}");
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = server::Limits {
+        max_connections: config.max_connections.max(1),
+        header_timeout: config.header_timeout,
+        shutdown_grace: config.shutdown_grace,
+    };
+    let overload = error::overload_body(&state.meta, limits.max_connections);
+    server::run(listener, router(state), limits, overload, shutdown).await
 }

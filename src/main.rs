@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::cert::{self, LocalizedName};
 use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
-use wa_onprem_emulator::{clock, healthcheck, serve};
+use wa_onprem_emulator::{AppState, clock, healthcheck, serve_state};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,6 +62,15 @@ fn run(config: Config) -> ExitCode {
             .with_env_filter(filter)
             .init(),
     }
+    // Configuration errors (a bad rules file) stop startup before anything is bound.
+    let state = match AppState::new(&config) {
+        Ok(state) => state,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -80,7 +89,7 @@ fn run(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match serve(listener, config, shutdown_signal()).await {
+        match serve_state(listener, state, &config, shutdown_signal()).await {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS

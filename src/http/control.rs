@@ -3,19 +3,24 @@
 use std::time::Duration;
 
 use axum::Json;
+use axum::extract::Request;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
-use super::AppState;
 use super::extract::{Cluster, ControlJson};
+use super::{AppState, ControlAccess};
 use crate::cert::{self, LocalizedName};
 use crate::clock::{rfc3339, unix_seconds};
-use crate::error::ApiError;
+use crate::error::{ApiError, Scheme};
 use crate::phone::Method;
-use crate::policy::PolicyKind;
+use crate::policy::{PolicyKind, scripted};
 use crate::request::Fields;
 use crate::store::SentCode;
 
@@ -199,19 +204,24 @@ pub async fn make_cert(
     Ok(Json(json!({ "cert": cert::make(vname, &names, now) })))
 }
 
-/// `GET /_emulator/clusters/{cluster}/policy`.
+/// `GET /_emulator/clusters/{cluster}/policy`: its name, and its rules when scripted.
 pub async fn get_policy(Cluster(cluster): Cluster) -> Json<Value> {
-    let name = cluster.with(|c| c.policy.name().to_owned());
-    Json(json!({ "cluster": cluster.name(), "policy": name }))
+    let policy = cluster.with(|c| c.policy.clone());
+    let mut body = json!({ "cluster": cluster.name(), "policy": policy.name() });
+    if let Some(rules) = policy.rules() {
+        body["rules"] = json!(rules);
+    }
+    Json(body)
 }
 
-/// `PUT /_emulator/clusters/{cluster}/policy {"policy": "classic" | "sunset"}`.
+/// `PUT /_emulator/clusters/{cluster}/policy {"policy": "classic" | "sunset" | "scripted",
+/// "rules": [...]}`. Without `rules`, `scripted` reuses the rules the emulator started with.
 pub async fn put_policy(
     State(state): State<AppState>,
     Cluster(cluster): Cluster,
     ControlJson(body): ControlJson,
 ) -> Result<Json<Value>, ApiError> {
-    let fields = Fields::new(&body, &["policy"])?;
+    let fields = Fields::new(&body, &["policy", "rules"])?;
     fields.require(&["policy"])?;
     let text = fields.str("policy")?;
     let kind: PolicyKind = serde_json::from_value(Value::String(text.to_ascii_lowercase()))
@@ -219,13 +229,45 @@ pub async fn put_policy(
             ApiError::invalid(
                 "policy",
                 "unknown",
-                format!("Parameter 'policy' must be \"classic\" or \"sunset\" (got {text:?})"),
+                format!("Parameter 'policy' must be \"classic\", \"sunset\" or \"scripted\" (got {text:?})"),
             )
         })?;
-    let policy = kind.build(state.store.settings().rules);
-    let name = policy.name().to_owned();
-    cluster.with(|c| c.policy = policy);
-    Ok(Json(json!({ "cluster": cluster.name(), "policy": name })))
+    let settings = state.store.settings();
+    let rules = match body.get("rules").filter(|v| !v.is_null()) {
+        Some(_) if kind != PolicyKind::Scripted => {
+            return Err(ApiError::UnexpectedParameter {
+                field: "rules".into(),
+            });
+        }
+        Some(value) => Some(scripted::parse_json(value).map_err(|e| {
+            ApiError::invalid(
+                "rules",
+                "format",
+                format!("Parameter 'rules' is not valid: {e}"),
+            )
+        })?),
+        None => None,
+    };
+    let policy = match (kind, rules) {
+        (PolicyKind::Scripted, None) if settings.default_policy.name() == "scripted" => {
+            settings.default_policy.clone()
+        }
+        (PolicyKind::Scripted, None) => {
+            return Err(ApiError::MissingParameter {
+                field: "rules",
+                hint: Some("the scripted policy needs a list of rules"),
+            });
+        }
+        (kind, rules) => kind
+            .build(settings.rules, rules)
+            .map_err(ApiError::Internal)?,
+    };
+    cluster.with(|c| c.policy = policy.clone());
+    let mut answer = json!({ "cluster": cluster.name(), "policy": policy.name() });
+    if let Some(rules) = policy.rules() {
+        answer["rules"] = json!(rules);
+    }
+    Ok(Json(answer))
 }
 
 /// `POST /_emulator/clusters/{cluster}/reset`: the cluster as new.
@@ -242,6 +284,31 @@ pub async fn reset_all(State(state): State<AppState>) -> Json<Value> {
     let names = state.store.names();
     state.store.reset_all();
     Json(json!({ "reset": names }))
+}
+
+/// Middleware: with a control token configured, every guarded route requires it.
+pub async fn require_token(
+    State(access): State<ControlAccess>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(expected) = &access.token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            return ApiError::Unauthenticated {
+                rule: "control_token",
+                message: "The control API needs Authorization: Bearer <the --control-token>",
+                scheme: Scheme::Bearer,
+            }
+            .into_response();
+        }
+    }
+    next.run(request).await
 }
 
 /// `GET /_emulator/clusters`: the clusters that exist.

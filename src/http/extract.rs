@@ -37,7 +37,8 @@ pub async fn path_params(parts: &mut Parts) -> Result<Option<RawPathParams>, Api
     }
 }
 
-async fn cluster_name(parts: &mut Parts) -> Result<String, ApiError> {
+/// The cluster a request addresses, by path segment, header, or `default`.
+pub async fn cluster_name(parts: &mut Parts) -> Result<String, ApiError> {
     let from_path = path_params(parts).await?.and_then(|params| {
         params
             .iter()
@@ -283,6 +284,17 @@ fn empty_body() -> ApiError {
     ApiError::InvalidRequest {
         rule: "empty_body",
         message: "The request body is empty: send a JSON object".into(),
+    }
+}
+
+/// A control body that may be empty.
+pub struct OptionalControlJson(pub Option<Body>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalControlJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        read_json(req, state, false).await.map(Self)
     }
 }
 

@@ -6,7 +6,9 @@ mod control;
 pub mod extract;
 mod health;
 mod settings;
+mod testing;
 mod users;
+mod vendor;
 
 use std::sync::Arc;
 
@@ -31,10 +33,22 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// The `meta` of every vendor answer.
     pub meta: Meta,
+    /// Who may use the control API.
+    pub control: ControlAccess,
 }
 
-/// The vendor API, mounted at `/v1` and at `/clusters/{cluster}/v1`.
-fn v1() -> Router<AppState> {
+/// Who may use `/_emulator` (its health probe is always open).
+#[derive(Debug, Clone)]
+pub struct ControlAccess {
+    /// Whether the control routes exist at all.
+    pub enabled: bool,
+    /// The Bearer token they require, if any.
+    pub token: Option<Arc<str>>,
+}
+
+/// The vendor API, mounted at `/v1` and at `/clusters/{cluster}/v1`, behind the middleware that
+/// fires faults and keeps the journal.
+fn v1(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/users/login", post(users::login))
         .route("/users/logout", post(users::logout))
@@ -50,12 +64,20 @@ fn v1() -> Router<AppState> {
             post(settings::set_pin).delete(settings::remove_pin),
         )
         .route("/health", get(health::v1))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            vendor::faults_and_journal,
+        ))
 }
 
-/// The emulator's own API for tests.
-fn control() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health::emulator))
+/// The emulator's own API for tests; `GET /_emulator/health` is always there, the rest only
+/// when enabled, and behind the control token when one is set.
+fn control(state: &AppState) -> Router<AppState> {
+    let open = Router::new().route("/health", get(health::emulator));
+    if !state.control.enabled {
+        return open;
+    }
+    let guarded = Router::new()
         .route("/certs", post(control::make_cert))
         .route("/reset", post(control::reset_all))
         .route("/clusters", get(control::list_clusters))
@@ -72,14 +94,34 @@ fn control() -> Router<AppState> {
             get(control::get_policy).put(control::put_policy),
         )
         .route("/clusters/{cluster}/reset", post(control::reset_cluster))
+        .route(
+            "/clusters/{cluster}/faults",
+            get(testing::list_faults)
+                .post(testing::arm_faults)
+                .delete(testing::clear_faults),
+        )
+        .route(
+            "/clusters/{cluster}/clock",
+            get(testing::get_clock).post(testing::advance_clock),
+        )
+        .route(
+            "/clusters/{cluster}/requests",
+            get(testing::list_requests).delete(testing::clear_requests),
+        )
+        .route("/clusters/{cluster}/restart", post(testing::restart))
+        .route_layer(middleware::from_fn_with_state(
+            state.control.clone(),
+            control::require_token,
+        ));
+    open.merge(guarded)
 }
 
 /// Every route, with the error envelope, tracing and the body limit.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/v1", v1())
-        .nest("/clusters/{cluster}/v1", v1())
-        .nest("/_emulator", control())
+        .nest("/v1", v1(&state))
+        .nest("/clusters/{cluster}/v1", v1(&state))
+        .nest("/_emulator", control(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::map_response_with_state(

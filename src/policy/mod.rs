@@ -7,6 +7,7 @@
 //! API.
 
 mod classic;
+pub mod scripted;
 mod sunset;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use classic::{Classic, ClassicRules};
+pub use scripted::{RuleSpec, Scripted};
 pub use sunset::Sunset;
 
 use crate::error::ApiError;
@@ -123,6 +125,11 @@ pub trait RegistrationPolicy: Send + Sync + fmt::Debug {
     /// The name shown by `GET /_emulator/clusters/{cluster}/policy`.
     fn name(&self) -> &str;
 
+    /// The rules of a rule-based policy, for `GET /_emulator/clusters/{cluster}/policy`.
+    fn rules(&self) -> Option<Vec<RuleSpec>> {
+        None
+    }
+
     /// How long to hold a code request before deciding (a slow registration server). The handler
     /// waits without holding any lock.
     fn delay(&self, _request: &CodeRequest) -> Option<Duration> {
@@ -151,14 +158,24 @@ pub enum PolicyKind {
     Classic,
     /// Today's real behaviour: every registration is refused.
     Sunset,
+    /// Outcomes forced per number by rules (`--rules`), classic otherwise.
+    Scripted,
 }
 
 impl PolicyKind {
-    /// Builds the policy.
-    pub fn build(self, rules: ClassicRules) -> Arc<dyn RegistrationPolicy> {
-        match self {
-            Self::Classic => Arc::new(Classic::new(rules)),
+    /// Builds the policy; `scripted` needs its rules.
+    pub fn build(
+        self,
+        classic: ClassicRules,
+        rules: Option<Vec<scripted::Rule>>,
+    ) -> Result<Arc<dyn RegistrationPolicy>, String> {
+        Ok(match self {
+            Self::Classic => Arc::new(Classic::new(classic)),
             Self::Sunset => Arc::new(Sunset),
-        }
+            Self::Scripted => Arc::new(Scripted::new(
+                rules.ok_or("the scripted policy needs rules (--rules FILE)")?,
+                classic,
+            )),
+        })
     }
 }

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::Settings;
+use crate::faults::Faults;
+use crate::journal::Entry;
 use crate::password::ADMIN;
 use crate::phone::{Method, Number};
 use crate::policy::RegistrationPolicy;
@@ -90,6 +92,10 @@ pub struct Cluster {
     pub policy: Arc<dyn RegistrationPolicy>,
     /// Until when a simulated Coreapp restart lasts.
     pub restarting_until: Option<SystemTime>,
+    /// One-shot faults armed through the control API.
+    pub faults: Faults,
+    /// The last requests, oldest first, bounded by `Settings::journal_limit`.
+    pub journal: VecDeque<Entry>,
 }
 
 impl Cluster {
@@ -109,7 +115,20 @@ impl Cluster {
             outbox: VecDeque::new(),
             policy: settings.default_policy.clone(),
             restarting_until: None,
+            faults: Faults::default(),
+            journal: VecDeque::new(),
         }
+    }
+
+    /// Records a request in the journal, dropping the oldest beyond `limit`.
+    pub fn record(&mut self, entry: Entry, limit: usize) {
+        if limit == 0 {
+            return;
+        }
+        while self.journal.len() >= limit {
+            self.journal.pop_front();
+        }
+        self.journal.push_back(entry);
     }
 
     /// Whether a simulated restart is under way at `now`.

@@ -10,6 +10,7 @@ pub mod registration;
 pub mod users;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -50,6 +51,8 @@ pub struct Settings {
     pub restart_duration: Duration,
     /// Codes kept in a cluster's outbox; the oldest are dropped beyond it.
     pub outbox_limit: usize,
+    /// Requests kept in a cluster's journal; the oldest are dropped beyond it.
+    pub journal_limit: usize,
     /// Hash of the admin password every new cluster starts with, computed once.
     pub admin_hash: Arc<str>,
     /// Whether the admin must change that password at first login (the factory default).
@@ -63,6 +66,9 @@ pub struct ClusterSlot {
     settings: Arc<Settings>,
     state: Mutex<Cluster>,
     arrivals: Notify,
+    /// How far this cluster's virtual clock is ahead of the real one, in milliseconds. Outside
+    /// the mutex: every operation reads it.
+    offset_ms: AtomicU64,
 }
 
 impl ClusterSlot {
@@ -72,6 +78,7 @@ impl ClusterSlot {
             state: Mutex::new(Cluster::fresh(&settings)),
             settings,
             arrivals: Notify::new(),
+            offset_ms: AtomicU64::new(0),
         }
     }
 
@@ -102,9 +109,27 @@ impl ClusterSlot {
         &self.settings
     }
 
-    /// The cluster's current time.
+    /// The cluster's current time: the clock plus the cluster's virtual advance.
     pub fn now(&self) -> SystemTime {
-        self.settings.clock.now()
+        self.settings.clock.now() + self.offset()
+    }
+
+    /// How far the cluster's time has been advanced.
+    pub fn offset(&self) -> Duration {
+        Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the cluster's time forward: codes go stale, windows roll, tokens expire.
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// Starts a simulated Coreapp restart lasting `duration` from now.
+    pub fn restart(&self, duration: Duration) -> SystemTime {
+        let until = self.now() + duration;
+        self.with(|c| c.restarting_until = Some(until));
+        until
     }
 }
 
@@ -153,6 +178,7 @@ impl Store {
         let slot = self.read().get(name).cloned();
         if let Some(slot) = slot {
             *slot.lock() = Cluster::fresh(&self.settings);
+            slot.offset_ms.store(0, Ordering::Relaxed);
             slot.arrivals.notify_waiters();
         }
     }

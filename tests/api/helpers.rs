@@ -285,7 +285,7 @@ impl Oneshot {
     pub fn new(config: Config) -> Self {
         init_tracing();
         let clock = ManualClock::new();
-        let router = router(AppState::with_clock(&config, clock.clone()));
+        let router = router(AppState::with_clock(&config, clock.clone()).unwrap());
         Self { router, clock }
     }
 

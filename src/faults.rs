@@ -1,0 +1,229 @@
+//! One-shot faults: armed per cluster through the control API, each fires for the next N
+//! requests that match it, then disarms itself.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What a fault does to the request it fires on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultAction {
+    /// Answer with this vendor error.
+    Error {
+        /// HTTP status, 400–599.
+        status: u16,
+        /// Vendor error code.
+        code: u32,
+        /// Vendor title; the code's own title when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// Vendor details.
+        details: String,
+    },
+    /// Hold the request, then serve it normally.
+    Delay {
+        /// How long, in milliseconds (at most 300,000).
+        ms: u64,
+    },
+    /// Close the connection without answering.
+    Drop,
+    /// Answer 503 / 1011 "Service not ready".
+    NotReady,
+    /// Answer with a body that is not valid JSON.
+    Malformed {
+        /// HTTP status of that answer (default 200).
+        #[serde(default = "ok_status")]
+        status: u16,
+    },
+}
+
+fn ok_status() -> u16 {
+    200
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A fault as the control API takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// The vendor path it applies to, as `/v1/account` (the cluster prefix is left out), or `*`.
+    pub route: String,
+    /// HTTP method it applies to; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Only requests whose body has this `cc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc: Option<String>,
+    /// Only requests whose body has this `phone_number`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// How many matching requests it fires on (default 1).
+    #[serde(default = "one")]
+    pub times: u32,
+    /// What it does.
+    pub fault: FaultAction,
+}
+
+impl FaultSpec {
+    /// Checks the values serde cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.route != "*" && !self.route.starts_with("/v1/") {
+            return Err(format!(
+                "`route` must be a vendor path such as /v1/account, or * (got {:?})",
+                self.route
+            ));
+        }
+        if self.times == 0 {
+            return Err("`times` must be at least 1".into());
+        }
+        match &self.fault {
+            FaultAction::Error { status, .. } | FaultAction::Malformed { status }
+                if !(100..=599).contains(status) =>
+            {
+                Err(format!("`status` {status} is not an HTTP status"))
+            }
+            FaultAction::Error { status, .. } if *status < 400 => Err(format!(
+                "an error fault needs a status of 400-599 (got {status})"
+            )),
+            FaultAction::Delay { ms } if *ms > 300_000 => Err("`ms` must be at most 300000".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The delay of a delay fault.
+    pub fn delay(&self) -> Option<Duration> {
+        match self.fault {
+            FaultAction::Delay { ms } => Some(Duration::from_millis(ms)),
+            _ => None,
+        }
+    }
+
+    /// Whether the fault applies to this request.
+    pub fn matches(&self, method: &str, route: &str, body: Option<&serde_json::Value>) -> bool {
+        let field = |name: &str| body.and_then(|b| b.get(name)).and_then(|v| v.as_str());
+        (self.route == "*" || self.route == route)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self.cc.as_deref().is_none_or(|cc| field("cc") == Some(cc))
+            && self
+                .phone_number
+                .as_deref()
+                .is_none_or(|p| field("phone_number") == Some(p))
+    }
+}
+
+/// A fault armed on a cluster, with its counters.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmedFault {
+    /// Identifies it in listings.
+    pub id: u64,
+    /// What was asked for.
+    #[serde(flatten)]
+    pub spec: FaultSpec,
+    /// Matching requests it will still fire on.
+    pub remaining: u32,
+    /// Requests it fired on so far.
+    pub fired: u32,
+}
+
+/// The faults of one cluster, in the order they were armed. Spent ones stay listed (with
+/// `remaining: 0`) so a test can assert how often each fired.
+#[derive(Debug, Default, Clone)]
+pub struct Faults {
+    armed: Vec<ArmedFault>,
+    next_id: u64,
+}
+
+impl Faults {
+    /// Arms `specs`, returning them as armed.
+    pub fn arm(&mut self, specs: Vec<FaultSpec>) -> Vec<ArmedFault> {
+        specs
+            .into_iter()
+            .map(|spec| {
+                self.next_id += 1;
+                let fault = ArmedFault {
+                    id: self.next_id,
+                    remaining: spec.times,
+                    fired: 0,
+                    spec,
+                };
+                self.armed.push(fault.clone());
+                fault
+            })
+            .collect()
+    }
+
+    /// Whether any fault can still fire.
+    pub fn any_live(&self) -> bool {
+        self.armed.iter().any(|f| f.remaining > 0)
+    }
+
+    /// Fires the first live fault matching the request, if any.
+    pub fn fire(
+        &mut self,
+        method: &str,
+        route: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Option<FaultSpec> {
+        let fault = self
+            .armed
+            .iter_mut()
+            .find(|f| f.remaining > 0 && f.spec.matches(method, route, body))?;
+        fault.remaining -= 1;
+        fault.fired += 1;
+        Some(fault.spec.clone())
+    }
+
+    /// Every fault, armed or spent.
+    pub fn list(&self) -> &[ArmedFault] {
+        &self.armed
+    }
+
+    /// Disarms and forgets every fault.
+    pub fn clear(&mut self) {
+        self.armed.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: serde_json::Value) -> FaultSpec {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_fault_fires_exactly_times_then_stays_listed() {
+        let mut faults = Faults::default();
+        faults.arm(vec![spec(serde_json::json!({
+            "route": "/v1/account", "times": 2, "fault": {"type": "not_ready"}
+        }))]);
+        assert!(faults.fire("POST", "/v1/account/verify", None).is_none());
+        assert!(faults.fire("POST", "/v1/account", None).is_some());
+        assert!(faults.fire("POST", "/v1/account", None).is_some());
+        assert!(faults.fire("POST", "/v1/account", None).is_none());
+        assert_eq!(faults.list()[0].fired, 2);
+        assert!(!faults.any_live());
+    }
+
+    #[test]
+    fn number_filters_read_the_body() {
+        let f = spec(serde_json::json!({
+            "route": "*", "method": "post", "cc": "1", "phone_number": "555", "fault": {"type": "drop"}
+        }));
+        let body = serde_json::json!({"cc": "1", "phone_number": "555"});
+        assert!(f.matches("POST", "/v1/account", Some(&body)));
+        assert!(!f.matches("GET", "/v1/account", Some(&body)));
+        assert!(!f.matches("POST", "/v1/account", None));
+        assert!(f.check().is_ok());
+        let bad = spec(serde_json::json!({"route": "account", "fault": {"type": "drop"}}));
+        assert!(bad.check().is_err());
+    }
+}
