@@ -1,5 +1,6 @@
 //! `/v1/account`: request a registration code, and verify it.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -9,6 +10,7 @@ use super::AppState;
 use super::extract::{Admin, JsonBody};
 use crate::envelope::Reply;
 use crate::error::ApiError;
+use crate::journal::Decided;
 use crate::request;
 use crate::store::registration::CodeOutcome;
 
@@ -35,14 +37,20 @@ pub async fn request_code(
         tokio::time::sleep(delay).await;
     }
     Ok(match auth.cluster.request_code(&request)? {
-        CodeOutcome::AlreadyRegistered => {
-            Reply::empty(StatusCode::CREATED, &state.meta).into_response()
-        }
+        CodeOutcome::AlreadyRegistered => (
+            Extension(Decided("account.already_registered")),
+            Reply::empty(StatusCode::CREATED, &state.meta),
+        )
+            .into_response(),
         CodeOutcome::CodeSent { vname } => {
             let body = CodeSent {
                 account: [VName { vname }],
             };
-            Reply::new(StatusCode::ACCEPTED, body, &state.meta).into_response()
+            (
+                Extension(Decided("account.code_sent")),
+                Reply::new(StatusCode::ACCEPTED, body, &state.meta),
+            )
+                .into_response()
         }
     })
 }
@@ -56,5 +64,9 @@ pub async fn verify(
     let code = request::verify_request(&body)?;
     let account = auth.cluster.verify(&code)?;
     tracing::info!(cluster = auth.cluster.name(), number = %account.number, "number registered");
-    Ok(Reply::empty(StatusCode::CREATED, &state.meta).into_response())
+    Ok((
+        Extension(Decided("account.registered")),
+        Reply::empty(StatusCode::CREATED, &state.meta),
+    )
+        .into_response())
 }

@@ -2,7 +2,7 @@
 //! cluster's journal, with the rule that decided the answer.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -39,7 +39,12 @@ pub async fn faults_and_journal(
     let cluster = state.store.cluster(&name);
     let limit = cluster.settings().journal_limit;
     let method = parts.method.clone();
-    let path = vendor_path(parts.uri.path()).to_owned();
+    // Inside a nested router the URI has lost its prefix; the original one has it all.
+    let full = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
+    let path = vendor_path(&full).to_owned();
     let at = cluster.now();
 
     let bytes = match to_bytes(body, BODY_LIMIT).await {

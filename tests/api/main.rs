@@ -8,6 +8,8 @@ mod clusters;
 mod control;
 mod envelope;
 mod helpers;
+mod scripted;
 mod two_step;
+mod unhappy;
 mod users;
 mod verify;
