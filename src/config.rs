@@ -34,6 +34,8 @@ pub enum Command {
         #[arg(long = "localized", value_name = "LG_LC=NAME")]
         localized: Vec<String>,
     },
+    /// Print the OpenAPI document of both surfaces (the one served at /_emulator/openapi.json).
+    Openapi,
     /// Exit 0 when the emulator's /_emulator/health answers 200, 1 otherwise (for container
     /// health checks in images without curl).
     Healthcheck {

@@ -14,6 +14,11 @@ fn main() -> ExitCode {
     match cli.command {
         None => run(cli.config),
         Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
+        Some(Command::Openapi) => {
+            let doc = wa_onprem_emulator::http::openapi::document();
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
         Some(Command::Healthcheck { url, timeout }) => {
             let url = url.unwrap_or_else(|| healthcheck::default_url(&cli.config.listen));
             match healthcheck::probe(&url, timeout) {

@@ -5,6 +5,8 @@ mod account;
 mod control;
 pub mod extract;
 mod health;
+pub mod openapi;
+pub mod routes;
 mod settings;
 mod testing;
 mod users;
@@ -16,9 +18,9 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{Method, Uri};
 use axum::middleware;
-use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
+use self::routes::{Access, Surface};
 use crate::envelope::Meta;
 use crate::error::{self, ApiError};
 use crate::store::Store;
@@ -46,73 +48,35 @@ pub struct ControlAccess {
     pub token: Option<Arc<str>>,
 }
 
+/// The routes of the table that `keep` selects.
+fn table(keep: impl Fn(&routes::Route) -> bool) -> Router<AppState> {
+    routes::ROUTES
+        .iter()
+        .filter(|r| keep(r))
+        .fold(Router::new(), |router, r| {
+            router.route(r.path, routes::handler(r))
+        })
+}
+
 /// The vendor API, mounted at `/v1` and at `/clusters/{cluster}/v1`, behind the middleware that
 /// fires faults and keeps the journal.
 fn v1(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/users/login", post(users::login))
-        .route("/users/logout", post(users::logout))
-        .route("/users", post(users::create))
-        .route(
-            "/users/{username}",
-            get(users::read).put(users::update).delete(users::delete),
-        )
-        .route("/account", post(account::request_code))
-        .route("/account/verify", post(account::verify))
-        .route(
-            "/settings/account/two-step",
-            post(settings::set_pin).delete(settings::remove_pin),
-        )
-        .route("/health", get(health::v1))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            vendor::faults_and_journal,
-        ))
+    table(|r| r.surface == Surface::Vendor).route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        vendor::faults_and_journal,
+    ))
 }
 
 /// The emulator's own API for tests; `GET /_emulator/health` is always there, the rest only
 /// when enabled, and behind the control token when one is set.
 fn control(state: &AppState) -> Router<AppState> {
-    let open = Router::new().route("/health", get(health::emulator));
+    let open = table(|r| r.surface == Surface::Control && r.access == Access::Open);
     if !state.control.enabled {
         return open;
     }
-    let guarded = Router::new()
-        .route("/certs", post(control::make_cert))
-        .route("/reset", post(control::reset_all))
-        .route("/clusters", get(control::list_clusters))
-        .route(
-            "/clusters/{cluster}/codes",
-            get(control::list_codes).delete(control::clear_codes),
-        )
-        .route(
-            "/clusters/{cluster}/codes/latest",
-            get(control::latest_code),
-        )
-        .route(
-            "/clusters/{cluster}/policy",
-            get(control::get_policy).put(control::put_policy),
-        )
-        .route("/clusters/{cluster}/reset", post(control::reset_cluster))
-        .route(
-            "/clusters/{cluster}/faults",
-            get(testing::list_faults)
-                .post(testing::arm_faults)
-                .delete(testing::clear_faults),
-        )
-        .route(
-            "/clusters/{cluster}/clock",
-            get(testing::get_clock).post(testing::advance_clock),
-        )
-        .route(
-            "/clusters/{cluster}/requests",
-            get(testing::list_requests).delete(testing::clear_requests),
-        )
-        .route("/clusters/{cluster}/restart", post(testing::restart))
-        .route_layer(middleware::from_fn_with_state(
-            state.control.clone(),
-            control::require_token,
-        ));
+    let guarded = table(|r| r.surface == Surface::Control && r.access != Access::Open).route_layer(
+        middleware::from_fn_with_state(state.control.clone(), control::require_token),
+    );
     open.merge(guarded)
 }
 

@@ -8,6 +8,7 @@ mod clusters;
 mod control;
 mod envelope;
 mod helpers;
+mod openapi;
 mod scripted;
 mod two_step;
 mod unhappy;

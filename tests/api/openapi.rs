@@ -1,0 +1,66 @@
+//! The OpenAPI document: served, kept in the repository, and listing exactly the router's routes.
+
+use axum::body::Body;
+use axum::http::Request;
+use reqwest::Method;
+use wa_onprem_emulator::http::openapi::document;
+
+use crate::helpers::{Oneshot, TestApp, config};
+
+#[tokio::test]
+async fn the_document_is_served_and_equals_the_committed_file() {
+    let app = TestApp::spawn(config()).await;
+    let served = app.control(Method::GET, "/openapi.json", None).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, document());
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json"))
+        .expect("openapi.json is in the repository");
+    let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(
+        committed,
+        document(),
+        "openapi.json is stale: regenerate it with `cargo run -- openapi > openapi.json`"
+    );
+}
+
+#[tokio::test]
+async fn every_route_of_the_document_is_served_by_the_router() {
+    let app = Oneshot::new(config());
+    let doc = document();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut count = 0;
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{cluster}", "openapi-check")
+                .replace("{username}", "admin");
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .body(Body::empty())
+                .unwrap();
+            let answer = app.call(req).await;
+            assert_ne!(
+                answer.reason(),
+                "not_found.route",
+                "{method} {path} is not routed"
+            );
+            assert_ne!(
+                answer.status, 405,
+                "{method} {path} is not routed for {method}"
+            );
+            count += 1;
+        }
+    }
+    // Vendor routes are mounted twice (/v1 and /clusters/{cluster}/v1).
+    let table = wa_onprem_emulator::http::routes::ROUTES;
+    let expected: usize = table.iter().map(|r| r.surface.mounts().len()).sum();
+    assert_eq!(count, expected);
+}
+
+#[test]
+fn every_route_of_the_table_has_a_handler() {
+    for route in wa_onprem_emulator::http::routes::ROUTES {
+        let _ = wa_onprem_emulator::http::routes::handler(route);
+    }
+}
