@@ -138,6 +138,18 @@ pub struct Config {
     #[arg(long, env = "WA_EMU_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
     pub shutdown_grace: Duration,
 
+    /// Serve HTTPS, on a self-signed certificate made at startup (as the real deployment did).
+    #[arg(long, env = "WA_EMU_TLS")]
+    pub tls: bool,
+
+    /// PEM certificate chain to serve HTTPS with (with --tls-key).
+    #[arg(long, env = "WA_EMU_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "WA_EMU_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
     /// Log line format.
     #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -164,6 +176,9 @@ impl Default for Config {
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            tls: false,
+            tls_cert: None,
+            tls_key: None,
             log_format: LogFormat::Text,
         }
     }

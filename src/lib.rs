@@ -6,34 +6,52 @@
 //! health) so that clients of the API can still be run and tested, plus a control API under
 //! `/_emulator` to read the codes it "sends", make certificates, switch policies and reset state.
 //!
-//! The binary `wa-onprem-emulator` is a thin user of [`serve`]. Tests embed it the same way:
+//! The binary `wa-onprem-emulator` is a thin user of [`serve`]. Rust tests embed it with
+//! [`Emulator`], which starts it on a free port and stops it when dropped:
 //!
 //! ```
-//! use wa_onprem_emulator::{Config, serve};
+//! use serde_json::{Value, json};
+//! use wa_onprem_emulator::Emulator;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! let base = format!("http://{}", listener.local_addr()?);
-//! let config = Config { fixed_code: Some("123456".into()), ..Config::default() };
-//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-//! let server = tokio::spawn(serve(listener, config, async { stopped.await.ok(); }));
+//! let emulator = Emulator::builder()
+//!     .admin_password("Adm1n!pass")
+//!     .fixed_code("123456")
+//!     .start()
+//!     .await;
+//! let client = reqwest::Client::new();
+//! let url = |path: &str| format!("{}{path}", emulator.uri());
 //!
-//! // The listener is bound: no sleep before the first request.
-//! let health: serde_json::Value = reqwest::get(format!("{base}/_emulator/health"))
-//!     .await?
-//!     .json()
-//!     .await?;
-//! assert_eq!(health["status"], "ok");
+//! // Log in as admin, make a certificate, request a code.
+//! let login: Value = client.post(url("/v1/users/login"))
+//!     .basic_auth("admin", Some("Adm1n!pass"))
+//!     .send().await?.json().await?;
+//! let token = login["users"][0]["token"].as_str().unwrap();
+//! let cert = wa_onprem_emulator::cert::make("Caffè Sport", &[], 0);
+//! let sent = client.post(url("/v1/account"))
+//!     .bearer_auth(token)
+//!     .json(&json!({"cc": "39", "phone_number": "0612345678", "method": "sms", "cert": cert}))
+//!     .send().await?;
+//! assert_eq!(sent.status(), 202);
 //!
-//! stop.send(()).ok();
-//! server.await??;
+//! // Read the code from the outbox, typed, and verify it.
+//! let code = emulator.latest_code("39", "0612345678").expect("a code was sent");
+//! assert_eq!(code.vname, "Caffè Sport");
+//! let verified = client.post(url("/v1/account/verify"))
+//!     .bearer_auth(token)
+//!     .json(&json!({"code": code.code}))
+//!     .send().await?;
+//! assert_eq!(verified.status(), 201);
 //! # Ok(()) }
 //! ```
+//!
+//! Or serve on a listener of your own with [`serve`] (the binary does exactly this).
 
 pub mod cert;
 pub mod clock;
 pub mod config;
+pub mod embed;
 pub mod envelope;
 pub mod error;
 pub mod faults;
@@ -46,6 +64,7 @@ pub mod policy;
 pub mod request;
 pub mod server;
 pub mod store;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -54,6 +73,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use config::Config;
+pub use embed::{Emulator, EmulatorBuilder};
 pub use http::{AppState, ControlAccess, router};
 
 use crate::clock::{Clock, SystemClock};
@@ -80,19 +100,30 @@ impl AppState {
 
     /// Like [`AppState::new`], with time from `clock`.
     pub fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        Self::build(config, clock, None)
+    }
+
+    /// Like [`AppState::with_clock`], with scripted rules given as values rather than by
+    /// `config.rules`.
+    pub fn build(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        given_rules: Option<Vec<scripted::Rule>>,
+    ) -> Result<Self, StartupError> {
         let classic = ClassicRules {
             max_codes_per_window: config.code_rate_limit,
             window: config.code_rate_window,
             ..ClassicRules::default()
         };
-        let rules = match (&config.rules, config.policy) {
-            (Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
-            (None, PolicyKind::Scripted) => {
+        let rules = match (given_rules, &config.rules, config.policy) {
+            (Some(rules), _, _) => Some(rules),
+            (None, Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
+            (None, None, PolicyKind::Scripted) => {
                 return Err(StartupError(
                     "--policy scripted needs --rules FILE (WA_EMU_RULES)".into(),
                 ));
             }
-            (None, _) => None,
+            (None, None, _) => None,
         };
         let default_policy = config.policy.build(classic, rules).map_err(StartupError)?;
         let (admin_password, admin_must_change) = match &config.admin_password {
@@ -152,8 +183,21 @@ pub async fn serve_state(
     config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let tls = tls::from_config(config)?;
+    serve_with(listener, state, config, tls, shutdown).await
+}
+
+/// Like [`serve_state`], with the TLS configuration built beforehand (`None` for plain HTTP).
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    config: &Config,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, policy = ?config.policy, "listening on http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, scheme, policy = ?config.policy, "listening on {scheme}://{addr}");
     }
     let limits = server::Limits {
         max_connections: config.max_connections.max(1),
@@ -161,5 +205,5 @@ pub async fn serve_state(
         shutdown_grace: config.shutdown_grace,
     };
     let overload = error::overload_body(&state.meta, limits.max_connections);
-    server::run(listener, router(state), limits, overload, shutdown).await
+    server::run(listener, router(state), limits, overload, tls, shutdown).await
 }

@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::cert::{self, LocalizedName};
 use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
-use wa_onprem_emulator::{AppState, clock, healthcheck, serve_state};
+use wa_onprem_emulator::{AppState, clock, healthcheck, serve_with};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,7 +20,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Healthcheck { url, timeout }) => {
-            let url = url.unwrap_or_else(|| healthcheck::default_url(&cli.config.listen));
+            let url = url.unwrap_or_else(|| {
+                let tls = cli.config.tls || cli.config.tls_cert.is_some();
+                healthcheck::default_url_for(&cli.config.listen, tls)
+            });
             match healthcheck::probe(&url, timeout) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -76,6 +79,13 @@ fn run(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tls = match wa_onprem_emulator::tls::from_config(&config) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -94,7 +104,7 @@ fn run(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match serve_state(listener, state, &config, shutdown_signal()).await {
+        match serve_with(listener, state, &config, tls, shutdown_signal()).await {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS

@@ -1,10 +1,11 @@
-//! The accept loop: HTTP/1.1 and HTTP/2 on a bound listener, with the limits a shared test
+//! The accept loop: HTTP/1.1 and HTTP/2, plain or over TLS, on a bound listener, with the limits a shared test
 //! service needs (a bounded number of connections, a deadline for request headers), graceful
 //! shutdown, and the one thing `axum::serve` cannot do: drop a connection without answering, which
 //! the `drop` fault asks for.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +15,11 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// Marker a response carries when its connection must be closed without an answer.
@@ -50,6 +52,7 @@ pub async fn run(
     app: Router,
     limits: Limits,
     overload_body: Arc<[u8]>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
@@ -81,27 +84,24 @@ pub async fn run(
             tokio::spawn(refuse(stream, body));
             continue;
         };
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let app = app.clone();
-            async move {
-                let response = app
-                    .oneshot(req.map(Body::new))
-                    .await
-                    .unwrap_or_else(|e: Infallible| match e {});
-                if response.extensions().get::<DropConnection>().is_some() {
-                    Err(DropConnection)
-                } else {
-                    Ok(response)
-                }
-            }
-        });
+        let service = AppService(app.clone());
         let builder = builder.clone();
         let watcher = graceful.watcher();
+        let tls = tls.clone();
+        let handshake_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = watcher.watch(connection).await {
-                tracing::debug!("connection ended: {e}");
+            match tls {
+                None => serve_io(&builder, TokioIo::new(stream), service, watcher).await,
+                Some(config) => {
+                    let accept = TlsAcceptor::from(config).accept(stream);
+                    match tokio::time::timeout(handshake_timeout, accept).await {
+                        Ok(Ok(stream)) => {
+                            serve_io(&builder, TokioIo::new(stream), service, watcher).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
             }
             drop(permit);
         });
@@ -114,6 +114,41 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// The router as a hyper service that can refuse to answer (see [`DropConnection`]).
+#[derive(Clone)]
+struct AppService(Router);
+
+impl hyper::service::Service<Request<Incoming>> for AppService {
+    type Response = axum::response::Response;
+    type Error = DropConnection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, DropConnection>> + Send>>;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let app = self.0.clone();
+        Box::pin(async move {
+            let response = app
+                .oneshot(req.map(Body::new))
+                .await
+                .unwrap_or_else(|e: Infallible| match e {});
+            if response.extensions().get::<DropConnection>().is_some() {
+                Err(DropConnection)
+            } else {
+                Ok(response)
+            }
+        })
+    }
+}
+
+async fn serve_io<I>(builder: &Builder<TokioExecutor>, io: I, service: AppService, watcher: Watcher)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let connection = builder.serve_connection(io, service);
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!("connection ended: {e}");
+    }
 }
 
 /// Answers a connection over the limit with 503 and closes it.

@@ -22,7 +22,7 @@ use crate::error::{ApiError, Scheme};
 use crate::phone::Method;
 use crate::policy::{PolicyKind, scripted};
 use crate::request::Fields;
-use crate::store::SentCode;
+use crate::store::{CodeFilter, SentCode};
 
 /// Longest `wait` for `codes/latest`, in seconds.
 pub const MAX_WAIT_SECONDS: f64 = 300.0;
@@ -128,27 +128,17 @@ pub async fn latest_code(
     let deadline = Instant::now() + q.wait()?;
     let name = cluster.name().to_owned();
     drop(cluster);
-    loop {
-        // Looked up each round: a reset of every cluster replaces the slot.
-        let slot = state.store.cluster(&name);
-        let arrival = slot.arrivals().notified();
-        tokio::pin!(arrival);
-        arrival.as_mut().enable();
-        if let Some(sent) = slot
-            .codes(q.cc.as_deref(), q.phone_number.as_deref(), method)
-            .pop()
-        {
-            return Ok(Json(CodeItem::new(&name, sent)));
-        }
-        tokio::select! {
-            () = &mut arrival => {}
-            () = tokio::time::sleep_until(deadline) => {
-                return Err(ApiError::NotFound {
-                    rule: "code",
-                    message: "No code matching the filters has been sent".into(),
-                });
-            }
-        }
+    let filter = CodeFilter {
+        cc: q.cc.as_deref(),
+        phone_number: q.phone_number.as_deref(),
+        method,
+    };
+    match state.store.wait_for_code(&name, filter, deadline).await {
+        Some(sent) => Ok(Json(CodeItem::new(&name, sent))),
+        None => Err(ApiError::NotFound {
+            rule: "code",
+            message: "No code matching the filters has been sent".into(),
+        }),
     }
 }
 

@@ -32,6 +32,17 @@ pub fn is_valid_cluster_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// Which codes of an outbox to look at; `None` matches any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CodeFilter<'a> {
+    /// Country calling code.
+    pub cc: Option<&'a str>,
+    /// National number.
+    pub phone_number: Option<&'a str>,
+    /// Delivery method.
+    pub method: Option<crate::phone::Method>,
+}
+
 /// What every cluster starts from, and the limits every operation applies.
 #[derive(Debug)]
 pub struct Settings {
@@ -188,6 +199,33 @@ impl Store {
         let old = std::mem::take(&mut *self.write());
         for slot in old.values() {
             slot.arrivals.notify_waiters();
+        }
+    }
+
+    /// The newest code of cluster `name` matching `filter`, waiting until one arrives or
+    /// `deadline` passes. Woken by arrivals, not by polling.
+    pub async fn wait_for_code(
+        &self,
+        name: &str,
+        filter: CodeFilter<'_>,
+        deadline: tokio::time::Instant,
+    ) -> Option<SentCode> {
+        loop {
+            // Looked up each round: a reset of every cluster replaces the slot.
+            let slot = self.cluster(name);
+            let arrival = slot.arrivals().notified();
+            tokio::pin!(arrival);
+            arrival.as_mut().enable();
+            if let Some(sent) = slot
+                .codes(filter.cc, filter.phone_number, filter.method)
+                .pop()
+            {
+                return Some(sent);
+            }
+            tokio::select! {
+                () = &mut arrival => {}
+                () = tokio::time::sleep_until(deadline) => return None,
+            }
         }
     }
 

@@ -10,6 +10,7 @@ mod envelope;
 mod helpers;
 mod openapi;
 mod scripted;
+mod tls;
 mod two_step;
 mod unhappy;
 mod users;

@@ -1,0 +1,197 @@
+//! The emulator inside a Rust test, in the spirit of `wiremock`'s `MockServer`: start it on a
+//! random port with a builder, point the client under test at [`Emulator::uri`], read the codes
+//! it "sent" with typed methods, and let it shut down when dropped.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::clock::SystemClock;
+use crate::policy::{PolicyKind, scripted};
+use crate::store::{CodeFilter, DEFAULT_CLUSTER, SentCode};
+use crate::{AppState, Config, StartupError, serve_with};
+
+/// A running emulator, stopped when dropped.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use wa_onprem_emulator::Emulator;
+///
+/// let emulator = Emulator::builder().admin_password("Adm1n!pass").start().await;
+/// assert!(emulator.uri().starts_with("http://127.0.0.1:"));
+/// assert!(emulator.codes("default").is_empty());
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Emulator {
+    address: SocketAddr,
+    uri: String,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// How to start an [`Emulator`]; every setting of the binary is here too.
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorBuilder {
+    config: Config,
+    rules: Option<String>,
+}
+
+impl EmulatorBuilder {
+    /// The registration policy of every cluster.
+    pub fn policy(mut self, policy: PolicyKind) -> Self {
+        self.config.policy = policy;
+        self
+    }
+
+    /// Scripted rules as TOML (the format of `--rules`); also selects the scripted policy.
+    pub fn rules(mut self, toml: &str) -> Self {
+        self.rules = Some(toml.to_owned());
+        self.config.policy = PolicyKind::Scripted;
+        self
+    }
+
+    /// Every code sent is this one.
+    pub fn fixed_code(mut self, code: &str) -> Self {
+        self.config.fixed_code = Some(code.to_owned());
+        self
+    }
+
+    /// The admin starts with this password, and no first-login change is required.
+    pub fn admin_password(mut self, password: &str) -> Self {
+        self.config.admin_password = Some(password.to_owned());
+        self
+    }
+
+    /// Any other setting, as the binary's flags set it.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Starts the emulator on `127.0.0.1` and a free port.
+    ///
+    /// # Panics
+    ///
+    /// When the configuration cannot start (bad rules, TLS files); see [`Self::try_start`].
+    pub async fn start(self) -> Emulator {
+        match self.try_start().await {
+            Ok(emulator) => emulator,
+            Err(e) => panic!("the emulator cannot start: {e}"),
+        }
+    }
+
+    /// Starts the emulator, or says why it cannot.
+    pub async fn try_start(mut self) -> Result<Emulator, StartupError> {
+        let rules = self
+            .rules
+            .as_deref()
+            .map(scripted::parse_toml)
+            .transpose()
+            .map_err(|e| StartupError(format!("rules: {e}")))?;
+        let state = AppState::build(&self.config, Arc::new(SystemClock), rules)?;
+        let tls = crate::tls::from_config(&self.config)?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| StartupError(format!("cannot bind 127.0.0.1:0: {e}")))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| StartupError(e.to_string()))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        self.config.listen = address.to_string();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = self.config.clone();
+        let served = state.clone();
+        tokio::spawn(async move {
+            let shutdown = async {
+                stopped.await.ok();
+            };
+            if let Err(e) = serve_with(listener, served, &config, tls, shutdown).await {
+                tracing::error!("embedded emulator stopped: {e}");
+            }
+        });
+        Ok(Emulator {
+            address,
+            uri: format!("{scheme}://{address}"),
+            state,
+            stop: Some(stop),
+        })
+    }
+}
+
+impl Emulator {
+    /// A builder with the defaults of the binary.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// Starts an emulator with the defaults of the binary.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// The base URL, such as `http://127.0.0.1:41234`.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Every code in `cluster`'s outbox, oldest first.
+    pub fn codes(&self, cluster: &str) -> Vec<SentCode> {
+        self.state.store.cluster(cluster).codes(None, None, None)
+    }
+
+    /// The newest code sent to `cc` + `phone_number` in the `default` cluster.
+    pub fn latest_code(&self, cc: &str, phone_number: &str) -> Option<SentCode> {
+        self.latest_code_in(DEFAULT_CLUSTER, cc, phone_number)
+    }
+
+    /// The newest code sent to `cc` + `phone_number` in `cluster`.
+    pub fn latest_code_in(&self, cluster: &str, cc: &str, phone_number: &str) -> Option<SentCode> {
+        self.state
+            .store
+            .cluster(cluster)
+            .codes(Some(cc), Some(phone_number), None)
+            .pop()
+    }
+
+    /// Waits up to `timeout` for a code to `cc` + `phone_number` in `cluster`.
+    pub async fn wait_for_code(
+        &self,
+        cluster: &str,
+        cc: &str,
+        phone_number: &str,
+        timeout: Duration,
+    ) -> Option<SentCode> {
+        let filter = CodeFilter {
+            cc: Some(cc),
+            phone_number: Some(phone_number),
+            method: None,
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.state
+            .store
+            .wait_for_code(cluster, filter, deadline)
+            .await
+    }
+
+    /// The state behind it, for anything the typed methods do not cover.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! HTTPS like the real deployment: a self-signed certificate made at startup (`--tls`), or the
+//! operator's own (`--tls-cert` / `--tls-key`). rustls with the ring provider.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use crate::StartupError;
+
+/// Names the generated certificate is valid for.
+const SELF_SIGNED_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "emulator"];
+
+/// A certificate chain and its key, in DER.
+pub struct Identity {
+    /// Leaf first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The leaf's private key.
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl Identity {
+    /// A fresh self-signed certificate for localhost, 127.0.0.1, ::1 and `emulator` (the
+    /// compose service name).
+    pub fn self_signed() -> Result<Self, StartupError> {
+        let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|s| (*s).to_owned()).collect();
+        let made = rcgen::generate_simple_self_signed(names)
+            .map_err(|e| StartupError(format!("cannot make a TLS certificate: {e}")))?;
+        Ok(Self {
+            chain: vec![made.cert.der().clone()],
+            key: PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()).into(),
+        })
+    }
+
+    /// A chain and key from PEM files.
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, StartupError> {
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| StartupError(format!("--tls-cert {}: {e}", cert.display())))?;
+        if chain.is_empty() {
+            return Err(StartupError(format!(
+                "--tls-cert {}: no certificate in it",
+                cert.display()
+            )));
+        }
+        let key = PrivateKeyDer::from_pem_file(key)
+            .map_err(|e| StartupError(format!("--tls-key {}: {e}", key.display())))?;
+        Ok(Self { chain, key })
+    }
+
+    /// The rustls server configuration, offering HTTP/2 and HTTP/1.1.
+    pub fn server_config(self) -> Result<Arc<ServerConfig>, StartupError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| StartupError(format!("TLS: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(self.chain, self.key)
+            .map_err(|e| StartupError(format!("TLS certificate and key do not fit: {e}")))?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+}
+
+/// The TLS configuration `config` asks for, if any.
+pub fn from_config(config: &crate::Config) -> Result<Option<Arc<ServerConfig>>, StartupError> {
+    let identity = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Identity::from_pem_files(cert, key)?,
+        (None, None) if config.tls => Identity::self_signed()?,
+        (None, None) => return Ok(None),
+        _ => {
+            return Err(StartupError(
+                "--tls-cert and --tls-key go together: give both, or --tls alone for a self-signed certificate".into(),
+            ));
+        }
+    };
+    identity.server_config().map(Some)
+}

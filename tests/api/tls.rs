@@ -1,0 +1,122 @@
+//! HTTPS, as the real deployment served it.
+
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wa_onprem_emulator::{Config, Emulator};
+
+/// One HTTP/1.1 request over TLS, trusting only `root`; the status and the body.
+async fn https_get(
+    addr: std::net::SocketAddr,
+    root: rustls::pki_types::CertificateDer<'static>,
+    path: &str,
+) -> (u16, String) {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut tls = connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .expect("the TLS handshake succeeds with the configured certificate");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tls.read_to_end(&mut raw).await.ok();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn serves_https_with_the_given_certificate_and_key() {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("wa-emu-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+
+    let emulator = Emulator::builder()
+        .config(Config {
+            tls_cert: Some(cert),
+            tls_key: Some(key),
+            ..Config::default()
+        })
+        .start()
+        .await;
+    assert!(emulator.uri().starts_with("https://"));
+    let (status, body) = https_get(
+        emulator.address(),
+        made.cert.der().clone(),
+        "/_emulator/health",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let (status, body) = https_get(emulator.address(), made.cert.der().clone(), "/v1/health").await;
+    assert_eq!(status, 401);
+    assert!(body.contains("\"code\":1005"), "{body}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn tls_alone_makes_a_self_signed_certificate_that_healthcheck_accepts() {
+    let emulator = Emulator::builder()
+        .config(Config {
+            tls: true,
+            ..Config::default()
+        })
+        .start()
+        .await;
+    let url = format!("{}/_emulator/health", emulator.uri());
+    assert!(url.starts_with("https://127.0.0.1:"));
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_wa-onprem-emulator"))
+        .args(["healthcheck", "--url", &url])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "healthcheck over https");
+    // Plain HTTP on the TLS port is not served.
+    let plain = url.replacen("https://", "http://", 1);
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_wa-onprem-emulator"))
+        .args(["healthcheck", "--timeout", "1s", "--url", &plain])
+        .status()
+        .await
+        .unwrap();
+    assert!(!status.success());
+}
+
+#[tokio::test]
+async fn a_lone_tls_cert_is_a_startup_error() {
+    let err = Emulator::builder()
+        .config(Config {
+            tls_cert: Some("cert.pem".into()),
+            ..Config::default()
+        })
+        .try_start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--tls-key"), "{err}");
+    let missing = Emulator::builder()
+        .config(Config {
+            tls_cert: Some("/nonexistent/cert.pem".into()),
+            tls_key: Some("/nonexistent/key.pem".into()),
+            ..Config::default()
+        })
+        .try_start()
+        .await
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("/nonexistent/cert.pem"),
+        "{missing}"
+    );
+}
