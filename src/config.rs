@@ -71,6 +71,11 @@ pub struct Config {
     #[arg(long, env = "WA_EMU_POLICY", value_enum, default_value_t = PolicyKind::Classic)]
     pub policy: PolicyKind,
 
+    /// Keep every cluster's state in an embedded database (redb) in this folder, so that it
+    /// survives restarts and crashes; without it, state is in memory only.
+    #[arg(long, env = "WA_EMU_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// TOML file of `[[rule]]`s for the scripted policy (see rules.example.toml).
     #[arg(long, env = "WA_EMU_RULES", value_name = "FILE")]
     pub rules: Option<PathBuf>,
@@ -170,6 +175,7 @@ impl Default for Config {
             restart_duration: Duration::ZERO,
             outbox_limit: 1000,
             rules: None,
+            data_dir: None,
             journal_limit: 1000,
             control_token: None,
             no_control_api: false,

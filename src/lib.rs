@@ -59,6 +59,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod journal;
 pub mod password;
+pub mod persist;
 pub mod phone;
 pub mod policy;
 pub mod request;
@@ -78,6 +79,7 @@ pub use http::{AppState, ControlAccess, router};
 
 use crate::clock::{Clock, SystemClock};
 use crate::envelope::Meta;
+use crate::persist::{Durable, Persistence, Volatile};
 use crate::policy::{ClassicRules, PolicyKind, scripted};
 use crate::store::{Settings, Store};
 
@@ -130,6 +132,10 @@ impl AppState {
             Some(password) => (password.as_str(), false),
             None => (password::DEFAULT_ADMIN_PASSWORD, true),
         };
+        let persist: Arc<dyn Persistence> = match &config.data_dir {
+            Some(dir) => Arc::new(Durable::open(dir)?),
+            None => Arc::new(Volatile),
+        };
         let settings = Settings {
             clock,
             default_policy,
@@ -143,9 +149,11 @@ impl AppState {
             // Hashed once: every cluster starts from the same admin password.
             admin_hash: password::hash(admin_password).into(),
             admin_must_change,
+            persist,
         };
+        let store = Store::new(settings).map_err(|e| StartupError(format!("stored state: {e}")))?;
         Ok(Self {
-            store: Arc::new(Store::new(settings)),
+            store: Arc::new(store),
             meta: Meta::new(&config.api_version),
             control: ControlAccess {
                 enabled: !config.no_control_api,

@@ -36,7 +36,7 @@ pub async fn request_code(
     if let Some(delay) = policy.delay(&request) {
         tokio::time::sleep(delay).await;
     }
-    Ok(match auth.cluster.request_code(&request)? {
+    Ok(match auth.cluster.request_code(&request).await? {
         CodeOutcome::AlreadyRegistered => (
             Extension(Decided("account.already_registered")),
             Reply::empty(StatusCode::CREATED, &state.meta),
@@ -62,7 +62,7 @@ pub async fn verify(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let code = request::verify_request(&body)?;
-    let account = auth.cluster.verify(&code)?;
+    let account = auth.cluster.verify(&code).await?;
     tracing::info!(cluster = auth.cluster.name(), number = %account.number, "number registered");
     Ok((
         Extension(Decided("account.registered")),

@@ -143,9 +143,9 @@ pub async fn latest_code(
 }
 
 /// `DELETE /_emulator/clusters/{cluster}/codes`: empties the outbox.
-pub async fn clear_codes(Cluster(cluster): Cluster) -> Json<Value> {
-    cluster.clear_codes();
-    Json(json!({ "codes": [] }))
+pub async fn clear_codes(Cluster(cluster): Cluster) -> Result<Json<Value>, ApiError> {
+    cluster.clear_codes().await?;
+    Ok(Json(json!({ "codes": [] })))
 }
 
 #[derive(Deserialize)]
@@ -252,7 +252,7 @@ pub async fn put_policy(
             .build(settings.rules, rules)
             .map_err(ApiError::Internal)?,
     };
-    cluster.with(|c| c.policy = policy.clone());
+    cluster.set_policy(policy.clone()).await?;
     let mut answer = json!({ "cluster": cluster.name(), "policy": policy.name() });
     if let Some(rules) = policy.rules() {
         answer["rules"] = json!(rules);
@@ -264,16 +264,16 @@ pub async fn put_policy(
 pub async fn reset_cluster(
     State(state): State<AppState>,
     Cluster(cluster): Cluster,
-) -> Json<Value> {
-    state.store.reset(cluster.name());
-    Json(json!({ "reset": [cluster.name()] }))
+) -> Result<Json<Value>, ApiError> {
+    state.store.reset(cluster.name()).await?;
+    Ok(Json(json!({ "reset": [cluster.name()] })))
 }
 
 /// `POST /_emulator/reset`: every cluster as new.
-pub async fn reset_all(State(state): State<AppState>) -> Json<Value> {
+pub async fn reset_all(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let names = state.store.names();
-    state.store.reset_all();
-    Json(json!({ "reset": names }))
+    state.store.reset_all().await?;
+    Ok(Json(json!({ "reset": names })))
 }
 
 /// Middleware: with a control token configured, every guarded route requires it.

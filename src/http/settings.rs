@@ -16,7 +16,7 @@ pub async fn set_pin(
     JsonBody(body): JsonBody,
 ) -> Result<Reply<Empty>, ApiError> {
     let pin = request::pin_request(&body)?;
-    auth.cluster.set_pin(pin)?;
+    auth.cluster.set_pin(pin).await?;
     Ok(Reply::empty(StatusCode::OK, &state.meta))
 }
 
@@ -25,6 +25,6 @@ pub async fn remove_pin(
     State(state): State<AppState>,
     Admin(auth): Admin,
 ) -> Result<Reply<Empty>, ApiError> {
-    auth.cluster.remove_pin()?;
+    auth.cluster.remove_pin().await?;
     Ok(Reply::empty(StatusCode::OK, &state.meta))
 }

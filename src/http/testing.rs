@@ -90,7 +90,7 @@ pub async fn advance_clock(
                 "Parameter 'advance_seconds' must be a number of seconds from 0 to ten years",
             )
         })?;
-    cluster.advance(Duration::from_secs_f64(seconds));
+    cluster.advance(Duration::from_secs_f64(seconds)).await?;
     Ok(clock_body(&cluster))
 }
 
@@ -157,7 +157,7 @@ pub async fn restart(
             "The restart would last 0 s: give 'duration_seconds' or start with --restart-duration",
         ));
     }
-    let until = cluster.restart(duration);
+    let until = cluster.restart(duration).await?;
     Ok(Json(
         json!({ "cluster": cluster.name(), "restarting_until": rfc3339(until) }),
     ))

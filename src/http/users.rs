@@ -45,7 +45,9 @@ pub async fn login(
         Some(body) => Fields::new(body, &["new_password"])?.opt_str("new_password")?,
         None => None,
     };
-    let issued = cluster.login(&credentials.username, &credentials.password, new_password)?;
+    let issued = cluster
+        .login(&credentials.username, &credentials.password, new_password)
+        .await?;
     let item = TokenItem {
         token: issued.token,
         expires_after: vendor_timestamp(issued.expires_at),
@@ -58,9 +60,9 @@ pub async fn login(
 }
 
 /// `POST /v1/users/logout`: revokes the token it is called with.
-pub async fn logout(State(state): State<AppState>, auth: Auth) -> Reply<Empty> {
-    auth.cluster.logout(&auth.token);
-    Reply::empty(StatusCode::OK, &state.meta)
+pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<Reply<Empty>, ApiError> {
+    auth.cluster.logout(&auth.token).await?;
+    Ok(Reply::empty(StatusCode::OK, &state.meta))
 }
 
 /// `POST /v1/users {"username", "password"}`: admin only.
@@ -73,7 +75,8 @@ pub async fn create(
     fields.require(&["username", "password"])?;
     let username = fields.str("username")?;
     auth.cluster
-        .create_user(username, fields.str("password")?)?;
+        .create_user(username, fields.str("password")?)
+        .await?;
     let item = NameItem {
         username: username.to_owned(),
     };
@@ -112,7 +115,8 @@ pub async fn update(
     let fields = Fields::new(&body, &["password"])?;
     fields.require(&["password"])?;
     auth.cluster
-        .set_password(&username, fields.str("password")?)?;
+        .set_password(&username, fields.str("password")?)
+        .await?;
     Ok(Reply::new(
         StatusCode::OK,
         Users {
@@ -128,7 +132,7 @@ pub async fn delete(
     Admin(auth): Admin,
     Username(username): Username,
 ) -> Result<Reply<Users<NameItem>>, ApiError> {
-    auth.cluster.delete_user(&username)?;
+    auth.cluster.delete_user(&username).await?;
     Ok(Reply::new(
         StatusCode::OK,
         Users {

@@ -4,15 +4,18 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use serde::{Deserialize, Serialize};
+
 use super::Settings;
 use crate::faults::Faults;
 use crate::journal::Entry;
 use crate::password::ADMIN;
+use crate::persist::RegistrationRecord;
 use crate::phone::{Method, Number};
 use crate::policy::RegistrationPolicy;
 
 /// A user of the deployment's API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
     /// Argon2 PHC string; shared between clusters while it is the startup default.
     pub password_hash: Arc<str>,
@@ -21,7 +24,7 @@ pub struct User {
 }
 
 /// A login token, stored under the SHA-256 of its text so no token is kept in clear.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// Whose token it is.
     pub username: String,
@@ -30,7 +33,7 @@ pub struct Session {
 }
 
 /// The number registered on this deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     /// The number.
     pub number: Number,
@@ -39,7 +42,7 @@ pub struct Account {
 }
 
 /// A code sent and not yet used.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pending {
     /// The number it was sent to.
     pub number: Number,
@@ -54,8 +57,11 @@ pub struct Pending {
 }
 
 /// A code as the outbox records it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SentCode {
+    /// Position in the cluster's outbox, increasing.
+    #[serde(default)]
+    pub seq: u64,
     /// Where it went.
     pub number: Number,
     /// How.
@@ -88,6 +94,8 @@ pub struct Cluster {
     pub sends: HashMap<(String, Method), Vec<SystemTime>>,
     /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.
     pub outbox: VecDeque<SentCode>,
+    /// Sequence number of the last code sent.
+    pub outbox_seq: u64,
     /// Who decides registrations here.
     pub policy: Arc<dyn RegistrationPolicy>,
     /// Until when a simulated Coreapp restart lasts.
@@ -113,10 +121,21 @@ impl Cluster {
             pending: None,
             sends: HashMap::new(),
             outbox: VecDeque::new(),
+            outbox_seq: 0,
             policy: settings.default_policy.clone(),
             restarting_until: None,
             faults: Faults::default(),
             journal: VecDeque::new(),
+        }
+    }
+
+    /// The registration part of the state, as it is stored.
+    pub fn registration_record(&self) -> RegistrationRecord {
+        RegistrationRecord {
+            registered: self.registered.clone(),
+            pins: self.pins.clone(),
+            pending: self.pending.clone(),
+            restarting_until: self.restarting_until,
         }
     }
 

@@ -16,10 +16,12 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 
-pub use cluster::{Account, Cluster, Pending, SentCode, User};
+pub use cluster::{Account, Cluster, Pending, SentCode, Session, User};
 
 use crate::clock::Clock;
-use crate::policy::{ClassicRules, RegistrationPolicy};
+use crate::error::ApiError;
+use crate::persist::{Change, ClusterRecord, MetaRecord, Persistence, Ticket};
+use crate::policy::{ClassicRules, PolicyKind, RegistrationPolicy, scripted};
 
 /// The cluster that plain `/v1/...` addresses.
 pub const DEFAULT_CLUSTER: &str = "default";
@@ -64,6 +66,8 @@ pub struct Settings {
     pub outbox_limit: usize,
     /// Requests kept in a cluster's journal; the oldest are dropped beyond it.
     pub journal_limit: usize,
+    /// Where state lasts (nowhere, or the `--data-dir` database).
+    pub persist: Arc<dyn Persistence>,
     /// Hash of the admin password every new cluster starts with, computed once.
     pub admin_hash: Arc<str>,
     /// Whether the admin must change that password at first login (the factory default).
@@ -110,9 +114,84 @@ impl ClusterSlot {
         f(&mut self.lock())
     }
 
+    /// Runs `f` on the locked state and submits the changes it logs before unlocking, so they
+    /// are stored in the order they happened. An empty log is a barrier: the answer still waits
+    /// until everything before it is stored, since it may depend on it.
+    pub fn write<R>(&self, f: impl FnOnce(&mut Cluster, &mut Vec<Change>) -> R) -> (R, Ticket) {
+        let mut guard = self.lock();
+        let mut log = Vec::new();
+        let result = f(&mut guard, &mut log);
+        let ticket = self.settings.persist.submit(log);
+        drop(guard);
+        (result, ticket)
+    }
+
+    /// The name as stored in changes.
+    pub fn key(&self) -> Arc<str> {
+        self.name.clone()
+    }
+
+    /// The policy and clock record of the locked state `c`.
+    pub fn meta_record(&self, c: &Cluster) -> MetaRecord {
+        MetaRecord {
+            policy: c.policy.name().to_owned(),
+            rules: c.policy.rules(),
+            offset_ms: self.offset_ms.load(Ordering::Relaxed),
+        }
+    }
+
     /// Resolves when a code arrives in this cluster's outbox or the cluster is reset.
     pub fn arrivals(&self) -> &Notify {
         &self.arrivals
+    }
+
+    /// Puts back what was stored about this cluster.
+    fn restore(&self, record: ClusterRecord) -> Result<(), String> {
+        let mut c = self.lock();
+        for (name, user) in record.users {
+            c.users.insert(name, user);
+        }
+        c.sessions.extend(record.sessions);
+        if let Some(reg) = record.registration {
+            c.registered = reg.registered;
+            c.pins = reg.pins;
+            c.pending = reg.pending;
+            c.restarting_until = reg.restarting_until;
+        }
+        for (e164, method, times) in record.sends {
+            c.sends.insert((e164, method), times);
+        }
+        let mut codes = record.codes;
+        codes.sort_by_key(|(seq, _)| *seq);
+        c.outbox_seq = codes.last().map_or(0, |(seq, _)| *seq);
+        c.outbox = codes.into_iter().map(|(_, code)| code).collect();
+        if let Some(meta) = record.meta {
+            self.offset_ms.store(meta.offset_ms, Ordering::Relaxed);
+            let kind: PolicyKind = serde_json::from_value(serde_json::Value::String(
+                meta.policy.clone(),
+            ))
+            .map_err(|_| {
+                format!(
+                    "cluster {}: unknown stored policy {:?}",
+                    self.name, meta.policy
+                )
+            })?;
+            let rules = meta
+                .rules
+                .map(|specs| {
+                    specs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, spec)| scripted::Rule::new(spec, i + 1))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map_err(|e| format!("cluster {}: stored rules: {e}", self.name))?;
+            c.policy = kind
+                .build(self.settings.rules, rules)
+                .map_err(|e| format!("cluster {}: {e}", self.name))?;
+        }
+        Ok(())
     }
 
     /// The settings this cluster runs with.
@@ -131,16 +210,33 @@ impl ClusterSlot {
     }
 
     /// Moves the cluster's time forward: codes go stale, windows roll, tokens expire.
-    pub fn advance(&self, by: Duration) {
+    pub async fn advance(&self, by: Duration) -> Result<(), ApiError> {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        let ((), ticket) = self.write(|c, log| {
+            self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+            log.push(Change::Meta(self.key(), self.meta_record(c)));
+        });
+        ticket.durable().await
     }
 
     /// Starts a simulated Coreapp restart lasting `duration` from now.
-    pub fn restart(&self, duration: Duration) -> SystemTime {
+    pub async fn restart(&self, duration: Duration) -> Result<SystemTime, ApiError> {
         let until = self.now() + duration;
-        self.with(|c| c.restarting_until = Some(until));
-        until
+        let ((), ticket) = self.write(|c, log| {
+            c.restarting_until = Some(until);
+            log.push(Change::Registration(self.key(), c.registration_record()));
+        });
+        ticket.durable().await?;
+        Ok(until)
+    }
+
+    /// Switches the cluster's policy.
+    pub async fn set_policy(&self, policy: Arc<dyn RegistrationPolicy>) -> Result<(), ApiError> {
+        let ((), ticket) = self.write(|c, log| {
+            c.policy = policy;
+            log.push(Change::Meta(self.key(), self.meta_record(c)));
+        });
+        ticket.durable().await
     }
 }
 
@@ -152,12 +248,24 @@ pub struct Store {
 }
 
 impl Store {
-    /// An empty store; clusters appear on first use.
-    pub fn new(settings: Settings) -> Self {
-        Self {
-            settings: Arc::new(settings),
-            clusters: RwLock::default(),
+    /// A store with what `settings.persist` holds; other clusters appear on first use.
+    pub fn new(settings: Settings) -> Result<Self, String> {
+        let settings = Arc::new(settings);
+        let mut clusters = HashMap::new();
+        for (name, record) in settings.persist.load()? {
+            let slot = ClusterSlot::new(&name, settings.clone());
+            slot.restore(record)?;
+            clusters.insert(Arc::from(name.as_str()), Arc::new(slot));
         }
+        Ok(Self {
+            settings,
+            clusters: RwLock::new(clusters),
+        })
+    }
+
+    /// Stops storing: waits for the last changes, closes the database.
+    pub fn close(&self) {
+        self.settings.persist.close();
     }
 
     /// The settings every cluster shares.
@@ -170,7 +278,7 @@ impl Store {
         if let Some(slot) = self.read().get(name) {
             return slot.clone();
         }
-        let mut clusters = self.write();
+        let mut clusters = self.write_map();
         clusters
             .entry(name.into())
             .or_insert_with(|| Arc::new(ClusterSlot::new(name, self.settings.clone())))
@@ -185,21 +293,31 @@ impl Store {
     }
 
     /// Returns cluster `name` to a fresh state (users, tokens, number, pins, codes, policy).
-    pub fn reset(&self, name: &str) {
+    pub async fn reset(&self, name: &str) -> Result<(), ApiError> {
         let slot = self.read().get(name).cloned();
         if let Some(slot) = slot {
-            *slot.lock() = Cluster::fresh(&self.settings);
-            slot.offset_ms.store(0, Ordering::Relaxed);
+            let ((), ticket) = slot.write(|c, log| {
+                *c = Cluster::fresh(&self.settings);
+                slot.offset_ms.store(0, Ordering::Relaxed);
+                log.push(Change::ResetCluster(slot.key()));
+            });
             slot.arrivals.notify_waiters();
+            ticket.durable().await?;
         }
+        Ok(())
     }
 
     /// Forgets every cluster; each is created fresh again on next use.
-    pub fn reset_all(&self) {
-        let old = std::mem::take(&mut *self.write());
+    pub async fn reset_all(&self) -> Result<(), ApiError> {
+        let (old, ticket) = {
+            let mut clusters = self.write_map();
+            let ticket = self.settings.persist.submit(vec![Change::ResetAll]);
+            (std::mem::take(&mut *clusters), ticket)
+        };
         for slot in old.values() {
             slot.arrivals.notify_waiters();
         }
+        ticket.durable().await
     }
 
     /// The newest code of cluster `name` matching `filter`, waiting until one arrives or
@@ -233,7 +351,7 @@ impl Store {
         self.clusters.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<ClusterSlot>>> {
+    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<ClusterSlot>>> {
         self.clusters.write().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -8,6 +8,7 @@ use rand::Rng;
 use super::ClusterSlot;
 use super::cluster::{Account, Pending, SentCode};
 use crate::error::ApiError;
+use crate::persist::Change;
 use crate::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
 use crate::request::CodeRequest;
 
@@ -56,12 +57,12 @@ fn no_registered_number() -> ApiError {
 
 impl ClusterSlot {
     /// `POST /v1/account`, after validation and any policy delay.
-    pub fn request_code(&self, request: &CodeRequest) -> Result<CodeOutcome, ApiError> {
+    pub async fn request_code(&self, request: &CodeRequest) -> Result<CodeOutcome, ApiError> {
         let settings = self.settings();
         let now = self.now();
         let e164 = request.number.e164();
         let key = (e164, request.method);
-        let outcome = self.with(|c| {
+        let (outcome, ticket) = self.write(|c, log| {
             let state = NumberState {
                 registered_here: c
                     .registered
@@ -85,13 +86,19 @@ impl ClusterSlot {
                         None => format!("{:06}", rand::rng().random_range(0..1_000_000)),
                     };
                     let expires_at = now + settings.code_ttl;
-                    let sends = c.sends.entry(key).or_default();
+                    let sends = c.sends.entry(key.clone()).or_default();
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
                         now.duration_since(*t)
                             .is_ok_and(|a| a < settings.rules.window)
                     });
                     sends.push(now);
+                    log.push(Change::Sends(
+                        self.key(),
+                        key.0.clone(),
+                        key.1,
+                        sends.clone(),
+                    ));
                     c.pending = Some(Pending {
                         number: request.number.clone(),
                         vname: request.cert.vname.clone(),
@@ -99,23 +106,31 @@ impl ClusterSlot {
                         expires_at,
                         wrong_guesses: 0,
                     });
-                    if c.outbox.len() >= settings.outbox_limit {
-                        c.outbox.pop_front();
+                    log.push(Change::Registration(self.key(), c.registration_record()));
+                    while c.outbox.len() >= settings.outbox_limit {
+                        if let Some(old) = c.outbox.pop_front() {
+                            log.push(Change::Code(self.key(), old.seq, None));
+                        }
                     }
-                    c.outbox.push_back(SentCode {
+                    c.outbox_seq += 1;
+                    let sent = SentCode {
+                        seq: c.outbox_seq,
                         number: request.number.clone(),
                         method: request.method,
                         code,
                         vname: request.cert.vname.clone(),
                         sent_at: now,
                         expires_at,
-                    });
+                    };
+                    log.push(Change::Code(self.key(), sent.seq, Some(sent.clone())));
+                    c.outbox.push_back(sent);
                     Ok(CodeOutcome::CodeSent {
                         vname: request.cert.vname.clone(),
                     })
                 }
             }
         });
+        ticket.durable().await?;
         if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
             self.arrivals().notify_waiters();
         }
@@ -124,16 +139,16 @@ impl ClusterSlot {
 
     /// `POST /v1/account/verify` with a 6-digit code. On success the pending number becomes the
     /// registered one; replacing another number starts a simulated Coreapp restart.
-    pub fn verify(&self, code: &str) -> Result<Account, ApiError> {
+    pub async fn verify(&self, code: &str) -> Result<Account, ApiError> {
         let settings = self.settings();
         let now = self.now();
-        self.with(|c| {
+        let (result, ticket) = self.write(|c, log| {
             let view = c.pending.as_ref().map(|p| PendingView {
                 code: &p.code,
                 expires_at: p.expires_at,
                 wrong_guesses: p.wrong_guesses,
             });
-            match c.policy.verify(code, view.as_ref(), now) {
+            let result = match c.policy.verify(code, view.as_ref(), now) {
                 VerifyDecision::Register => {
                     let pending = c
                         .pending
@@ -155,28 +170,38 @@ impl ClusterSlot {
                     }
                     Err(ApiError::Refused(Refusal::Mismatch))
                 }
-                VerifyDecision::Refuse(refusal) => Err(ApiError::Refused(refusal)),
-                VerifyDecision::Fail(error) => Err(error),
-            }
-        })
+                VerifyDecision::Refuse(refusal) => return Err(ApiError::Refused(refusal)),
+                VerifyDecision::Fail(error) => return Err(error),
+            };
+            log.push(Change::Registration(self.key(), c.registration_record()));
+            result
+        });
+        ticket.durable().await?;
+        result
     }
 
     /// `POST /v1/settings/account/two-step`: sets or changes the registered number's pin.
-    pub fn set_pin(&self, pin: String) -> Result<(), ApiError> {
-        self.with(|c| {
+    pub async fn set_pin(&self, pin: String) -> Result<(), ApiError> {
+        let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.insert(number.number.e164(), pin);
+            log.push(Change::Registration(self.key(), c.registration_record()));
             Ok(())
-        })
+        });
+        ticket.durable().await?;
+        result
     }
 
     /// `DELETE /v1/settings/account/two-step`: turns two-step verification off.
-    pub fn remove_pin(&self) -> Result<(), ApiError> {
-        self.with(|c| {
+    pub async fn remove_pin(&self) -> Result<(), ApiError> {
+        let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.remove(&number.number.e164());
+            log.push(Change::Registration(self.key(), c.registration_record()));
             Ok(())
-        })
+        });
+        ticket.durable().await?;
+        result
     }
 
     /// `gateway_status` now.
@@ -218,7 +243,11 @@ impl ClusterSlot {
     }
 
     /// Empties the outbox.
-    pub fn clear_codes(&self) {
-        self.with(|c| c.outbox.clear());
+    pub async fn clear_codes(&self) -> Result<(), ApiError> {
+        let ((), ticket) = self.write(|c, log| {
+            c.outbox.clear();
+            log.push(Change::ClearCodes(self.key()));
+        });
+        ticket.durable().await
     }
 }

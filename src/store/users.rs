@@ -15,6 +15,7 @@ use super::ClusterSlot;
 use super::cluster::{Session, User};
 use crate::error::{ApiError, Scheme};
 use crate::password::{self, ADMIN};
+use crate::persist::Change;
 
 /// A user's role, as `GET /v1/users/{u}` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +82,7 @@ const BAD_CREDENTIALS: ApiError = ApiError::Unauthenticated {
 
 impl ClusterSlot {
     /// `POST /v1/users/login`: checks the password, applies `new_password`, issues a token.
-    pub fn login(
+    pub async fn login(
         &self,
         username: &str,
         password: &str,
@@ -108,19 +109,28 @@ impl ClusterSlot {
         rand::rng().fill_bytes(&mut token_bytes);
         let token = URL_SAFE_NO_PAD.encode(token_bytes);
         let expires_at = self.now() + self.settings().token_ttl;
-        self.with(|c| {
+        let (result, ticket) = self.write(|c, log| {
             let user = c.users.get_mut(username).ok_or(BAD_CREDENTIALS)?;
             if let Some(hash) = new_hash {
                 user.password_hash = hash;
                 user.must_change_password = false;
+                log.push(Change::User(
+                    self.key(),
+                    username.to_owned(),
+                    Some(user.clone()),
+                ));
             }
             let session = Session {
                 username: username.to_owned(),
                 expires_at,
             };
-            c.sessions.insert(digest(&token), session);
-            Ok(Issued { token, expires_at })
-        })
+            let key = digest(&token);
+            log.push(Change::Session(self.key(), key, Some(session.clone())));
+            c.sessions.insert(key, session);
+            Ok(())
+        });
+        ticket.durable().await?;
+        result.map(|()| Issued { token, expires_at })
     }
 
     /// Who `token` belongs to; 401 when it is unknown, expired or revoked.
@@ -133,6 +143,7 @@ impl ClusterSlot {
                 "Invalid or revoked token: log in again with POST /v1/users/login",
             ))?;
             if now >= session.expires_at {
+                // Not stored: an expired token stays expired when it is loaded again.
                 c.sessions.remove(&key);
                 return Err(unauthenticated(
                     "expired_token",
@@ -147,13 +158,17 @@ impl ClusterSlot {
     }
 
     /// `POST /v1/users/logout`: revokes this one token.
-    pub fn logout(&self, token: &str) {
+    pub async fn logout(&self, token: &str) -> Result<(), ApiError> {
         let key = digest(token);
-        self.with(|c| c.sessions.remove(&key));
+        let ((), ticket) = self.write(|c, log| {
+            c.sessions.remove(&key);
+            log.push(Change::Session(self.key(), key, None));
+        });
+        ticket.durable().await
     }
 
     /// `POST /v1/users`: a new `ROLE_USER`.
-    pub fn create_user(&self, username: &str, password: &str) -> Result<(), ApiError> {
+    pub async fn create_user(&self, username: &str, password: &str) -> Result<(), ApiError> {
         check_username(username)?;
         password::check_strength("password", password)?;
         if self.with(|c| c.users.contains_key(username)) {
@@ -163,13 +178,20 @@ impl ClusterSlot {
             password_hash: password::hash(password).into(),
             must_change_password: false,
         };
-        self.with(|c| {
+        let (result, ticket) = self.write(|c, log| {
             if c.users.contains_key(username) {
                 return Err(ApiError::UserExists);
             }
+            log.push(Change::User(
+                self.key(),
+                username.to_owned(),
+                Some(user.clone()),
+            ));
             c.users.insert(username.to_owned(), user);
             Ok(())
-        })
+        });
+        ticket.durable().await?;
+        result
     }
 
     /// `GET /v1/users/{u}`: the user's role.
@@ -182,36 +204,52 @@ impl ClusterSlot {
     }
 
     /// `PUT /v1/users/{u}`: a new password.
-    pub fn set_password(&self, username: &str, password: &str) -> Result<(), ApiError> {
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<(), ApiError> {
         password::check_strength("password", password)?;
         self.user_role(username)?;
         let hash: Arc<str> = password::hash(password).into();
-        self.with(|c| {
+        let (result, ticket) = self.write(|c, log| {
             let user = c
                 .users
                 .get_mut(username)
                 .ok_or_else(|| no_such_user(username))?;
             user.password_hash = hash;
             user.must_change_password = false;
+            log.push(Change::User(
+                self.key(),
+                username.to_owned(),
+                Some(user.clone()),
+            ));
             Ok(())
-        })
+        });
+        ticket.durable().await?;
+        result
     }
 
     /// `DELETE /v1/users/{u}`: removes the user and revokes its tokens. `admin` stays.
-    pub fn delete_user(&self, username: &str) -> Result<(), ApiError> {
+    pub async fn delete_user(&self, username: &str) -> Result<(), ApiError> {
         if username == ADMIN {
             return Err(ApiError::Forbidden {
                 rule: "admin_undeletable",
                 message: "The admin user cannot be deleted",
             });
         }
-        self.with(|c| {
+        let (result, ticket) = self.write(|c, log| {
             c.users
                 .remove(username)
                 .ok_or_else(|| no_such_user(username))?;
-            c.sessions.retain(|_, s| s.username != username);
+            log.push(Change::User(self.key(), username.to_owned(), None));
+            c.sessions.retain(|key, s| {
+                let keep = s.username != username;
+                if !keep {
+                    log.push(Change::Session(self.key(), *key, None));
+                }
+                keep
+            });
             Ok(())
-        })
+        });
+        ticket.durable().await?;
+        result
     }
 }
 
