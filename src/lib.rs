@@ -48,6 +48,7 @@
 //!
 //! Or serve on a listener of your own with [`serve`] (the binary does exactly this).
 
+pub mod backup;
 pub mod cert;
 pub mod clock;
 pub mod config;
@@ -213,5 +214,22 @@ pub async fn serve_with(
         shutdown_grace: config.shutdown_grace,
     };
     let overload = error::overload_body(&state.meta, limits.max_connections);
-    server::run(listener, router(state), limits, overload, tls, shutdown).await
+    let store = state.store.clone();
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        store.begin_shutdown();
+    };
+    let result = server::run(
+        listener,
+        router(state.clone()),
+        limits,
+        overload,
+        tls,
+        shutdown,
+    )
+    .await;
+    // Every answer already waited for its changes; this flushes and closes the database.
+    state.store.close();
+    result
 }

@@ -345,6 +345,8 @@ pub fn handler(route: &Route) -> MethodRouter<AppState> {
         (Vendor, "POST", "/account/verify") => post(account::verify),
         (Vendor, "POST", "/settings/account/two-step") => post(settings::set_pin),
         (Vendor, "DELETE", "/settings/account/two-step") => delete(settings::remove_pin),
+        (Vendor, "POST", "/settings/backup") => post(settings::backup),
+        (Vendor, "POST", "/settings/restore") => post(settings::restore),
         (Vendor, "GET", "/health") => get(health::v1),
         (Control, "GET", "/health") => get(health::emulator),
         (Control, "GET", "/openapi.json") => get(super::openapi::serve),

@@ -146,7 +146,7 @@ impl ClusterSlot {
     }
 
     /// Puts back what was stored about this cluster.
-    fn restore(&self, record: ClusterRecord) -> Result<(), String> {
+    fn load_record(&self, record: ClusterRecord) -> Result<(), String> {
         let mut c = self.lock();
         for (name, user) in record.users {
             c.users.insert(name, user);
@@ -245,6 +245,8 @@ impl ClusterSlot {
 pub struct Store {
     settings: Arc<Settings>,
     clusters: RwLock<HashMap<Arc<str>, Arc<ClusterSlot>>>,
+    /// Set when the server begins to shut down: held requests stop waiting.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Store {
@@ -254,13 +256,19 @@ impl Store {
         let mut clusters = HashMap::new();
         for (name, record) in settings.persist.load()? {
             let slot = ClusterSlot::new(&name, settings.clone());
-            slot.restore(record)?;
+            slot.load_record(record)?;
             clusters.insert(Arc::from(name.as_str()), Arc::new(slot));
         }
         Ok(Self {
             settings,
             clusters: RwLock::new(clusters),
+            closing: tokio::sync::watch::Sender::new(false),
         })
+    }
+
+    /// Tells held requests (`codes/latest?wait=`) to stop waiting: the server is shutting down.
+    pub fn begin_shutdown(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Stops storing: waits for the last changes, closes the database.
@@ -328,6 +336,7 @@ impl Store {
         filter: CodeFilter<'_>,
         deadline: tokio::time::Instant,
     ) -> Option<SentCode> {
+        let mut closing = self.closing.subscribe();
         loop {
             // Looked up each round: a reset of every cluster replaces the slot.
             let slot = self.cluster(name);
@@ -340,9 +349,13 @@ impl Store {
             {
                 return Some(sent);
             }
+            if *closing.borrow_and_update() {
+                return None;
+            }
             tokio::select! {
                 () = &mut arrival => {}
                 () = tokio::time::sleep_until(deadline) => return None,
+                _ = closing.changed() => return None,
             }
         }
     }

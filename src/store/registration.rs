@@ -7,6 +7,7 @@ use rand::Rng;
 
 use super::ClusterSlot;
 use super::cluster::{Account, Pending, SentCode};
+use crate::backup;
 use crate::error::ApiError;
 use crate::persist::Change;
 use crate::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
@@ -197,6 +198,45 @@ impl ClusterSlot {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.remove(&number.number.e164());
+            log.push(Change::Registration(self.key(), c.registration_record()));
+            Ok(())
+        });
+        ticket.durable().await?;
+        result
+    }
+
+    /// `POST /v1/settings/backup`: what a backup of this deployment carries.
+    pub fn backup(&self) -> Result<backup::Payload, ApiError> {
+        self.with(|c| {
+            let registered = c.registered.clone().ok_or_else(|| ApiError::NotFound {
+                rule: "registered_number",
+                message: "No number is registered on this deployment: there is nothing to back up"
+                    .into(),
+            })?;
+            Ok(backup::Payload {
+                registered,
+                pins: c.pins.clone(),
+            })
+        })
+    }
+
+    /// `POST /v1/settings/restore`: brings a backed-up registration and its pins onto this
+    /// deployment, which must have no registered number.
+    pub async fn restore_backup(&self, payload: backup::Payload) -> Result<(), ApiError> {
+        let (result, ticket) = self.write(|c, log| {
+            if let Some(current) = &c.registered {
+                return Err(ApiError::Forbidden {
+                    rule: "restore_onto_registered",
+                    message: if current.number == payload.registered.number {
+                        "Restore needs an unregistered deployment: this number is already registered here"
+                    } else {
+                        "Restore needs an unregistered deployment: another number is registered here"
+                    },
+                });
+            }
+            c.registered = Some(payload.registered);
+            c.pins.extend(payload.pins);
+            c.pending = None;
             log.push(Change::Registration(self.key(), c.registration_record()));
             Ok(())
         });
