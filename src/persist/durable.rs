@@ -43,6 +43,9 @@ const SEP: char = '\u{1f}';
 
 type Job = (Vec<Change>, oneshot::Sender<Result<(), String>>);
 
+/// Reads one stored entry into its cluster's record.
+type Reader<'a> = &'a mut dyn FnMut(&mut ClusterRecord, &str, &[u8]) -> Result<(), String>;
+
 /// The database and its writer thread.
 #[derive(Debug)]
 pub struct Durable {
@@ -148,9 +151,7 @@ fn check_schema(db: &Database, existed: bool) -> Result<(), String> {
 fn load_all(db: &Database) -> Result<HashMap<String, ClusterRecord>, String> {
     let txn = db.begin_read().map_err(|e| e.to_string())?;
     let mut clusters: HashMap<String, ClusterRecord> = HashMap::new();
-    let mut each = |table: TableDefinition<&str, &[u8]>,
-                    f: &mut dyn FnMut(&mut ClusterRecord, &str, &[u8]) -> Result<(), String>|
-     -> Result<(), String> {
+    let mut each = |table: TableDefinition<&str, &[u8]>, f: Reader<'_>| -> Result<(), String> {
         let table = txn.open_table(table).map_err(|e| e.to_string())?;
         for entry in table.iter().map_err(|e| e.to_string())? {
             let (k, v) = entry.map_err(|e| e.to_string())?;
