@@ -114,6 +114,33 @@ impl Durable {
 }
 
 fn check_schema(db: &Database, existed: bool) -> Result<(), String> {
+    // Read first: a folder that is refused is not written to.
+    {
+        let txn = db.begin_read().map_err(|e| e.to_string())?;
+        let found = match txn.open_table(SCHEMA) {
+            Ok(schema) => schema
+                .get("version")
+                .map_err(|e| e.to_string())?
+                .map(|v| v.value().to_owned()),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.to_string()),
+        };
+        match found {
+            Some(v) if v != SCHEMA_VERSION => {
+                return Err(format!(
+                    "written by schema version {v}, this emulator reads version {SCHEMA_VERSION}; \
+                     use another folder or the matching emulator (nothing was changed)"
+                ));
+            }
+            None if existed => {
+                return Err(
+                    "the database has no schema version: not written by this emulator (nothing was changed)"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+    }
     let txn = db.begin_write().map_err(|e| e.to_string())?;
     {
         let mut schema = txn.open_table(SCHEMA).map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ mod auth;
 mod binary;
 mod clusters;
 mod control;
+mod durability;
 mod envelope;
 mod helpers;
 mod openapi;

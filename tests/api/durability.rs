@@ -1,0 +1,385 @@
+//! `--data-dir`: what was acknowledged survives `kill -9`; the folder is guarded; SIGTERM is
+//! graceful.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::Rng;
+use redb::ReadableDatabase;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
+const PASSWORD: &str = "Adm1n!pass";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wa-emu-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Starts the binary on `dir` and a free port; the child and its base URL.
+fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--admin-password",
+            PASSWORD,
+        ])
+        .arg("--data-dir")
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the emulator exited before listening")
+            .unwrap();
+        let entry: Value = serde_json::from_str(&line).unwrap();
+        if let Some(addr) = entry["fields"]["addr"].as_str() {
+            break addr.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, format!("http://{addr}"))
+}
+
+#[derive(Default)]
+struct Acknowledged {
+    /// cluster → (token, code sent) once a 202 and the outbox answered.
+    codes: HashMap<String, (String, String)>,
+    /// clusters whose verify answered 201.
+    registered: Vec<String>,
+}
+
+async fn drive(base: String, worker: usize, acked: Arc<Mutex<Acknowledged>>) {
+    let client = reqwest::Client::new();
+    let cert = wa_onprem_emulator::cert::make("Durable Ltd", &[], 0);
+    for i in 0.. {
+        let cluster = format!("w{worker}-{i}");
+        let v1 = format!("{base}/clusters/{cluster}/v1");
+        let Ok(res) = client
+            .post(format!("{v1}/users/login"))
+            .basic_auth("admin", Some(PASSWORD))
+            .send()
+            .await
+        else {
+            return;
+        };
+        let Ok(login) = res.json::<Value>().await else {
+            return;
+        };
+        let token = login["users"][0]["token"].as_str().unwrap().to_owned();
+        let body = json!({"cc": "1", "phone_number": format!("63155{worker:02}{i:03}"), "method": "sms", "cert": cert});
+        let Ok(res) = client
+            .post(format!("{v1}/account"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+        else {
+            return;
+        };
+        if res.status() != 202 {
+            return;
+        }
+        let Ok(res) = client
+            .get(format!("{base}/_emulator/clusters/{cluster}/codes/latest"))
+            .send()
+            .await
+        else {
+            return;
+        };
+        let Ok(code) = res.json::<Value>().await else {
+            return;
+        };
+        let code = code["code"].as_str().unwrap().to_owned();
+        acked
+            .lock()
+            .unwrap()
+            .codes
+            .insert(cluster.clone(), (token.clone(), code.clone()));
+        let Ok(res) = client
+            .post(format!("{v1}/account/verify"))
+            .bearer_auth(&token)
+            .json(&json!({ "code": code }))
+            .send()
+            .await
+        else {
+            return;
+        };
+        if res.status() == 201 {
+            acked.lock().unwrap().registered.push(cluster);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn what_was_acknowledged_survives_sigkill_under_load() {
+    let dir = temp_dir("sigkill");
+    let (mut child, base) = start(&dir, &[]);
+    let acked = Arc::new(Mutex::new(Acknowledged::default()));
+    let workers: Vec<_> = (0..8)
+        .map(|w| tokio::spawn(drive(base.clone(), w, acked.clone())))
+        .collect();
+    let wait = rand::rng().random_range(400..1200);
+    tokio::time::sleep(Duration::from_millis(wait)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for w in workers {
+        let _ = w.await;
+    }
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
+    assert!(
+        acked.registered.len() >= 3,
+        "the load registered too little to prove anything: {}",
+        acked.registered.len()
+    );
+
+    let (mut child, base) = start(&dir, &[]);
+    let client = reqwest::Client::new();
+    for (cluster, (token, code)) in &acked.codes {
+        let codes: Value = client
+            .get(format!("{base}/_emulator/clusters/{cluster}/codes"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let codes = codes["codes"].as_array().unwrap();
+        assert!(
+            codes.iter().any(|c| c["code"] == code.as_str()),
+            "{cluster}: acknowledged code {code} lost"
+        );
+        // The token the client was given still works.
+        let health = client
+            .get(format!("{base}/clusters/{cluster}/v1/health"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200, "{cluster}: acknowledged token lost");
+        let health: Value = health.json().await.unwrap();
+        let status = health["health"]["gateway_status"].as_str().unwrap();
+        if acked.registered.contains(cluster) {
+            assert_eq!(
+                status, "connected",
+                "{cluster}: acknowledged registration lost"
+            );
+        } else {
+            assert!(
+                status == "connected" || status == "unregistered",
+                "{cluster}: {status}"
+            );
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_second_process_on_the_same_folder_fails_at_once() {
+    let dir = temp_dir("locked");
+    let (mut first, _) = start(&dir, &[]);
+    let second = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("in use by another emulator process"),
+        "{stderr}"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_folder_of_another_schema_is_refused_and_left_alone() {
+    let dir = temp_dir("schema");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("emulator.redb");
+    {
+        let db = redb::Database::create(&file).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("schema");
+            txn.open_table(def)
+                .unwrap()
+                .insert("version", "99")
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("schema version 99"), "{stderr}");
+    {
+        // Its data is left as it was: nothing reset, nothing rewritten.
+        let db = redb::Database::create(&file).unwrap();
+        let txn = db.begin_read().unwrap();
+        let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("schema");
+        let table = txn.open_table(def).unwrap();
+        assert_eq!(table.get("version").unwrap().unwrap().value(), "99");
+        let users: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("users");
+        assert!(
+            txn.open_table(users).is_err(),
+            "no table of ours was created"
+        );
+    }
+
+    // A redb file that is not ours at all.
+    std::fs::remove_file(&file).unwrap();
+    {
+        let db = redb::Database::create(&file).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("other");
+            txn.open_table(def).unwrap().insert("k", "v").unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no schema version"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn sigterm_during_a_held_request_exits_cleanly() {
+    let dir = temp_dir("sigterm");
+    let (mut child, base) = start(&dir, &[]);
+    let waiter = tokio::spawn(async move {
+        reqwest::get(format!(
+            "{base}/_emulator/clusters/default/codes/latest?wait=60"
+        ))
+        .await
+        .map(|r| r.status().as_u16())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    // The held request was answered (no code came), not cut off.
+    assert_eq!(waiter.await.unwrap().unwrap(), 404);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn state_of_every_kind_comes_back_after_a_restart() {
+    let dir = temp_dir("restart");
+    let (mut child, base) = start(&dir, &["--fixed-code", "123456"]);
+    let app = crate::helpers::TestApp::external(&base);
+    let token = app.admin_token().await;
+    app.register(&token, "6315550000").await;
+    app.post(
+        "/settings/account/two-step",
+        &token,
+        json!({"pin": "246810"}),
+    )
+    .await;
+    app.post(
+        "/users",
+        &token,
+        json!({"username": "operator", "password": "0perator!Pass"}),
+    )
+    .await;
+    let cert = app.cert("Acme").await;
+    for _ in 0..5 {
+        app.request_code(&token, "6315550001", "sms", &cert).await;
+    }
+    app.control(
+        reqwest::Method::PUT,
+        "/clusters/default/policy",
+        Some(json!({"policy": "scripted", "rules": [
+        {"name": "kept", "prefix": "44", "outcome": "already_registered"}]})),
+    )
+    .await;
+    app.control(
+        reqwest::Method::POST,
+        "/clusters/default/clock",
+        Some(json!({"advance_seconds": 30})),
+    )
+    .await;
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let (mut child, base) = start(&dir, &[]);
+    let app = crate::helpers::TestApp::external(&base);
+    assert_eq!(
+        app.get("/health", &token).await.body["health"]["gateway_status"],
+        "connected"
+    );
+    assert_eq!(
+        app.login_with("operator", "0perator!Pass", None)
+            .await
+            .status,
+        200
+    );
+    app.request_code(&token, "6315550001", "sms", &cert)
+        .await
+        .assert_error(403, 1005, "too_many");
+    let body = json!({"cc": "44", "phone_number": "7911123456", "method": "sms", "cert": cert});
+    assert_eq!(
+        app.post("/account", &token, body).await.status,
+        201,
+        "the scripted policy is back"
+    );
+    let clock = app
+        .control(reqwest::Method::GET, "/clusters/default/clock", None)
+        .await;
+    assert!(clock.body["offset_seconds"].as_f64().unwrap() >= 30.0);
+    // The pin is back: the pending code for 6315550001 is replaced by a request needing it.
+    app.register(&token, "6315559999").await;
+    app.request_code(&token, "6315550000", "voice", &cert)
+        .await
+        .assert_error(400, 1008, "pin");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
