@@ -209,6 +209,29 @@ pub const ROUTES: &[Route] = &[
         &[(200, "Off"), (404, "No registered number")],
     ),
     vendor(
+        "POST",
+        "/settings/backup",
+        Access::Admin,
+        "Back up the registration, encrypted under a password",
+        Some(r#"{"password": "B4ckup!pass"}"#),
+        &[
+            (200, "{\"settings\": {\"data\": \"<base64>\"}}"),
+            (404, "No registered number"),
+        ],
+    ),
+    vendor(
+        "POST",
+        "/settings/restore",
+        Access::Admin,
+        "Restore a backup onto an unregistered deployment",
+        Some(r#"{"password": "B4ckup!pass", "data": "<base64>"}"#),
+        &[
+            (200, "Restored"),
+            (400, "1009 wrong password or damaged data"),
+            (403, "A number is registered here"),
+        ],
+    ),
+    vendor(
         "GET",
         "/health",
         Access::Token,

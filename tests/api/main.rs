@@ -3,12 +3,14 @@
 
 mod account;
 mod auth;
+mod backup;
 mod binary;
 mod clusters;
 mod control;
 mod durability;
 mod envelope;
 mod helpers;
+mod hostile;
 mod openapi;
 mod scripted;
 mod tls;
