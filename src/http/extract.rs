@@ -217,8 +217,20 @@ pub struct OptionalJsonBody(pub Option<Body>);
 /// `curl -d` sends a form type by default).
 pub struct ControlJson(pub Body);
 
+fn not_object() -> ApiError {
+    ApiError::InvalidRequest {
+        rule: "not_object",
+        message: "The request body must be a JSON object".into(),
+    }
+}
+
+/// A body the vendor middleware already parsed (it needs the value for faults and the journal),
+/// handed to the body extractors so the bytes are parsed once.
+#[derive(Clone)]
+pub struct PreParsed(pub Arc<Option<Value>>);
+
 async fn read_json<S: Send + Sync>(
-    req: Request,
+    mut req: Request,
     state: &S,
     check_type: bool,
 ) -> Result<Option<Body>, ApiError> {
@@ -241,6 +253,14 @@ async fn read_json<S: Send + Sync>(
             });
         }
     }
+    if let Some(PreParsed(parsed)) = req.extensions_mut().remove::<PreParsed>() {
+        match Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone()) {
+            Some(Value::Object(map)) => return Ok(Some(map)),
+            Some(_) => return Err(not_object()),
+            // Not JSON (or empty): the bytes below say which.
+            None => {}
+        }
+    }
     let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge {
@@ -258,10 +278,7 @@ async fn read_json<S: Send + Sync>(
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(_) => Err(ApiError::InvalidRequest {
-            rule: "not_object",
-            message: "The request body must be a JSON object".into(),
-        }),
+        Ok(_) => Err(not_object()),
         Err(e) => Err(ApiError::InvalidRequest {
             rule: "not_json",
             message: format!("The request body is not valid JSON: {e}"),

@@ -98,7 +98,7 @@ pub fn router(state: AppState) -> Router {
                 .extensions()
                 .get::<MatchedPath>()
                 .map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
+            tracing::debug_span!("request", method = %req.method(), route)
         }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

@@ -114,7 +114,7 @@ pub async fn list_requests(
         json!(
             c.journal
                 .iter()
-                .filter(|e| q.path.as_deref().is_none_or(|p| e.path == p))
+                .filter(|e| q.path.as_deref().is_none_or(|p| &*e.path == p))
                 .filter(|e| q.status.is_none_or(|s| e.status == s))
                 .collect::<Vec<_>>()
         )

@@ -8,11 +8,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::extract::PreParsed;
 use super::extract::cluster_name;
 use super::{AppState, BODY_LIMIT};
 use crate::error::{ApiError, REASON_HEADER, title};
 use crate::faults::FaultAction;
-use crate::journal::{Decided, Entry};
+use crate::journal::{Decided, Entry, redacted_text};
 use crate::server::DropConnection;
 
 /// The rule name of every answer a fault forces.
@@ -68,6 +69,15 @@ pub async fn faults_and_journal(
             .flatten()
     });
 
+    let redacted = if limit > 0 {
+        json.as_ref().and_then(redacted_text)
+    } else {
+        None
+    };
+    // The handler's body extractor takes the parsed value instead of parsing the bytes again.
+    parts
+        .extensions
+        .insert(PreParsed(std::sync::Arc::new(json)));
     let response = match fault.map(|f| f.fault) {
         None => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -130,7 +140,7 @@ pub async fn faults_and_journal(
             &path,
             status,
             reason_of(&response),
-            json,
+            redacted,
         );
         cluster.with(|c| c.record(entry, limit));
     }

@@ -88,6 +88,41 @@ pub struct ClusterRecord {
     pub meta: Option<MetaRecord>,
 }
 
+/// The changes one operation makes, collected only when they will be stored: in memory, the
+/// emulator does not even build them.
+#[derive(Debug, Default)]
+pub struct Log {
+    enabled: bool,
+    changes: Vec<Change>,
+}
+
+impl Log {
+    /// A log that keeps changes when `enabled`.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            changes: Vec::new(),
+        }
+    }
+
+    /// Records the change `make` builds, if changes are kept.
+    pub fn push(&mut self, make: impl FnOnce() -> Change) {
+        if self.enabled {
+            self.changes.push(make());
+        }
+    }
+
+    /// Whether changes are kept.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The changes recorded.
+    pub fn into_changes(self) -> Vec<Change> {
+        self.changes
+    }
+}
+
 /// Waits until submitted changes are durable.
 #[must_use = "an answer must wait until its changes are durable"]
 pub struct Ticket(Option<oneshot::Receiver<Result<(), String>>>);
@@ -116,6 +151,11 @@ pub trait Persistence: Send + Sync + fmt::Debug {
     /// Queues `changes`; called under the cluster's lock so that order is kept.
     fn submit(&self, changes: Vec<Change>) -> Ticket;
 
+    /// Whether changes are stored at all (if not, operations skip building them).
+    fn is_durable(&self) -> bool {
+        true
+    }
+
     /// Everything stored, by cluster name.
     fn load(&self) -> Result<HashMap<String, ClusterRecord>, String>;
 
@@ -134,5 +174,9 @@ impl Persistence for Volatile {
 
     fn load(&self) -> Result<HashMap<String, ClusterRecord>, String> {
         Ok(HashMap::new())
+    }
+
+    fn is_durable(&self) -> bool {
+        false
     }
 }

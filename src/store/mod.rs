@@ -20,7 +20,7 @@ pub use cluster::{Account, Cluster, Pending, SentCode, Session, User};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::persist::{Change, ClusterRecord, MetaRecord, Persistence, Ticket};
+use crate::persist::{Change, ClusterRecord, Log, MetaRecord, Persistence, Ticket};
 use crate::policy::{ClassicRules, PolicyKind, RegistrationPolicy, scripted};
 
 /// The cluster that plain `/v1/...` addresses.
@@ -117,11 +117,15 @@ impl ClusterSlot {
     /// Runs `f` on the locked state and submits the changes it logs before unlocking, so they
     /// are stored in the order they happened. An empty log is a barrier: the answer still waits
     /// until everything before it is stored, since it may depend on it.
-    pub fn write<R>(&self, f: impl FnOnce(&mut Cluster, &mut Vec<Change>) -> R) -> (R, Ticket) {
+    pub fn write<R>(&self, f: impl FnOnce(&mut Cluster, &mut Log) -> R) -> (R, Ticket) {
         let mut guard = self.lock();
-        let mut log = Vec::new();
+        let mut log = Log::new(self.settings.persist.is_durable());
         let result = f(&mut guard, &mut log);
-        let ticket = self.settings.persist.submit(log);
+        let ticket = if log.enabled() {
+            self.settings.persist.submit(log.into_changes())
+        } else {
+            Ticket::ready()
+        };
         drop(guard);
         (result, ticket)
     }
@@ -214,7 +218,7 @@ impl ClusterSlot {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let ((), ticket) = self.write(|c, log| {
             self.offset_ms.fetch_add(ms, Ordering::Relaxed);
-            log.push(Change::Meta(self.key(), self.meta_record(c)));
+            log.push(|| Change::Meta(self.key(), self.meta_record(c)));
         });
         ticket.durable().await
     }
@@ -224,7 +228,7 @@ impl ClusterSlot {
         let until = self.now() + duration;
         let ((), ticket) = self.write(|c, log| {
             c.restarting_until = Some(until);
-            log.push(Change::Registration(self.key(), c.registration_record()));
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
         });
         ticket.durable().await?;
         Ok(until)
@@ -234,7 +238,7 @@ impl ClusterSlot {
     pub async fn set_policy(&self, policy: Arc<dyn RegistrationPolicy>) -> Result<(), ApiError> {
         let ((), ticket) = self.write(|c, log| {
             c.policy = policy;
-            log.push(Change::Meta(self.key(), self.meta_record(c)));
+            log.push(|| Change::Meta(self.key(), self.meta_record(c)));
         });
         ticket.durable().await
     }
@@ -307,7 +311,7 @@ impl Store {
             let ((), ticket) = slot.write(|c, log| {
                 *c = Cluster::fresh(&self.settings);
                 slot.offset_ms.store(0, Ordering::Relaxed);
-                log.push(Change::ResetCluster(slot.key()));
+                log.push(|| Change::ResetCluster(slot.key()));
             });
             slot.arrivals.notify_waiters();
             ticket.durable().await?;

@@ -60,10 +60,11 @@ impl ClusterSlot {
     /// `POST /v1/account`, after validation and any policy delay.
     pub async fn request_code(&self, request: &CodeRequest) -> Result<CodeOutcome, ApiError> {
         let settings = self.settings();
-        let now = self.now();
         let e164 = request.number.e164();
         let key = (e164, request.method);
         let (outcome, ticket) = self.write(|c, log| {
+            // Read under the lock, so that times recorded in this cluster never go backwards.
+            let now = self.now();
             let state = NumberState {
                 registered_here: c
                     .registered
@@ -91,15 +92,10 @@ impl ClusterSlot {
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
                         now.duration_since(*t)
-                            .is_ok_and(|a| a < settings.rules.window)
+                            .map_or(true, |a| a < settings.rules.window)
                     });
                     sends.push(now);
-                    log.push(Change::Sends(
-                        self.key(),
-                        key.0.clone(),
-                        key.1,
-                        sends.clone(),
-                    ));
+                    log.push(|| Change::Sends(self.key(), key.0.clone(), key.1, sends.clone()));
                     c.pending = Some(Pending {
                         number: request.number.clone(),
                         vname: request.cert.vname.clone(),
@@ -107,10 +103,10 @@ impl ClusterSlot {
                         expires_at,
                         wrong_guesses: 0,
                     });
-                    log.push(Change::Registration(self.key(), c.registration_record()));
+                    log.push(|| Change::Registration(self.key(), c.registration_record()));
                     while c.outbox.len() >= settings.outbox_limit {
                         if let Some(old) = c.outbox.pop_front() {
-                            log.push(Change::Code(self.key(), old.seq, None));
+                            log.push(|| Change::Code(self.key(), old.seq, None));
                         }
                     }
                     c.outbox_seq += 1;
@@ -123,7 +119,7 @@ impl ClusterSlot {
                         sent_at: now,
                         expires_at,
                     };
-                    log.push(Change::Code(self.key(), sent.seq, Some(sent.clone())));
+                    log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
                     c.outbox.push_back(sent);
                     Ok(CodeOutcome::CodeSent {
                         vname: request.cert.vname.clone(),
@@ -142,8 +138,8 @@ impl ClusterSlot {
     /// registered one; replacing another number starts a simulated Coreapp restart.
     pub async fn verify(&self, code: &str) -> Result<Account, ApiError> {
         let settings = self.settings();
-        let now = self.now();
         let (result, ticket) = self.write(|c, log| {
+            let now = self.now();
             let view = c.pending.as_ref().map(|p| PendingView {
                 code: &p.code,
                 expires_at: p.expires_at,
@@ -174,7 +170,7 @@ impl ClusterSlot {
                 VerifyDecision::Refuse(refusal) => return Err(ApiError::Refused(refusal)),
                 VerifyDecision::Fail(error) => return Err(error),
             };
-            log.push(Change::Registration(self.key(), c.registration_record()));
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
             result
         });
         ticket.durable().await?;
@@ -186,7 +182,7 @@ impl ClusterSlot {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.insert(number.number.e164(), pin);
-            log.push(Change::Registration(self.key(), c.registration_record()));
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
             Ok(())
         });
         ticket.durable().await?;
@@ -198,7 +194,7 @@ impl ClusterSlot {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.remove(&number.number.e164());
-            log.push(Change::Registration(self.key(), c.registration_record()));
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
             Ok(())
         });
         ticket.durable().await?;
@@ -237,7 +233,7 @@ impl ClusterSlot {
             c.registered = Some(payload.registered);
             c.pins.extend(payload.pins);
             c.pending = None;
-            log.push(Change::Registration(self.key(), c.registration_record()));
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
             Ok(())
         });
         ticket.durable().await?;
@@ -286,7 +282,7 @@ impl ClusterSlot {
     pub async fn clear_codes(&self) -> Result<(), ApiError> {
         let ((), ticket) = self.write(|c, log| {
             c.outbox.clear();
-            log.push(Change::ClearCodes(self.key()));
+            log.push(|| Change::ClearCodes(self.key()));
         });
         ticket.durable().await
     }

@@ -114,18 +114,14 @@ impl ClusterSlot {
             if let Some(hash) = new_hash {
                 user.password_hash = hash;
                 user.must_change_password = false;
-                log.push(Change::User(
-                    self.key(),
-                    username.to_owned(),
-                    Some(user.clone()),
-                ));
+                log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
             }
             let session = Session {
                 username: username.to_owned(),
                 expires_at,
             };
             let key = digest(&token);
-            log.push(Change::Session(self.key(), key, Some(session.clone())));
+            log.push(|| Change::Session(self.key(), key, Some(session.clone())));
             c.sessions.insert(key, session);
             Ok(())
         });
@@ -162,7 +158,7 @@ impl ClusterSlot {
         let key = digest(token);
         let ((), ticket) = self.write(|c, log| {
             c.sessions.remove(&key);
-            log.push(Change::Session(self.key(), key, None));
+            log.push(|| Change::Session(self.key(), key, None));
         });
         ticket.durable().await
     }
@@ -182,11 +178,7 @@ impl ClusterSlot {
             if c.users.contains_key(username) {
                 return Err(ApiError::UserExists);
             }
-            log.push(Change::User(
-                self.key(),
-                username.to_owned(),
-                Some(user.clone()),
-            ));
+            log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
             c.users.insert(username.to_owned(), user);
             Ok(())
         });
@@ -215,11 +207,7 @@ impl ClusterSlot {
                 .ok_or_else(|| no_such_user(username))?;
             user.password_hash = hash;
             user.must_change_password = false;
-            log.push(Change::User(
-                self.key(),
-                username.to_owned(),
-                Some(user.clone()),
-            ));
+            log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
             Ok(())
         });
         ticket.durable().await?;
@@ -238,11 +226,11 @@ impl ClusterSlot {
             c.users
                 .remove(username)
                 .ok_or_else(|| no_such_user(username))?;
-            log.push(Change::User(self.key(), username.to_owned(), None));
+            log.push(|| Change::User(self.key(), username.to_owned(), None));
             c.sessions.retain(|key, s| {
                 let keep = s.username != username;
                 if !keep {
-                    log.push(Change::Session(self.key(), *key, None));
+                    log.push(|| Change::Session(self.key(), *key, None));
                 }
                 keep
             });
