@@ -369,7 +369,7 @@ async fn startup(emulator: &str, runs: usize) -> f64 {
 async fn memory_per_cluster(emulator: &str, clusters: u64, cert: &str) -> (u64, u64, f64) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut child = spawn_pinned(0, emulator, &emulator_args(port, &["--journal-limit", "0"]));
+    let mut child = spawn_pinned(0, emulator, &emulator_args(port, &[]));
     wait_ready(&addr).await;
     let pid = child.id();
     let before = rss_kib(pid, "VmRSS:");
@@ -459,6 +459,28 @@ async fn main() {
         .unwrap_or(100_000);
     let out = arg("--out").unwrap_or_else(|| "bench/results.json".into());
     let cert = wa_onprem_emulator::cert::make("Acme", &[], 0);
+
+    // `load drive --addr HOST:PORT --scenario 202|201|verify|login|health`: load on an emulator
+    // started by hand (for a profiler), no table.
+    if args.get(1).map(String::as_str) == Some("drive") {
+        let addr = arg("--addr").expect("--addr HOST:PORT");
+        let scenario = match arg("--scenario").as_deref() {
+            Some("201") => Scenario::Account201,
+            Some("verify") => Scenario::Verify,
+            Some("login") => Scenario::Login,
+            Some("health") => Scenario::Health,
+            _ => Scenario::Account202,
+        };
+        let target = Arc::new(Target {
+            token: prepare(&addr, &cert).await,
+            addr,
+            cert,
+        });
+        let numbers = Arc::new(AtomicU64::new(2_100_000_000));
+        let result = drive(target, scenario, connections, warmup, duration, numbers).await;
+        println!("{result}");
+        return;
+    }
 
     let (ref_port, emu_port) = (free_port(), free_port());
     let ref_addr = format!("127.0.0.1:{ref_port}");

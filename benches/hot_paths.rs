@@ -24,8 +24,8 @@ fn certificates(c: &mut Criterion) {
 
 fn bodies(c: &mut Criterion) {
     let made = cert::make("Acme", &[], 0);
-    let text = json!({"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": made})
-        .to_string();
+    let text =
+        json!({"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": made}).to_string();
     c.bench_function("parse + validate POST /v1/account", |b| {
         b.iter(|| {
             let Value::Object(body) = serde_json::from_str(std::hint::black_box(&text)).unwrap()

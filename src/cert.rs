@@ -120,11 +120,16 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// White space anywhere (line breaks of a pasted certificate) is ignored. A [`BizAccountPayload`]
 /// is tried first, then a bare [`VerifiedNameCertificate`].
 pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
-    let compact: String = text.split_ascii_whitespace().collect();
-    if compact.is_empty() {
+    let bytes = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        let compact: String = text.split_ascii_whitespace().collect();
+        LENIENT.decode(compact)
+    } else {
+        LENIENT.decode(text)
+    };
+    if text.trim_ascii().is_empty() {
         return Err(CertError::Empty);
     }
-    let bytes = LENIENT.decode(compact).map_err(|_| CertError::Base64)?;
+    let bytes = bytes.map_err(|_| CertError::Base64)?;
     decode_bytes(&bytes)
 }
 

@@ -64,10 +64,17 @@ pub async fn cluster_name(parts: &mut Parts) -> Result<String, ApiError> {
     }
 }
 
+/// The cluster the vendor middleware already resolved for this request.
+#[derive(Clone)]
+pub struct ResolvedCluster(pub Arc<ClusterSlot>);
+
 impl FromRequestParts<AppState> for Cluster {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(ResolvedCluster(slot)) = parts.extensions.get::<ResolvedCluster>() {
+            return Ok(Self(slot.clone()));
+        }
         let name = cluster_name(parts).await?;
         Ok(Self(state.store.cluster(&name)))
     }

@@ -49,16 +49,20 @@ pub struct ControlAccess {
 }
 
 /// The routes of the table that `keep` selects.
+///
+/// Each route is registered at its full path under every mount of its surface, rather than
+/// through `nest`: one routing step per request, and no rewritten URI.
 fn table(keep: impl Fn(&routes::Route) -> bool) -> Router<AppState> {
     routes::ROUTES
         .iter()
         .filter(|r| keep(r))
-        .fold(Router::new(), |router, r| {
-            router.route(r.path, routes::handler(r))
+        .flat_map(|r| r.surface.mounts().iter().map(move |mount| (r, mount)))
+        .fold(Router::new(), |router, (r, mount)| {
+            router.route(&format!("{mount}{}", r.path), routes::handler(r))
         })
 }
 
-/// The vendor API, mounted at `/v1` and at `/clusters/{cluster}/v1`, behind the middleware that
+/// The vendor API, at `/v1` and at `/clusters/{cluster}/v1`, behind the middleware that
 /// fires faults and keeps the journal.
 fn v1(state: &AppState) -> Router<AppState> {
     table(|r| r.surface == Surface::Vendor).route_layer(middleware::from_fn_with_state(
@@ -82,10 +86,8 @@ fn control(state: &AppState) -> Router<AppState> {
 
 /// Every route, with the error envelope, tracing and the body limit.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .nest("/v1", v1(&state))
-        .nest("/clusters/{cluster}/v1", v1(&state))
-        .nest("/_emulator", control(&state))
+    v1(&state)
+        .merge(control(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::map_response_with_state(

@@ -8,8 +8,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::extract::PreParsed;
 use super::extract::cluster_name;
+use super::extract::{PreParsed, ResolvedCluster};
 use super::{AppState, BODY_LIMIT};
 use crate::error::{ApiError, REASON_HEADER, title};
 use crate::faults::FaultAction;
@@ -38,6 +38,8 @@ pub async fn faults_and_journal(
         return next.run(Request::from_parts(parts, body)).await;
     };
     let cluster = state.store.cluster(&name);
+    // The extractors reuse this lookup instead of resolving the cluster again.
+    parts.extensions.insert(ResolvedCluster(cluster.clone()));
     let limit = cluster.settings().journal_limit;
     let method = parts.method.clone();
     // Inside a nested router the URI has lost its prefix; the original one has it all.
