@@ -3,11 +3,6 @@
 
 use std::process::ExitCode;
 
-/// mimalloc: the emulator allocates many small, short-lived objects per request (JSON values,
-/// strings); glibc's allocator spent a sixth of the profile on them.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::cert::{self, LocalizedName};

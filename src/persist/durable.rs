@@ -141,33 +141,13 @@ fn check_schema(db: &Database, existed: bool) -> Result<(), String> {
             _ => {}
         }
     }
+    // Checked: a new database, or one of this schema. Write the version and the tables.
     let txn = db.begin_write().map_err(|e| e.to_string())?;
     {
         let mut schema = txn.open_table(SCHEMA).map_err(|e| e.to_string())?;
-        let found = schema
-            .get("version")
-            .map_err(|e| e.to_string())?
-            .map(|v| v.value().to_owned());
-        match found {
-            Some(v) if v == SCHEMA_VERSION => {}
-            Some(v) => {
-                return Err(format!(
-                    "written by schema version {v}, this emulator reads version {SCHEMA_VERSION}; \
-                     use another folder or the matching emulator (nothing was changed)"
-                ));
-            }
-            None if existed => {
-                return Err(
-                    "the database has no schema version: not written by this emulator (nothing was changed)"
-                        .into(),
-                );
-            }
-            None => {
-                schema
-                    .insert("version", SCHEMA_VERSION)
-                    .map_err(|e| e.to_string())?;
-            }
-        }
+        schema
+            .insert("version", SCHEMA_VERSION)
+            .map_err(|e| e.to_string())?;
         for table in TABLES {
             txn.open_table(table).map_err(|e| e.to_string())?;
         }
