@@ -1,7 +1,6 @@
 //! The release binary as a user runs it: started on port 0, driven over HTTP, and its
 //! subcommands.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::json;
@@ -33,29 +32,9 @@ fn start(args: &[&str]) -> Running {
 
 /// Spawns a prepared command (which must log JSON) and waits for its listening line.
 fn spawn(mut command: Command) -> Running {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the emulator exited before listening")
-            .unwrap();
-        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if let Some(addr) = entry["fields"]["addr"].as_str() {
-            break addr.to_owned();
-        }
-    };
-    // Keep draining the logs so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Running {
-        child,
-        base: format!("http://{addr}"),
-    }
+    command.stderr(Stdio::inherit());
+    let (child, base) = crate::helpers::spawn_listening(command);
+    Running { child, base }
 }
 
 #[tokio::test]

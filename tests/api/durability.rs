@@ -2,7 +2,6 @@
 //! graceful.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -12,7 +11,7 @@ use rand::Rng;
 use redb::ReadableDatabase;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
+use crate::helpers::BIN;
 const PASSWORD: &str = "Adm1n!pass";
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -23,7 +22,8 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// Starts the binary on `dir` and a free port; the child and its base URL.
 fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -35,24 +35,8 @@ fn start(dir: &Path, extra: &[&str]) -> (Child, String) {
         .arg("--data-dir")
         .arg(dir)
         .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the emulator exited before listening")
-            .unwrap();
-        let entry: Value = serde_json::from_str(&line).unwrap();
-        if let Some(addr) = entry["fields"]["addr"].as_str() {
-            break addr.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, format!("http://{addr}"))
+        .stderr(Stdio::piped());
+    crate::helpers::spawn_listening(command)
 }
 
 #[derive(Default)]
