@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::Query;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::rejection::QueryRejection;
 use bytes::Bytes;
 use serde::Deserialize;
@@ -17,7 +18,22 @@ use crate::faults::FaultSpec;
 use crate::request::Fields;
 
 /// `POST /_emulator/clusters/{cluster}/faults`: arms a fault or a list of faults.
-pub async fn arm_faults(Cluster(cluster): Cluster, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn arm_faults(
+    Cluster(cluster): Cluster,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge {
+                limit: super::BODY_LIMIT,
+            }
+        } else {
+            ApiError::InvalidRequest {
+                rule: "body_unreadable",
+                message: "The request body could not be read".into(),
+            }
+        }
+    })?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidRequest {
         rule: "not_json",
         message: format!("The body must be a fault object or a list of them: {e}"),
