@@ -460,6 +460,13 @@ async fn main() {
     let out = arg("--out").unwrap_or_else(|| "bench/results.json".into());
     let cert = wa_onprem_emulator::cert::make("Acme", &[], 0);
 
+    // `load memory --emulator PATH --clusters N`: only the memory-per-cluster figure.
+    if args.get(1).map(String::as_str) == Some("memory") {
+        let (before, after, per) = memory_per_cluster(&emulator, clusters, &cert).await;
+        println!("{}", json!({"rss_before_kib": before, "rss_after_kib": after, "bytes_per_cluster": per}));
+        return;
+    }
+
     // `load drive --addr HOST:PORT --scenario 202|201|verify|login|health`: load on an emulator
     // started by hand (for a profiler), no table.
     if args.get(1).map(String::as_str) == Some("drive") {

@@ -147,11 +147,21 @@ impl Cluster {
         while self.journal.len() >= limit {
             self.journal.pop_front();
         }
+        grow_exactly_while_small(&mut self.journal);
         self.journal.push_back(entry);
     }
 
     /// Whether a simulated restart is under way at `now`.
     pub fn is_restarting(&self, now: SystemTime) -> bool {
         self.restarting_until.is_some_and(|until| now < until)
+    }
+}
+
+/// Most clusters of a test run see a handful of codes and requests: grow their queues one slot at
+/// a time up to a few entries (instead of jumping to four), then double as usual.
+pub fn grow_exactly_while_small<T>(queue: &mut VecDeque<T>) {
+    const SMALL: usize = 8;
+    if queue.len() == queue.capacity() && queue.len() < SMALL {
+        queue.reserve_exact(1);
     }
 }

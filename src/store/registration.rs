@@ -120,6 +120,7 @@ impl ClusterSlot {
                         expires_at,
                     };
                     log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
+                    super::cluster::grow_exactly_while_small(&mut c.outbox);
                     c.outbox.push_back(sent);
                     Ok(CodeOutcome::CodeSent {
                         vname: request.cert.vname.clone(),
