@@ -23,6 +23,42 @@ pub struct User {
     pub must_change_password: bool,
 }
 
+/// The users of a deployment: a handful at most (admin and a few operators), so a list beats a
+/// hash map, which would cost a few hundred bytes in every one of thousands of test clusters.
+#[derive(Debug, Clone, Default)]
+pub struct Users(Vec<(Box<str>, User)>);
+
+impl Users {
+    /// The user called `name`.
+    pub fn get(&self, name: &str) -> Option<&User> {
+        self.0.iter().find(|(n, _)| &**n == name).map(|(_, u)| u)
+    }
+
+    /// The user called `name`, to change.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut User> {
+        self.0.iter_mut().find(|(n, _)| &**n == name).map(|(_, u)| u)
+    }
+
+    /// Whether `name` exists.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Adds or replaces `name`.
+    pub fn insert(&mut self, name: String, user: User) {
+        match self.get_mut(&name) {
+            Some(existing) => *existing = user,
+            None => self.0.push((name.into(), user)),
+        }
+    }
+
+    /// Removes `name`, returning it.
+    pub fn remove(&mut self, name: &str) -> Option<User> {
+        let i = self.0.iter().position(|(n, _)| &**n == name)?;
+        Some(self.0.swap_remove(i).1)
+    }
+}
+
 /// A login token, stored under the SHA-256 of its text so no token is kept in clear.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
@@ -81,7 +117,7 @@ pub struct SentCode {
 #[derive(Debug)]
 pub struct Cluster {
     /// Users by name.
-    pub users: HashMap<String, User>,
+    pub users: Users,
     /// Live tokens by SHA-256 of the token text.
     pub sessions: HashMap<[u8; 32], Session>,
     /// The registered number, if any.
@@ -114,7 +150,7 @@ impl Cluster {
             must_change_password: settings.admin_must_change,
         };
         Self {
-            users: HashMap::from([(ADMIN.to_owned(), admin)]),
+            users: Users(vec![(ADMIN.into(), admin)]),
             sessions: HashMap::new(),
             registered: None,
             pins: HashMap::new(),
