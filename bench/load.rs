@@ -463,7 +463,10 @@ async fn main() {
     // `load memory --emulator PATH --clusters N`: only the memory-per-cluster figure.
     if args.get(1).map(String::as_str) == Some("memory") {
         let (before, after, per) = memory_per_cluster(&emulator, clusters, &cert).await;
-        println!("{}", json!({"rss_before_kib": before, "rss_after_kib": after, "bytes_per_cluster": per}));
+        println!(
+            "{}",
+            json!({"rss_before_kib": before, "rss_after_kib": after, "bytes_per_cluster": per})
+        );
         return;
     }
 

@@ -36,7 +36,10 @@ impl Users {
 
     /// The user called `name`, to change.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut User> {
-        self.0.iter_mut().find(|(n, _)| &**n == name).map(|(_, u)| u)
+        self.0
+            .iter_mut()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, u)| u)
     }
 
     /// Whether `name` exists.
