@@ -11,8 +11,10 @@ rustup target add "$target" >/dev/null
 if ! command -v musl-gcc >/dev/null 2>&1; then
   # ring (TLS) compiles C: it needs a musl C compiler.
   if command -v apt-get >/dev/null 2>&1; then
-    (apt-get install -y --no-install-recommends musl-tools >/dev/null 2>&1 ||
-      { apt-get update >/dev/null && apt-get install -y --no-install-recommends musl-tools >/dev/null; })
+    sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+    ($sudo apt-get install -y --no-install-recommends musl-tools >/dev/null 2>&1 ||
+      { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends musl-tools >/dev/null; })
   fi
 fi
 cargo build --release --locked --target "$target" --bin wa-onprem-emulator
