@@ -349,13 +349,13 @@ async fn prepare(addr: &str, cert: &str) -> String {
 }
 
 /// Startup: process start to first successful answer, `runs` times; the median in ms.
-async fn startup(emulator: &str, runs: usize) -> f64 {
+async fn startup(program: &str, args: impl Fn(u16) -> Vec<String>, runs: usize) -> f64 {
     let mut times = Vec::new();
     for _ in 0..runs {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let started = Instant::now();
-        let mut child = spawn_pinned(0, emulator, &emulator_args(port, &[]));
+        let mut child = spawn_pinned(0, program, &args(port));
         wait_ready(&addr).await;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         child.kill().ok();
@@ -588,22 +588,9 @@ async fn main() {
         durable_202["rps"].as_f64().unwrap()
     );
 
-    let startup_ms = startup(&emulator, 21).await;
-    let startup_reference_ms = {
-        let mut times = Vec::new();
-        for _ in 0..21 {
-            let port = free_port();
-            let addr = format!("127.0.0.1:{port}");
-            let started = Instant::now();
-            let mut child = spawn_pinned(0, &reference, std::slice::from_ref(&addr));
-            wait_ready(&addr).await;
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-            child.kill().ok();
-            child.wait().ok();
-        }
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
-    };
+    let startup_ms = startup(&emulator, |port| emulator_args(port, &[]), 21).await;
+    let startup_reference_ms =
+        startup(&reference, |port| vec![format!("127.0.0.1:{port}")], 21).await;
     let (before, after, per_cluster) = memory_per_cluster(&emulator, clusters, &cert).await;
 
     let result = json!({
