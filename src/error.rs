@@ -257,6 +257,22 @@ impl ApiError {
     }
 }
 
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    /// A body that could not be read: too large (413), or cut off.
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge {
+                limit: crate::http::BODY_LIMIT,
+            }
+        } else {
+            Self::InvalidRequest {
+                rule: "body_unreadable",
+                message: "The request body could not be read".into(),
+            }
+        }
+    }
+}
+
 /// The error as it travels from [`IntoResponse`] to [`render_envelope`].
 #[derive(Debug, Clone)]
 struct PendingError {

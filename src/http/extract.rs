@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -268,18 +268,7 @@ async fn read_json<S: Send + Sync>(
             None => {}
         }
     }
-    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge {
-                limit: super::BODY_LIMIT,
-            }
-        } else {
-            ApiError::InvalidRequest {
-                rule: "body_unreadable",
-                message: "The request body could not be read".into(),
-            }
-        }
-    })?;
+    let bytes = Bytes::from_request(req, state).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

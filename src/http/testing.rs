@@ -22,18 +22,7 @@ pub async fn arm_faults(
     Cluster(cluster): Cluster,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge {
-                limit: super::BODY_LIMIT,
-            }
-        } else {
-            ApiError::InvalidRequest {
-                rule: "body_unreadable",
-                message: "The request body could not be read".into(),
-            }
-        }
-    })?;
+    let body = body?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidRequest {
         rule: "not_json",
         message: format!("The body must be a fault object or a list of them: {e}"),
