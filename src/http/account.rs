@@ -32,10 +32,6 @@ pub async fn request_code(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let request = request::code_request(&body)?;
-    let policy = auth.cluster.with(|c| c.policy.clone());
-    if let Some(delay) = policy.delay(&request) {
-        tokio::time::sleep(delay).await;
-    }
     Ok(match auth.cluster.request_code(&request).await? {
         CodeOutcome::AlreadyRegistered => (
             Extension(Decided("account.already_registered")),

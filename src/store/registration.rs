@@ -57,8 +57,13 @@ fn no_registered_number() -> ApiError {
 }
 
 impl ClusterSlot {
-    /// `POST /v1/account`, after validation and any policy delay.
+    /// `POST /v1/account`, after validation: waits out any delay the policy asks for (a slow
+    /// registration server, holding no lock), then lets the policy decide.
     pub async fn request_code(&self, request: &CodeRequest) -> Result<CodeOutcome, ApiError> {
+        let policy = self.with(|c| c.policy.clone());
+        if let Some(delay) = policy.delay(request) {
+            tokio::time::sleep(delay).await;
+        }
         let settings = self.settings();
         let e164 = request.number.e164();
         let key = (e164, request.method);
