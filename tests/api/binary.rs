@@ -210,9 +210,10 @@ fn cert_subcommand_rejects_malformed_localized_names() {
 }
 
 #[test]
-fn help_lists_every_flag_with_its_environment_variable() {
+fn help_lists_every_flag_with_its_environment_variable_and_the_readme_documents_them() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
+    // The flags the issue names must be there...
     for (flag, env) in [
         ("--listen", "WA_EMU_LISTEN"),
         ("--policy", "WA_EMU_POLICY"),
@@ -222,10 +223,34 @@ fn help_lists_every_flag_with_its_environment_variable() {
         ("--code-ttl", "WA_EMU_CODE_TTL"),
         ("--fixed-code", "WA_EMU_FIXED_CODE"),
         ("--log-format", "WA_EMU_LOG_FORMAT"),
+        ("--rules", "WA_EMU_RULES"),
+        ("--control-token", "WA_EMU_CONTROL_TOKEN"),
+        ("--data-dir", "WA_EMU_DATA_DIR"),
+        ("--tls", "WA_EMU_TLS"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),
             "{flag} / {env} missing from --help"
         );
     }
+    // ...and every flag and variable --help shows is documented in the README.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let words = help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    let mut checked = 0;
+    for word in words {
+        let is_flag =
+            word.starts_with("--") && word.len() > 2 && word != "--help" && word != "--version";
+        if is_flag || word.starts_with("WA_EMU_") {
+            assert!(
+                readme.contains(word),
+                "{word} is in --help but not in the README"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 40,
+        "only {checked} flags and variables found in --help"
+    );
 }
