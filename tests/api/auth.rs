@@ -149,19 +149,7 @@ async fn an_expired_token_is_401() {
 async fn a_non_admin_token_is_403_on_admin_calls_but_reads_health() {
     let app = TestApp::spawn(config()).await;
     let admin = app.admin_token().await;
-    let created = app
-        .post(
-            "/users",
-            &admin,
-            json!({"username": "operator", "password": "0perator!Pass"}),
-        )
-        .await;
-    assert_eq!(created.status, 201);
-    let answer = app.login_with("operator", "0perator!Pass", None).await;
-    let user = answer.body["users"][0]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let user = app.user_token(&admin, "operator", "0perator!Pass").await;
 
     assert_eq!(app.get("/health", &user).await.status, 200);
     let cert = app.cert("Acme").await;

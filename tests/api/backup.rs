@@ -10,12 +10,7 @@ async fn a_backup_restores_the_registration_and_pins_elsewhere() {
     let app = TestApp::spawn(config()).await;
     let token = app.admin_token().await;
     app.register(&token, "6315550000").await;
-    app.post(
-        "/settings/account/two-step",
-        &token,
-        json!({"pin": "246810"}),
-    )
-    .await;
+    app.set_pin(&token, "246810").await;
     let backup = app
         .post(
             "/settings/backup",

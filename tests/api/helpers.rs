@@ -243,6 +243,28 @@ impl TestApp {
             .await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.send(self.client.delete(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    /// Turns two-step verification on for the registered number, with `pin`.
+    pub async fn set_pin(&self, token: &str, pin: &str) {
+        let answer = self
+            .post("/settings/account/two-step", token, json!({ "pin": pin }))
+            .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+    }
+
+    /// Creates a `ROLE_USER` with the admin token and logs it in; its token.
+    pub async fn user_token(&self, admin: &str, username: &str, password: &str) -> String {
+        let body = json!({ "username": username, "password": password });
+        let created = self.post("/users", admin, body).await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        let login = self.login_with(username, password, None).await;
+        login.body["users"][0]["token"].as_str().unwrap().to_owned()
+    }
+
     /// Logs in, requests a code for +1 `phone` and verifies it.
     pub async fn register(&self, token: &str, phone: &str) {
         let cert = self.cert("Acme").await;

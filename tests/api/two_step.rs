@@ -16,13 +16,9 @@ async fn pins_need_a_registered_number() {
         )
         .await;
     answer.assert_error(404, 1006, "registered");
-    app.send(
-        app.client
-            .delete(app.url("/settings/account/two-step"))
-            .bearer_auth(&token),
-    )
-    .await
-    .assert_error(404, 1006, "registered");
+    app.delete("/settings/account/two-step", &token)
+        .await
+        .assert_error(404, 1006, "registered");
 }
 
 #[tokio::test]
@@ -96,19 +92,8 @@ async fn deleting_the_pin_turns_two_step_off() {
     let app = TestApp::spawn(config()).await;
     let token = app.admin_token().await;
     app.register(&token, "6315550000").await;
-    app.post(
-        "/settings/account/two-step",
-        &token,
-        json!({"pin": "111111"}),
-    )
-    .await;
-    let deleted = app
-        .send(
-            app.client
-                .delete(app.url("/settings/account/two-step"))
-                .bearer_auth(&token),
-        )
-        .await;
+    app.set_pin(&token, "111111").await;
+    let deleted = app.delete("/settings/account/two-step", &token).await;
     assert_eq!(deleted.status, 200);
     app.register(&token, "6315550001").await;
     let cert = app.cert("Acme").await;

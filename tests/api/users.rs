@@ -55,13 +55,7 @@ async fn admin_creates_reads_updates_and_deletes_a_user() {
         .assert_error(401, 1005, "password");
     assert_eq!(app.login_with("alice", "N3w!alice", None).await.status, 200);
 
-    let deleted = app
-        .send(
-            app.client
-                .delete(app.url("/users/alice"))
-                .bearer_auth(&admin),
-        )
-        .await;
+    let deleted = app.delete("/users/alice", &admin).await;
     assert_eq!(deleted.status, 200);
     // The deleted user's tokens stop working and the user is gone.
     app.get("/health", &alice_token)
@@ -124,22 +118,12 @@ async fn user_validation_names_the_field() {
 async fn admin_cannot_be_deleted_and_unknown_users_are_404() {
     let app = TestApp::spawn(config()).await;
     let admin = app.admin_token().await;
-    let answer = app
-        .send(
-            app.client
-                .delete(app.url("/users/admin"))
-                .bearer_auth(&admin),
-        )
-        .await;
+    let answer = app.delete("/users/admin", &admin).await;
     answer.assert_error(403, 1005, "admin");
     assert_eq!(app.get("/health", &admin).await.status, 200);
-    app.send(
-        app.client
-            .delete(app.url("/users/ghost"))
-            .bearer_auth(&admin),
-    )
-    .await
-    .assert_error(404, 1006, "ghost");
+    app.delete("/users/ghost", &admin)
+        .await
+        .assert_error(404, 1006, "ghost");
     app.send(
         app.client
             .put(app.url("/users/ghost"))
