@@ -178,13 +178,7 @@ async fn what_was_acknowledged_survives_sigkill_under_load() {
 fn a_second_process_on_the_same_folder_fails_at_once() {
     let dir = temp_dir("locked");
     let (mut first, _) = start(&dir, &[]);
-    let second = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(second.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&second.stderr);
+    let stderr = refused(&dir);
     assert!(
         stderr.contains("in use by another emulator process"),
         "{stderr}"
@@ -194,30 +188,35 @@ fn a_second_process_on_the_same_folder_fails_at_once() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A redb file with one string entry in `table`, as another program might have left it.
+fn foreign_redb(file: &Path, table: &str, key: &str, value: &str) {
+    let db = redb::Database::create(file).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new(table);
+        txn.open_table(def).unwrap().insert(key, value).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+/// Starts the binary on `dir` expecting a refusal; what it printed.
+fn refused(dir: &Path) -> String {
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_folder_of_another_schema_is_refused_and_left_alone() {
     let dir = temp_dir("schema");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("emulator.redb");
-    {
-        let db = redb::Database::create(&file).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("schema");
-            txn.open_table(def)
-                .unwrap()
-                .insert("version", "99")
-                .unwrap();
-        }
-        txn.commit().unwrap();
-    }
-    let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    foreign_redb(&file, "schema", "version", "99");
+    let stderr = refused(&dir);
     assert!(stderr.contains("schema version 99"), "{stderr}");
     {
         // Its data is left as it was: nothing reset, nothing rewritten.
@@ -235,22 +234,9 @@ fn a_folder_of_another_schema_is_refused_and_left_alone() {
 
     // A redb file that is not ours at all.
     std::fs::remove_file(&file).unwrap();
-    {
-        let db = redb::Database::create(&file).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("other");
-            txn.open_table(def).unwrap().insert("k", "v").unwrap();
-        }
-        txn.commit().unwrap();
-    }
-    let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no schema version"));
+    foreign_redb(&file, "other", "k", "v");
+    let stderr = refused(&dir);
+    assert!(stderr.contains("no schema version"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
