@@ -470,8 +470,8 @@ async fn main() {
         return;
     }
 
-    // `load drive --addr HOST:PORT --scenario 202|201|verify|login|health`: load on an emulator
-    // started by hand (for a profiler), no table.
+    // `load drive --addr HOST:PORT --scenario 202|201|verify|login|health [--reference]`: load on
+    // a server started by hand (for a profiler), no table.
     if args.get(1).map(String::as_str) == Some("drive") {
         let addr = arg("--addr").expect("--addr HOST:PORT");
         let scenario = match arg("--scenario").as_deref() {
@@ -481,11 +481,13 @@ async fn main() {
             Some("health") => Scenario::Health,
             _ => Scenario::Account202,
         };
-        let target = Arc::new(Target {
-            token: prepare(&addr, &cert).await,
-            addr,
-            cert,
-        });
+        // `--reference`: the target is the reference server, which has nothing to prepare.
+        let token = if args.iter().any(|a| a == "--reference") {
+            "reference".to_string()
+        } else {
+            prepare(&addr, &cert).await
+        };
+        let target = Arc::new(Target { token, addr, cert });
         let numbers = Arc::new(AtomicU64::new(2_100_000_000));
         let result = drive(target, scenario, connections, warmup, duration, numbers).await;
         println!("{result}");

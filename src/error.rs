@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -331,11 +330,11 @@ struct ErrorEnvelope<'a> {
     errors: [ErrorItem<'a>; 1],
 }
 
-/// Middleware that writes the vendor envelope for every [`ApiError`] answer.
-pub async fn render_envelope(State(meta): State<Meta>, mut response: Response) -> Response {
+/// Writes the vendor envelope of an [`ApiError`] answer; other answers pass unchanged.
+pub fn render_envelope(meta: &Meta, mut response: Response) -> Response {
     if let Some(err) = response.extensions_mut().remove::<PendingError>() {
         let body = ErrorEnvelope {
-            meta: &meta,
+            meta,
             errors: [ErrorItem {
                 code: err.code,
                 title: err.vendor_title.as_deref().unwrap_or(err.title),
@@ -343,7 +342,10 @@ pub async fn render_envelope(State(meta): State<Meta>, mut response: Response) -
             }],
         };
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        // The router already measured the empty body; hyper measures the new one.
+        headers.remove(header::CONTENT_LENGTH);
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );

@@ -71,12 +71,11 @@ pub mod tls;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Router;
 use tokio::net::TcpListener;
 
 pub use config::Config;
 pub use embed::{Emulator, EmulatorBuilder};
-pub use http::{AppState, ControlAccess, router};
+pub use http::{App, AppState, ControlAccess, router};
 
 use crate::clock::{Clock, SystemClock};
 use crate::envelope::Meta;
@@ -165,7 +164,7 @@ impl AppState {
 }
 
 /// The whole application for `config`: every route with its state.
-pub fn app(config: &Config) -> Result<Router, StartupError> {
+pub fn app(config: &Config) -> Result<App, StartupError> {
     AppState::new(config).map(router)
 }
 

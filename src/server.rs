@@ -3,14 +3,12 @@
 //! shutdown, and the one thing `axum::serve` cannot do: drop a connection without answering, which
 //! the `drop` fault asks for.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
+use crate::http::App;
 use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -20,7 +18,6 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
 
 /// Marker a response carries when its connection must be closed without an answer.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +46,7 @@ pub struct Limits {
 /// flight finish (up to `limits.shutdown_grace`) and returns.
 pub async fn run(
     listener: TcpListener,
-    app: Router,
+    app: App,
     limits: Limits,
     overload_body: Arc<[u8]>,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -118,7 +115,7 @@ pub async fn run(
 
 /// The router as a hyper service that can refuse to answer (see [`DropConnection`]).
 #[derive(Clone)]
-struct AppService(Router);
+struct AppService(App);
 
 impl hyper::service::Service<Request<Incoming>> for AppService {
     type Response = axum::response::Response;
@@ -128,10 +125,7 @@ impl hyper::service::Service<Request<Incoming>> for AppService {
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let app = self.0.clone();
         Box::pin(async move {
-            let response = app
-                .oneshot(req.map(Body::new))
-                .await
-                .unwrap_or_else(|e: Infallible| match e {});
+            let response = app.respond(req).await;
             if response.extensions().get::<DropConnection>().is_some() {
                 Err(DropConnection)
             } else {

@@ -299,7 +299,7 @@ impl Clock for ManualClock {
 
 /// The router driven in-process with `oneshot`, on a [`ManualClock`].
 pub struct Oneshot {
-    pub router: axum::Router,
+    pub router: wa_onprem_emulator::App,
     pub clock: Arc<ManualClock>,
 }
 
