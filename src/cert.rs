@@ -7,6 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
+use bytes::Bytes;
 use prost::Message;
 use rand::RngCore;
 
@@ -44,18 +45,19 @@ pub struct Details {
     pub issue_time: Option<u64>,
 }
 
-/// A signed [`Details`].
+/// A signed [`Details`]. Byte fields are [`Bytes`]: decoding from a `Bytes` buffer slices it
+/// instead of copying.
 #[derive(Clone, PartialEq, Message)]
 pub struct VerifiedNameCertificate {
     /// A serialized [`Details`].
-    #[prost(bytes = "vec", optional, tag = "1")]
-    pub details: Option<Vec<u8>>,
+    #[prost(bytes = "bytes", optional, tag = "1")]
+    pub details: Option<Bytes>,
     /// The issuer's signature over `details` (not checked).
-    #[prost(bytes = "vec", optional, tag = "2")]
-    pub signature: Option<Vec<u8>>,
+    #[prost(bytes = "bytes", optional, tag = "2")]
+    pub signature: Option<Bytes>,
     /// WhatsApp's server signature (not checked).
-    #[prost(bytes = "vec", optional, tag = "3")]
-    pub server_signature: Option<Vec<u8>>,
+    #[prost(bytes = "bytes", optional, tag = "3")]
+    pub server_signature: Option<Bytes>,
 }
 
 /// What WhatsApp Manager hands out.
@@ -65,8 +67,8 @@ pub struct BizAccountPayload {
     #[prost(message, optional, tag = "1")]
     pub vname_cert: Option<VerifiedNameCertificate>,
     /// Opaque link information.
-    #[prost(bytes = "vec", optional, tag = "2")]
-    pub biz_acct_link_info: Option<Vec<u8>>,
+    #[prost(bytes = "bytes", optional, tag = "2")]
+    pub biz_acct_link_info: Option<Bytes>,
 }
 
 /// Why a `cert` could not be used.
@@ -130,12 +132,16 @@ pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
         return Err(CertError::Empty);
     }
     let bytes = bytes.map_err(|_| CertError::Base64)?;
-    decode_bytes(&bytes)
+    decode_buffer(Bytes::from(bytes))
 }
 
 /// Decodes the protobuf bytes of a certificate.
 pub fn decode_bytes(bytes: &[u8]) -> Result<DecodedCert, CertError> {
-    let wrapped = BizAccountPayload::decode(bytes)
+    decode_buffer(Bytes::copy_from_slice(bytes))
+}
+
+fn decode_buffer(bytes: Bytes) -> Result<DecodedCert, CertError> {
+    let wrapped = BizAccountPayload::decode(bytes.clone())
         .ok()
         .and_then(|payload| payload.vname_cert)
         .and_then(|cert| details_of(&cert));
@@ -157,7 +163,7 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<DecodedCert, CertError> {
 }
 
 fn details_of(cert: &VerifiedNameCertificate) -> Option<Details> {
-    Details::decode(cert.details.as_deref()?).ok()
+    Details::decode(cert.details.clone()?).ok()
 }
 
 /// Makes a certificate for `vname`, in the shape WhatsApp Manager issued (`BizAccountPayload`,
@@ -178,9 +184,9 @@ pub fn make(vname: &str, localized_names: &[LocalizedName], issue_time: u64) -> 
     };
     let payload = BizAccountPayload {
         vname_cert: Some(VerifiedNameCertificate {
-            details: Some(details.encode_to_vec()),
-            signature: Some(signature),
-            server_signature: Some(server_signature),
+            details: Some(details.encode_to_vec().into()),
+            signature: Some(signature.into()),
+            server_signature: Some(server_signature.into()),
         }),
         biz_acct_link_info: None,
     };
@@ -199,8 +205,8 @@ mod tests {
             ..Default::default()
         };
         let cert = VerifiedNameCertificate {
-            details: Some(details.encode_to_vec()),
-            signature: Some(vec![1; 64]),
+            details: Some(details.encode_to_vec().into()),
+            signature: Some(vec![1; 64].into()),
             server_signature: None,
         };
         general_purpose::STANDARD.encode(cert.encode_to_vec())

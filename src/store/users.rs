@@ -9,7 +9,6 @@ use std::time::SystemTime;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::ClusterSlot;
 use super::cluster::{Session, User};
@@ -62,8 +61,12 @@ pub struct Issued {
     pub expires_at: SystemTime,
 }
 
+/// SHA-256 of a token, with ring's assembly implementation: it runs on every authenticated
+/// request, and on CPUs without SHA extensions the portable one was 5 % of the 202 path.
 fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+    let mut key = [0u8; 32];
+    key.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref());
+    key
 }
 
 const fn unauthenticated(rule: &'static str, message: &'static str) -> ApiError {
@@ -269,4 +272,18 @@ fn check_username(username: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Stored sessions are keyed by this digest: it must stay plain SHA-256 (FIPS 180-2 vector).
+    #[test]
+    fn token_digest_is_sha256() {
+        let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let hex: String = super::digest("abc")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, expected);
+    }
 }
