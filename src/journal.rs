@@ -4,7 +4,10 @@
 //! Entries are kept compact (a redacted JSON string rather than a parsed tree, the time as a
 //! number) because every cluster has a journal and a test run may create thousands of clusters.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
+
+use axum::http::Method;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -27,13 +30,13 @@ pub struct Entry {
     /// When it arrived (the cluster's time).
     pub at: SystemTime,
     /// HTTP method.
-    pub method: Box<str>,
+    pub method: Method,
     /// Vendor path, without any `/clusters/{cluster}` prefix.
     pub path: Box<str>,
     /// HTTP status answered; 0 when the connection was dropped by a fault.
     pub status: u16,
     /// The rule or reason that decided the answer.
-    pub reason: Option<Box<str>>,
+    pub reason: Option<Cow<'static, str>>,
     /// The JSON body with secrets redacted, as JSON text; absent when there was none or it was
     /// not JSON.
     pub body: Option<Box<str>>,
@@ -43,18 +46,18 @@ impl Entry {
     /// Builds an entry; `body` must already be redacted (see [`redacted_text`]).
     pub fn new(
         at: SystemTime,
-        method: &str,
-        path: &str,
+        method: Method,
+        path: Box<str>,
         status: u16,
-        reason: Option<String>,
+        reason: Option<Cow<'static, str>>,
         body: Option<Box<str>>,
     ) -> Self {
         Self {
             at,
-            method: method.into(),
-            path: path.into(),
+            method,
+            path,
             status,
-            reason: reason.map(Into::into),
+            reason,
             body,
         }
     }
@@ -69,7 +72,7 @@ impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("time", &crate::clock::rfc3339(self.at))?;
-        map.serialize_entry("method", &*self.method)?;
+        map.serialize_entry("method", self.method.as_str())?;
         map.serialize_entry("path", &*self.path)?;
         map.serialize_entry("status", &self.status)?;
         if let Some(reason) = &self.reason {
@@ -137,8 +140,8 @@ mod tests {
         let text = redacted_text(&body);
         let entry = Entry::new(
             SystemTime::UNIX_EPOCH,
-            "POST",
-            "/v1/account",
+            Method::POST,
+            "/v1/account".into(),
             202,
             None,
             text,

@@ -37,7 +37,7 @@
 //!
 //! // Read the code from the outbox, typed, and verify it.
 //! let code = emulator.latest_code("39", "0612345678").expect("a code was sent");
-//! assert_eq!(code.vname, "Caffè Sport");
+//! assert_eq!(&*code.vname, "Caffè Sport");
 //! let verified = client.post(url("/v1/account/verify"))
 //!     .bearer_auth(token)
 //!     .json(&json!({"code": code.code}))
@@ -142,7 +142,7 @@ impl AppState {
             rules: classic,
             token_ttl: config.token_ttl,
             code_ttl: config.code_ttl,
-            fixed_code: config.fixed_code.clone(),
+            fixed_code: config.fixed_code.as_deref().map(Into::into),
             restart_duration: config.restart_duration,
             outbox_limit: config.outbox_limit.max(1),
             journal_limit: config.journal_limit,

@@ -1,6 +1,7 @@
 //! Phone numbers: ITU country calling codes, E.164 lengths, and the delivery method.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,10 +74,11 @@ impl fmt::Display for Method {
 /// A phone number, already validated: country calling code and national number, digits only.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Number {
-    /// Country calling code, such as `1`.
-    pub cc: String,
+    /// Country calling code, such as `1`. Shared, not copied: a number is kept in the pending
+    /// code, the outbox and the registration at once.
+    pub cc: Arc<str>,
     /// National number, such as `6315550000`.
-    pub phone_number: String,
+    pub phone_number: Arc<str>,
 }
 
 impl Number {
@@ -87,7 +89,7 @@ impl Number {
 
     /// Whether this number is `cc` + `phone_number` (either may be absent in a filter).
     pub fn matches(&self, cc: Option<&str>, phone_number: Option<&str>) -> bool {
-        cc.is_none_or(|cc| cc == self.cc) && phone_number.is_none_or(|p| p == self.phone_number)
+        cc.is_none_or(|cc| cc == &*self.cc) && phone_number.is_none_or(|p| p == &*self.phone_number)
     }
 }
 

@@ -149,8 +149,8 @@ pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
 
     Ok(CodeRequest {
         number: Number {
-            cc: cc.to_owned(),
-            phone_number: phone_number.to_owned(),
+            cc: cc.into(),
+            phone_number: phone_number.into(),
         },
         method,
         cert,

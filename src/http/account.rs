@@ -21,7 +21,7 @@ struct CodeSent {
 
 #[derive(Serialize)]
 struct VName {
-    vname: String,
+    vname: std::sync::Arc<str>,
 }
 
 /// `POST /v1/account`: 201 when already registered, 202 with the verified name when a code

@@ -1,5 +1,6 @@
 //! `/_emulator`: what tests use to see and steer the emulator. None of it exists on the real API.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -31,11 +32,11 @@ pub const MAX_WAIT_SECONDS: f64 = 300.0;
 #[derive(Debug, Serialize)]
 pub struct CodeItem {
     cluster: String,
-    cc: String,
-    phone_number: String,
+    cc: Arc<str>,
+    phone_number: Arc<str>,
     method: Method,
-    code: String,
-    vname: String,
+    code: Arc<str>,
+    vname: Arc<str>,
     sent_at: String,
     expires_at: String,
 }

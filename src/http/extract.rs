@@ -1,6 +1,7 @@
 //! Extractors: which cluster a request addresses, who is calling, and JSON bodies, each failing
 //! with an [`ApiError`] so that every rejection speaks the vendor's envelope.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::rejection::RawPathParamsRejection;
@@ -38,7 +39,7 @@ pub async fn path_params(parts: &mut Parts) -> Result<Option<RawPathParams>, Api
 }
 
 /// The cluster a request addresses, by path segment, header, or `default`.
-pub async fn cluster_name(parts: &mut Parts) -> Result<String, ApiError> {
+pub async fn cluster_name(parts: &mut Parts) -> Result<Cow<'static, str>, ApiError> {
     let from_path = path_params(parts).await?.and_then(|params| {
         params
             .iter()
@@ -49,11 +50,11 @@ pub async fn cluster_name(parts: &mut Parts) -> Result<String, ApiError> {
         Some(name) => name,
         None => match parts.headers.get(CLUSTER_HEADER) {
             Some(value) => value.to_str().unwrap_or("\u{fffd}").to_owned(),
-            None => return Ok(DEFAULT_CLUSTER.to_owned()),
+            None => return Ok(Cow::Borrowed(DEFAULT_CLUSTER)),
         },
     };
     if is_valid_cluster_name(&name) {
-        Ok(name)
+        Ok(Cow::Owned(name))
     } else {
         Err(ApiError::InvalidRequest {
             rule: "cluster_name",
@@ -247,13 +248,11 @@ async fn read_json<S: Send + Sync>(
         .filter(|_| check_type)
     {
         let ct = ct.to_str().unwrap_or("");
-        let essence = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if essence != "application/json" && !essence.ends_with("+json") {
+        let essence = ct.split(';').next().unwrap_or("").trim();
+        let json_suffix = essence.len() >= 5
+            && essence.is_char_boundary(essence.len() - 5)
+            && essence[essence.len() - 5..].eq_ignore_ascii_case("+json");
+        if !essence.eq_ignore_ascii_case("application/json") && !json_suffix {
             return Err(ApiError::InvalidRequest {
                 rule: "content_type",
                 message: format!("Content-Type must be application/json (got {ct:?})"),

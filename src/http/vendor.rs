@@ -1,8 +1,10 @@
 //! Middleware of the vendor routes: fires armed faults and records every request in its
 //! cluster's journal, with the rule that decided the answer.
 
+use std::borrow::Cow;
+
 use axum::body::{Body, to_bytes};
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -42,19 +44,15 @@ pub async fn faults_and_journal(
     parts.extensions.insert(ResolvedCluster(cluster.clone()));
     let limit = cluster.settings().journal_limit;
     let method = parts.method.clone();
-    // Inside a nested router the URI has lost its prefix; the original one has it all.
-    let full = parts
-        .extensions
-        .get::<OriginalUri>()
-        .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
-    let path = vendor_path(&full).to_owned();
+    // Routes are registered at their full paths (no nesting), so the URI is the one sent.
+    let path: Box<str> = vendor_path(parts.uri.path()).into();
     let at = cluster.now();
 
     let bytes = match to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let response = ApiError::PayloadTooLarge { limit: BODY_LIMIT }.into_response();
-            let entry = Entry::new(at, method.as_str(), &path, 413, reason_of(&response), None);
+            let entry = Entry::new(at, method, path, 413, reason_of(&response), None);
             cluster.with(|c| c.record(entry, limit));
             return response;
         }
@@ -136,30 +134,23 @@ pub async fn faults_and_journal(
         } else {
             response.status().as_u16()
         };
-        let entry = Entry::new(
-            at,
-            method.as_str(),
-            &path,
-            status,
-            reason_of(&response),
-            redacted,
-        );
+        let entry = Entry::new(at, method, path, status, reason_of(&response), redacted);
         cluster.with(|c| c.record(entry, limit));
     }
     response
 }
 
-fn reason_of(response: &Response) -> Option<String> {
+fn reason_of(response: &Response) -> Option<Cow<'static, str>> {
     response
         .headers()
         .get(REASON_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(|v| Cow::Owned(v.to_owned()))
         .or_else(|| {
             response
                 .extensions()
                 .get::<Decided>()
-                .map(|d| d.0.to_owned())
+                .map(|d| Cow::Borrowed(d.0))
         })
 }
 

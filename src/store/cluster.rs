@@ -77,7 +77,7 @@ pub struct Account {
     /// The number.
     pub number: Number,
     /// Its verified name.
-    pub vname: String,
+    pub vname: Arc<str>,
 }
 
 /// A code sent and not yet used.
@@ -86,9 +86,9 @@ pub struct Pending {
     /// The number it was sent to.
     pub number: Number,
     /// The verified name of the request's certificate.
-    pub vname: String,
+    pub vname: Arc<str>,
     /// The 6 digits.
-    pub code: String,
+    pub code: Arc<str>,
     /// When it goes stale.
     pub expires_at: SystemTime,
     /// Wrong guesses so far.
@@ -106,9 +106,9 @@ pub struct SentCode {
     /// How.
     pub method: Method,
     /// The 6 digits.
-    pub code: String,
+    pub code: Arc<str>,
     /// The verified name of the request's certificate.
-    pub vname: String,
+    pub vname: Arc<str>,
     /// When it was sent.
     pub sent_at: SystemTime,
     /// When it goes stale.

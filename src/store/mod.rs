@@ -59,7 +59,7 @@ pub struct Settings {
     /// Lifetime of a registration code.
     pub code_ttl: Duration,
     /// Every code sent is this one, when set.
-    pub fixed_code: Option<String>,
+    pub fixed_code: Option<Arc<str>>,
     /// How long a simulated Coreapp restart lasts.
     pub restart_duration: Duration,
     /// Codes kept in a cluster's outbox; the oldest are dropped beyond it.

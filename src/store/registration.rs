@@ -3,6 +3,8 @@
 //! The cluster's policy decides; these functions apply the decision's effects under the
 //! cluster's lock, so that a code is used at most once and counters stay exact.
 
+use std::sync::Arc;
+
 use rand::Rng;
 
 use super::ClusterSlot;
@@ -21,7 +23,7 @@ pub enum CodeOutcome {
     /// 202: a code was sent; the certificate's verified name.
     CodeSent {
         /// The verified name.
-        vname: String,
+        vname: Arc<str>,
     },
 }
 
@@ -67,7 +69,7 @@ impl ClusterSlot {
         let settings = self.settings();
         let e164 = request.number.e164();
         let key = (e164, request.method);
-        let (outcome, ticket) = self.write(|c, log| {
+        let (outcome, ticket) = self.write(move |c, log| {
             // Read under the lock, so that times recorded in this cluster never go backwards.
             let now = self.now();
             let state = NumberState {
@@ -90,20 +92,24 @@ impl ClusterSlot {
                 CodeDecision::SendCode => {
                     let code = match &settings.fixed_code {
                         Some(code) => code.clone(),
-                        None => format!("{:06}", rand::rng().random_range(0..1_000_000)),
+                        None => format!("{:06}", rand::rng().random_range(0..1_000_000)).into(),
                     };
+                    let vname: Arc<str> = request.cert.vname.as_str().into();
                     let expires_at = now + settings.code_ttl;
-                    let sends = c.sends.entry(key.clone()).or_default();
+                    let method = key.1;
+                    let sends = c.sends.entry(key).or_default();
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
                         now.duration_since(*t)
                             .map_or(true, |a| a < settings.rules.window)
                     });
                     sends.push(now);
-                    log.push(|| Change::Sends(self.key(), key.0.clone(), key.1, sends.clone()));
+                    log.push(|| {
+                        Change::Sends(self.key(), request.number.e164(), method, sends.clone())
+                    });
                     c.pending = Some(Pending {
                         number: request.number.clone(),
-                        vname: request.cert.vname.clone(),
+                        vname: vname.clone(),
                         code: code.clone(),
                         expires_at,
                         wrong_guesses: 0,
@@ -120,16 +126,14 @@ impl ClusterSlot {
                         number: request.number.clone(),
                         method: request.method,
                         code,
-                        vname: request.cert.vname.clone(),
+                        vname: vname.clone(),
                         sent_at: now,
                         expires_at,
                     };
                     log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
                     super::cluster::grow_exactly_while_small(&mut c.outbox);
                     c.outbox.push_back(sent);
-                    Ok(CodeOutcome::CodeSent {
-                        vname: request.cert.vname.clone(),
-                    })
+                    Ok(CodeOutcome::CodeSent { vname })
                 }
             }
         });

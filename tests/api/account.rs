@@ -216,8 +216,8 @@ async fn a_bare_certificate_and_a_pasted_one_are_accepted() {
         ..Default::default()
     };
     let bare = VerifiedNameCertificate {
-        details: Some(details.encode_to_vec()),
-        signature: Some(vec![0; 64]),
+        details: Some(details.encode_to_vec().into()),
+        signature: Some(vec![0; 64].into()),
         server_signature: None,
     };
     let cert = STANDARD.encode(bare.encode_to_vec());
@@ -233,7 +233,7 @@ async fn a_bare_certificate_and_a_pasted_one_are_accepted() {
     assert_eq!(answer.body["account"][0]["vname"], "Pasted");
 
     let no_name = VerifiedNameCertificate {
-        details: Some(Details::default().encode_to_vec()),
+        details: Some(Details::default().encode_to_vec().into()),
         ..Default::default()
     };
     app.request_code(
