@@ -1,6 +1,7 @@
 //! The reference server of the benchmark: the ceiling. A minimal axum program that answers
-//! every request (the benchmark sends it `POST /v1/account`) with a fixed 202 body, on one
-//! current-thread runtime, like the emulator's benchmark setup. Usage: `reference ADDR`.
+//! every request (the benchmark sends it `POST /v1/account`) with a fixed 202 body, on tokio's
+//! multi-thread runtime like the emulator (pinned to one core, both get one worker).
+//! Usage: `reference ADDR`.
 
 use axum::Router;
 use axum::http::{StatusCode, header};
