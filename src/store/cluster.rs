@@ -122,7 +122,7 @@ pub struct Cluster {
     /// Users by name.
     pub users: Users,
     /// Live tokens by SHA-256 of the token text.
-    pub sessions: HashMap<[u8; 32], Session>,
+    pub sessions: SmallMap<[u8; 32], Session>,
     /// The registered number, if any.
     pub registered: Option<Account>,
     /// Two-step pins by E.164 number: they belong to the number, not to the registration.
@@ -130,7 +130,7 @@ pub struct Cluster {
     /// The code awaiting `/verify`, if any.
     pub pending: Option<Pending>,
     /// When codes were sent, by E.164 number and method, for rate limits.
-    pub sends: HashMap<(String, Method), Vec<SystemTime>>,
+    pub sends: SmallMap<(String, Method), Vec<SystemTime>>,
     /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.
     pub outbox: VecDeque<SentCode>,
     /// Sequence number of the last code sent.
@@ -154,11 +154,11 @@ impl Cluster {
         };
         Self {
             users: Users(vec![(ADMIN.into(), admin)]),
-            sessions: HashMap::new(),
+            sessions: SmallMap::default(),
             registered: None,
             pins: HashMap::new(),
             pending: None,
-            sends: HashMap::new(),
+            sends: SmallMap::default(),
             outbox: VecDeque::new(),
             outbox_seq: 0,
             policy: settings.default_policy.clone(),
@@ -202,5 +202,159 @@ pub fn grow_exactly_while_small<T>(queue: &mut VecDeque<T>) {
     const SMALL: usize = 8;
     if queue.len() == queue.capacity() && queue.len() < SMALL {
         queue.reserve_exact(1);
+    }
+}
+
+/// A map kept as a plain list while it holds a few entries, and as a hash map beyond: most
+/// clusters of a test run have one token and one number, and an empty-ish hash map costs a few
+/// hundred bytes in each of thousands of clusters, while a cluster that sees thousands of numbers
+/// (a load test) still gets constant-time lookups.
+#[derive(Debug, Clone)]
+pub enum SmallMap<K, V> {
+    /// Up to [`SmallMap::FEW`] entries, searched in order.
+    Few(Vec<(K, V)>),
+    /// More.
+    Many(HashMap<K, V>),
+}
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        Self::Few(Vec::new())
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V> SmallMap<K, V> {
+    /// Entries kept as a list.
+    pub const FEW: usize = 8;
+
+    /// The value of `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        match self {
+            Self::Few(list) => list.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Self::Many(map) => map.get(key),
+        }
+    }
+
+    /// The value of `key`, to change.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        match self {
+            Self::Few(list) => list.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            Self::Many(map) => map.get_mut(key),
+        }
+    }
+
+    /// Sets `key` to `value`.
+    pub fn insert(&mut self, key: K, value: V) {
+        let mut value = Some(value);
+        let slot = self.entry_with(key, || value.take().expect("made once"));
+        if let Some(value) = value {
+            *slot = value;
+        }
+    }
+
+    /// The value of `key`, inserting the default first if there is none.
+    pub fn entry_or_default(&mut self, key: K) -> &mut V
+    where
+        V: Default,
+    {
+        self.entry_with(key, V::default)
+    }
+
+    fn entry_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let promote = matches!(self, Self::Few(list)
+            if list.len() >= Self::FEW && !list.iter().any(|(k, _)| *k == key));
+        if promote && let Self::Few(list) = self {
+            let map: HashMap<K, V> = std::mem::take(list).into_iter().collect();
+            *self = Self::Many(map);
+        }
+        match self {
+            Self::Few(list) => {
+                let i = match list.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        if list.len() == list.capacity() {
+                            list.reserve_exact(1);
+                        }
+                        list.push((key, make()));
+                        list.len() - 1
+                    }
+                };
+                &mut list[i].1
+            }
+            Self::Many(map) => map.entry(key).or_insert_with(make),
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        match self {
+            Self::Few(list) => {
+                let i = list.iter().position(|(k, _)| k == key)?;
+                Some(list.swap_remove(i).1)
+            }
+            Self::Many(map) => map.remove(key),
+        }
+    }
+
+    /// Keeps the entries for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        match self {
+            Self::Few(list) => list.retain_mut(|(k, v)| keep(k, v)),
+            Self::Many(map) => map.retain(|k, v| keep(k, v)),
+        }
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Few(list) => list.len(),
+            Self::Many(map) => map.len(),
+        }
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        match self {
+            Self::Few(list) => Box::new(list.iter().map(|(k, v)| (k, v))),
+            Self::Many(map) => Box::new(map.iter()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V> Extend<(K, V)> for SmallMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, entries: I) {
+        for (key, value) in entries {
+            self.insert(key, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SmallMap;
+
+    #[test]
+    fn a_small_map_behaves_as_a_map_on_both_sides_of_the_switch() {
+        let mut map: SmallMap<u32, u32> = SmallMap::default();
+        for i in 0..20 {
+            map.insert(i, i);
+            map.insert(i, i * 10);
+            assert_eq!(map.len(), i as usize + 1);
+            assert!(matches!(map, SmallMap::Few(_)) == (i < 8), "{i}");
+        }
+        assert_eq!(map.get(&7), Some(&70));
+        *map.entry_or_default(7) += 1;
+        *map.entry_or_default(99) += 5;
+        assert_eq!((map.get(&7), map.get(&99)), (Some(&71), Some(&5)));
+        assert_eq!(map.remove(&3), Some(30));
+        assert_eq!(map.get(&3), None);
+        map.retain(|k, _| k % 2 == 0);
+        assert_eq!(map.iter().count(), map.len());
+        assert!(map.iter().all(|(k, v)| k % 2 == 0 && *v == k * 10));
     }
 }

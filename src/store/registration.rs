@@ -97,7 +97,7 @@ impl ClusterSlot {
                     let vname: Arc<str> = request.cert.vname.as_str().into();
                     let expires_at = now + settings.code_ttl;
                     let method = key.1;
-                    let sends = c.sends.entry(key).or_default();
+                    let sends = c.sends.entry_or_default(key);
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
                         now.duration_since(*t)
