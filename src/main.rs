@@ -9,21 +9,7 @@ use wa_onprem_emulator::cert::{self, LocalizedName};
 use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
 use wa_onprem_emulator::{AppState, clock, healthcheck, serve_with};
 
-/// Fixes glibc's mmap threshold at its default (128 KiB), which also turns off its dynamic
-/// raising. Without this, after the first login frees Argon2's 1 MiB working memory, glibc
-/// serves the next ones from the heap, long-lived cluster state lands between them, and the heap
-/// cannot shrink: the benchmark's memory per cluster swung between 3 and 50 KiB with the
-/// allocation order. Mapped and unmapped, the working memory never mixes with state.
-fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         None => run(cli.config),

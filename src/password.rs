@@ -3,8 +3,12 @@
 //! Argon2id with deliberately small parameters: this is a test tool, logins happen in every test,
 //! and the hashes never leave the emulator. The parameters live here, in one place.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::PasswordHasher;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 
@@ -27,9 +31,43 @@ pub fn hash(password: &str) -> String {
         .to_string()
 }
 
-/// Whether `password` matches the PHC string `hash`, in constant time.
+thread_local! {
+    /// Argon2's working memory (1 MiB), kept per thread and reused by every login on it.
+    /// Allocating it per login cost page faults on each, and once glibc stopped mapping it
+    /// separately, left 1 MiB holes between long-lived cluster state.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` matches the PHC string `hash`; the outputs are compared in constant time.
 pub fn verify(password: &str, hash: &str) -> bool {
-    hasher().verify_password(password.as_bytes(), hash).is_ok()
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut buffer = [0u8; 64];
+    let Some(out) = buffer.get_mut(..expected.as_bytes().len()) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let computed = MEMORY.with_borrow_mut(|memory| {
+        memory.resize(blocks, Block::default());
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..])
+            .is_ok()
+    });
+    computed && bool::from(out.ct_eq(expected.as_bytes()))
 }
 
 /// Checks the vendor's rules: 8–64 characters with a digit, an upper-case letter, a lower-case
