@@ -5,7 +5,8 @@
 //! Why not `oha`: the 202 path needs a fresh phone number in every request body (the rate limit
 //! is per number), and `/verify` needs a code requested just before it; oha sends one fixed body.
 //! This driver is a plain hyper HTTP/1.1 client: keep-alive connections, a warm-up, then a fixed
-//! duration, latencies of every request.
+//! duration in slices alternating between the reference and the emulator, latencies of every
+//! request.
 //!
 //! Usage: `load bench --emulator PATH --reference PATH [--duration 10] [--out bench/results.json]`
 //! (bench/run.sh builds everything and runs this).
@@ -93,12 +94,7 @@ async fn connection(
     measuring: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 ) -> Run {
-    let mut run = Run {
-        latencies_us: Vec::new(),
-        statuses: BTreeMap::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
+    let mut run = Run::empty();
     let stream = tokio::net::TcpStream::connect(&t.addr)
         .await
         .expect("connect");
@@ -175,14 +171,15 @@ fn base64_admin() -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("admin:{PASSWORD}"))
 }
 
-async fn drive(
+/// Load on `t` for `duration` after `warmup`: the raw measurements.
+async fn drive_run(
     t: Arc<Target>,
     scenario: Scenario,
     connections: usize,
     warmup: Duration,
     duration: Duration,
     numbers: Arc<AtomicU64>,
-) -> Value {
+) -> Run {
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..connections)
@@ -211,31 +208,106 @@ async fn drive(
     };
     for task in tasks {
         let run = task.await.expect("connection task");
-        all.latencies_us.extend(run.latencies_us);
-        for (s, n) in run.statuses {
-            *all.statuses.entry(s).or_default() += n;
-        }
-        all.errors += run.errors;
+        all.add(run);
     }
-    all.latencies_us.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if all.latencies_us.is_empty() {
-            return 0.0;
+    all
+}
+
+impl Run {
+    fn empty() -> Self {
+        Self {
+            latencies_us: Vec::new(),
+            statuses: BTreeMap::new(),
+            errors: 0,
+            elapsed: Duration::ZERO,
         }
-        let i = ((all.latencies_us.len() as f64 * p).ceil() as usize)
-            .clamp(1, all.latencies_us.len())
-            - 1;
-        all.latencies_us[i] as f64 / 1000.0
-    };
-    let n = all.latencies_us.len() as f64;
-    json!({
-        "requests": all.latencies_us.len(),
-        "rps": n / all.elapsed.as_secs_f64(),
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-        "statuses": all.statuses.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        "errors": all.errors,
-    })
+    }
+
+    /// Adds the requests of `other` (its time is added by the caller where it is another slice).
+    fn add(&mut self, other: Run) {
+        self.latencies_us.extend(other.latencies_us);
+        for (s, n) in other.statuses {
+            *self.statuses.entry(s).or_default() += n;
+        }
+        self.errors += other.errors;
+    }
+
+    /// Requests per second over the measured time, p50 and p99.
+    fn summary(mut self) -> Value {
+        self.latencies_us.sort_unstable();
+        let pct = |p: f64| -> f64 {
+            if self.latencies_us.is_empty() {
+                return 0.0;
+            }
+            let i = ((self.latencies_us.len() as f64 * p).ceil() as usize)
+                .clamp(1, self.latencies_us.len())
+                - 1;
+            self.latencies_us[i] as f64 / 1000.0
+        };
+        let n = self.latencies_us.len() as f64;
+        json!({
+            "requests": self.latencies_us.len(),
+            "rps": n / self.elapsed.as_secs_f64(),
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+            "statuses": self.statuses.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "errors": self.errors,
+        })
+    }
+}
+
+async fn drive(
+    t: Arc<Target>,
+    scenario: Scenario,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+    numbers: Arc<AtomicU64>,
+) -> Value {
+    drive_run(t, scenario, connections, warmup, duration, numbers)
+        .await
+        .summary()
+}
+
+/// Slices of a scenario's measured time, alternating between the reference and the emulator:
+/// on a shared machine the speed of the core drifts by tens of percent within a minute, and
+/// alternating gives both servers the same drift.
+const SLICES: u32 = 5;
+
+/// The reference and the emulator under `scenario`, in alternating slices adding up to
+/// `duration` each; the first slice of each warms up for `warmup`, later ones for half a second.
+async fn drive_pair(
+    reference: &Arc<Target>,
+    emulator: &Arc<Target>,
+    scenario: Scenario,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+    numbers: &Arc<AtomicU64>,
+) -> (Value, Value) {
+    let (mut r, mut e) = (Run::empty(), Run::empty());
+    let slice = duration / SLICES;
+    for i in 0..SLICES {
+        let warm = if i == 0 {
+            warmup
+        } else {
+            Duration::from_millis(500)
+        };
+        for (target, total) in [(reference, &mut r), (emulator, &mut e)] {
+            let run = drive_run(
+                target.clone(),
+                scenario,
+                connections,
+                warm,
+                slice,
+                numbers.clone(),
+            )
+            .await;
+            total.elapsed += run.elapsed;
+            total.add(run);
+        }
+    }
+    (r.summary(), e.summary())
 }
 
 fn free_port() -> u16 {
@@ -524,22 +596,14 @@ async fn main() {
         Scenario::Login,
         Scenario::Health,
     ] {
-        let r = drive(
-            refr.clone(),
+        let (r, e) = drive_pair(
+            &refr,
+            &emu,
             scenario,
             connections,
             warmup,
             duration,
-            numbers.clone(),
-        )
-        .await;
-        let e = drive(
-            emu.clone(),
-            scenario,
-            connections,
-            warmup,
-            duration,
-            numbers.clone(),
+            &numbers,
         )
         .await;
         eprintln!(
@@ -629,7 +693,7 @@ fn machine() -> String {
 
 fn table(r: &Value) -> String {
     let mut out = String::new();
-    out.push_str(&format!("Machine: {}; {} connections, {} s per scenario after a 2 s warm-up; server on core 0, driver on core 1.\n\n", r["machine"].as_str().unwrap_or(""), r["connections"], r["duration_s"]));
+    out.push_str(&format!("Machine: {}; {} connections, {} s per scenario and server, in 5 slices alternating between the two (2 s warm-up, then 0.5 s per slice); server on core 0, driver on core 1.\n\n", r["machine"].as_str().unwrap_or(""), r["connections"], r["duration_s"]));
     out.push_str("| scenario | emulator req/s | reference req/s | ratio | emulator p50 / p99 ms | reference p50 / p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
     for row in r["scenarios"].as_array().unwrap() {
         let (e, f) = (&row["emulator"], &row["reference"]);
