@@ -65,16 +65,23 @@ pub async fn cluster_name(parts: &mut Parts) -> Result<Cow<'static, str>, ApiErr
     }
 }
 
-/// The cluster the vendor middleware already resolved for this request.
+/// What the vendor middleware already worked out for this request, handed to the extractors in
+/// one request extension: the cluster, and the body parsed once (the middleware needs it for
+/// faults and the journal).
 #[derive(Clone)]
-pub struct ResolvedCluster(pub Arc<ClusterSlot>);
+pub struct Resolved {
+    /// The cluster addressed.
+    pub cluster: Arc<ClusterSlot>,
+    /// The body: `Some(None)` when empty or not JSON; taken by the body extractor.
+    pub body: Option<Option<Value>>,
+}
 
 impl FromRequestParts<AppState> for Cluster {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(ResolvedCluster(slot)) = parts.extensions.get::<ResolvedCluster>() {
-            return Ok(Self(slot.clone()));
+        if let Some(resolved) = parts.extensions.get::<Resolved>() {
+            return Ok(Self(resolved.cluster.clone()));
         }
         let name = cluster_name(parts).await?;
         Ok(Self(state.store.cluster(&name)))
@@ -232,11 +239,6 @@ fn not_object() -> ApiError {
     }
 }
 
-/// A body the vendor middleware already parsed (it needs the value for faults and the journal),
-/// handed to the body extractors so the bytes are parsed once.
-#[derive(Clone)]
-pub struct PreParsed(pub Arc<Option<Value>>);
-
 async fn read_json<S: Send + Sync>(
     mut req: Request,
     state: &S,
@@ -259,8 +261,12 @@ async fn read_json<S: Send + Sync>(
             });
         }
     }
-    if let Some(PreParsed(parsed)) = req.extensions_mut().remove::<PreParsed>() {
-        match Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone()) {
+    let parsed = req
+        .extensions_mut()
+        .get_mut::<Resolved>()
+        .and_then(|resolved| resolved.body.take());
+    if let Some(parsed) = parsed {
+        match parsed {
             Some(Value::Object(map)) => return Ok(Some(map)),
             Some(_) => return Err(not_object()),
             // Not JSON (or empty): the bytes below say which.

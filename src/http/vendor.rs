@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::extract::Resolved;
 use super::extract::cluster_name;
-use super::extract::{PreParsed, ResolvedCluster};
 use super::{AppState, BODY_LIMIT};
 use crate::error::{ApiError, REASON_HEADER, title};
 use crate::faults::FaultAction;
@@ -40,8 +40,6 @@ pub async fn faults_and_journal(
         return next.run(Request::from_parts(parts, body)).await;
     };
     let cluster = state.store.cluster(&name);
-    // The extractors reuse this lookup instead of resolving the cluster again.
-    parts.extensions.insert(ResolvedCluster(cluster.clone()));
     let limit = cluster.settings().journal_limit;
     let method = parts.method.clone();
     // Routes are registered at their full paths (no nesting), so the URI is the one sent.
@@ -74,10 +72,11 @@ pub async fn faults_and_journal(
     } else {
         None
     };
-    // The handler's body extractor takes the parsed value instead of parsing the bytes again.
-    parts
-        .extensions
-        .insert(PreParsed(std::sync::Arc::new(json)));
+    // The extractors reuse this cluster and take the parsed value instead of parsing again.
+    parts.extensions.insert(Resolved {
+        cluster: cluster.clone(),
+        body: Some(json),
+    });
     let response = match fault.map(|f| f.fault) {
         None => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
