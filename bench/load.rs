@@ -256,19 +256,6 @@ impl Run {
     }
 }
 
-async fn drive(
-    t: Arc<Target>,
-    scenario: Scenario,
-    connections: usize,
-    warmup: Duration,
-    duration: Duration,
-    numbers: Arc<AtomicU64>,
-) -> Value {
-    drive_run(t, scenario, connections, warmup, duration, numbers)
-        .await
-        .summary()
-}
-
 /// Slices of a scenario's measured time, alternating between the reference and the emulator:
 /// on a shared machine the speed of the core drifts by tens of percent within a minute, and
 /// alternating gives both servers the same drift.
@@ -561,7 +548,9 @@ async fn main() {
         };
         let target = Arc::new(Target { token, addr, cert });
         let numbers = Arc::new(AtomicU64::new(2_100_000_000));
-        let result = drive(target, scenario, connections, warmup, duration, numbers).await;
+        let result = drive_run(target, scenario, connections, warmup, duration, numbers)
+            .await
+            .summary();
         println!("{result}");
         return;
     }
@@ -636,7 +625,7 @@ async fn main() {
         token: prepare(&addr, &cert).await,
         cert: cert.clone(),
     });
-    let durable_202 = drive(
+    let durable_202 = drive_run(
         durable,
         Scenario::Account202,
         connections,
@@ -644,7 +633,8 @@ async fn main() {
         duration,
         numbers.clone(),
     )
-    .await;
+    .await
+    .summary();
     durable_child.kill().ok();
     durable_child.wait().ok();
     let _ = std::fs::remove_dir_all(&dir);
