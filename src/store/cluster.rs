@@ -1,6 +1,8 @@
 //! The state of one emulated deployment.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -21,45 +23,6 @@ pub struct User {
     pub password_hash: Arc<str>,
     /// The factory password is still set and must be changed at the next login.
     pub must_change_password: bool,
-}
-
-/// The users of a deployment: a handful at most (admin and a few operators), so a list beats a
-/// hash map, which would cost a few hundred bytes in every one of thousands of test clusters.
-#[derive(Debug, Clone, Default)]
-pub struct Users(Vec<(Box<str>, User)>);
-
-impl Users {
-    /// The user called `name`.
-    pub fn get(&self, name: &str) -> Option<&User> {
-        self.0.iter().find(|(n, _)| &**n == name).map(|(_, u)| u)
-    }
-
-    /// The user called `name`, to change.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut User> {
-        self.0
-            .iter_mut()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, u)| u)
-    }
-
-    /// Whether `name` exists.
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// Adds or replaces `name`.
-    pub fn insert(&mut self, name: String, user: User) {
-        match self.get_mut(&name) {
-            Some(existing) => *existing = user,
-            None => self.0.push((name.into(), user)),
-        }
-    }
-
-    /// Removes `name`, returning it.
-    pub fn remove(&mut self, name: &str) -> Option<User> {
-        let i = self.0.iter().position(|(n, _)| &**n == name)?;
-        Some(self.0.swap_remove(i).1)
-    }
 }
 
 /// A login token, stored under the SHA-256 of its text so no token is kept in clear.
@@ -119,8 +82,8 @@ pub struct SentCode {
 /// operation modules and in the policy.
 #[derive(Debug)]
 pub struct Cluster {
-    /// Users by name.
-    pub users: Users,
+    /// Users by name: admin and perhaps a few operators.
+    pub users: SmallMap<Box<str>, User>,
     /// Live tokens by SHA-256 of the token text.
     pub sessions: SmallMap<[u8; 32], Session>,
     /// The registered number, if any.
@@ -153,7 +116,7 @@ impl Cluster {
             must_change_password: settings.admin_must_change,
         };
         Self {
-            users: Users(vec![(ADMIN.into(), admin)]),
+            users: SmallMap::Few(vec![(ADMIN.into(), admin)]),
             sessions: SmallMap::default(),
             registered: None,
             pins: HashMap::new(),
@@ -206,7 +169,7 @@ pub fn grow_exactly_while_small<T>(queue: &mut VecDeque<T>) {
 }
 
 /// A map kept as a plain list while it holds a few entries, and as a hash map beyond: most
-/// clusters of a test run have one token and one number, and an empty-ish hash map costs a few
+/// clusters of a test run have one user, one token and one number, and a hash map costs a few
 /// hundred bytes in each of thousands of clusters, while a cluster that sees thousands of numbers
 /// (a load test) still gets constant-time lookups.
 #[derive(Debug, Clone)]
@@ -223,32 +186,49 @@ impl<K, V> Default for SmallMap<K, V> {
     }
 }
 
-impl<K: Eq + std::hash::Hash, V> SmallMap<K, V> {
+impl<K: Eq + Hash, V> SmallMap<K, V> {
     /// Entries kept as a list.
     pub const FEW: usize = 8;
 
     /// The value of `key`.
-    pub fn get(&self, key: &K) -> Option<&V> {
+    pub fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
-            Self::Few(list) => list.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Self::Few(list) => list.iter().find(|(k, _)| k.borrow() == key).map(|(_, v)| v),
             Self::Many(map) => map.get(key),
         }
     }
 
     /// The value of `key`, to change.
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+    pub fn get_mut<Q: Eq + Hash + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
-            Self::Few(list) => list.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            Self::Few(list) => list
+                .iter_mut()
+                .find(|(k, _)| (*k).borrow() == key)
+                .map(|(_, v)| v),
             Self::Many(map) => map.get_mut(key),
         }
     }
 
+    /// Whether `key` has a value.
+    pub fn contains_key<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.get(key).is_some()
+    }
+
     /// Sets `key` to `value`.
     pub fn insert(&mut self, key: K, value: V) {
-        let mut value = Some(value);
-        let slot = self.entry_with(key, || value.take().expect("made once"));
-        if let Some(value) = value {
+        if let Some(slot) = self.get_mut(key.borrow()) {
             *slot = value;
+        } else {
+            self.entry_with(key, || value);
         }
     }
 
@@ -272,6 +252,7 @@ impl<K: Eq + std::hash::Hash, V> SmallMap<K, V> {
                 let i = match list.iter().position(|(k, _)| *k == key) {
                     Some(i) => i,
                     None => {
+                        // Exact growth: most of these lists never hold more than one entry.
                         if list.len() == list.capacity() {
                             list.reserve_exact(1);
                         }
@@ -286,10 +267,13 @@ impl<K: Eq + std::hash::Hash, V> SmallMap<K, V> {
     }
 
     /// Removes `key`, returning its value.
-    pub fn remove(&mut self, key: &K) -> Option<V> {
+    pub fn remove<Q: Eq + Hash + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
             Self::Few(list) => {
-                let i = list.iter().position(|(k, _)| k == key)?;
+                let i = list.iter().position(|(k, _)| k.borrow() == key)?;
                 Some(list.swap_remove(i).1)
             }
             Self::Many(map) => map.remove(key),
@@ -316,17 +300,9 @@ impl<K: Eq + std::hash::Hash, V> SmallMap<K, V> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Every entry, in no particular order.
-    pub fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
-        match self {
-            Self::Few(list) => Box::new(list.iter().map(|(k, v)| (k, v))),
-            Self::Many(map) => Box::new(map.iter()),
-        }
-    }
 }
 
-impl<K: Eq + std::hash::Hash, V> Extend<(K, V)> for SmallMap<K, V> {
+impl<K: Eq + Hash, V> Extend<(K, V)> for SmallMap<K, V> {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, entries: I) {
         for (key, value) in entries {
             self.insert(key, value);
@@ -354,7 +330,8 @@ mod tests {
         assert_eq!(map.remove(&3), Some(30));
         assert_eq!(map.get(&3), None);
         map.retain(|k, _| k % 2 == 0);
-        assert_eq!(map.iter().count(), map.len());
-        assert!(map.iter().all(|(k, v)| k % 2 == 0 && *v == k * 10));
+        assert_eq!(map.len(), 10);
+        assert!((0..20).all(|k| map.get(&k) == (k % 2 == 0).then_some(&(k * 10))));
+        assert!(!map.contains_key(&99));
     }
 }

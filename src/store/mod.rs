@@ -153,7 +153,7 @@ impl ClusterSlot {
     fn load_record(&self, record: ClusterRecord) -> Result<(), String> {
         let mut c = self.lock();
         for (name, user) in record.users {
-            c.users.insert(name, user);
+            c.users.insert(name.into(), user);
         }
         c.sessions.extend(record.sessions);
         if let Some(reg) = record.registration {

@@ -182,7 +182,7 @@ impl ClusterSlot {
                 return Err(ApiError::UserExists);
             }
             log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
-            c.users.insert(username.to_owned(), user);
+            c.users.insert(username.into(), user);
             Ok(())
         });
         ticket.durable().await?;
