@@ -11,13 +11,7 @@ async fn a_backup_restores_the_registration_and_pins_elsewhere() {
     let token = app.admin_token().await;
     app.register(&token, "6315550000").await;
     app.set_pin(&token, "246810").await;
-    let backup = app
-        .post(
-            "/settings/backup",
-            &token,
-            json!({"password": "B4ckup!pass"}),
-        )
-        .await;
+    let backup = app.backup(&token, "B4ckup!pass").await;
     assert_eq!(backup.status, 200, "{:?}", backup.body);
     assert_eq!(backup.body["meta"]["api_status"], "stable");
     let data = backup.body["settings"]["data"].as_str().unwrap().to_owned();
@@ -76,13 +70,7 @@ async fn wrong_password_truncated_or_tampered_data_is_1009_and_changes_nothing()
     let app = TestApp::spawn(config()).await;
     let token = app.admin_token().await;
     app.register(&token, "6315550000").await;
-    let backup = app
-        .post(
-            "/settings/backup",
-            &token,
-            json!({"password": "B4ckup!pass"}),
-        )
-        .await;
+    let backup = app.backup(&token, "B4ckup!pass").await;
     let data = backup.body["settings"]["data"].as_str().unwrap().to_owned();
 
     let target = app.in_cluster("restore-target");
@@ -126,13 +114,9 @@ async fn wrong_password_truncated_or_tampered_data_is_1009_and_changes_nothing()
 async fn an_unregistered_deployment_has_nothing_to_back_up() {
     let app = TestApp::spawn(config()).await;
     let token = app.admin_token().await;
-    app.post(
-        "/settings/backup",
-        &token,
-        json!({"password": "B4ckup!pass"}),
-    )
-    .await
-    .assert_error(404, 1006, "nothing to back up");
+    app.backup(&token, "B4ckup!pass")
+        .await
+        .assert_error(404, 1006, "nothing to back up");
     let journal = app
         .control(
             Method::GET,

@@ -256,6 +256,12 @@ impl TestApp {
         assert_eq!(answer.status, 200, "{:?}", answer.body);
     }
 
+    /// `POST /v1/settings/backup` with `password`, the answer as it came.
+    pub async fn backup(&self, token: &str, password: &str) -> Answer {
+        self.post("/settings/backup", token, json!({ "password": password }))
+            .await
+    }
+
     /// Creates a `ROLE_USER` with the admin token and logs it in; its token.
     pub async fn user_token(&self, admin: &str, username: &str, password: &str) -> String {
         let body = json!({ "username": username, "password": password });
