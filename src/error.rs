@@ -2,9 +2,9 @@
 //!
 //! Every failure a handler or an extractor can meet is an [`ApiError`] variant named in domain
 //! words. Its [`IntoResponse`] sets the status, the `X-Emulator-Reason` header and, for
-//! credentials, `WWW-Authenticate`; the [`render_envelope`] middleware then writes the body
-//! `{"meta": …, "errors": [{"code", "title", "details"}]}`, because only it knows the configured
-//! API version.
+//! credentials, `WWW-Authenticate`; the application service ([`crate::App`]) then writes the body
+//! `{"meta": …, "errors": [{"code", "title", "details"}]}` with [`render_envelope`], because only
+//! it knows the configured API version.
 
 use std::borrow::Cow;
 
