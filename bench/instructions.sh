@@ -18,7 +18,7 @@ valgrind --tool=callgrind --callgrind-out-file="$out" target/profiling/wa-onprem
   --listen "127.0.0.1:$port" --admin-password 'B3nch!pass' --fixed-code 123456 \
   --log-format json --code-rate-limit 5 >/dev/null 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 100); do
   curl -fs "127.0.0.1:$port/_emulator/health" >/dev/null 2>&1 && break
   sleep 0.2
