@@ -68,6 +68,15 @@ async fn a_body_over_64_kib_is_413() {
     let answer = app.post("/account", &token, big).await;
     answer.assert_error(413, 1025, "larger than");
     assert_eq!(answer.reason(), "request.too_large");
+    // The limit holds for the control API too: it is applied around the whole router.
+    let control = app
+        .control(
+            reqwest::Method::POST,
+            "/certs",
+            Some(json!({"vname": "A".repeat(70 * 1024)})),
+        )
+        .await;
+    control.assert_error(413, 1025, "larger than");
 }
 
 #[tokio::test]
