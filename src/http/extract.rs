@@ -251,9 +251,9 @@ async fn read_json<S: Send + Sync>(
     {
         let ct = ct.to_str().unwrap_or("");
         let essence = ct.split(';').next().unwrap_or("").trim();
-        let json_suffix = essence.len() >= 5
-            && essence.is_char_boundary(essence.len() - 5)
-            && essence[essence.len() - 5..].eq_ignore_ascii_case("+json");
+        let json_suffix = essence
+            .get(essence.len().saturating_sub(5)..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case("+json"));
         if !essence.eq_ignore_ascii_case("application/json") && !json_suffix {
             return Err(ApiError::InvalidRequest {
                 rule: "content_type",
@@ -265,13 +265,11 @@ async fn read_json<S: Send + Sync>(
         .extensions_mut()
         .get_mut::<Resolved>()
         .and_then(|resolved| resolved.body.take());
-    if let Some(parsed) = parsed {
-        match parsed {
-            Some(Value::Object(map)) => return Ok(Some(map)),
-            Some(_) => return Err(not_object()),
-            // Not JSON (or empty): the bytes below say which.
-            None => {}
-        }
+    match parsed {
+        Some(Some(Value::Object(map))) => return Ok(Some(map)),
+        Some(Some(_)) => return Err(not_object()),
+        // Not parsed, empty or not JSON: the bytes below say which.
+        Some(None) | None => {}
     }
     let bytes = Bytes::from_request(req, state).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {

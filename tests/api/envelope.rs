@@ -55,9 +55,21 @@ async fn bodies_that_are_not_json_objects_are_1025() {
     assert_eq!(form.error().1, "Invalid Request");
     // No Content-Type at all is read as JSON.
     post("{}", None).await.assert_error(400, 1008, "cc");
-    post("{}", Some("application/json; charset=utf-8"))
-        .await
-        .assert_error(400, 1008, "cc");
+    // Media types compare without regard to case, and `+json` types are JSON.
+    for json_type in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.api+JSON",
+    ] {
+        post("{}", Some(json_type))
+            .await
+            .assert_error(400, 1008, "cc");
+    }
+    post("{}", Some("text/plain")).await.assert_error(
+        400,
+        1025,
+        "Content-Type must be application/json",
+    );
 }
 
 #[tokio::test]
