@@ -1,11 +1,13 @@
-//! Micro-benchmarks of the pure functions on the hot path, so regressions show without a
-//! server: `cargo bench --bench hot_paths`.
+//! Micro-benchmarks of the hot path without a socket, so regressions show without a server:
+//! `cargo bench --bench hot_paths`. Whole requests go through the application in-process
+//! ([`App::respond`]); the certificate codec is measured alone.
 
+use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
+use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use wa_onprem_emulator::cert::{self, LocalizedName};
-use wa_onprem_emulator::journal::redacted_text;
-use wa_onprem_emulator::request;
+use wa_onprem_emulator::{App, AppState, Config, router};
 
 fn certificates(c: &mut Criterion) {
     let names = [LocalizedName {
@@ -22,28 +24,77 @@ fn certificates(c: &mut Criterion) {
     });
 }
 
-fn bodies(c: &mut Criterion) {
-    let made = cert::make("Acme", &[], 0);
-    let text =
-        json!({"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": made}).to_string();
-    c.bench_function("parse + validate POST /v1/account", |b| {
+fn request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> http::Request<Full<Bytes>> {
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        req = req.header("authorization", format!("Bearer {token}"));
+    }
+    req.body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
+        .unwrap()
+}
+
+async fn json(app: &App, req: http::Request<Full<Bytes>>) -> (u16, Value) {
+    let res = app.respond(req).await;
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn requests(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = Config {
+        admin_password: Some("Adm1n!pass".into()),
+        code_rate_limit: u32::MAX,
+        ..Config::default()
+    };
+    let app = router(AppState::new(&config).unwrap());
+    let token = runtime.block_on(async {
+        let mut req = request("POST", "/v1/users/login", None, "");
+        req.headers_mut().insert(
+            "authorization",
+            "Basic YWRtaW46QWRtMW4hcGFzcw==".parse().unwrap(),
+        );
+        let (status, body) = json(&app, req).await;
+        assert_eq!(status, 200, "{body}");
+        body["users"][0]["token"].as_str().unwrap().to_owned()
+    });
+    let code_request = json!({"cc": "1", "phone_number": "6315550000", "method": "sms",
+                              "cert": cert::make("Acme", &[], 0)})
+    .to_string();
+    c.bench_function("POST /v1/account (202), in-process", |b| {
         b.iter(|| {
-            let Value::Object(body) = serde_json::from_str(std::hint::black_box(&text)).unwrap()
-            else {
-                unreachable!()
-            };
-            request::code_request(&body).unwrap()
+            runtime.block_on(async {
+                let req = request("POST", "/v1/account", Some(&token), &code_request);
+                let res = app.respond(req).await;
+                assert_eq!(res.status(), 202);
+            })
         })
     });
-    let verify = json!({"code": "123-456"}).as_object().unwrap().clone();
-    c.bench_function("validate POST /v1/account/verify", |b| {
-        b.iter(|| request::verify_request(std::hint::black_box(&verify)).unwrap())
-    });
-    let value: Value = serde_json::from_str(&text).unwrap();
-    c.bench_function("journal redaction of a code request", |b| {
-        b.iter(|| redacted_text(std::hint::black_box(&value)))
+    c.bench_function("GET /v1/health, in-process", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let res = app
+                    .respond(request("GET", "/v1/health", Some(&token), ""))
+                    .await;
+                assert_eq!(res.status(), 200);
+            })
+        })
     });
 }
 
-criterion_group!(benches, certificates, bodies);
+criterion_group!(benches, certificates, requests);
 criterion_main!(benches);

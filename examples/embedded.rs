@@ -76,10 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "scripted.retired",
         "the rule that fired"
     );
-    assert_eq!(
-        emulator.state().store.settings().default_policy.name(),
-        "scripted"
-    );
+    assert_eq!(emulator.policy("default").name(), "scripted");
     println!("embedded example: registered +1 6315550000 and saw the retired number refused");
     Ok(())
 }

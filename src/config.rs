@@ -6,9 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::policy::PolicyKind;
+use crate::domain::policy::PolicyKind;
 
 /// Emulator of the WhatsApp Business On-Premises API's account registration.
 #[derive(Debug, Parser)]
@@ -68,7 +69,7 @@ pub struct Config {
     /// Registration policy of every cluster at start: `classic` (the flow before retirement),
     /// `sunset` (every registration refused with biz_link_on_prem_reg_blocked, as today) or
     /// `scripted` (outcomes forced per number by --rules, classic otherwise).
-    #[arg(long, env = "WA_EMU_POLICY", value_enum, default_value_t = PolicyKind::Classic)]
+    #[arg(long, env = "WA_EMU_POLICY", value_parser = policy(), default_value_t = PolicyKind::Classic)]
     pub policy: PolicyKind,
 
     /// Keep every cluster's state in an embedded database (redb) in this folder, so that it
@@ -188,6 +189,12 @@ impl Default for Config {
             log_format: LogFormat::Text,
         }
     }
+}
+
+/// `--policy`: the built-in policies by name, listed in `--help` and in errors.
+fn policy() -> impl TypedValueParser<Value = PolicyKind> {
+    PossibleValuesParser::new(PolicyKind::ALL.map(PolicyKind::as_str))
+        .map(|name| name.parse().unwrap_or(PolicyKind::Classic))
 }
 
 /// Parses a humantime duration (`30s`, `10m`, `7d`).

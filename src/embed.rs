@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::clock::SystemClock;
-use crate::policy::{PolicyKind, scripted};
-use crate::store::{CodeFilter, DEFAULT_CLUSTER, SentCode};
-use crate::{AppState, Config, StartupError, serve_with};
+use crate::app::{StartupError, serve_with, tls};
+use crate::config::Config;
+use crate::domain::clock::SystemClock;
+use crate::domain::model::SentCode;
+use crate::domain::policy::{PolicyKind, RegistrationPolicy, scripted};
+use crate::http::AppState;
+use crate::store::{CodeFilter, DEFAULT_CLUSTER};
 
 /// A running emulator, stopped when dropped.
 ///
@@ -93,7 +96,7 @@ impl EmulatorBuilder {
             .transpose()
             .map_err(|e| StartupError(format!("rules: {e}")))?;
         let state = AppState::build(&self.config, Arc::new(SystemClock), rules)?;
-        let tls = crate::tls::from_config(&self.config)?;
+        let tls = tls(&self.config)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| StartupError(format!("cannot bind 127.0.0.1:0: {e}")))?;
@@ -145,7 +148,10 @@ impl Emulator {
 
     /// Every code in `cluster`'s outbox, oldest first.
     pub fn codes(&self, cluster: &str) -> Vec<SentCode> {
-        self.state.store.cluster(cluster).codes(None, None, None)
+        self.state
+            .store
+            .cluster(cluster)
+            .codes(CodeFilter::default())
     }
 
     /// The newest code sent to `cc` + `phone_number` in the `default` cluster.
@@ -155,11 +161,11 @@ impl Emulator {
 
     /// The newest code sent to `cc` + `phone_number` in `cluster`.
     pub fn latest_code_in(&self, cluster: &str, cc: &str, phone_number: &str) -> Option<SentCode> {
-        self.state
-            .store
-            .cluster(cluster)
-            .codes(Some(cc), Some(phone_number), None)
-            .pop()
+        self.state.store.cluster(cluster).latest_code(CodeFilter {
+            cc: Some(cc),
+            phone_number: Some(phone_number),
+            method: None,
+        })
     }
 
     /// Waits up to `timeout` for a code to `cc` + `phone_number` in `cluster`.
@@ -182,9 +188,9 @@ impl Emulator {
             .await
     }
 
-    /// The state behind it, for anything the typed methods do not cover.
-    pub fn state(&self) -> &AppState {
-        &self.state
+    /// The registration policy `cluster` runs with now.
+    pub fn policy(&self, cluster: &str) -> Arc<dyn RegistrationPolicy> {
+        self.state.store.cluster(cluster).policy()
     }
 }
 

@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::cert::{self, LocalizedName};
 use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
-use wa_onprem_emulator::{AppState, clock, healthcheck, serve_with};
+use wa_onprem_emulator::{AppState, clock, healthcheck, routes, serve_with, tls};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         None => run(cli.config),
         Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
         Some(Command::Openapi) => {
-            let doc = wa_onprem_emulator::http::openapi::document();
+            let doc = routes::openapi();
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             ExitCode::SUCCESS
         }
@@ -79,7 +79,7 @@ fn run(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let tls = match wa_onprem_emulator::tls::from_config(&config) {
+    let tls = match tls(&config) {
         Ok(tls) => tls,
         Err(e) => {
             eprintln!("error: {e}");

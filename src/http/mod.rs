@@ -1,41 +1,59 @@
-//! The HTTP surface: one [`router`] lists every route of the vendor API (`/v1`, also under
-//! `/clusters/{cluster}/v1`) and of the emulator's control API (`/_emulator`).
+//! The HTTP surface: the vendor API (`/v1`, also under `/clusters/{cluster}/v1`) and the
+//! emulator's control API (`/_emulator`), served by one [`App`] from the route table in
+//! [`routes`].
+//!
+//! Each request takes one pass: one path lookup gives the route, which carries its handler, who
+//! may call it and what body it reads. The body is read once and parsed once; faults, the
+//! journal, `meta`, the envelope and the `X-Emulator-Reason` header are each done here, in one
+//! place, and the handler gets everything else as a plain [`call::Call`].
 
-mod account;
+pub mod call;
 mod control;
-pub mod extract;
-mod health;
+pub mod envelope;
+pub mod error;
 pub mod openapi;
 pub mod routes;
-mod settings;
-mod testing;
-mod users;
 mod vendor;
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::body::{Body, HttpBody};
-use axum::http::{Method, Request, Uri};
-use axum::response::Response;
-use axum::{BoxError, Router, middleware};
-use bytes::Bytes;
-use http_body_util::Limited;
-use tower::Service;
+use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderValue};
+use http::request::Parts;
+use http::{Method, Request, StatusCode};
+use http_body::Body as HttpBody;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
-use self::routes::{Access, Surface};
-use crate::envelope::Meta;
-use crate::error::{self, ApiError};
-use crate::store::Store;
+use self::call::{Call, basic, bearer, check_json_type, cluster_name, path_param};
+use self::envelope::{Kind, Meta, Reply};
+use self::error::{ApiError, REASON_HEADER, invalid_request};
+use self::routes::{Access, ROUTES, Route, Surface, Takes};
+use crate::domain::Error;
+use crate::domain::faults::FaultAction;
+use crate::domain::json::{Object, ParseError};
+use crate::store::journal::Entry;
+use crate::store::users::Role;
+use crate::store::{Cluster, Store};
 
 /// Largest request body accepted, in bytes; larger ones get 413/1025.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// The rule name of every answer a fault forces.
+const FAULT_RULE: &str = "fault.armed";
+
+/// An answer: a complete body.
+pub type Response = http::Response<Full<Bytes>>;
+
+/// A boxed error of a request body.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What the application serves from.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Every cluster's state.
@@ -55,92 +73,177 @@ pub struct ControlAccess {
     pub token: Option<Arc<str>>,
 }
 
-/// The routes of the table that `keep` selects.
-///
-/// Each route is registered at its full path under every mount of its surface, rather than
-/// through `nest`: one routing step per request, and no rewritten URI.
-fn table(keep: impl Fn(&routes::Route) -> bool) -> Router<AppState> {
-    routes::ROUTES
-        .iter()
-        .filter(|r| keep(r))
-        .flat_map(|r| r.surface.mounts().iter().map(move |mount| (r, mount)))
-        .fold(Router::new(), |router, (r, mount)| {
-            router.route(&format!("{mount}{}", r.path), routes::handler(r))
-        })
-}
+/// Marker a response carries when its connection must be closed without an answer (the `drop`
+/// fault).
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
 
-/// The vendor API, at `/v1` and at `/clusters/{cluster}/v1`, behind the middleware that
-/// fires faults and keeps the journal.
-fn v1(state: &AppState) -> Router<AppState> {
-    table(|r| r.surface == Surface::Vendor).route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        vendor::faults_and_journal,
-    ))
-}
-
-/// The emulator's own API for tests; `GET /_emulator/health` is always there, the rest only
-/// when enabled, and behind the control token when one is set.
-fn control(state: &AppState) -> Router<AppState> {
-    let open = table(|r| r.surface == Surface::Control && r.access == Access::Open);
-    if !state.control.enabled {
-        return open;
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an armed fault")
     }
-    let guarded = table(|r| r.surface == Surface::Control && r.access != Access::Open).route_layer(
-        middleware::from_fn_with_state(state.control.clone(), control::require_token),
-    );
-    open.merge(guarded)
 }
 
-/// The whole application as one service: every route, the vendor's error envelope and the
-/// body limit.
-///
-/// The envelope and the limit are applied here, around the router, rather than as router
-/// layers: a layer wraps every route in another boxed service that is cloned on each request,
-/// and the profile showed those clones (and tracing's span per request) as a good share of the
-/// time the emulator adds to a plain axum server.
+impl std::error::Error for DropConnection {}
+
+/// The whole application as one service: every route of the table, with the vendor's envelope.
 #[derive(Clone)]
-pub struct App {
-    router: Router,
-    meta: Meta,
+pub struct App(Arc<Inner>);
+
+struct Inner {
+    state: AppState,
+    /// Full path patterns to indexes of `paths`.
+    router: matchit::Router<usize>,
+    /// The routes of each path pattern (one per method).
+    paths: Vec<Vec<&'static Route>>,
 }
 
-/// Every route, with the error envelope and the body limit.
+/// The application serving `state`.
 pub fn router(state: AppState) -> App {
-    let meta = state.meta.clone();
-    let router = v1(&state)
-        .merge(control(&state))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
-    App { router, meta }
+    let mut router = matchit::Router::new();
+    let mut paths: Vec<Vec<&'static Route>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let served = ROUTES.iter().filter(|r| {
+        r.surface == Surface::Vendor || r.access == Access::Open || state.control.enabled
+    });
+    for route in served {
+        for mount in route.surface.mounts() {
+            let full = format!("{mount}{}", route.path);
+            let i = *index.entry(full.clone()).or_insert_with(|| {
+                paths.push(Vec::new());
+                let i = paths.len() - 1;
+                router
+                    .insert(full, i)
+                    .expect("the route table has no conflicting paths");
+                i
+            });
+            paths[i].push(route);
+        }
+    }
+    App(Arc::new(Inner {
+        state,
+        router,
+        paths,
+    }))
+}
+
+/// The vendor path of a request: `/clusters/{name}/v1/x` → `/v1/x`.
+fn vendor_path(path: &str) -> &str {
+    path.strip_prefix("/clusters/")
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or(path)
+}
+
+/// The method as the journal keeps it, without a copy for the usual ones.
+fn method_name(method: &Method) -> Cow<'static, str> {
+    for known in [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::PATCH,
+        Method::OPTIONS,
+    ] {
+        if *method == known {
+            return Cow::Borrowed(match known {
+                Method::GET => "GET",
+                Method::POST => "POST",
+                Method::PUT => "PUT",
+                Method::DELETE => "DELETE",
+                Method::HEAD => "HEAD",
+                Method::PATCH => "PATCH",
+                _ => "OPTIONS",
+            });
+        }
+    }
+    Cow::Owned(method.as_str().to_owned())
+}
+
+/// Reads a body whole, up to [`BODY_LIMIT`]; a body in one piece is not copied.
+async fn read_body<B>(body: B) -> Result<Bytes, ApiError>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let body = Limited::new(body, BODY_LIMIT);
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut more: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                ApiError::PayloadTooLarge { limit: BODY_LIMIT }
+            } else {
+                invalid_request("body_unreadable", "The request body could not be read")
+            }
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match (&mut first, &mut more) {
+            (None, _) => first = Some(data),
+            (Some(head), None) => {
+                let mut joined = BytesMut::with_capacity(head.len() + data.len());
+                joined.extend_from_slice(head);
+                joined.extend_from_slice(&data);
+                more = Some(joined);
+            }
+            (Some(_), Some(joined)) => joined.extend_from_slice(&data),
+        }
+    }
+    Ok(match more {
+        Some(joined) => joined.freeze(),
+        None => first.unwrap_or_default(),
+    })
+}
+
+/// What a route answered, before it is written.
+enum Outcome {
+    Reply(Reply),
+    Error(ApiError),
+    /// An answer a fault forces as it is (a broken body, or no answer at all).
+    Raw(Response),
+}
+
+impl From<Result<Reply, ApiError>> for Outcome {
+    fn from(result: Result<Reply, ApiError>) -> Self {
+        match result {
+            Ok(reply) => Self::Reply(reply),
+            Err(error) => Self::Error(error),
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: Bytes) -> Response {
+    let mut response = http::Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 impl App {
-    /// The answer to `request`. Bodies over [`BODY_LIMIT`] are refused with 413/1025 by the
-    /// extractors that read them; with `RUST_LOG=debug`, each request is logged.
+    /// The state served.
+    pub fn state(&self) -> &AppState {
+        &self.0.state
+    }
+
+    /// The answer to `request`.
     pub async fn respond<B>(&self, request: Request<B>) -> Response
     where
-        B: HttpBody<Data = Bytes> + Send + 'static,
+        B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
     {
-        let request = request.map(|body| Body::new(Limited::new(body, BODY_LIMIT)));
-        let logged = tracing::enabled!(tracing::Level::DEBUG).then(|| {
-            (
-                Instant::now(),
-                request.method().clone(),
-                request.uri().clone(),
-            )
-        });
-        let mut router = self.router.clone();
-        let response = match router.call(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-        let response = error::render_envelope(&self.meta, response);
-        if let Some((started, method, uri)) = logged {
+        let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+        let (parts, body) = request.into_parts();
+        let response = self.dispatch(&parts, body).await;
+        if let Some(started) = started {
             tracing::debug!(
-                %method,
-                path = uri.path(),
+                method = %parts.method,
+                path = parts.uri.path(),
                 status = response.status().as_u16(),
                 micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
                 "request"
@@ -148,9 +251,352 @@ impl App {
         }
         response
     }
+
+    async fn dispatch<B>(&self, parts: &Parts, body: B) -> Response
+    where
+        B: HttpBody<Data = Bytes> + Send,
+        B::Error: Into<BoxError>,
+    {
+        let path = parts.uri.path();
+        let Ok(matched) = self.0.router.at(path) else {
+            let request = format!("{} {path}", parts.method);
+            return self.write(Outcome::Error(ApiError::NoRoute { request }), Access::Open);
+        };
+        // HEAD is served as GET; hyper sends no body with it.
+        let method = if parts.method == Method::HEAD {
+            "GET"
+        } else {
+            parts.method.as_str()
+        };
+        let Some(route) = self.0.paths[*matched.value]
+            .iter()
+            .copied()
+            .find(|r| r.method == method)
+        else {
+            return self.write(Outcome::Error(ApiError::MethodNotAllowed), Access::Open);
+        };
+        let cluster = matched.params.get("cluster");
+        let username = matched.params.get("username");
+        match route.surface {
+            Surface::Vendor => self.vendor(route, parts, cluster, username, body).await,
+            Surface::Control => self.control(route, parts, cluster, body).await,
+        }
+    }
+
+    /// A vendor route: faults fire and the journal records, around the call.
+    async fn vendor<B>(
+        &self,
+        route: &'static Route,
+        parts: &Parts,
+        cluster: Option<&str>,
+        username: Option<&str>,
+        body: B,
+    ) -> Response
+    where
+        B: HttpBody<Data = Bytes> + Send,
+        B::Error: Into<BoxError>,
+    {
+        let cluster = match cluster_name(cluster, &parts.headers, true) {
+            Ok(name) => self.0.state.store.cluster(&name),
+            // No cluster, so no journal to write to.
+            Err(e) => return self.write(Outcome::Error(e), route.access),
+        };
+        let at = cluster.now();
+        let path = vendor_path(parts.uri.path());
+        let (outcome, body) = match read_body(body).await {
+            Err(e) => (Outcome::Error(e), None),
+            Ok(raw) => {
+                let parsed = Object::parse(&raw);
+                let object = parsed.as_ref().ok().and_then(Option::as_ref);
+                let journaled = cluster
+                    .journal_enabled()
+                    .then(|| journal_body(&raw, &parsed));
+                let forced = match cluster.fire_fault(route.method, path, object) {
+                    Some(FaultAction::Delay { ms }) => {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                        None
+                    }
+                    other => other.and_then(forced_outcome),
+                };
+                let outcome = match forced {
+                    Some(outcome) => outcome,
+                    None => {
+                        self.call(route, parts, cluster.clone(), username, &raw, parsed)
+                            .await
+                    }
+                };
+                (outcome, journaled.flatten())
+            }
+        };
+        let decided = match &outcome {
+            Outcome::Reply(reply) => reply.decided.map(Cow::Borrowed),
+            Outcome::Error(e) => Some(e.reason()),
+            Outcome::Raw(_) => Some(Cow::Borrowed(FAULT_RULE)),
+        };
+        let response = self.write(outcome, route.access);
+        if cluster.journal_enabled() {
+            let status = if response.extensions().get::<DropConnection>().is_some() {
+                0
+            } else {
+                response.status().as_u16()
+            };
+            cluster.record(Entry {
+                at,
+                method: method_name(&parts.method),
+                path: path.into(),
+                status,
+                reason: decided,
+                body,
+            });
+        }
+        response
+    }
+
+    /// A control route: behind the control token, when one is set.
+    async fn control<B>(
+        &self,
+        route: &'static Route,
+        parts: &Parts,
+        cluster: Option<&str>,
+        body: B,
+    ) -> Response
+    where
+        B: HttpBody<Data = Bytes> + Send,
+        B::Error: Into<BoxError>,
+    {
+        let outcome = async {
+            if route.access == Access::Control {
+                self.check_control_token(parts)?;
+            }
+            let cluster = match cluster {
+                Some(_) => {
+                    let name = cluster_name(cluster, &parts.headers, false)?;
+                    self.0.state.store.cluster(&name)
+                }
+                None => self.0.state.store.detached(),
+            };
+            let raw = read_body(body).await?;
+            let parsed = Object::parse(&raw);
+            match self.call(route, parts, cluster, None, &raw, parsed).await {
+                Outcome::Error(e) => Err(e),
+                other => Ok(other),
+            }
+        }
+        .await;
+        let outcome = outcome.unwrap_or_else(Outcome::Error);
+        self.write(outcome, route.access)
+    }
+
+    fn check_control_token(&self, parts: &Parts) -> Result<(), ApiError> {
+        let Some(expected) = &self.0.state.control.token else {
+            return Ok(());
+        };
+        let given = bearer(&parts.headers).unwrap_or("");
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_bytes(),
+            expected.as_bytes(),
+        )) {
+            Ok(())
+        } else {
+            Err(Error::Unauthenticated {
+                rule: "control_token",
+                message: "The control API needs Authorization: Bearer <the --control-token>",
+            }
+            .into())
+        }
+    }
+
+    /// Checks who is calling and reads the body the route takes, then runs its handler.
+    async fn call(
+        &self,
+        route: &'static Route,
+        parts: &Parts,
+        cluster: Arc<Cluster>,
+        username: Option<&str>,
+        raw: &[u8],
+        parsed: Result<Option<Object<'_>>, ParseError>,
+    ) -> Outcome {
+        let call = match self.prepare(route, parts, cluster, username, raw, parsed) {
+            Ok(call) => call,
+            Err(e) => return Outcome::Error(e),
+        };
+        (route.handler)(&call).await.into()
+    }
+
+    fn prepare<'r>(
+        &'r self,
+        route: &'static Route,
+        parts: &'r Parts,
+        cluster: Arc<Cluster>,
+        username: Option<&'r str>,
+        raw: &'r [u8],
+        parsed: Result<Option<Object<'r>>, ParseError>,
+    ) -> Result<Call<'r>, ApiError> {
+        let mut token = None;
+        let mut credentials = None;
+        match route.access {
+            Access::Basic => credentials = Some(basic(&parts.headers)?),
+            Access::Token | Access::Admin | Access::Health => {
+                if route.access != Access::Health && cluster.is_restarting() {
+                    return Err(Error::NotReady.into());
+                }
+                let given = bearer(&parts.headers)?;
+                let is = cluster.authenticate(given)?;
+                if route.access == Access::Admin && is != Role::Admin {
+                    return Err(Error::Forbidden {
+                        rule: "not_admin",
+                        message: "This call needs an admin token",
+                    }
+                    .into());
+                }
+                token = Some(given);
+            }
+            Access::Open | Access::Control => {}
+        }
+        let username = username.map(path_param).transpose()?;
+        let body = match route.takes {
+            Takes::Nothing | Takes::Raw => None,
+            takes => {
+                if matches!(takes, Takes::Json | Takes::OptionalJson) {
+                    check_json_type(&parts.headers)?;
+                }
+                match parsed {
+                    Ok(Some(object)) => Some(object),
+                    Ok(None) if matches!(takes, Takes::OptionalJson | Takes::OptionalObject) => {
+                        None
+                    }
+                    Ok(None) => {
+                        return Err(invalid_request(
+                            "empty_body",
+                            "The request body is empty: send a JSON object",
+                        ));
+                    }
+                    Err(ParseError::NotObject) => {
+                        return Err(invalid_request(
+                            "not_object",
+                            "The request body must be a JSON object",
+                        ));
+                    }
+                    Err(ParseError::NotJson(e)) => {
+                        return Err(invalid_request(
+                            "not_json",
+                            format!("The request body is not valid JSON: {e}"),
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Call {
+            state: &self.0.state,
+            cluster,
+            token,
+            credentials,
+            username,
+            query: parts.uri.query().unwrap_or(""),
+            raw,
+            body,
+        })
+    }
+
+    /// Writes an outcome: `meta` on vendor answers, the envelope and reason on errors.
+    fn write(&self, outcome: Outcome, access: Access) -> Response {
+        match outcome {
+            Outcome::Raw(response) => response,
+            Outcome::Reply(reply) => {
+                let body = match reply.kind {
+                    Kind::Vendor => self.0.state.meta.splice(reply.body),
+                    Kind::Control => reply.body.into(),
+                };
+                json_response(reply.status, body)
+            }
+            Outcome::Error(error) => {
+                let status = error.status();
+                if status.is_server_error() {
+                    tracing::error!(error = %error, "request failed");
+                }
+                let mut response = json_response(status, error.envelope(&self.0.state.meta));
+                let headers = response.headers_mut();
+                if let Ok(value) = HeaderValue::from_str(&error.reason()) {
+                    headers.insert(REASON_HEADER, value);
+                }
+                if let ApiError::Domain(Error::Unauthenticated { .. }) = error {
+                    let challenge = if access == Access::Basic {
+                        "Basic realm=\"WhatsApp\""
+                    } else {
+                        "Bearer realm=\"WhatsApp\""
+                    };
+                    headers.insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static(challenge),
+                    );
+                }
+                response
+            }
+        }
+    }
 }
 
-impl<B> Service<Request<B>> for App
+/// The journal's copy of a body: redacted JSON text, from the one parse; `None` for a body that
+/// is not JSON.
+fn journal_body(raw: &[u8], parsed: &Result<Option<Object<'_>>, ParseError>) -> Option<Box<str>> {
+    match parsed {
+        Ok(object) => object.as_ref().map(|o| o.redacted().into()),
+        // JSON that is not an object (a list, a string): rare, read again as a tree.
+        Err(ParseError::NotObject) => serde_json::from_slice::<serde_json::Value>(raw)
+            .ok()
+            .and_then(|v| serde_json::to_string(&crate::domain::json::Redacted(&v)).ok())
+            .map(Into::into),
+        Err(ParseError::NotJson(_)) => None,
+    }
+}
+
+/// The answer an armed fault forces; `None` for a delay, after which the route answers.
+fn forced_outcome(action: FaultAction) -> Option<Outcome> {
+    let reason = HeaderValue::from_static(FAULT_RULE);
+    Some(match action {
+        FaultAction::Error {
+            status,
+            code,
+            title,
+            details,
+        } => Outcome::Error(
+            Error::Vendor(Box::new(crate::domain::VendorError {
+                status,
+                code,
+                title,
+                details,
+                rule: FAULT_RULE.into(),
+            }))
+            .into(),
+        ),
+        FaultAction::NotReady => Outcome::Error(
+            Error::Vendor(Box::new(crate::domain::VendorError {
+                status: 503,
+                code: 1011,
+                title: None,
+                details: "Service not ready".into(),
+                rule: FAULT_RULE.into(),
+            }))
+            .into(),
+        ),
+        FaultAction::Drop => {
+            let mut response = http::Response::new(Full::default());
+            response.extensions_mut().insert(DropConnection);
+            response.headers_mut().insert(REASON_HEADER, reason);
+            Outcome::Raw(response)
+        }
+        FaultAction::Malformed { status } => {
+            let body = Bytes::from_static(b"{\"meta\": {\"api_status\": \"stable\", \"vers");
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = json_response(status, body);
+            response.headers_mut().insert(REASON_HEADER, reason);
+            Outcome::Raw(response)
+        }
+        FaultAction::Delay { .. } => return None,
+    })
+}
+
+impl<B> tower::Service<Request<B>> for App
 where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -169,13 +615,13 @@ where
     }
 }
 
-async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound {
-        rule: "route",
-        message: format!("No such endpoint: {method} {}", uri.path()),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::vendor_path;
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+    #[test]
+    fn the_cluster_prefix_is_left_out() {
+        assert_eq!(vendor_path("/clusters/a-b/v1/account"), "/v1/account");
+        assert_eq!(vendor_path("/v1/account"), "/v1/account");
+    }
 }

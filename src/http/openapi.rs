@@ -2,10 +2,11 @@
 //! from the router) and served at `GET /_emulator/openapi.json`. `openapi.json` at the root of
 //! the repository is this document; a test keeps the two equal.
 
-use axum::Json;
 use serde_json::{Map, Value, json};
 
-use super::routes::{Access, ROUTES, Surface};
+use super::call::{Answer, Call};
+use super::envelope::Reply;
+use super::routes::{Access, ROUTES, Route, Surface};
 
 /// The whole document.
 pub fn document() -> Value {
@@ -62,7 +63,7 @@ pub fn document() -> Value {
     })
 }
 
-fn operation(route: &super::routes::Route, path: &str) -> Value {
+fn operation(route: &Route, path: &str) -> Value {
     let mut op = Map::new();
     op.insert("summary".into(), json!(route.summary));
     let tag = match route.surface {
@@ -81,7 +82,7 @@ fn operation(route: &super::routes::Route, path: &str) -> Value {
     let security = match route.access {
         Access::Open => None,
         Access::Basic => Some(json!([{"basic": []}])),
-        Access::Token | Access::Admin => Some(json!([{"token": []}])),
+        Access::Token | Access::Health | Access::Admin => Some(json!([{"token": []}])),
         Access::Control => Some(json!([{}, {"control": []}])),
     };
     if let Some(security) = security {
@@ -122,6 +123,6 @@ fn operation(route: &super::routes::Route, path: &str) -> Value {
 }
 
 /// `GET /_emulator/openapi.json`.
-pub async fn serve() -> Json<Value> {
-    Json(document())
+pub fn serve<'c>(_: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move { Ok(Reply::control(&document())) })
 }

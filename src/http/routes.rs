@@ -1,9 +1,10 @@
-//! The route table: every route of both surfaces, once. The router is built from it and the
-//! OpenAPI document is generated from it, so neither can list a route the other lacks.
+//! The route table: every route of both surfaces, once, each with its handler, who may call it
+//! and what body it takes. The application routes from it and the OpenAPI document is generated
+//! from it, so there is no other list of routes to keep in step.
 
-use axum::routing::{MethodRouter, delete, get, post, put};
-
-use super::{AppState, account, control, health, settings, testing, users};
+use super::call::Handler;
+use super::control::{clusters, steering};
+use super::{openapi, vendor};
 
 /// Where a route is mounted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +34,33 @@ pub enum Access {
     Basic,
     /// A Bearer token of any user.
     Token,
+    /// A Bearer token of any user, also served while Coreapp restarts (health).
+    Health,
     /// A Bearer token of `admin`.
     Admin,
     /// The `--control-token`, when one is configured.
     Control,
 }
 
+/// What body a route reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// None: a body sent is ignored (but journaled).
+    Nothing,
+    /// A JSON object, `Content-Type` JSON or absent.
+    Json,
+    /// Like [`Takes::Json`], or nothing.
+    OptionalJson,
+    /// A JSON object whatever its `Content-Type` (the control API: `curl -d` sends a form type).
+    Object,
+    /// Like [`Takes::Object`], or nothing.
+    OptionalObject,
+    /// The bytes, which the handler reads itself.
+    Raw,
+}
+
 /// One route.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Route {
     /// Where it is mounted.
     pub surface: Surface,
@@ -56,8 +76,25 @@ pub struct Route {
     pub body: Option<&'static str>,
     /// Statuses it answers, with what each means.
     pub responses: &'static [(u16, &'static str)],
+    /// What body it reads.
+    pub takes: Takes,
+    /// What answers it.
+    pub(crate) handler: Handler,
 }
 
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}{}",
+            self.method,
+            self.surface.mounts()[0],
+            self.path
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 const fn vendor(
     method: &'static str,
     path: &'static str,
@@ -65,6 +102,8 @@ const fn vendor(
     summary: &'static str,
     body: Option<&'static str>,
     responses: &'static [(u16, &'static str)],
+    takes: Takes,
+    handler: Handler,
 ) -> Route {
     Route {
         surface: Surface::Vendor,
@@ -74,6 +113,8 @@ const fn vendor(
         access,
         body,
         responses,
+        takes,
+        handler,
     }
 }
 
@@ -82,6 +123,8 @@ const fn ctl(
     path: &'static str,
     summary: &'static str,
     body: Option<&'static str>,
+    takes: Takes,
+    handler: Handler,
 ) -> Route {
     Route {
         surface: Surface::Control,
@@ -95,6 +138,8 @@ const fn ctl(
             (400, "Bad input"),
             (401, "Control token required"),
         ],
+        takes,
+        handler,
     }
 }
 
@@ -111,6 +156,8 @@ pub const ROUTES: &[Route] = &[
             (400, "1024 Password Change Required, or 1009"),
             (401, "Wrong credentials"),
         ],
+        Takes::OptionalJson,
+        vendor::users::login,
     ),
     vendor(
         "POST",
@@ -119,6 +166,8 @@ pub const ROUTES: &[Route] = &[
         "Revoke the token of this call",
         None,
         &[(200, "Revoked"), (401, "Invalid token")],
+        Takes::Nothing,
+        vendor::users::logout,
     ),
     vendor(
         "POST",
@@ -132,6 +181,8 @@ pub const ROUTES: &[Route] = &[
             (403, "Not admin"),
             (500, "1014 Already exists"),
         ],
+        Takes::Json,
+        vendor::users::create,
     ),
     vendor(
         "GET",
@@ -140,6 +191,8 @@ pub const ROUTES: &[Route] = &[
         "Read a user's role",
         None,
         &[(200, "The user's role"), (404, "No such user")],
+        Takes::Nothing,
+        vendor::users::read,
     ),
     vendor(
         "PUT",
@@ -148,6 +201,8 @@ pub const ROUTES: &[Route] = &[
         "Change a user's password",
         Some(r#"{"password": "N3w!passw0rd"}"#),
         &[(200, "Changed"), (404, "No such user")],
+        Takes::Json,
+        vendor::users::update,
     ),
     vendor(
         "DELETE",
@@ -160,6 +215,8 @@ pub const ROUTES: &[Route] = &[
             (403, "admin cannot be deleted"),
             (404, "No such user"),
         ],
+        Takes::Nothing,
+        vendor::users::delete,
     ),
     vendor(
         "POST",
@@ -176,6 +233,8 @@ pub const ROUTES: &[Route] = &[
             (403, "1005 Unknown error: <reason>"),
             (503, "1011 restarting"),
         ],
+        Takes::Json,
+        vendor::account::request_code,
     ),
     vendor(
         "POST",
@@ -191,6 +250,8 @@ pub const ROUTES: &[Route] = &[
                 "1005 no_pending_code, mismatch, stale, too_many_guesses",
             ),
         ],
+        Takes::Json,
+        vendor::account::verify,
     ),
     vendor(
         "POST",
@@ -199,6 +260,8 @@ pub const ROUTES: &[Route] = &[
         "Set or change the two-step pin",
         Some(r#"{"pin": "123456"}"#),
         &[(200, "Set"), (404, "No registered number")],
+        Takes::Json,
+        vendor::settings::set_pin,
     ),
     vendor(
         "DELETE",
@@ -207,6 +270,8 @@ pub const ROUTES: &[Route] = &[
         "Turn two-step verification off",
         None,
         &[(200, "Off"), (404, "No registered number")],
+        Takes::Nothing,
+        vendor::settings::remove_pin,
     ),
     vendor(
         "POST",
@@ -218,6 +283,8 @@ pub const ROUTES: &[Route] = &[
             (200, "{\"settings\": {\"data\": \"<base64>\"}}"),
             (404, "No registered number"),
         ],
+        Takes::Json,
+        vendor::settings::backup,
     ),
     vendor(
         "POST",
@@ -230,14 +297,18 @@ pub const ROUTES: &[Route] = &[
             (400, "1009 wrong password or damaged data"),
             (403, "A number is registered here"),
         ],
+        Takes::Json,
+        vendor::settings::restore,
     ),
     vendor(
         "GET",
         "/health",
-        Access::Token,
+        Access::Health,
         "Gateway status",
         None,
         &[(200, "unregistered, connecting or connected")],
+        Takes::Nothing,
+        vendor::health::v1,
     ),
     Route {
         surface: Surface::Control,
@@ -247,8 +318,17 @@ pub const ROUTES: &[Route] = &[
         access: Access::Open,
         body: None,
         responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
+        takes: Takes::Nothing,
+        handler: clusters::health,
     },
-    ctl("GET", "/openapi.json", "This document", None),
+    ctl(
+        "GET",
+        "/openapi.json",
+        "This document",
+        None,
+        Takes::Nothing,
+        openapi::serve,
+    ),
     ctl(
         "POST",
         "/certs",
@@ -256,37 +336,56 @@ pub const ROUTES: &[Route] = &[
         Some(
             r#"{"vname": "Yamato", "localized_names": [{"lg": "ja", "lc": "JP", "verified_name": "株式会社ヤマト"}]}"#,
         ),
+        Takes::Object,
+        clusters::make_cert,
     ),
     ctl(
         "POST",
         "/reset",
         "Return every cluster to a fresh state",
         None,
+        Takes::Nothing,
+        clusters::reset_all,
     ),
-    ctl("GET", "/clusters", "Names of the clusters that exist", None),
+    ctl(
+        "GET",
+        "/clusters",
+        "Names of the clusters that exist",
+        None,
+        Takes::Nothing,
+        clusters::list_clusters,
+    ),
     ctl(
         "GET",
         "/clusters/{cluster}/codes",
         "The outbox, oldest first (filters: cc, phone_number, method)",
         None,
+        Takes::Nothing,
+        clusters::list_codes,
     ),
     ctl(
         "DELETE",
         "/clusters/{cluster}/codes",
         "Empty the outbox",
         None,
+        Takes::Nothing,
+        clusters::clear_codes,
     ),
     ctl(
         "GET",
         "/clusters/{cluster}/codes/latest",
         "The newest matching code; wait=SECONDS holds until one arrives",
         None,
+        Takes::Nothing,
+        clusters::latest_code,
     ),
     ctl(
         "GET",
         "/clusters/{cluster}/policy",
         "The cluster's policy (and rules)",
         None,
+        Takes::Nothing,
+        clusters::get_policy,
     ),
     ctl(
         "PUT",
@@ -295,18 +394,24 @@ pub const ROUTES: &[Route] = &[
         Some(
             r#"{"policy": "scripted", "rules": [{"prefix": "1631", "outcome": "error", "status": 403, "code": 1005, "details": "Unknown error: too_many"}]}"#,
         ),
+        Takes::Object,
+        clusters::put_policy,
     ),
     ctl(
         "POST",
         "/clusters/{cluster}/reset",
         "Return the cluster to a fresh state",
         None,
+        Takes::Nothing,
+        clusters::reset_cluster,
     ),
     ctl(
         "GET",
         "/clusters/{cluster}/faults",
         "Armed and spent faults, with how often each fired",
         None,
+        Takes::Nothing,
+        steering::list_faults,
     ),
     ctl(
         "POST",
@@ -315,83 +420,55 @@ pub const ROUTES: &[Route] = &[
         Some(
             r#"[{"route": "/v1/account", "times": 2, "fault": {"type": "error", "status": 500, "code": 1014, "details": "Unknown error: boom"}}]"#,
         ),
+        Takes::Raw,
+        steering::arm_faults,
     ),
     ctl(
         "DELETE",
         "/clusters/{cluster}/faults",
         "Disarm every fault",
         None,
+        Takes::Nothing,
+        steering::clear_faults,
     ),
     ctl(
         "GET",
         "/clusters/{cluster}/clock",
         "The cluster's current (virtual) time",
         None,
+        Takes::Nothing,
+        steering::get_clock,
     ),
     ctl(
         "POST",
         "/clusters/{cluster}/clock",
         "Move the cluster's time forward",
         Some(r#"{"advance_seconds": 600}"#),
+        Takes::Object,
+        steering::advance_clock,
     ),
     ctl(
         "GET",
         "/clusters/{cluster}/requests",
         "The request journal (filters: path, status)",
         None,
+        Takes::Nothing,
+        steering::list_requests,
     ),
     ctl(
         "DELETE",
         "/clusters/{cluster}/requests",
         "Empty the journal",
         None,
+        Takes::Nothing,
+        steering::clear_requests,
     ),
     ctl(
         "POST",
         "/clusters/{cluster}/restart",
         "Simulate a Coreapp restart",
         Some(r#"{"duration_seconds": 2}"#),
+        Takes::OptionalObject,
+        steering::restart,
     ),
 ];
-
-/// The handler of a route of the table. Every entry has one; a test builds them all.
-pub fn handler(route: &Route) -> MethodRouter<AppState> {
-    use Surface::{Control, Vendor};
-    match (route.surface, route.method, route.path) {
-        (Vendor, "POST", "/users/login") => post(users::login),
-        (Vendor, "POST", "/users/logout") => post(users::logout),
-        (Vendor, "POST", "/users") => post(users::create),
-        (Vendor, "GET", "/users/{username}") => get(users::read),
-        (Vendor, "PUT", "/users/{username}") => put(users::update),
-        (Vendor, "DELETE", "/users/{username}") => delete(users::delete),
-        (Vendor, "POST", "/account") => post(account::request_code),
-        (Vendor, "POST", "/account/verify") => post(account::verify),
-        (Vendor, "POST", "/settings/account/two-step") => post(settings::set_pin),
-        (Vendor, "DELETE", "/settings/account/two-step") => delete(settings::remove_pin),
-        (Vendor, "POST", "/settings/backup") => post(settings::backup),
-        (Vendor, "POST", "/settings/restore") => post(settings::restore),
-        (Vendor, "GET", "/health") => get(health::v1),
-        (Control, "GET", "/health") => get(health::emulator),
-        (Control, "GET", "/openapi.json") => get(super::openapi::serve),
-        (Control, "POST", "/certs") => post(control::make_cert),
-        (Control, "POST", "/reset") => post(control::reset_all),
-        (Control, "GET", "/clusters") => get(control::list_clusters),
-        (Control, "GET", "/clusters/{cluster}/codes") => get(control::list_codes),
-        (Control, "DELETE", "/clusters/{cluster}/codes") => delete(control::clear_codes),
-        (Control, "GET", "/clusters/{cluster}/codes/latest") => get(control::latest_code),
-        (Control, "GET", "/clusters/{cluster}/policy") => get(control::get_policy),
-        (Control, "PUT", "/clusters/{cluster}/policy") => put(control::put_policy),
-        (Control, "POST", "/clusters/{cluster}/reset") => post(control::reset_cluster),
-        (Control, "GET", "/clusters/{cluster}/faults") => get(testing::list_faults),
-        (Control, "POST", "/clusters/{cluster}/faults") => post(testing::arm_faults),
-        (Control, "DELETE", "/clusters/{cluster}/faults") => delete(testing::clear_faults),
-        (Control, "GET", "/clusters/{cluster}/clock") => get(testing::get_clock),
-        (Control, "POST", "/clusters/{cluster}/clock") => post(testing::advance_clock),
-        (Control, "GET", "/clusters/{cluster}/requests") => get(testing::list_requests),
-        (Control, "DELETE", "/clusters/{cluster}/requests") => delete(testing::clear_requests),
-        (Control, "POST", "/clusters/{cluster}/restart") => post(testing::restart),
-        (surface, method, path) => {
-            unreachable!("route {surface:?} {method} {path} is in the table without a handler")
-        }
-    }
-}

@@ -1,12 +1,18 @@
 //! Emulated deployments ("clusters") and where their state lives.
 //!
-//! The [`Store`] maps cluster names to [`ClusterSlot`]s, created on first use. Each slot guards
-//! its [`Cluster`] state with a mutex that is only ever held for a few field updates, never across
-//! an `.await` or a password hash. Domain operations live beside it: [`users`] for accounts and
-//! tokens, [`registration`] for codes, verification and pins.
+//! The [`Store`] maps cluster names to [`Cluster`]s, created on first use. Each cluster guards
+//! its state with a mutex that is only ever held for a few field updates, never across an
+//! `.await` or a password hash, and only inside this module: callers use operations, as
+//! mini-redis's `Db` does. They live beside it: [`users`] for accounts and tokens,
+//! [`registration`] for codes, verification and pins, [`testing`] for faults, the journal, the
+//! clock and restarts.
 
 mod cluster;
+pub mod journal;
+pub mod persist;
 pub mod registration;
+mod small_map;
+pub mod testing;
 pub mod users;
 
 use std::collections::HashMap;
@@ -16,12 +22,15 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 
-pub use cluster::{Account, Cluster, Pending, SentCode, Session, User};
+pub use cluster::{Session, User};
 
-use crate::clock::Clock;
-use crate::error::ApiError;
-use crate::persist::{Change, ClusterRecord, Log, MetaRecord, Persistence, Ticket};
-use crate::policy::{ClassicRules, PolicyKind, RegistrationPolicy, scripted};
+use self::cluster::State;
+use self::persist::{Change, ClusterRecord, Log, MetaRecord, Persistence, Ticket};
+use crate::domain::Result;
+use crate::domain::clock::Clock;
+use crate::domain::model::SentCode;
+use crate::domain::phone::Method;
+use crate::domain::policy::{ClassicRules, PolicyKind, RegistrationPolicy, scripted};
 
 /// The cluster that plain `/v1/...` addresses.
 pub const DEFAULT_CLUSTER: &str = "default";
@@ -42,7 +51,15 @@ pub struct CodeFilter<'a> {
     /// National number.
     pub phone_number: Option<&'a str>,
     /// Delivery method.
-    pub method: Option<crate::phone::Method>,
+    pub method: Option<Method>,
+}
+
+impl CodeFilter<'_> {
+    /// Whether `sent` passes the filter.
+    pub fn matches(&self, sent: &SentCode) -> bool {
+        sent.number.matches(self.cc, self.phone_number)
+            && self.method.is_none_or(|m| m == sent.method)
+    }
 }
 
 /// What every cluster starts from, and the limits every operation applies.
@@ -76,21 +93,21 @@ pub struct Settings {
 
 /// One cluster: its state and the means to wait for its outbox.
 #[derive(Debug)]
-pub struct ClusterSlot {
+pub struct Cluster {
     name: Arc<str>,
     settings: Arc<Settings>,
-    state: Mutex<Cluster>,
+    state: Mutex<State>,
     arrivals: Notify,
     /// How far this cluster's virtual clock is ahead of the real one, in milliseconds. Outside
     /// the mutex: every operation reads it.
     offset_ms: AtomicU64,
 }
 
-impl ClusterSlot {
+impl Cluster {
     fn new(name: &str, settings: Arc<Settings>) -> Self {
         Self {
             name: name.into(),
-            state: Mutex::new(Cluster::fresh(&settings)),
+            state: Mutex::new(State::fresh(&settings)),
             settings,
             arrivals: Notify::new(),
             offset_ms: AtomicU64::new(0),
@@ -103,21 +120,21 @@ impl ClusterSlot {
     }
 
     /// Locks the state. The guard must not be held across an `.await`.
-    pub fn lock(&self) -> MutexGuard<'_, Cluster> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves plain data behind, still consistent field by
         // field; serving on is better than failing every later request.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` on the locked state.
-    pub fn with<R>(&self, f: impl FnOnce(&mut Cluster) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         f(&mut self.lock())
     }
 
     /// Runs `f` on the locked state and submits the changes it logs before unlocking, so they
     /// are stored in the order they happened. An empty log is a barrier: the answer still waits
     /// until everything before it is stored, since it may depend on it.
-    pub fn write<R>(&self, f: impl FnOnce(&mut Cluster, &mut Log) -> R) -> (R, Ticket) {
+    fn write<R>(&self, f: impl FnOnce(&mut State, &mut Log) -> R) -> (R, Ticket) {
         let mut guard = self.lock();
         let mut log = Log::new(self.settings.persist.is_durable());
         let result = f(&mut guard, &mut log);
@@ -131,22 +148,17 @@ impl ClusterSlot {
     }
 
     /// The name as stored in changes.
-    pub fn key(&self) -> Arc<str> {
+    fn key(&self) -> Arc<str> {
         self.name.clone()
     }
 
     /// The policy and clock record of the locked state `c`.
-    pub fn meta_record(&self, c: &Cluster) -> MetaRecord {
+    fn meta_record(&self, c: &State) -> MetaRecord {
         MetaRecord {
             policy: c.policy.name().to_owned(),
             rules: c.policy.rules(),
             offset_ms: self.offset_ms.load(Ordering::Relaxed),
         }
-    }
-
-    /// Resolves when a code arrives in this cluster's outbox or the cluster is reset.
-    pub fn arrivals(&self) -> &Notify {
-        &self.arrivals
     }
 
     /// Puts back what was stored about this cluster.
@@ -171,10 +183,7 @@ impl ClusterSlot {
         c.outbox = codes.into_iter().map(|(_, code)| code).collect();
         if let Some(meta) = record.meta {
             self.offset_ms.store(meta.offset_ms, Ordering::Relaxed);
-            let kind: PolicyKind = serde_json::from_value(serde_json::Value::String(
-                meta.policy.clone(),
-            ))
-            .map_err(|_| {
+            let kind: PolicyKind = meta.policy.parse().map_err(|_| {
                 format!(
                     "cluster {}: unknown stored policy {:?}",
                     self.name, meta.policy
@@ -214,7 +223,7 @@ impl ClusterSlot {
     }
 
     /// Moves the cluster's time forward: codes go stale, windows roll, tokens expire.
-    pub async fn advance(&self, by: Duration) -> Result<(), ApiError> {
+    pub async fn advance(&self, by: Duration) -> Result<()> {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let ((), ticket) = self.write(|c, log| {
             self.offset_ms.fetch_add(ms, Ordering::Relaxed);
@@ -224,7 +233,7 @@ impl ClusterSlot {
     }
 
     /// Starts a simulated Coreapp restart lasting `duration` from now.
-    pub async fn restart(&self, duration: Duration) -> Result<SystemTime, ApiError> {
+    pub async fn restart(&self, duration: Duration) -> Result<SystemTime> {
         let until = self.now() + duration;
         let ((), ticket) = self.write(|c, log| {
             c.restarting_until = Some(until);
@@ -234,8 +243,13 @@ impl ClusterSlot {
         Ok(until)
     }
 
+    /// The cluster's policy.
+    pub fn policy(&self) -> Arc<dyn RegistrationPolicy> {
+        self.with(|c| c.policy.clone())
+    }
+
     /// Switches the cluster's policy.
-    pub async fn set_policy(&self, policy: Arc<dyn RegistrationPolicy>) -> Result<(), ApiError> {
+    pub async fn set_policy(&self, policy: Arc<dyn RegistrationPolicy>) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
             c.policy = policy;
             log.push(|| Change::Meta(self.key(), self.meta_record(c)));
@@ -248,9 +262,10 @@ impl ClusterSlot {
 #[derive(Debug)]
 pub struct Store {
     settings: Arc<Settings>,
-    clusters: RwLock<HashMap<Arc<str>, Arc<ClusterSlot>>>,
+    clusters: RwLock<HashMap<Arc<str>, Arc<Cluster>>>,
     /// Set when the server begins to shut down: held requests stop waiting.
     closing: tokio::sync::watch::Sender<bool>,
+    detached: std::sync::OnceLock<Arc<Cluster>>,
 }
 
 impl Store {
@@ -259,7 +274,7 @@ impl Store {
         let settings = Arc::new(settings);
         let mut clusters = HashMap::new();
         for (name, record) in settings.persist.load()? {
-            let slot = ClusterSlot::new(&name, settings.clone());
+            let slot = Cluster::new(&name, settings.clone());
             slot.load_record(record)?;
             clusters.insert(Arc::from(name.as_str()), Arc::new(slot));
         }
@@ -267,6 +282,7 @@ impl Store {
             settings,
             clusters: RwLock::new(clusters),
             closing: tokio::sync::watch::Sender::new(false),
+            detached: std::sync::OnceLock::new(),
         })
     }
 
@@ -286,14 +302,21 @@ impl Store {
     }
 
     /// The cluster `name`, created fresh if it does not exist. The name must be valid.
-    pub fn cluster(&self, name: &str) -> Arc<ClusterSlot> {
+    pub fn cluster(&self, name: &str) -> Arc<Cluster> {
         if let Some(slot) = self.read().get(name) {
             return slot.clone();
         }
         let mut clusters = self.write_map();
         clusters
             .entry(name.into())
-            .or_insert_with(|| Arc::new(ClusterSlot::new(name, self.settings.clone())))
+            .or_insert_with(|| Arc::new(Cluster::new(name, self.settings.clone())))
+            .clone()
+    }
+
+    /// A cluster of no name that no listing shows, for the control routes that address none.
+    pub fn detached(&self) -> Arc<Cluster> {
+        self.detached
+            .get_or_init(|| Arc::new(Cluster::new("", self.settings.clone())))
             .clone()
     }
 
@@ -305,11 +328,11 @@ impl Store {
     }
 
     /// Returns cluster `name` to a fresh state (users, tokens, number, pins, codes, policy).
-    pub async fn reset(&self, name: &str) -> Result<(), ApiError> {
+    pub async fn reset(&self, name: &str) -> Result<()> {
         let slot = self.read().get(name).cloned();
         if let Some(slot) = slot {
             let ((), ticket) = slot.write(|c, log| {
-                *c = Cluster::fresh(&self.settings);
+                *c = State::fresh(&self.settings);
                 slot.offset_ms.store(0, Ordering::Relaxed);
                 log.push(|| Change::ResetCluster(slot.key()));
             });
@@ -320,7 +343,7 @@ impl Store {
     }
 
     /// Forgets every cluster; each is created fresh again on next use.
-    pub async fn reset_all(&self) -> Result<(), ApiError> {
+    pub async fn reset_all(&self) -> Result<()> {
         let (old, ticket) = {
             let mut clusters = self.write_map();
             let ticket = self.settings.persist.submit(vec![Change::ResetAll]);
@@ -344,13 +367,10 @@ impl Store {
         loop {
             // Looked up each round: a reset of every cluster replaces the slot.
             let slot = self.cluster(name);
-            let arrival = slot.arrivals().notified();
+            let arrival = slot.arrivals.notified();
             tokio::pin!(arrival);
             arrival.as_mut().enable();
-            if let Some(sent) = slot
-                .codes(filter.cc, filter.phone_number, filter.method)
-                .pop()
-            {
+            if let Some(sent) = slot.latest_code(filter) {
                 return Some(sent);
             }
             if *closing.borrow_and_update() {
@@ -364,11 +384,11 @@ impl Store {
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Arc<str>, Arc<ClusterSlot>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Arc<str>, Arc<Cluster>>> {
         self.clusters.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<ClusterSlot>>> {
+    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<Cluster>>> {
         self.clusters.write().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -4,16 +4,19 @@
 //! cluster's lock, so that a code is used at most once and counters stay exact.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 
-use super::ClusterSlot;
-use super::cluster::{Account, Pending, SentCode};
-use crate::backup;
-use crate::error::ApiError;
-use crate::persist::Change;
-use crate::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
-use crate::request::CodeRequest;
+use super::persist::Change;
+use super::small_map::grow_exactly_while_small;
+use super::{Cluster, CodeFilter};
+use crate::domain::backup;
+use crate::domain::model::{Account, Pending, SentCode};
+use crate::domain::phone::Method;
+use crate::domain::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
+use crate::domain::request::CodeRequest;
+use crate::domain::{Error, Result};
 
 /// The answer to a code request that was not an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,20 +52,18 @@ impl GatewayStatus {
     }
 }
 
-fn no_registered_number() -> ApiError {
-    ApiError::NotFound {
-        rule: "registered_number",
-        message:
-            "No number is registered on this deployment: register one with POST /v1/account first"
-                .into(),
-    }
+fn no_registered_number() -> Error {
+    Error::not_found(
+        "registered_number",
+        "No number is registered on this deployment: register one with POST /v1/account first",
+    )
 }
 
-impl ClusterSlot {
+impl Cluster {
     /// `POST /v1/account`, after validation: waits out any delay the policy asks for (a slow
     /// registration server, holding no lock), then lets the policy decide.
-    pub async fn request_code(&self, request: &CodeRequest) -> Result<CodeOutcome, ApiError> {
-        let policy = self.with(|c| c.policy.clone());
+    pub async fn request_code(&self, request: &CodeRequest<'_>) -> Result<CodeOutcome> {
+        let policy = self.policy();
         if let Some(delay) = policy.delay(request) {
             tokio::time::sleep(delay).await;
         }
@@ -83,12 +84,12 @@ impl ClusterSlot {
             };
             match c.policy.request_code(request, &state) {
                 CodeDecision::AlreadyRegistered => Ok(CodeOutcome::AlreadyRegistered),
-                CodeDecision::PinRequired => Err(ApiError::MissingParameter {
+                CodeDecision::PinRequired => Err(Error::Missing {
                     field: "pin",
                     hint: Some("two-step verification is enabled on this number"),
                 }),
-                CodeDecision::Refuse(refusal) => Err(ApiError::Refused(refusal)),
-                CodeDecision::Fail(error) => Err(error),
+                CodeDecision::Refuse(refusal) => Err(Error::Refused(refusal)),
+                CodeDecision::Fail(error) => Err(Error::Vendor(error)),
                 CodeDecision::SendCode => {
                     let code = match &settings.fixed_code {
                         Some(code) => code.clone(),
@@ -97,6 +98,9 @@ impl ClusterSlot {
                     let vname: Arc<str> = request.cert.vname.as_str().into();
                     let expires_at = now + settings.code_ttl;
                     let method = key.1;
+                    sweep_sends(c, now, settings.rules.window, |e164, method| {
+                        log.push(|| Change::Sends(self.key(), e164.to_owned(), method, Vec::new()));
+                    });
                     let sends = c.sends.entry_or_default(key);
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
@@ -131,7 +135,7 @@ impl ClusterSlot {
                         expires_at,
                     };
                     log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
-                    super::cluster::grow_exactly_while_small(&mut c.outbox);
+                    grow_exactly_while_small(&mut c.outbox);
                     c.outbox.push_back(sent);
                     Ok(CodeOutcome::CodeSent { vname })
                 }
@@ -139,14 +143,14 @@ impl ClusterSlot {
         });
         ticket.durable().await?;
         if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
-            self.arrivals().notify_waiters();
+            self.arrivals.notify_waiters();
         }
         outcome
     }
 
     /// `POST /v1/account/verify` with a 6-digit code. On success the pending number becomes the
     /// registered one; replacing another number starts a simulated Coreapp restart.
-    pub async fn verify(&self, code: &str) -> Result<Account, ApiError> {
+    pub async fn verify(&self, code: &str) -> Result<Account> {
         let settings = self.settings();
         let (result, ticket) = self.write(|c, log| {
             let now = self.now();
@@ -160,7 +164,7 @@ impl ClusterSlot {
                     let pending = c
                         .pending
                         .take()
-                        .ok_or(ApiError::Refused(Refusal::NoPendingCode))?;
+                        .ok_or(Error::Refused(Refusal::NoPendingCode))?;
                     let account = Account {
                         number: pending.number,
                         vname: pending.vname,
@@ -175,10 +179,10 @@ impl ClusterSlot {
                     if let Some(pending) = c.pending.as_mut() {
                         pending.wrong_guesses += 1;
                     }
-                    Err(ApiError::Refused(Refusal::Mismatch))
+                    Err(Error::Refused(Refusal::Mismatch))
                 }
-                VerifyDecision::Refuse(refusal) => return Err(ApiError::Refused(refusal)),
-                VerifyDecision::Fail(error) => return Err(error),
+                VerifyDecision::Refuse(refusal) => return Err(Error::Refused(refusal)),
+                VerifyDecision::Fail(error) => return Err(Error::Vendor(error)),
             };
             log.push(|| Change::Registration(self.key(), c.registration_record()));
             result
@@ -188,7 +192,7 @@ impl ClusterSlot {
     }
 
     /// `POST /v1/settings/account/two-step`: sets or changes the registered number's pin.
-    pub async fn set_pin(&self, pin: String) -> Result<(), ApiError> {
+    pub async fn set_pin(&self, pin: String) -> Result<()> {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.insert(number.number.e164(), pin);
@@ -200,7 +204,7 @@ impl ClusterSlot {
     }
 
     /// `DELETE /v1/settings/account/two-step`: turns two-step verification off.
-    pub async fn remove_pin(&self) -> Result<(), ApiError> {
+    pub async fn remove_pin(&self) -> Result<()> {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
             c.pins.remove(&number.number.e164());
@@ -212,12 +216,13 @@ impl ClusterSlot {
     }
 
     /// `POST /v1/settings/backup`: what a backup of this deployment carries.
-    pub fn backup(&self) -> Result<backup::Payload, ApiError> {
+    pub fn backup(&self) -> Result<backup::Payload> {
         self.with(|c| {
-            let registered = c.registered.clone().ok_or_else(|| ApiError::NotFound {
-                rule: "registered_number",
-                message: "No number is registered on this deployment: there is nothing to back up"
-                    .into(),
+            let registered = c.registered.clone().ok_or_else(|| {
+                Error::not_found(
+                    "registered_number",
+                    "No number is registered on this deployment: there is nothing to back up",
+                )
             })?;
             Ok(backup::Payload {
                 registered,
@@ -228,10 +233,10 @@ impl ClusterSlot {
 
     /// `POST /v1/settings/restore`: brings a backed-up registration and its pins onto this
     /// deployment, which must have no registered number.
-    pub async fn restore_backup(&self, payload: backup::Payload) -> Result<(), ApiError> {
+    pub async fn restore_backup(&self, payload: backup::Payload) -> Result<()> {
         let (result, ticket) = self.write(|c, log| {
             if let Some(current) = &c.registered {
-                return Err(ApiError::Forbidden {
+                return Err(Error::Forbidden {
                     rule: "restore_onto_registered",
                     message: if current.number == payload.registered.number {
                         "Restore needs an unregistered deployment: this number is already registered here"
@@ -270,30 +275,55 @@ impl ClusterSlot {
         self.with(|c| c.is_restarting(now))
     }
 
-    /// Codes in the outbox matching the filters, oldest first.
-    pub fn codes(
-        &self,
-        cc: Option<&str>,
-        phone_number: Option<&str>,
-        method: Option<crate::phone::Method>,
-    ) -> Vec<SentCode> {
+    /// Codes in the outbox matching `filter`, oldest first.
+    pub fn codes(&self, filter: CodeFilter<'_>) -> Vec<SentCode> {
         self.with(|c| {
             c.outbox
                 .iter()
-                .filter(|s| {
-                    s.number.matches(cc, phone_number) && method.is_none_or(|m| m == s.method)
-                })
+                .filter(|s| filter.matches(s))
                 .cloned()
                 .collect()
         })
     }
 
+    /// The newest code in the outbox matching `filter`.
+    pub fn latest_code(&self, filter: CodeFilter<'_>) -> Option<SentCode> {
+        self.with(|c| c.outbox.iter().rev().find(|s| filter.matches(s)).cloned())
+    }
+
     /// Empties the outbox.
-    pub async fn clear_codes(&self) -> Result<(), ApiError> {
+    pub async fn clear_codes(&self) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
             c.outbox.clear();
             log.push(|| Change::ClearCodes(self.key()));
         });
         ticket.durable().await
     }
+}
+
+/// Drops the send history of numbers no rate window counts any more, at most every quarter of a
+/// window, so that a load test of fresh numbers keeps a bounded history. `dropped` hears of each
+/// number and method dropped.
+fn sweep_sends(
+    c: &mut super::cluster::State,
+    now: SystemTime,
+    window: Duration,
+    mut dropped: impl FnMut(&str, Method),
+) {
+    let due = c
+        .sends_swept_at
+        .is_none_or(|at| now.duration_since(at).is_ok_and(|age| age >= window / 4));
+    if !due {
+        return;
+    }
+    c.sends_swept_at = Some(now);
+    c.sends.retain(|(e164, method), times| {
+        let live = times
+            .iter()
+            .any(|t| now.duration_since(*t).map_or(true, |age| age < window));
+        if !live {
+            dropped(e164, *method);
+        }
+        live
+    });
 }

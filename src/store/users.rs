@@ -9,12 +9,13 @@ use std::time::SystemTime;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use subtle::ConstantTimeEq;
 
-use super::ClusterSlot;
+use super::Cluster;
 use super::cluster::{Session, User};
-use crate::error::{ApiError, Scheme};
-use crate::password::{self, ADMIN};
-use crate::persist::Change;
+use super::persist::Change;
+use crate::domain::password::{self, ADMIN};
+use crate::domain::{Error, Result};
 
 /// A user's role, as `GET /v1/users/{u}` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,15 +44,6 @@ impl Role {
     }
 }
 
-/// Who a valid token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The user's name.
-    pub username: String,
-    /// The user's role.
-    pub role: Role,
-}
-
 /// A freshly issued token.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -69,43 +61,41 @@ fn digest(token: &str) -> [u8; 32] {
     key
 }
 
-const fn unauthenticated(rule: &'static str, message: &'static str) -> ApiError {
-    ApiError::Unauthenticated {
-        rule,
-        message,
-        scheme: Scheme::Bearer,
-    }
+const fn unauthenticated(rule: &'static str, message: &'static str) -> Error {
+    Error::Unauthenticated { rule, message }
 }
 
-const BAD_CREDENTIALS: ApiError = ApiError::Unauthenticated {
-    rule: "bad_credentials",
-    message: "Wrong username or password",
-    scheme: Scheme::Basic,
-};
+const BAD_CREDENTIALS: Error = unauthenticated("bad_credentials", "Wrong username or password");
 
-impl ClusterSlot {
+impl Cluster {
     /// `POST /v1/users/login`: checks the password, applies `new_password`, issues a token.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         new_password: Option<&str>,
-    ) -> Result<Issued, ApiError> {
+    ) -> Result<Issued> {
         let user = self.with(|c| c.users.get(username).cloned());
         let Some(user) = user else {
             // Hash anyway, so an unknown name takes as long as a wrong password.
             password::verify(password, &self.settings().admin_hash);
             return Err(BAD_CREDENTIALS);
         };
-        if !password::verify(password, &user.password_hash) {
+        // A password that already passed Argon2 against this hash is known by its keyed digest.
+        let remembered = password::remembered(password, &user.password_hash);
+        let known = user
+            .remembered
+            .is_some_and(|r| bool::from(r.ct_eq(&remembered)));
+        if !known && !password::verify(password, &user.password_hash) {
             return Err(BAD_CREDENTIALS);
         }
+        let user_hash = user.password_hash.clone();
         let new_hash = match new_password {
             Some(new) => {
                 password::check_strength("new_password", new)?;
                 Some(Arc::<str>::from(password::hash(new)))
             }
-            None if user.must_change_password => return Err(ApiError::PasswordChangeRequired),
+            None if user.must_change_password => return Err(Error::PasswordChangeRequired),
             None => None,
         };
         let mut token_bytes = [0u8; 32];
@@ -117,7 +107,10 @@ impl ClusterSlot {
             if let Some(hash) = new_hash {
                 user.password_hash = hash;
                 user.must_change_password = false;
+                user.remembered = None;
                 log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
+            } else if user.password_hash == user_hash {
+                user.remembered = Some(remembered);
             }
             let session = Session {
                 username: username.to_owned(),
@@ -132,8 +125,8 @@ impl ClusterSlot {
         result.map(|()| Issued { token, expires_at })
     }
 
-    /// Who `token` belongs to; 401 when it is unknown, expired or revoked.
-    pub fn authenticate(&self, token: &str) -> Result<Principal, ApiError> {
+    /// The role of the user `token` belongs to; 401 when it is unknown, expired or revoked.
+    pub fn authenticate(&self, token: &str) -> Result<Role> {
         let key = digest(token);
         let now = self.now();
         self.with(|c| {
@@ -149,15 +142,12 @@ impl ClusterSlot {
                     "Token expired: log in again with POST /v1/users/login",
                 ));
             }
-            Ok(Principal {
-                role: Role::of(&session.username),
-                username: session.username.clone(),
-            })
+            Ok(Role::of(&session.username))
         })
     }
 
     /// `POST /v1/users/logout`: revokes this one token.
-    pub async fn logout(&self, token: &str) -> Result<(), ApiError> {
+    pub async fn logout(&self, token: &str) -> Result<()> {
         let key = digest(token);
         let ((), ticket) = self.write(|c, log| {
             c.sessions.remove(&key);
@@ -167,19 +157,20 @@ impl ClusterSlot {
     }
 
     /// `POST /v1/users`: a new `ROLE_USER`.
-    pub async fn create_user(&self, username: &str, password: &str) -> Result<(), ApiError> {
+    pub async fn create_user(&self, username: &str, password: &str) -> Result<()> {
         check_username(username)?;
         password::check_strength("password", password)?;
         if self.with(|c| c.users.contains_key(username)) {
-            return Err(ApiError::UserExists);
+            return Err(Error::UserExists);
         }
         let user = User {
             password_hash: password::hash(password).into(),
             must_change_password: false,
+            remembered: None,
         };
         let (result, ticket) = self.write(|c, log| {
             if c.users.contains_key(username) {
-                return Err(ApiError::UserExists);
+                return Err(Error::UserExists);
             }
             log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
             c.users.insert(username.into(), user);
@@ -190,7 +181,7 @@ impl ClusterSlot {
     }
 
     /// `GET /v1/users/{u}`: the user's role.
-    pub fn user_role(&self, username: &str) -> Result<Role, ApiError> {
+    pub fn user_role(&self, username: &str) -> Result<Role> {
         if self.with(|c| c.users.contains_key(username)) {
             Ok(Role::of(username))
         } else {
@@ -199,7 +190,7 @@ impl ClusterSlot {
     }
 
     /// `PUT /v1/users/{u}`: a new password.
-    pub async fn set_password(&self, username: &str, password: &str) -> Result<(), ApiError> {
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<()> {
         password::check_strength("password", password)?;
         self.user_role(username)?;
         let hash: Arc<str> = password::hash(password).into();
@@ -210,6 +201,7 @@ impl ClusterSlot {
                 .ok_or_else(|| no_such_user(username))?;
             user.password_hash = hash;
             user.must_change_password = false;
+            user.remembered = None;
             log.push(|| Change::User(self.key(), username.to_owned(), Some(user.clone())));
             Ok(())
         });
@@ -218,9 +210,9 @@ impl ClusterSlot {
     }
 
     /// `DELETE /v1/users/{u}`: removes the user and revokes its tokens. `admin` stays.
-    pub async fn delete_user(&self, username: &str) -> Result<(), ApiError> {
+    pub async fn delete_user(&self, username: &str) -> Result<()> {
         if username == ADMIN {
-            return Err(ApiError::Forbidden {
+            return Err(Error::Forbidden {
                 rule: "admin_undeletable",
                 message: "The admin user cannot be deleted",
             });
@@ -244,18 +236,15 @@ impl ClusterSlot {
     }
 }
 
-fn no_such_user(username: &str) -> ApiError {
-    ApiError::NotFound {
-        rule: "user",
-        message: format!("User '{username}' does not exist"),
-    }
+fn no_such_user(username: &str) -> Error {
+    Error::not_found("user", format!("User '{username}' does not exist"))
 }
 
 /// Usernames are 4 to 32 characters, without white space or control characters.
-fn check_username(username: &str) -> Result<(), ApiError> {
+fn check_username(username: &str) -> Result<()> {
     let len = username.chars().count();
     if !(4..=32).contains(&len) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "username",
             "length",
             format!("Parameter 'username' must be 4 to 32 characters long (got {len})"),
@@ -265,7 +254,7 @@ fn check_username(username: &str) -> Result<(), ApiError> {
         .chars()
         .any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "username",
             "format",
             "Parameter 'username' must not contain white space or control characters",

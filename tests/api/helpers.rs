@@ -11,7 +11,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use wa_onprem_emulator::clock::Clock;
-use wa_onprem_emulator::{AppState, Config, router, serve};
+use wa_onprem_emulator::{AppState, Config, Emulator, router};
 
 pub const PASSWORD: &str = "Adm1n!pass";
 
@@ -81,39 +81,27 @@ impl Answer {
     }
 }
 
-/// An emulator served on 127.0.0.1:0, stopped when dropped.
+/// An emulator served on 127.0.0.1:0 by the crate's own [`Emulator`], stopped when the last
+/// `TestApp` of it is dropped.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     /// Prefix of vendor paths: `/v1` or `/clusters/{name}/v1`.
     pub v1: String,
     pub cluster: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
+    emulator: Option<Arc<Emulator>>,
 }
 
 impl TestApp {
     pub async fn spawn(config: Config) -> Self {
         init_tracing();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(serve(listener, config, async {
-            stopped.await.ok();
-        }));
+        let emulator = Emulator::builder().config(config).start().await;
         Self {
-            base,
+            base: emulator.uri().to_owned(),
             client: reqwest::Client::new(),
             v1: "/v1".into(),
             cluster: "default".into(),
-            stop: Some(stop),
+            emulator: Some(Arc::new(emulator)),
         }
     }
 
@@ -124,7 +112,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             v1: "/v1".into(),
             cluster: "default".into(),
-            stop: None,
+            emulator: None,
         }
     }
 
@@ -135,7 +123,7 @@ impl TestApp {
             client: self.client.clone(),
             v1: format!("/clusters/{name}/v1"),
             cluster: name.into(),
-            stop: None,
+            emulator: self.emulator.clone(),
         }
     }
 

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::Request;
 use proptest::prelude::*;
 use serde_json::Value;
-use wa_onprem_emulator::http::routes::{ROUTES, Surface};
+use wa_onprem_emulator::routes::{ROUTES, Surface};
 
 use crate::helpers::{Oneshot, config};
 

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use super::{CodeDecision, NumberState, PendingView, Refusal, RegistrationPolicy, VerifyDecision};
-use crate::request::CodeRequest;
+use crate::domain::request::CodeRequest;
 
 /// Refuses every code request and every verify with `biz_link_on_prem_reg_blocked`.
 #[derive(Debug, Clone, Copy, Default)]

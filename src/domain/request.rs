@@ -4,18 +4,14 @@
 //! one, 1009 for a wrong type or value. Unknown fields are reported first, then missing ones in
 //! the order the vendor documents them, then values.
 
-use serde_json::{Map, Value};
-
-use crate::cert::{self, DecodedCert};
-use crate::error::ApiError;
-use crate::phone::{self, MAX_E164_DIGITS, Method, Number};
-
-/// A JSON object body.
-pub type Body = Map<String, Value>;
+use super::Error;
+use super::cert::{self, DecodedCert};
+use super::json::{Field, Object};
+use super::phone::{self, MAX_E164_DIGITS, Method, Number};
 
 /// `POST /v1/account`, validated.
 #[derive(Debug, Clone)]
-pub struct CodeRequest {
+pub struct CodeRequest<'a> {
     /// The number to register.
     pub number: Number,
     /// How to deliver the code.
@@ -23,84 +19,78 @@ pub struct CodeRequest {
     /// The decoded certificate.
     pub cert: DecodedCert,
     /// The two-step pin, if given.
-    pub pin: Option<String>,
+    pub pin: Option<&'a str>,
 }
 
 /// Reads the fields of one body, refusing any it does not list.
-pub struct Fields<'a> {
-    body: &'a Body,
+pub struct Fields<'o, 'a> {
+    body: &'o Object<'a>,
 }
 
-impl<'a> Fields<'a> {
-    /// Checks that `body` has no field outside `allowed`.
-    pub fn new(body: &'a Body, allowed: &[&str]) -> Result<Self, ApiError> {
-        if let Some(extra) = body.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ApiError::UnexpectedParameter {
-                field: extra.clone(),
+impl<'o, 'a> Fields<'o, 'a> {
+    /// Checks that `body` has no field outside `allowed` (naming the first such, in sorted order).
+    pub fn new(body: &'o Object<'a>, allowed: &[&str]) -> Result<Self, Error> {
+        if let Some(extra) = body.keys().filter(|k| !allowed.contains(k)).min() {
+            return Err(Error::Unexpected {
+                field: extra.to_owned(),
             });
         }
         Ok(Self { body })
     }
 
     /// Fails with 1008 for the first of `names` that is absent (or `null`).
-    pub fn require(&self, names: &[&'static str]) -> Result<(), ApiError> {
+    pub fn require(&self, names: &[&'static str]) -> Result<(), Error> {
         match names
             .iter()
-            .find(|n| self.body.get(**n).is_none_or(Value::is_null))
+            .find(|n| self.body.get(n).is_none_or(Field::is_null))
         {
-            Some(name) => Err(ApiError::missing(name)),
+            Some(name) => Err(Error::missing(name)),
             None => Ok(()),
         }
     }
 
+    /// The value of `name`, if present and not `null`.
+    pub fn get(&self, name: &str) -> Option<&'o Field<'a>> {
+        self.body.get(name).filter(|v| !v.is_null())
+    }
+
     /// The string field `name`; `None` when absent or `null`, 1009 when not a string.
-    pub fn opt_str(&self, name: &'static str) -> Result<Option<&'a str>, ApiError> {
-        match self.body.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(ApiError::invalid(
+    pub fn opt_str(&self, name: &'static str) -> Result<Option<&'o str>, Error> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Field::Str(s)) => Ok(Some(s)),
+            Some(other) => Err(Error::invalid(
                 name,
                 "not_string",
                 format!(
                     "Parameter '{name}' must be a string (got {})",
-                    json_type(other)
+                    other.type_name()
                 ),
             )),
         }
     }
 
     /// The string field `name`, which must be present.
-    pub fn str(&self, name: &'static str) -> Result<&'a str, ApiError> {
-        self.opt_str(name)?.ok_or(ApiError::missing(name))
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+    pub fn str(&self, name: &'static str) -> Result<&'o str, Error> {
+        self.opt_str(name)?.ok_or(Error::missing(name))
     }
 }
 
 /// Validates `POST /v1/account`.
-pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
+pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> {
     let fields = Fields::new(body, &["cc", "phone_number", "method", "cert", "pin"])?;
     fields.require(&["cc", "phone_number", "method", "cert"])?;
 
     let cc = fields.str("cc")?;
     if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "cc",
             "format",
             format!("Parameter 'cc' must be 1 to 3 digits, without '+' (got {cc:?})"),
         ));
     }
     if !phone::is_calling_code(cc) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "cc",
             "unknown_country",
             format!("Parameter 'cc' is not an ITU country calling code (got {cc:?})"),
@@ -109,7 +99,7 @@ pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
 
     let phone_number = fields.str("phone_number")?;
     if phone_number.is_empty() || !phone_number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "phone_number",
             "not_digits",
             format!(
@@ -119,7 +109,7 @@ pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
     }
     let total = cc.len() + phone_number.len();
     if total > MAX_E164_DIGITS {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "phone_number",
             "too_long",
             format!(
@@ -130,7 +120,7 @@ pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
 
     let method_text = fields.str("method")?;
     let method = Method::parse(method_text).ok_or_else(|| {
-        ApiError::invalid(
+        Error::invalid(
             "method",
             "unknown",
             format!("Parameter 'method' must be \"sms\" or \"voice\" (got {method_text:?})"),
@@ -138,7 +128,7 @@ pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
     })?;
 
     let cert = cert::decode(fields.str("cert")?).map_err(|e| {
-        ApiError::invalid(
+        Error::invalid(
             "cert",
             e.rule(),
             format!("Parameter 'cert' is not valid: {e}; paste the base64 certificate from WhatsApp Manager or one made by the emulator"),
@@ -159,11 +149,11 @@ pub fn code_request(body: &Body) -> Result<CodeRequest, ApiError> {
 }
 
 /// Checks a two-step pin: exactly 6 digits.
-pub fn pin(field: &'static str, text: &str) -> Result<String, ApiError> {
+pub fn pin<'t>(field: &'static str, text: &'t str) -> Result<&'t str, Error> {
     if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(text.to_owned())
+        Ok(text)
     } else {
-        Err(ApiError::invalid(
+        Err(Error::invalid(
             field,
             "not_six_digits",
             format!("Parameter '{field}' must be exactly 6 digits"),
@@ -172,7 +162,7 @@ pub fn pin(field: &'static str, text: &str) -> Result<String, ApiError> {
 }
 
 /// Validates `POST /v1/account/verify`, returning the 6-digit code with any hyphen removed.
-pub fn verify_request(body: &Body) -> Result<String, ApiError> {
+pub fn verify_request(body: &Object<'_>) -> Result<String, Error> {
     let fields = Fields::new(body, &["code"])?;
     fields.require(&["code"])?;
     let code = fields.str("code")?;
@@ -183,7 +173,7 @@ pub fn verify_request(body: &Body) -> Result<String, ApiError> {
     if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(digits)
     } else {
-        Err(ApiError::invalid(
+        Err(Error::invalid(
             "code",
             "not_six_digits",
             "Parameter 'code' must be 6 digits, as 123456 or 123-456",
@@ -192,20 +182,30 @@ pub fn verify_request(body: &Body) -> Result<String, ApiError> {
 }
 
 /// Validates a body made of one required pin (`POST /v1/settings/account/two-step`).
-pub fn pin_request(body: &Body) -> Result<String, ApiError> {
+pub fn pin_request(body: &Object<'_>) -> Result<String, Error> {
     let fields = Fields::new(body, &["pin"])?;
     fields.require(&["pin"])?;
-    pin("pin", fields.str("pin")?)
+    pin("pin", fields.str("pin")?).map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
-    fn body(value: Value) -> Body {
-        value.as_object().unwrap().clone()
+    fn body(value: &Value) -> Object<'_> {
+        let text = Box::leak(value.to_string().into_boxed_str());
+        Object::parse(text.as_bytes()).unwrap().unwrap()
+    }
+
+    fn code(e: &Error) -> u32 {
+        match e {
+            Error::Missing { .. } => 1008,
+            Error::Invalid { .. } => 1009,
+            Error::Unexpected { .. } => 1010,
+            other => panic!("not a validation error: {other:?}"),
+        }
     }
 
     fn valid() -> Value {
@@ -213,13 +213,15 @@ mod tests {
                "cert": cert::make("Acme", &[], 1)})
     }
 
-    fn err(value: Value) -> ApiError {
-        code_request(&body(value)).unwrap_err()
+    fn err(value: Value) -> Error {
+        code_request(&body(&value)).unwrap_err()
     }
 
     #[test]
     fn a_valid_request_is_typed() {
-        let req = code_request(&body(valid())).unwrap();
+        let valid = valid();
+        let body = body(&valid);
+        let req = code_request(&body).unwrap();
         assert_eq!(req.number.e164(), "16315550000");
         assert_eq!(req.method, Method::Sms);
         assert_eq!(req.cert.vname, "Acme");
@@ -230,17 +232,17 @@ mod tests {
     fn each_field_failure_names_the_field() {
         let mut v = valid();
         v["extra"] = json!(1);
-        assert_eq!(err(v).code(), 1010);
+        assert_eq!(code(&err(v)), 1010);
         for field in ["cc", "phone_number", "method", "cert"] {
             let mut v = valid();
             v.as_object_mut().unwrap().remove(field);
             let e = err(v);
-            assert_eq!(e.code(), 1008, "{field}");
+            assert_eq!(code(&e), 1008, "{field}");
             assert!(e.details().contains(field));
             let mut v = valid();
             v[field] = json!(12);
             let e = err(v);
-            assert_eq!(e.code(), 1009, "{field}");
+            assert_eq!(code(&e), 1009, "{field}");
             assert_eq!(e.reason(), format!("validation.{field}.not_string"));
         }
         for (field, value, rule) in [
@@ -260,7 +262,7 @@ mod tests {
             let mut v = valid();
             v[field] = json!(value);
             let e = err(v);
-            assert_eq!(e.code(), 1009, "{field}={value}");
+            assert_eq!(code(&e), 1009, "{field}={value}");
             assert_eq!(e.reason(), format!("validation.{field}.{rule}"));
             assert!(e.details().contains(field), "{}", e.details());
         }
@@ -269,21 +271,19 @@ mod tests {
     #[test]
     fn verify_accepts_the_hyphen_as_the_sms_shows_it() {
         assert_eq!(
-            verify_request(&body(json!({"code": "123-456"}))).unwrap(),
+            verify_request(&body(&json!({"code": "123-456"}))).unwrap(),
             "123456"
         );
         assert_eq!(
-            verify_request(&body(json!({"code": "123456"}))).unwrap(),
+            verify_request(&body(&json!({"code": "123456"}))).unwrap(),
             "123456"
         );
         for bad in ["12345", "1234567", "12-3456", "abcdef", "123 456"] {
             assert_eq!(
-                verify_request(&body(json!({"code": bad})))
-                    .unwrap_err()
-                    .code(),
+                code(&verify_request(&body(&json!({"code": bad}))).unwrap_err()),
                 1009
             );
         }
-        assert_eq!(verify_request(&body(json!({}))).unwrap_err().code(), 1008);
+        assert_eq!(code(&verify_request(&body(&json!({}))).unwrap_err()), 1008);
     }
 }

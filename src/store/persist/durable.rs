@@ -7,7 +7,7 @@
 //! submitted them.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -20,8 +20,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
 use super::{Change, ClusterRecord, Persistence, Ticket};
-use crate::StartupError;
-use crate::phone::Method;
+use crate::domain::phone::Method;
 
 /// The version of the layout below; a folder with another is refused, never reset.
 pub const SCHEMA_VERSION: &str = "1";
@@ -49,7 +48,6 @@ type Reader<'a> = &'a mut dyn FnMut(&mut ClusterRecord, &str, &[u8]) -> Result<(
 /// The database and its writer thread.
 #[derive(Debug)]
 pub struct Durable {
-    path: PathBuf,
     jobs: Mutex<Option<Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     loaded: Mutex<Option<HashMap<String, ClusterRecord>>>,
@@ -74,42 +72,35 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
 impl Durable {
     /// Opens (or creates) the database in `dir`, refusing a folder in use by another process or
     /// written by another schema, and starts the writer.
-    pub fn open(dir: &Path) -> Result<Self, StartupError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StartupError(format!("--data-dir {}: {e}", dir.display())))?;
+    ///
+    /// Errors name the folder and say what to do.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("--data-dir {}: {e}", dir.display()))?;
         let path = dir.join(FILE_NAME);
         let existed = path.metadata().is_ok_and(|m| m.len() > 0);
         let db = Database::create(&path).map_err(|e| match e {
-            DatabaseError::DatabaseAlreadyOpen => StartupError(format!(
+            DatabaseError::DatabaseAlreadyOpen => format!(
                 "--data-dir {}: in use by another emulator process (the database is locked)",
                 dir.display()
-            )),
-            other => StartupError(format!(
+            ),
+            other => format!(
                 "--data-dir {}: cannot open {}: {other}",
                 dir.display(),
                 path.display()
-            )),
+            ),
         })?;
-        check_schema(&db, existed)
-            .map_err(|e| StartupError(format!("--data-dir {}: {e}", dir.display())))?;
-        let loaded = load_all(&db)
-            .map_err(|e| StartupError(format!("--data-dir {}: {e}", dir.display())))?;
+        check_schema(&db, existed).map_err(|e| format!("--data-dir {}: {e}", dir.display()))?;
+        let loaded = load_all(&db).map_err(|e| format!("--data-dir {}: {e}", dir.display()))?;
         let (jobs, rx) = channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("wa-emu-writer".into())
             .spawn(move || write_loop(db, rx))
-            .map_err(|e| StartupError(format!("cannot start the storage writer: {e}")))?;
+            .map_err(|e| format!("cannot start the storage writer: {e}"))?;
         Ok(Self {
-            path,
             jobs: Mutex::new(Some(jobs)),
             writer: Mutex::new(Some(writer)),
             loaded: Mutex::new(Some(loaded)),
         })
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

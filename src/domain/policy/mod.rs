@@ -18,8 +18,8 @@ pub use classic::{Classic, ClassicRules};
 pub use scripted::{RuleSpec, Scripted};
 pub use sunset::Sunset;
 
-use crate::error::ApiError;
-use crate::request::CodeRequest;
+use crate::domain::VendorError;
+use crate::domain::request::CodeRequest;
 
 /// What the registration server says no with: 403/1005 `Unknown error: <reason>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,10 +55,15 @@ impl Refusal {
     }
 
     /// The rule name sent as `X-Emulator-Reason`.
-    pub fn rule(self) -> String {
+    pub fn rule(self) -> &'static str {
         match self {
-            Self::Blocked => "policy.sunset".into(),
-            other => format!("refusal.{}", other.as_str()),
+            Self::Blocked => "policy.sunset",
+            Self::TooMany => "refusal.too_many",
+            Self::PinMismatch => "refusal.pin_mismatch",
+            Self::NoPendingCode => "refusal.no_pending_code",
+            Self::Mismatch => "refusal.mismatch",
+            Self::Stale => "refusal.stale",
+            Self::TooManyGuesses => "refusal.too_many_guesses",
         }
     }
 }
@@ -94,7 +99,7 @@ pub enum CodeDecision {
     /// 403/1005 with a reason.
     Refuse(Refusal),
     /// Any other error answer (scripted outcomes).
-    Fail(ApiError),
+    Fail(Box<VendorError>),
 }
 
 /// What a policy may look at when a code is verified.
@@ -116,7 +121,7 @@ pub enum VerifyDecision {
     /// 403/1005 with a reason; [`Refusal::Mismatch`] counts a wrong guess.
     Refuse(Refusal),
     /// Any other error answer (scripted outcomes).
-    Fail(ApiError),
+    Fail(Box<VendorError>),
 }
 
 /// Decides registration outcomes. Implementations must be pure: no I/O, no clock, no state of
@@ -149,9 +154,7 @@ pub trait RegistrationPolicy: Send + Sync + fmt::Debug {
 }
 
 /// The built-in policies, by name.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyKind {
     /// The flow as it worked before retirement.
@@ -163,6 +166,18 @@ pub enum PolicyKind {
 }
 
 impl PolicyKind {
+    /// Every built-in policy, in the order `--help` lists them.
+    pub const ALL: [Self; 3] = [Self::Classic, Self::Sunset, Self::Scripted];
+
+    /// The name, as flags and the control API spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Classic => "classic",
+            Self::Sunset => "sunset",
+            Self::Scripted => "scripted",
+        }
+    }
+
     /// Builds the policy; `scripted` needs its rules.
     pub fn build(
         self,
@@ -177,5 +192,25 @@ impl PolicyKind {
                 classic,
             )),
         })
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for PolicyKind {
+    type Err = String;
+
+    /// `classic`, `sunset` or `scripted`, in any case.
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                format!("{text:?} is not a policy: use \"classic\", \"sunset\" or \"scripted\"")
+            })
     }
 }

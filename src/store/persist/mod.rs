@@ -19,10 +19,11 @@ use tokio::sync::oneshot;
 
 pub use durable::Durable;
 
-use crate::error::ApiError;
-use crate::phone::Method;
-use crate::policy::RuleSpec;
-use crate::store::{Account, Pending, SentCode, Session, User};
+use super::{Session, User};
+use crate::domain::model::{Account, Pending, SentCode};
+use crate::domain::phone::Method;
+use crate::domain::policy::RuleSpec;
+use crate::domain::{Error, Result};
 
 /// The registration part of a cluster, written as one record.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -134,13 +135,13 @@ impl Ticket {
     }
 
     /// Resolves once the changes are on disk; an error when they could not be written.
-    pub async fn durable(self) -> Result<(), ApiError> {
+    pub async fn durable(self) -> Result<()> {
         match self.0 {
             None => Ok(()),
             Some(rx) => match rx.await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(ApiError::Internal(format!("storage: {e}"))),
-                Err(_) => Err(ApiError::Internal("storage writer stopped".into())),
+                Ok(Err(e)) => Err(Error::Storage(e)),
+                Err(_) => Err(Error::Storage("the storage writer stopped".into())),
             },
         }
     }

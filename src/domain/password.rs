@@ -4,13 +4,15 @@
 //! and the hashes never leave the emulator. The parameters live here, in one place.
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use rand::RngCore;
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
+use super::Error;
 
 /// The built-in administrator's name.
 pub const ADMIN: &str = "admin";
@@ -36,6 +38,28 @@ thread_local! {
     /// Allocating it per login cost page faults on each, and once glibc stopped mapping it
     /// separately, left 1 MiB holes between long-lived cluster state.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A keyed digest of a password that has already passed [`verify`] against `hash`, so that the
+/// next login with the same password can be checked in microseconds instead of a full Argon2 run.
+///
+/// The key is random per process and never leaves it; the digest covers the hash too, so a
+/// changed password (a new hash) never matches an old digest. Nothing here is stored on disk, and
+/// no password is kept in clear.
+pub fn remembered(password: &str, hash: &str) -> [u8; 32] {
+    static KEY: OnceLock<ring::hmac::Key> = OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes)
+    });
+    let mut context = ring::hmac::Context::with_key(key);
+    context.update(hash.as_bytes());
+    context.update(&[0]);
+    context.update(password.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(context.sign().as_ref());
+    out
 }
 
 /// Whether `password` matches the PHC string `hash`; the outputs are compared in constant time.
@@ -72,10 +96,10 @@ pub fn verify(password: &str, hash: &str) -> bool {
 
 /// Checks the vendor's rules: 8–64 characters with a digit, an upper-case letter, a lower-case
 /// letter and a special character. `field` names the body field in the error.
-pub fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
+pub fn check_strength(field: &'static str, password: &str) -> Result<(), Error> {
     let len = password.chars().count();
     if !(8..=64).contains(&len) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             field,
             "length",
             format!("Parameter '{field}' must be 8 to 64 characters long (got {len})"),
@@ -100,7 +124,7 @@ pub fn check_strength(field: &'static str, password: &str) -> Result<(), ApiErro
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::invalid(
+        Err(Error::invalid(
             field,
             "weak",
             format!("Parameter '{field}' must contain {}", missing.join(", ")),

@@ -16,7 +16,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::store::Account;
+use super::model::Account;
 
 const MAGIC: &[u8; 4] = b"WAEB";
 const VERSION: u8 = 1;
@@ -110,7 +110,7 @@ pub fn open(data: &str, password: &str) -> Result<Payload, OpenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phone::Number;
+    use crate::domain::phone::Number;
 
     fn payload() -> Payload {
         Payload {

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 
 use super::{CodeDecision, NumberState, PendingView, Refusal, RegistrationPolicy, VerifyDecision};
-use crate::request::CodeRequest;
+use crate::domain::request::CodeRequest;
 
 /// The limits of the classic flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,10 +106,10 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     use super::*;
-    use crate::cert::DecodedCert;
-    use crate::phone::{Method, Number};
+    use crate::domain::cert::DecodedCert;
+    use crate::domain::phone::{Method, Number};
 
-    fn request(pin: Option<&str>) -> CodeRequest {
+    fn request(pin: Option<&str>) -> CodeRequest<'_> {
         CodeRequest {
             number: Number {
                 cc: "1".into(),
@@ -121,7 +121,7 @@ mod tests {
                 localized_names: vec![],
                 issuer: None,
             },
-            pin: pin.map(Into::into),
+            pin,
         }
     }
 

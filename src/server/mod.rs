@@ -8,8 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::App;
-use axum::http::Request;
+use bytes::Bytes;
+use http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -19,17 +19,10 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-/// Marker a response carries when its connection must be closed without an answer.
-#[derive(Debug, Clone, Copy)]
-pub struct DropConnection;
+use crate::http::{App, DropConnection, Response};
 
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an armed fault")
-    }
-}
-
-impl std::error::Error for DropConnection {}
+pub mod healthcheck;
+pub mod tls;
 
 /// Limits of the accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +41,7 @@ pub async fn run(
     listener: TcpListener,
     app: App,
     limits: Limits,
-    overload_body: Arc<[u8]>,
+    overload_body: Bytes,
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -118,7 +111,7 @@ pub async fn run(
 struct AppService(App);
 
 impl hyper::service::Service<Request<Incoming>> for AppService {
-    type Response = axum::response::Response;
+    type Response = Response;
     type Error = DropConnection;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, DropConnection>> + Send>>;
 
@@ -146,7 +139,7 @@ where
 }
 
 /// Answers a connection over the limit with 503 and closes it.
-async fn refuse(mut stream: tokio::net::TcpStream, body: Arc<[u8]>) {
+async fn refuse(mut stream: tokio::net::TcpStream, body: Bytes) {
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-emulator-reason: limit.connections\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()

@@ -8,8 +8,6 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::StartupError;
-
 /// Names the generated certificate is valid for.
 const SELF_SIGNED_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "emulator"];
 
@@ -24,10 +22,10 @@ pub struct Identity {
 impl Identity {
     /// A fresh self-signed certificate for localhost, 127.0.0.1, ::1 and `emulator` (the
     /// compose service name).
-    pub fn self_signed() -> Result<Self, StartupError> {
+    pub fn self_signed() -> Result<Self, String> {
         let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|s| (*s).to_owned()).collect();
         let made = rcgen::generate_simple_self_signed(names)
-            .map_err(|e| StartupError(format!("cannot make a TLS certificate: {e}")))?;
+            .map_err(|e| format!("cannot make a TLS certificate: {e}"))?;
         Ok(Self {
             chain: vec![made.cert.der().clone()],
             key: PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()).into(),
@@ -35,45 +33,50 @@ impl Identity {
     }
 
     /// A chain and key from PEM files.
-    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, StartupError> {
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, String> {
         let chain = CertificateDer::pem_file_iter(cert)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StartupError(format!("--tls-cert {}: {e}", cert.display())))?;
+            .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
         if chain.is_empty() {
-            return Err(StartupError(format!(
+            return Err(format!(
                 "--tls-cert {}: no certificate in it",
                 cert.display()
-            )));
+            ));
         }
         let key = PrivateKeyDer::from_pem_file(key)
-            .map_err(|e| StartupError(format!("--tls-key {}: {e}", key.display())))?;
+            .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
         Ok(Self { chain, key })
     }
 
     /// The rustls server configuration, offering HTTP/2 and HTTP/1.1.
-    pub fn server_config(self) -> Result<Arc<ServerConfig>, StartupError> {
+    pub fn server_config(self) -> Result<Arc<ServerConfig>, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| StartupError(format!("TLS: {e}")))?
+            .map_err(|e| format!("TLS: {e}"))?
             .with_no_client_auth()
             .with_single_cert(self.chain, self.key)
-            .map_err(|e| StartupError(format!("TLS certificate and key do not fit: {e}")))?;
+            .map_err(|e| format!("TLS certificate and key do not fit: {e}"))?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
 }
 
-/// The TLS configuration `config` asks for, if any.
-pub fn from_config(config: &crate::Config) -> Result<Option<Arc<ServerConfig>>, StartupError> {
-    let identity = match (&config.tls_cert, &config.tls_key) {
+/// The TLS configuration asked for, if any: the operator's certificate and key, or a
+/// self-signed certificate when only `self_signed` is set.
+pub fn configure(
+    self_signed: bool,
+    cert: Option<&Path>,
+    key: Option<&Path>,
+) -> Result<Option<Arc<ServerConfig>>, String> {
+    let identity = match (cert, key) {
         (Some(cert), Some(key)) => Identity::from_pem_files(cert, key)?,
-        (None, None) if config.tls => Identity::self_signed()?,
+        (None, None) if self_signed => Identity::self_signed()?,
         (None, None) => return Ok(None),
         _ => {
-            return Err(StartupError(
+            return Err(
                 "--tls-cert and --tls-key go together: give both, or --tls alone for a self-signed certificate".into(),
-            ));
+            );
         }
     };
     identity.server_config().map(Some)

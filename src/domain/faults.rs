@@ -1,9 +1,9 @@
 //! One-shot faults: armed per cluster through the control API, each fires for the next N
 //! requests that match it, then disarms itself.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
+
+use super::json::Object;
 
 /// What a fault does to the request it fires on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,17 +94,9 @@ impl FaultSpec {
         }
     }
 
-    /// The delay of a delay fault.
-    pub fn delay(&self) -> Option<Duration> {
-        match self.fault {
-            FaultAction::Delay { ms } => Some(Duration::from_millis(ms)),
-            _ => None,
-        }
-    }
-
     /// Whether the fault applies to this request.
-    pub fn matches(&self, method: &str, route: &str, body: Option<&serde_json::Value>) -> bool {
-        let field = |name: &str| body.and_then(|b| b.get(name)).and_then(|v| v.as_str());
+    pub fn matches(&self, method: &str, route: &str, body: Option<&Object<'_>>) -> bool {
+        let field = |name: &str| body.and_then(|b| b.str(name));
         (self.route == "*" || self.route == route)
             && self
                 .method
@@ -169,15 +161,15 @@ impl Faults {
         &mut self,
         method: &str,
         route: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Option<FaultSpec> {
+        body: Option<&Object<'_>>,
+    ) -> Option<FaultAction> {
         let fault = self
             .armed
             .iter_mut()
             .find(|f| f.remaining > 0 && f.spec.matches(method, route, body))?;
         fault.remaining -= 1;
         fault.fired += 1;
-        Some(fault.spec.clone())
+        Some(fault.spec.fault.clone())
     }
 
     /// Every fault, armed or spent.
@@ -218,7 +210,8 @@ mod tests {
         let f = spec(serde_json::json!({
             "route": "*", "method": "post", "cc": "1", "phone_number": "555", "fault": {"type": "drop"}
         }));
-        let body = serde_json::json!({"cc": "1", "phone_number": "555"});
+        let bytes = br#"{"cc": "1", "phone_number": "555"}"#;
+        let body = Object::parse(bytes).unwrap().unwrap();
         assert!(f.matches("POST", "/v1/account", Some(&body)));
         assert!(!f.matches("GET", "/v1/account", Some(&body)));
         assert!(!f.matches("POST", "/v1/account", None));

@@ -19,16 +19,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::{
     Classic, ClassicRules, CodeDecision, NumberState, PendingView, RegistrationPolicy,
     VerifyDecision,
 };
-use crate::error::{ApiError, title};
-use crate::phone::Method;
-use crate::request::CodeRequest;
+use crate::domain::VendorError;
+use crate::domain::phone::Method;
+use crate::domain::request::CodeRequest;
 
 /// What a rule forces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +89,7 @@ pub struct Rule {
     digits: Option<(String, bool)>,
     method: Option<Method>,
     delay: Duration,
-    status: StatusCode,
+    status: u16,
 }
 
 fn digits_only(field: &str, value: &str) -> Result<(), String> {
@@ -130,16 +129,16 @@ impl Rule {
             ),
         };
         let mut delay = Duration::ZERO;
-        let mut status = StatusCode::OK;
+        let mut status = 200;
         match spec.outcome {
             Outcome::Error => {
                 let code = spec
                     .status
                     .ok_or("an `error` rule needs `status` (400-599)")?;
-                status = StatusCode::from_u16(code)
-                    .ok()
-                    .filter(|s| s.is_client_error() || s.is_server_error())
-                    .ok_or_else(|| format!("`status` must be 400-599 (got {code})"))?;
+                if !(400..=599).contains(&code) {
+                    return Err(format!("`status` must be 400-599 (got {code})"));
+                }
+                status = code;
                 spec.code
                     .ok_or("an `error` rule needs `code` (such as 1005)")?;
                 spec.details
@@ -192,19 +191,14 @@ impl Rule {
         number_ok && self.method.is_none_or(|m| m == request.method)
     }
 
-    fn error(&self) -> ApiError {
-        let code = self.spec.code.unwrap_or(1000);
-        ApiError::Vendor {
+    fn error(&self) -> Box<VendorError> {
+        Box::new(VendorError {
             status: self.status,
-            code,
-            title: self
-                .spec
-                .title
-                .clone()
-                .unwrap_or_else(|| title(code).into()),
+            code: self.spec.code.unwrap_or(1000),
+            title: self.spec.title.clone(),
             details: self.spec.details.clone().unwrap_or_default(),
             rule: format!("scripted.{}", self.name),
-        }
+        })
     }
 }
 
@@ -268,11 +262,6 @@ impl Scripted {
             rules,
             classic: Classic::new(classic_rules),
         }
-    }
-
-    /// The rules, in order.
-    pub fn rules(&self) -> &[Rule] {
-        &self.rules
     }
 
     fn deciding(&self, request: &CodeRequest) -> Option<&Rule> {

@@ -1,0 +1,168 @@
+//! Putting the emulator together: the state a [`Config`] describes, and serving it on a bound
+//! listener until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::password;
+use crate::domain::policy::{ClassicRules, PolicyKind, scripted};
+use crate::http::envelope::Meta;
+use crate::http::error::{envelope, title};
+use crate::http::{AppState, ControlAccess, router};
+use crate::server;
+use crate::store::persist::{Durable, Persistence, Volatile};
+use crate::store::{Settings, Store};
+
+/// A configuration the emulator cannot start with, such as a bad rules file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+impl From<StartupError> for std::io::Error {
+    fn from(e: StartupError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0)
+    }
+}
+
+impl AppState {
+    /// The state of a fresh emulator configured by `config`, on the system clock.
+    pub fn new(config: &Config) -> Result<Self, StartupError> {
+        Self::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Like [`AppState::new`], with time from `clock`.
+    pub fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        Self::build(config, clock, None)
+    }
+
+    /// Like [`AppState::with_clock`], with scripted rules given as values rather than by
+    /// `config.rules`.
+    pub fn build(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        given_rules: Option<Vec<scripted::Rule>>,
+    ) -> Result<Self, StartupError> {
+        let classic = ClassicRules {
+            max_codes_per_window: config.code_rate_limit,
+            window: config.code_rate_window,
+            ..ClassicRules::default()
+        };
+        let rules = match (given_rules, &config.rules, config.policy) {
+            (Some(rules), _, _) => Some(rules),
+            (None, Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
+            (None, None, PolicyKind::Scripted) => {
+                return Err(StartupError(
+                    "--policy scripted needs --rules FILE (WA_EMU_RULES)".into(),
+                ));
+            }
+            (None, None, _) => None,
+        };
+        let default_policy = config.policy.build(classic, rules).map_err(StartupError)?;
+        let (admin_password, admin_must_change) = match &config.admin_password {
+            Some(password) => (password.as_str(), false),
+            None => (password::DEFAULT_ADMIN_PASSWORD, true),
+        };
+        let persist: Arc<dyn Persistence> = match &config.data_dir {
+            Some(dir) => Arc::new(Durable::open(dir).map_err(StartupError)?),
+            None => Arc::new(Volatile),
+        };
+        let settings = Settings {
+            clock,
+            default_policy,
+            rules: classic,
+            token_ttl: config.token_ttl,
+            code_ttl: config.code_ttl,
+            fixed_code: config.fixed_code.as_deref().map(Into::into),
+            restart_duration: config.restart_duration,
+            outbox_limit: config.outbox_limit.max(1),
+            journal_limit: config.journal_limit,
+            // Hashed once: every cluster starts from the same admin password.
+            admin_hash: password::hash(admin_password).into(),
+            admin_must_change,
+            persist,
+        };
+        let store = Store::new(settings).map_err(|e| StartupError(format!("stored state: {e}")))?;
+        Ok(Self {
+            store: Arc::new(store),
+            meta: Meta::new(&config.api_version),
+            control: ControlAccess {
+                enabled: !config.no_control_api,
+                token: config.control_token.as_deref().map(Into::into),
+            },
+        })
+    }
+}
+
+/// The TLS configuration `config` asks for (`None` for plain HTTP).
+pub fn tls(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, StartupError> {
+    server::tls::configure(
+        config.tls,
+        config.tls_cert.as_deref(),
+        config.tls_key.as_deref(),
+    )
+    .map_err(StartupError)
+}
+
+/// Serves the emulator on an already bound `listener` until `shutdown` resolves, then finishes
+/// the requests in flight (up to `--shutdown-grace`) and returns.
+///
+/// Taking a bound listener lets callers bind port 0 and know the address before the first
+/// request: no sleeping, no races. A configuration that cannot start (a bad rules file) is an
+/// error of kind `InvalidInput`.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = AppState::new(&config)?;
+    let tls = tls(&config)?;
+    serve_with(listener, state, &config, tls, shutdown).await
+}
+
+/// Like [`serve`], with the state and the TLS configuration built beforehand (to report
+/// configuration errors before binding, or to use another clock).
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    config: &Config,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let policy = config.policy.as_str();
+        tracing::info!(%addr, scheme, policy, "listening on {scheme}://{addr}");
+    }
+    let limits = server::Limits {
+        max_connections: config.max_connections.max(1),
+        header_timeout: config.header_timeout,
+        shutdown_grace: config.shutdown_grace,
+    };
+    let details = format!(
+        "Too many open connections (limit {}); retry shortly",
+        limits.max_connections
+    );
+    let overload = envelope(&state.meta, 1011, title(1011), &details);
+    let store = state.store.clone();
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        store.begin_shutdown();
+    };
+    let result = server::run(
+        listener,
+        router(state.clone()),
+        limits,
+        overload,
+        tls,
+        shutdown,
+    )
+    .await;
+    // Every answer already waited for its changes; this flushes and closes the database.
+    state.store.close();
+    result
+}

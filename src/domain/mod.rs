@@ -1,0 +1,17 @@
+//! The registration API's own rules, with no HTTP, command line or database in them: phone
+//! numbers, certificates, passwords, backup encryption, time, request validation, registration
+//! policies and faults, and the [`Error`] every rule fails with.
+
+pub mod backup;
+pub mod cert;
+pub mod clock;
+pub mod error;
+pub mod faults;
+pub mod json;
+pub mod model;
+pub mod password;
+pub mod phone;
+pub mod policy;
+pub mod request;
+
+pub use error::{Error, Result, VendorError};

@@ -1,0 +1,53 @@
+//! The records of a registration: the registered account, the pending code, and a code as the
+//! outbox keeps it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use super::phone::{Method, Number};
+
+/// The number registered on a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The number.
+    pub number: Number,
+    /// Its verified name.
+    pub vname: Arc<str>,
+}
+
+/// A code sent and not yet used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    /// The number it was sent to.
+    pub number: Number,
+    /// The verified name of the request's certificate.
+    pub vname: Arc<str>,
+    /// The 6 digits.
+    pub code: Arc<str>,
+    /// When it goes stale.
+    pub expires_at: SystemTime,
+    /// Wrong guesses so far.
+    pub wrong_guesses: u32,
+}
+
+/// A code as the outbox records it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SentCode {
+    /// Position in the cluster's outbox, increasing.
+    #[serde(default)]
+    pub seq: u64,
+    /// Where it went.
+    pub number: Number,
+    /// How.
+    pub method: Method,
+    /// The 6 digits.
+    pub code: Arc<str>,
+    /// The verified name of the request's certificate.
+    pub vname: Arc<str>,
+    /// When it was sent.
+    pub sent_at: SystemTime,
+    /// When it goes stale.
+    pub expires_at: SystemTime,
+}

@@ -1,0 +1,284 @@
+//! The control API's view of clusters: liveness, the outbox, certificates, policies and resets.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::domain::Error;
+use crate::domain::cert::{self, LocalizedName};
+use crate::domain::clock::{rfc3339, unix_seconds};
+use crate::domain::model::SentCode;
+use crate::domain::phone::Method;
+use crate::domain::policy::{PolicyKind, scripted};
+use crate::domain::request::Fields;
+use crate::http::call::{Answer, Call};
+use crate::http::envelope::Reply;
+use crate::store::CodeFilter;
+
+/// Longest `wait` for `codes/latest`, in seconds.
+pub const MAX_WAIT_SECONDS: f64 = 300.0;
+
+/// `GET /_emulator/health`: no auth, for container health checks.
+pub fn health<'c>(_: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        Ok(Reply::control(
+            &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+        ))
+    })
+}
+
+/// A code in the outbox, as the control API shows it.
+#[derive(Debug, Serialize)]
+struct CodeItem<'a> {
+    cluster: &'a str,
+    cc: Arc<str>,
+    phone_number: Arc<str>,
+    method: Method,
+    code: Arc<str>,
+    vname: Arc<str>,
+    sent_at: String,
+    expires_at: String,
+}
+
+impl<'a> CodeItem<'a> {
+    fn new(cluster: &'a str, sent: SentCode) -> Self {
+        Self {
+            cluster,
+            cc: sent.number.cc,
+            phone_number: sent.number.phone_number,
+            method: sent.method,
+            code: sent.code,
+            vname: sent.vname,
+            sent_at: rfc3339(sent.sent_at),
+            expires_at: rfc3339(sent.expires_at),
+        }
+    }
+}
+
+/// Filters of the outbox queries.
+#[derive(Debug, Default, Deserialize)]
+struct CodesQuery {
+    cc: Option<String>,
+    phone_number: Option<String>,
+    method: Option<String>,
+    wait: Option<String>,
+}
+
+impl CodesQuery {
+    fn filter(&self) -> Result<CodeFilter<'_>, Error> {
+        let method = self
+            .method
+            .as_deref()
+            .map(|m| {
+                Method::parse(m).ok_or_else(|| {
+                    Error::invalid("method", "unknown", "Query 'method' must be sms or voice")
+                })
+            })
+            .transpose()?;
+        Ok(CodeFilter {
+            cc: self.cc.as_deref(),
+            phone_number: self.phone_number.as_deref(),
+            method,
+        })
+    }
+
+    fn wait(&self) -> Result<Duration, Error> {
+        let Some(text) = self.wait.as_deref() else {
+            return Ok(Duration::ZERO);
+        };
+        match text.parse::<f64>() {
+            Ok(secs) if (0.0..=MAX_WAIT_SECONDS).contains(&secs) => {
+                Ok(Duration::from_secs_f64(secs))
+            }
+            _ => Err(Error::invalid(
+                "wait",
+                "range",
+                format!("Query 'wait' must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"),
+            )),
+        }
+    }
+}
+
+/// `GET /_emulator/clusters/{cluster}/codes`: the outbox, oldest first.
+pub fn list_codes<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let q: CodesQuery = call.query()?;
+        let name = call.cluster.name();
+        let codes: Vec<CodeItem<'_>> = call
+            .cluster
+            .codes(q.filter()?)
+            .into_iter()
+            .map(|s| CodeItem::new(name, s))
+            .collect();
+        Ok(Reply::control(&json!({ "codes": codes })))
+    })
+}
+
+/// `GET /_emulator/clusters/{cluster}/codes/latest`: the newest matching code; with `wait`,
+/// held until one arrives (woken by the arrival, not by polling) or the time is up (404).
+pub fn latest_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let q: CodesQuery = call.query()?;
+        let filter = q.filter()?;
+        let deadline = Instant::now() + q.wait()?;
+        let name = call.cluster.name();
+        match call.state.store.wait_for_code(name, filter, deadline).await {
+            Some(sent) => Ok(Reply::control(&CodeItem::new(name, sent))),
+            None => {
+                Err(Error::not_found("code", "No code matching the filters has been sent").into())
+            }
+        }
+    })
+}
+
+/// `DELETE /_emulator/clusters/{cluster}/codes`: empties the outbox.
+pub fn clear_codes<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        call.cluster.clear_codes().await?;
+        Ok(Reply::control(&json!({ "codes": [] })))
+    })
+}
+
+#[derive(Deserialize)]
+struct LocalizedIn {
+    lg: String,
+    lc: String,
+    verified_name: String,
+}
+
+/// `POST /_emulator/certs {"vname", "localized_names"}`: a certificate for `POST /v1/account`.
+pub fn make_cert<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let fields = Fields::new(call.object(), &["vname", "localized_names"])?;
+        fields.require(&["vname"])?;
+        let vname = fields.str("vname")?;
+        if vname.trim().is_empty() {
+            return Err(
+                Error::invalid("vname", "empty", "Parameter 'vname' must not be empty").into(),
+            );
+        }
+        let localized: Vec<LocalizedIn> = match fields.get("localized_names") {
+            None => Vec::new(),
+            Some(value) => serde_json::from_value(value.to_json()).map_err(|e| {
+                Error::invalid(
+                    "localized_names",
+                    "format",
+                    format!(
+                        "Parameter 'localized_names' must be a list of {{\"lg\", \"lc\", \"verified_name\"}} strings: {e}"
+                    ),
+                )
+            })?,
+        };
+        let names: Vec<LocalizedName> = localized
+            .into_iter()
+            .map(|l| LocalizedName {
+                lg: Some(l.lg),
+                lc: Some(l.lc),
+                verified_name: Some(l.verified_name),
+            })
+            .collect();
+        let now = unix_seconds(call.state.store.settings().clock.now());
+        Ok(Reply::control(
+            &json!({ "cert": cert::make(vname, &names, now) }),
+        ))
+    })
+}
+
+fn policy_body(cluster: &str, policy: &dyn crate::domain::policy::RegistrationPolicy) -> Value {
+    let mut body = json!({ "cluster": cluster, "policy": policy.name() });
+    if let Some(rules) = policy.rules() {
+        body["rules"] = json!(rules);
+    }
+    body
+}
+
+/// `GET /_emulator/clusters/{cluster}/policy`: its name, and its rules when scripted.
+pub fn get_policy<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let policy = call.cluster.policy();
+        Ok(Reply::control(&policy_body(call.cluster.name(), &*policy)))
+    })
+}
+
+/// `PUT /_emulator/clusters/{cluster}/policy {"policy": "classic" | "sunset" | "scripted",
+/// "rules": [...]}`. Without `rules`, `scripted` reuses the rules the emulator started with.
+pub fn put_policy<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let fields = Fields::new(call.object(), &["policy", "rules"])?;
+        fields.require(&["policy"])?;
+        let text = fields.str("policy")?;
+        let kind: PolicyKind = text.parse().map_err(|_| {
+            Error::invalid(
+                "policy",
+                "unknown",
+                format!(
+                    "Parameter 'policy' must be \"classic\", \"sunset\" or \"scripted\" (got {text:?})"
+                ),
+            )
+        })?;
+        let settings = call.state.store.settings();
+        let rules = match fields.get("rules") {
+            Some(_) if kind != PolicyKind::Scripted => {
+                return Err(Error::Unexpected {
+                    field: "rules".into(),
+                }
+                .into());
+            }
+            Some(value) => Some(scripted::parse_json(&value.to_json()).map_err(|e| {
+                Error::invalid(
+                    "rules",
+                    "format",
+                    format!("Parameter 'rules' is not valid: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        let policy = match (kind, rules) {
+            (PolicyKind::Scripted, None) if settings.default_policy.name() == "scripted" => {
+                settings.default_policy.clone()
+            }
+            (PolicyKind::Scripted, None) => {
+                return Err(Error::Missing {
+                    field: "rules",
+                    hint: Some("the scripted policy needs a list of rules"),
+                }
+                .into());
+            }
+            (kind, rules) => kind
+                .build(settings.rules, rules)
+                .map_err(|e| Error::invalid("rules", "format", e))?,
+        };
+        call.cluster.set_policy(policy.clone()).await?;
+        Ok(Reply::control(&policy_body(call.cluster.name(), &*policy)))
+    })
+}
+
+/// `POST /_emulator/clusters/{cluster}/reset`: the cluster as new.
+pub fn reset_cluster<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let name = call.cluster.name();
+        call.state.store.reset(name).await?;
+        Ok(Reply::control(&json!({ "reset": [name] })))
+    })
+}
+
+/// `POST /_emulator/reset`: every cluster as new.
+pub fn reset_all<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let names = call.state.store.names();
+        call.state.store.reset_all().await?;
+        Ok(Reply::control(&json!({ "reset": names })))
+    })
+}
+
+/// `GET /_emulator/clusters`: the clusters that exist.
+pub fn list_clusters<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        Ok(Reply::control(
+            &json!({ "clusters": call.state.store.names() }),
+        ))
+    })
+}

@@ -1,0 +1,5 @@
+//! The control API's handlers (`/_emulator`): what tests use to see and steer the emulator. None
+//! of it exists on the real API.
+
+pub mod clusters;
+pub mod steering;

@@ -1,0 +1,163 @@
+//! Control routes that steer a cluster for unhappy-path tests: faults, the virtual clock, the
+//! request journal and Coreapp restarts.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::domain::Error;
+use crate::domain::clock::rfc3339;
+use crate::domain::faults::FaultSpec;
+use crate::domain::request::Fields;
+use crate::http::call::{Answer, Call};
+use crate::http::envelope::Reply;
+use crate::http::error::invalid_request;
+use crate::store::Cluster;
+use crate::store::journal::EntryFilter;
+
+/// `POST /_emulator/clusters/{cluster}/faults`: arms a fault or a list of faults.
+pub fn arm_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let body: Value = serde_json::from_slice(call.raw).map_err(|e| {
+            invalid_request(
+                "not_json",
+                format!("The body must be a fault object or a list of them: {e}"),
+            )
+        })?;
+        let items = match body {
+            Value::Array(items) => items,
+            Value::Object(map) => match map.get("faults") {
+                Some(Value::Array(items)) => items.clone(),
+                _ => vec![Value::Object(map)],
+            },
+            _ => {
+                return Err(invalid_request(
+                    "not_object",
+                    "The body must be a fault object or a list of them",
+                ));
+            }
+        };
+        let mut specs = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let spec: FaultSpec = serde_json::from_value(item)
+                .map_err(|e| Error::invalid("faults", "format", format!("faults[{i}]: {e}")))?;
+            spec.check()
+                .map_err(|e| Error::invalid("faults", "value", format!("faults[{i}]: {e}")))?;
+            specs.push(spec);
+        }
+        let armed = call.cluster.arm_faults(specs);
+        Ok(Reply::control(&json!({ "faults": armed })))
+    })
+}
+
+/// `GET /_emulator/clusters/{cluster}/faults`: armed and spent faults, with how often each fired.
+pub fn list_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move { Ok(Reply::control(&json!({ "faults": call.cluster.faults() }))) })
+}
+
+/// `DELETE /_emulator/clusters/{cluster}/faults`: disarms every fault.
+pub fn clear_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        call.cluster.clear_faults();
+        Ok(Reply::control(&json!({ "faults": [] })))
+    })
+}
+
+fn clock_body(cluster: &Cluster) -> Reply {
+    Reply::control(&json!({
+        "cluster": cluster.name(),
+        "now": rfc3339(cluster.now()),
+        "offset_seconds": cluster.offset().as_secs_f64(),
+    }))
+}
+
+/// `GET /_emulator/clusters/{cluster}/clock`: the cluster's current time.
+pub fn get_clock<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move { Ok(clock_body(&call.cluster)) })
+}
+
+/// `POST /_emulator/clusters/{cluster}/clock {"advance_seconds": N}`: moves the cluster's time
+/// forward without sleeping.
+pub fn advance_clock<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let fields = Fields::new(call.object(), &["advance_seconds"])?;
+        fields.require(&["advance_seconds"])?;
+        let seconds = fields
+            .get("advance_seconds")
+            .and_then(|v| v.as_f64())
+            .filter(|s| s.is_finite() && (0.0..=10.0 * 365.0 * 86_400.0).contains(s))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "advance_seconds",
+                    "range",
+                    "Parameter 'advance_seconds' must be a number of seconds from 0 to ten years",
+                )
+            })?;
+        call.cluster
+            .advance(Duration::from_secs_f64(seconds))
+            .await?;
+        Ok(clock_body(&call.cluster))
+    })
+}
+
+/// Filters of the journal.
+#[derive(Debug, Deserialize)]
+struct RequestsQuery {
+    path: Option<String>,
+    status: Option<u16>,
+}
+
+/// `GET /_emulator/clusters/{cluster}/requests?path=&status=`: the journal, oldest first.
+pub fn list_requests<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let q: RequestsQuery = call.query()?;
+        let entries = call.cluster.requests(EntryFilter {
+            path: q.path.as_deref(),
+            status: q.status,
+        });
+        Ok(Reply::control(&json!({ "requests": entries })))
+    })
+}
+
+/// `DELETE /_emulator/clusters/{cluster}/requests`: empties the journal.
+pub fn clear_requests<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        call.cluster.clear_requests();
+        Ok(Reply::control(&json!({ "requests": [] })))
+    })
+}
+
+/// `POST /_emulator/clusters/{cluster}/restart {"duration_seconds"?}`: a Coreapp restart by
+/// hand, for `duration_seconds` or else `--restart-duration`.
+pub fn restart<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let fields = Fields::new(call.object(), &["duration_seconds"])?;
+        let duration = match fields.get("duration_seconds") {
+            None => call.cluster.settings().restart_duration,
+            Some(value) => value
+                .as_f64()
+                .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "duration_seconds",
+                        "range",
+                        "Parameter 'duration_seconds' must be a number of seconds from 0 to 3600",
+                    )
+                })?,
+        };
+        if duration.is_zero() {
+            return Err(Error::invalid(
+                "duration_seconds",
+                "zero",
+                "The restart would last 0 s: give 'duration_seconds' or start with --restart-duration",
+            )
+            .into());
+        }
+        let until = call.cluster.restart(duration).await?;
+        Ok(Reply::control(
+            &json!({ "cluster": call.cluster.name(), "restarting_until": rfc3339(until) }),
+        ))
+    })
+}

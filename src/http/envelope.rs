@@ -1,0 +1,137 @@
+//! Successful answers: what a handler returns ([`Reply`]) and the vendor's `meta`, which the
+//! application adds to every vendor answer in one place.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde::Serialize;
+
+/// `{"api_status": "stable", "version": "v2.45.1"}`, with the configured version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    api_status: &'static str,
+    version: Arc<str>,
+    /// `"meta":{…}` as JSON text, made once: every vendor answer ends with it.
+    #[serde(skip)]
+    field: Arc<str>,
+}
+
+impl Meta {
+    /// Meta for the given reported API version.
+    pub fn new(version: &str) -> Self {
+        let mut meta = Self {
+            api_status: "stable",
+            version: version.into(),
+            field: "".into(),
+        };
+        let text = serde_json::to_string(&meta).unwrap_or_default();
+        meta.field = format!("\"meta\":{text}").into();
+        meta
+    }
+
+    /// `fields`, a JSON object's text, with `"meta":{…}` added as its last field.
+    pub fn splice(&self, mut fields: Vec<u8>) -> Bytes {
+        if fields.pop() != Some(b'}') {
+            fields.clear();
+            fields.push(b'{');
+        }
+        if fields.len() > 1 {
+            fields.push(b',');
+        }
+        fields.extend_from_slice(self.field.as_bytes());
+        fields.push(b'}');
+        fields.into()
+    }
+}
+
+/// Whose answer this is: the vendor's carry `meta`, the control API's do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A `/v1` answer: `meta` is added.
+    Vendor,
+    /// A `/_emulator` answer, as it is.
+    Control,
+}
+
+/// A successful answer, before `meta`.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body's JSON object text.
+    pub body: Vec<u8>,
+    /// Whose answer it is.
+    pub kind: Kind,
+    /// The rule that decided it, for the journal.
+    pub decided: Option<&'static str>,
+}
+
+fn to_json(body: &impl Serialize) -> Vec<u8> {
+    // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
+    serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+impl Reply {
+    /// A vendor answer with `status` and the fields of `body` (then `meta`).
+    pub fn vendor(status: StatusCode, body: &impl Serialize) -> Self {
+        Self {
+            status,
+            body: to_json(body),
+            kind: Kind::Vendor,
+            decided: None,
+        }
+    }
+
+    /// A vendor answer whose body is only `{"meta": …}`.
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            body: b"{}".to_vec(),
+            kind: Kind::Vendor,
+            decided: None,
+        }
+    }
+
+    /// A control-API answer: `body` as it is, 200.
+    pub fn control(body: &impl Serialize) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: to_json(body),
+            kind: Kind::Control,
+            decided: None,
+        }
+    }
+
+    /// Names the rule that decided the answer, for the journal.
+    pub fn decided(mut self, rule: &'static str) -> Self {
+        self.decided = Some(rule);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Body {
+        a: u32,
+        b: &'static str,
+    }
+
+    #[test]
+    fn meta_follows_the_body_fields() {
+        let meta = Meta::new("v2.45.1");
+        let full = meta.splice(Reply::vendor(StatusCode::OK, &Body { a: 1, b: "x" }).body);
+        assert_eq!(
+            full,
+            r#"{"a":1,"b":"x","meta":{"api_status":"stable","version":"v2.45.1"}}"#
+        );
+        let empty = meta.splice(Reply::empty(StatusCode::CREATED).body);
+        assert_eq!(
+            empty,
+            r#"{"meta":{"api_status":"stable","version":"v2.45.1"}}"#
+        );
+    }
+}

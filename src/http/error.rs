@@ -1,0 +1,186 @@
+//! The one place where a failure becomes an answer: its HTTP status, the vendor's error code and
+//! title, the `X-Emulator-Reason` header and the envelope
+//! `{"meta": …, "errors": [{"code", "title", "details"}]}`.
+//!
+//! [`ApiError`] is a domain [`Error`] or one of the few failures only HTTP knows (a body that is
+//! not JSON or too large, a path or method that is not routed).
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde::Serialize;
+
+use super::envelope::Meta;
+use crate::domain::Error;
+
+/// Header naming the rule that decided a 4xx or 5xx answer.
+pub const REASON_HEADER: &str = "x-emulator-reason";
+
+/// A failure, as the client will see it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// A failure of the registration API's own rules.
+    #[error(transparent)]
+    Domain(#[from] Error),
+    /// The body is not a JSON object, has the wrong content type, or the path or query cannot be
+    /// read (1025).
+    #[error("{message}")]
+    InvalidRequest {
+        /// The rule that failed.
+        rule: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The body is larger than the limit (1025, 413).
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No route has this path (1006, 404).
+    #[error("no such endpoint")]
+    NoRoute {
+        /// What was asked for, as `METHOD /path`.
+        request: String,
+    },
+    /// The route exists but not for this method (1006, 405).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+}
+
+/// The title the vendor gives each error code.
+pub fn title(code: u32) -> &'static str {
+    match code {
+        1005 => "Access denied",
+        1006 => "Resource not found",
+        1008 => "Required parameter is missing",
+        1009 => "Parameter value is not valid",
+        1010 => "Parameter is not required",
+        1011 => "Service not ready",
+        1014 => "Internal error",
+        1015 => "Too many requests",
+        1024 => "Password Change Required",
+        1025 => "Invalid Request",
+        _ => "Generic error",
+    }
+}
+
+impl ApiError {
+    /// HTTP status of the answer.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Domain(e) => match e {
+                Error::Missing { .. }
+                | Error::Invalid { .. }
+                | Error::Unexpected { .. }
+                | Error::PasswordChangeRequired => StatusCode::BAD_REQUEST,
+                Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+                Error::Forbidden { .. } | Error::Refused(_) => StatusCode::FORBIDDEN,
+                Error::NotFound { .. } => StatusCode::NOT_FOUND,
+                Error::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+                Error::UserExists | Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                Error::Vendor(v) => {
+                    StatusCode::from_u16(v.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                }
+            },
+            Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NoRoute { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    /// Vendor error code.
+    pub fn code(&self) -> u32 {
+        match self {
+            Self::Domain(e) => match e {
+                Error::Missing { .. } => 1008,
+                Error::Invalid { .. } => 1009,
+                Error::Unexpected { .. } => 1010,
+                Error::Unauthenticated { .. } | Error::Forbidden { .. } | Error::Refused(_) => 1005,
+                Error::NotFound { .. } => 1006,
+                Error::NotReady => 1011,
+                Error::UserExists | Error::Storage(_) => 1014,
+                Error::PasswordChangeRequired => 1024,
+                Error::Vendor(v) => v.code,
+            },
+            Self::InvalidRequest { .. } | Self::PayloadTooLarge { .. } => 1025,
+            Self::NoRoute { .. } | Self::MethodNotAllowed => 1006,
+        }
+    }
+
+    /// The `details` of the envelope: what went wrong and what to fix.
+    pub fn details(&self) -> Cow<'static, str> {
+        match self {
+            Self::Domain(e) => e.details(),
+            Self::InvalidRequest { message, .. } => message.clone().into(),
+            Self::PayloadTooLarge { limit } => {
+                format!("Request body is larger than the limit of {limit} bytes").into()
+            }
+            Self::NoRoute { request } => format!("No such endpoint: {request}").into(),
+            Self::MethodNotAllowed => "This path does not accept that HTTP method".into(),
+        }
+    }
+
+    /// The name of the rule that fired, sent as `X-Emulator-Reason`.
+    pub fn reason(&self) -> Cow<'static, str> {
+        match self {
+            Self::Domain(e) => e.reason(),
+            Self::InvalidRequest { rule, .. } => format!("request.{rule}").into(),
+            Self::PayloadTooLarge { .. } => "request.too_large".into(),
+            Self::NoRoute { .. } => "not_found.route".into(),
+            Self::MethodNotAllowed => "route.method_not_allowed".into(),
+        }
+    }
+
+    /// The envelope's title: the vendor's title of the code, or the one a rule chose.
+    fn title(&self) -> Cow<'static, str> {
+        match self {
+            Self::Domain(Error::Vendor(v)) => match &v.title {
+                Some(title) => title.clone().into(),
+                None => title(v.code).into(),
+            },
+            other => title(other.code()).into(),
+        }
+    }
+
+    /// The envelope of this error, with `meta`.
+    pub fn envelope(&self, meta: &Meta) -> Bytes {
+        envelope(meta, self.code(), &self.title(), &self.details())
+    }
+}
+
+/// Shorthand for an [`ApiError::InvalidRequest`].
+pub fn invalid_request(rule: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::InvalidRequest {
+        rule,
+        message: message.into(),
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorItem<'a> {
+    code: u32,
+    title: &'a str,
+    details: &'a str,
+}
+
+#[derive(Serialize)]
+struct ErrorEnvelope<'a> {
+    meta: &'a Meta,
+    errors: [ErrorItem<'a>; 1],
+}
+
+/// `{"meta": …, "errors": [{"code", "title", "details"}]}`.
+pub fn envelope(meta: &Meta, code: u32, title: &str, details: &str) -> Bytes {
+    let body = ErrorEnvelope {
+        meta,
+        errors: [ErrorItem {
+            code,
+            title,
+            details,
+        }],
+    };
+    serde_json::to_vec(&body).unwrap_or_default().into()
+}

@@ -1,0 +1,59 @@
+//! What tests steer a cluster with besides its API: armed faults and the request journal.
+
+use super::Cluster;
+use super::journal::{Entry, EntryFilter};
+use crate::domain::faults::{ArmedFault, FaultAction, FaultSpec};
+use crate::domain::json::Object;
+
+impl Cluster {
+    /// Arms `specs`, returning them as armed.
+    pub fn arm_faults(&self, specs: Vec<FaultSpec>) -> Vec<ArmedFault> {
+        self.with(|c| c.faults.arm(specs))
+    }
+
+    /// Every fault, armed or spent.
+    pub fn faults(&self) -> Vec<ArmedFault> {
+        self.with(|c| c.faults.list().to_vec())
+    }
+
+    /// Disarms and forgets every fault.
+    pub fn clear_faults(&self) {
+        self.with(|c| c.faults.clear());
+    }
+
+    /// Fires the first live fault matching the request, if any.
+    pub fn fire_fault(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Object<'_>>,
+    ) -> Option<FaultAction> {
+        self.with(|c| {
+            c.faults
+                .any_live()
+                .then(|| c.faults.fire(method, path, body))
+                .flatten()
+        })
+    }
+
+    /// Whether the journal keeps anything.
+    pub fn journal_enabled(&self) -> bool {
+        self.settings.journal_limit > 0
+    }
+
+    /// Records a request in the journal.
+    pub fn record(&self, entry: Entry) {
+        let limit = self.settings.journal_limit;
+        self.with(|c| c.journal.record(entry, limit));
+    }
+
+    /// The journal's entries matching `filter`, oldest first.
+    pub fn requests(&self, filter: EntryFilter<'_>) -> Vec<Entry> {
+        self.with(|c| c.journal.list(filter))
+    }
+
+    /// Empties the journal.
+    pub fn clear_requests(&self) {
+        self.with(|c| c.journal.clear());
+    }
+}
