@@ -3,6 +3,7 @@
 # run where wall-clock figures drift, so it shows what a change buys. Needs valgrind
 # (`apt-get install valgrind`).
 #   bash bench/instructions.sh [202|201|verify|login|health] [SECONDS]
+# With KEEP=FILE the callgrind profile is kept there, for callgrind_annotate.
 # Prints e.g. `scenario=202 requests=4801 instructions_per_request=59511 allocations_per_request=55`
 # (user-space instructions of the emulator; startup and the one login are left out).
 set -euo pipefail
@@ -18,7 +19,7 @@ valgrind --tool=callgrind --callgrind-out-file="$out" target/profiling/wa-onprem
   --listen "127.0.0.1:$port" --admin-password 'B3nch!pass' --fixed-code 123456 \
   --log-format json --code-rate-limit 5 >/dev/null 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
+trap 'kill $pid 2>/dev/null || true; if [[ -n "${KEEP:-}" ]]; then mv "$out" "$KEEP"; else rm -f "$out"; fi' EXIT
 for _ in $(seq 100); do
   curl -fs "127.0.0.1:$port/_emulator/health" >/dev/null 2>&1 && break
   sleep 0.2

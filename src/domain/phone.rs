@@ -84,7 +84,38 @@ pub struct Number {
 impl Number {
     /// The number in E.164 digits (`16315550000`); unambiguous since calling codes are prefix-free.
     pub fn e164(&self) -> String {
-        format!("{}{}", self.cc, self.phone_number)
+        let mut digits = String::with_capacity(self.cc.len() + self.phone_number.len());
+        digits.push_str(&self.cc);
+        digits.push_str(&self.phone_number);
+        digits
+    }
+
+    /// The number of E.164 `digits`, split at its calling code; `None` when no assigned calling
+    /// code starts it.
+    pub fn from_e164(digits: &str) -> Option<Self> {
+        (1..=3.min(digits.len())).find_map(|n| {
+            let (cc, rest) = digits.split_at(n);
+            (is_calling_code(cc) && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| Self {
+                    cc: cc.into(),
+                    phone_number: rest.into(),
+                })
+        })
+    }
+
+    /// Whether the E.164 digits of this number start with `prefix` (or are `prefix`, when
+    /// `whole`), without building them.
+    pub fn starts_with(&self, prefix: &str, whole: bool) -> bool {
+        let (cc, national) = (self.cc.as_bytes(), self.phone_number.as_bytes());
+        let prefix = prefix.as_bytes();
+        if whole && prefix.len() != cc.len() + national.len() {
+            return false;
+        }
+        if prefix.len() <= cc.len() {
+            cc.starts_with(prefix)
+        } else {
+            prefix.starts_with(cc) && national.starts_with(&prefix[cc.len()..])
+        }
     }
 
     /// Whether this number is `cc` + `phone_number` (either may be absent in a filter).
@@ -115,6 +146,32 @@ mod tests {
         }
         for cc in ["0", "999", "01", "001", "28", "800", "", "1a", "+1"] {
             assert!(!is_calling_code(cc), "{cc}");
+        }
+    }
+
+    #[test]
+    fn e164_digits_split_back_and_match_prefixes() {
+        let number = Number::from_e164("16315550000").unwrap();
+        assert_eq!((&*number.cc, &*number.phone_number), ("1", "6315550000"));
+        let italy = Number::from_e164("390612345678").unwrap();
+        assert_eq!(&*italy.cc, "39");
+        assert_eq!(italy.e164(), "390612345678");
+        assert!(Number::from_e164("999").is_none());
+        for (prefix, whole, expected) in [
+            ("1", false, true),
+            ("163", false, true),
+            ("16315550000", true, true),
+            ("16315550000", false, true),
+            ("1631555000", true, false),
+            ("2", false, false),
+            ("163155500001", false, false),
+            ("", false, true),
+        ] {
+            assert_eq!(
+                number.starts_with(prefix, whole),
+                expected,
+                "{prefix} {whole}"
+            );
         }
     }
 

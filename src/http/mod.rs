@@ -95,13 +95,21 @@ struct Inner {
     /// Full path patterns to indexes of `paths`.
     router: matchit::Router<usize>,
     /// The routes of each path pattern (one per method).
-    paths: Vec<Vec<&'static Route>>,
+    paths: Vec<Vec<Routed>>,
+}
+
+/// A route as served at one path pattern.
+#[derive(Clone)]
+struct Routed {
+    route: &'static Route,
+    /// The vendor path the journal records, when every request of the route has the same one.
+    journal_path: Option<Arc<str>>,
 }
 
 /// The application serving `state`.
 pub fn router(state: AppState) -> App {
     let mut router = matchit::Router::new();
-    let mut paths: Vec<Vec<&'static Route>> = Vec::new();
+    let mut paths: Vec<Vec<Routed>> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let served = ROUTES.iter().filter(|r| {
         r.surface == Surface::Vendor || r.access == Access::Open || state.control.enabled
@@ -117,7 +125,11 @@ pub fn router(state: AppState) -> App {
                     .expect("the route table has no conflicting paths");
                 i
             });
-            paths[i].push(route);
+            let fixed = route.surface == Surface::Vendor && !route.path.contains('{');
+            paths[i].push(Routed {
+                route,
+                journal_path: fixed.then(|| format!("/v1{}", route.path).into()),
+            });
         }
     }
     App(Arc::new(Inner {
@@ -268,25 +280,24 @@ impl App {
         } else {
             parts.method.as_str()
         };
-        let Some(route) = self.0.paths[*matched.value]
+        let Some(routed) = self.0.paths[*matched.value]
             .iter()
-            .copied()
-            .find(|r| r.method == method)
+            .find(|r| r.route.method == method)
         else {
             return self.write(Outcome::Error(ApiError::MethodNotAllowed), Access::Open);
         };
         let cluster = matched.params.get("cluster");
         let username = matched.params.get("username");
-        match route.surface {
-            Surface::Vendor => self.vendor(route, parts, cluster, username, body).await,
-            Surface::Control => self.control(route, parts, cluster, body).await,
+        match routed.route.surface {
+            Surface::Vendor => self.vendor(routed, parts, cluster, username, body).await,
+            Surface::Control => self.control(routed.route, parts, cluster, body).await,
         }
     }
 
     /// A vendor route: faults fire and the journal records, around the call.
     async fn vendor<B>(
         &self,
-        route: &'static Route,
+        routed: &Routed,
         parts: &Parts,
         cluster: Option<&str>,
         username: Option<&str>,
@@ -296,6 +307,7 @@ impl App {
         B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
     {
+        let route = routed.route;
         let cluster = match cluster_name(cluster, &parts.headers, true) {
             Ok(name) => self.0.state.store.cluster(&name),
             // No cluster, so no journal to write to.
@@ -343,7 +355,10 @@ impl App {
             cluster.record(Entry {
                 at,
                 method: method_name(&parts.method),
-                path: path.into(),
+                path: match &routed.journal_path {
+                    Some(shared) => shared.clone(),
+                    None => path.into(),
+                },
                 status,
                 reason: decided,
                 body,

@@ -14,7 +14,7 @@ use super::small_map::SmallMap;
 use crate::domain::faults::Faults;
 use crate::domain::model::{Account, Pending, SentCode};
 use crate::domain::password::ADMIN;
-use crate::domain::phone::Method;
+use crate::domain::phone::{Method, Number};
 use crate::domain::policy::RegistrationPolicy;
 
 /// A user of the deployment's API.
@@ -53,7 +53,7 @@ pub(super) struct State {
     /// The code awaiting `/verify`, if any.
     pub pending: Option<Pending>,
     /// When codes were sent, by E.164 number and method, for rate limits.
-    pub sends: SmallMap<(String, Method), Vec<SystemTime>>,
+    pub sends: SmallMap<(Number, Method), Vec<SystemTime>>,
     /// When the send history was last swept of entries no window counts any more.
     pub sends_swept_at: Option<SystemTime>,
     /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde::ser::SerializeMap;
@@ -23,8 +24,9 @@ pub struct Entry {
     pub at: SystemTime,
     /// HTTP method.
     pub method: Cow<'static, str>,
-    /// Vendor path, without any `/clusters/{cluster}` prefix.
-    pub path: Box<str>,
+    /// Vendor path, without any `/clusters/{cluster}` prefix (shared between the entries of a
+    /// route without parameters).
+    pub path: Arc<str>,
     /// HTTP status answered; 0 when the connection was dropped by a fault.
     pub status: u16,
     /// The rule or reason that decided the answer.

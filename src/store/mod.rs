@@ -29,7 +29,7 @@ use self::persist::{Change, ClusterRecord, Log, MetaRecord, Persistence, Ticket}
 use crate::domain::Result;
 use crate::domain::clock::Clock;
 use crate::domain::model::SentCode;
-use crate::domain::phone::Method;
+use crate::domain::phone::{Method, Number};
 use crate::domain::policy::{ClassicRules, PolicyKind, RegistrationPolicy, scripted};
 
 /// The cluster that plain `/v1/...` addresses.
@@ -175,7 +175,9 @@ impl Cluster {
             c.restarting_until = reg.restarting_until;
         }
         for (e164, method, times) in record.sends {
-            c.sends.insert((e164, method), times);
+            let number = Number::from_e164(&e164)
+                .ok_or_else(|| format!("cluster {}: stored number {e164:?}", self.name))?;
+            c.sends.insert((number, method), times);
         }
         let mut codes = record.codes;
         codes.sort_by_key(|(seq, _)| *seq);

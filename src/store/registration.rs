@@ -13,7 +13,7 @@ use super::small_map::grow_exactly_while_small;
 use super::{Cluster, CodeFilter};
 use crate::domain::backup;
 use crate::domain::model::{Account, Pending, SentCode};
-use crate::domain::phone::Method;
+use crate::domain::phone::{Method, Number};
 use crate::domain::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
 use crate::domain::request::CodeRequest;
 use crate::domain::{Error, Result};
@@ -68,8 +68,7 @@ impl Cluster {
             tokio::time::sleep(delay).await;
         }
         let settings = self.settings();
-        let e164 = request.number.e164();
-        let key = (e164, request.method);
+        let key = (request.number.clone(), request.method);
         let (outcome, ticket) = self.write(move |c, log| {
             // Read under the lock, so that times recorded in this cluster never go backwards.
             let now = self.now();
@@ -78,7 +77,12 @@ impl Cluster {
                     .registered
                     .as_ref()
                     .is_some_and(|a| a.number == request.number),
-                pin: c.pins.get(&key.0).map(String::as_str),
+                // Most clusters have no pin at all: no digits to build then.
+                pin: if c.pins.is_empty() {
+                    None
+                } else {
+                    c.pins.get(&key.0.e164()).map(String::as_str)
+                },
                 sends: c.sends.get(&key).map_or(&[], Vec::as_slice),
                 now,
             };
@@ -98,8 +102,8 @@ impl Cluster {
                     let vname: Arc<str> = request.cert.vname.as_str().into();
                     let expires_at = now + settings.code_ttl;
                     let method = key.1;
-                    sweep_sends(c, now, settings.rules.window, |e164, method| {
-                        log.push(|| Change::Sends(self.key(), e164.to_owned(), method, Vec::new()));
+                    sweep_sends(c, now, settings.rules.window, |number, method| {
+                        log.push(|| Change::Sends(self.key(), number.e164(), method, Vec::new()));
                     });
                     let sends = c.sends.entry_or_default(key);
                     // Keep only what a rate window can still count.
@@ -308,7 +312,7 @@ fn sweep_sends(
     c: &mut super::cluster::State,
     now: SystemTime,
     window: Duration,
-    mut dropped: impl FnMut(&str, Method),
+    mut dropped: impl FnMut(&Number, Method),
 ) {
     let due = c
         .sends_swept_at
@@ -317,12 +321,12 @@ fn sweep_sends(
         return;
     }
     c.sends_swept_at = Some(now);
-    c.sends.retain(|(e164, method), times| {
+    c.sends.retain(|(number, method), times| {
         let live = times
             .iter()
             .any(|t| now.duration_since(*t).map_or(true, |age| age < window));
         if !live {
-            dropped(e164, *method);
+            dropped(number, *method);
         }
         live
     });

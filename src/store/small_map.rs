@@ -14,6 +14,11 @@ pub fn grow_exactly_while_small<T>(queue: &mut VecDeque<T>) {
     }
 }
 
+/// The hasher of large maps: foldhash, several times cheaper than SipHash on short keys such as
+/// phone numbers, seeded per process (minimal resistance to crafted collisions, enough for a test
+/// service).
+type Hasher = foldhash::fast::RandomState;
+
 /// A map kept as a plain list while it holds a few entries, and as a hash map beyond: most
 /// clusters of a test run have one user, one token and one number, and a hash map costs a few
 /// hundred bytes in each of thousands of clusters, while a cluster that sees thousands of numbers
@@ -23,7 +28,7 @@ pub enum SmallMap<K, V> {
     /// Up to [`SmallMap::FEW`] entries, searched in order.
     Few(Vec<(K, V)>),
     /// More.
-    Many(HashMap<K, V>),
+    Many(HashMap<K, V, Hasher>),
 }
 
 impl<K, V> Default for SmallMap<K, V> {
@@ -90,7 +95,7 @@ impl<K: Eq + Hash, V> SmallMap<K, V> {
         let promote = matches!(self, Self::Few(list)
             if list.len() >= Self::FEW && !list.iter().any(|(k, _)| *k == key));
         if promote && let Self::Few(list) = self {
-            let map: HashMap<K, V> = std::mem::take(list).into_iter().collect();
+            let map: HashMap<K, V, Hasher> = std::mem::take(list).into_iter().collect();
             *self = Self::Many(map);
         }
         match self {

@@ -185,8 +185,7 @@ impl Rule {
     fn matches(&self, request: &CodeRequest) -> bool {
         let number_ok = match &self.digits {
             None => true,
-            Some((digits, true)) => request.number.e164() == *digits,
-            Some((prefix, false)) => request.number.e164().starts_with(prefix.as_str()),
+            Some((digits, whole)) => request.number.starts_with(digits, *whole),
         };
         number_ok && self.method.is_none_or(|m| m == request.method)
     }
