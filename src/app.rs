@@ -80,6 +80,7 @@ impl AppState {
             restart_duration: config.restart_duration,
             outbox_limit: config.outbox_limit.max(1),
             journal_limit: config.journal_limit,
+            max_clusters: config.max_clusters.max(1),
             // Hashed once: every cluster starts from the same admin password.
             admin_hash: password::hash(admin_password).into(),
             admin_must_change,
@@ -89,6 +90,7 @@ impl AppState {
         Ok(Self {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
+            body_timeout: config.body_timeout,
             control: ControlAccess {
                 enabled: !config.no_control_api,
                 token: config.control_token.as_deref().map(Into::into),
@@ -140,6 +142,7 @@ pub async fn serve_with(
     let limits = server::Limits {
         max_connections: config.max_connections.max(1),
         header_timeout: config.header_timeout,
+        idle_timeout: config.idle_timeout,
         shutdown_grace: config.shutdown_grace,
     };
     let details = format!(

@@ -136,9 +136,26 @@ pub struct Config {
     #[arg(long, env = "WA_EMU_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
-    /// How long a client may take to send its request headers before it is dropped.
+    /// How long a client may take to send its request headers before it is dropped (for a new
+    /// connection: its first request, TLS handshake included).
     #[arg(long, env = "WA_EMU_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub header_timeout: Duration,
+
+    /// How long a client may take to send a request body once its headers are in; then it is
+    /// answered 408 and the connection closed.
+    #[arg(long, env = "WA_EMU_BODY_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub body_timeout: Duration,
+
+    /// How long a connection may stay open with no request in flight (HTTP/2 connections are
+    /// also pinged every third of it). HTTP/1 connections waiting for their next request are
+    /// closed after --header-timeout already.
+    #[arg(long, env = "WA_EMU_IDLE_TIMEOUT", default_value = "60s", value_parser = duration)]
+    pub idle_timeout: Duration,
+
+    /// Clusters that may exist at once; a request naming a new cluster beyond it is answered
+    /// 429 / 1015, while existing clusters keep working.
+    #[arg(long, env = "WA_EMU_MAX_CLUSTERS", default_value_t = 100_000)]
+    pub max_clusters: usize,
 
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
     #[arg(long, env = "WA_EMU_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
@@ -182,6 +199,9 @@ impl Default for Config {
             no_control_api: false,
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_clusters: 100_000,
             shutdown_grace: Duration::from_secs(10),
             tls: false,
             tls_cert: None,

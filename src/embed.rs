@@ -150,8 +150,9 @@ impl Emulator {
     pub fn codes(&self, cluster: &str) -> Vec<SentCode> {
         self.state
             .store
-            .cluster(cluster)
-            .codes(CodeFilter::default())
+            .find(cluster)
+            .map(|c| c.codes(CodeFilter::default()))
+            .unwrap_or_default()
     }
 
     /// The newest code sent to `cc` + `phone_number` in the `default` cluster.
@@ -161,7 +162,7 @@ impl Emulator {
 
     /// The newest code sent to `cc` + `phone_number` in `cluster`.
     pub fn latest_code_in(&self, cluster: &str, cc: &str, phone_number: &str) -> Option<SentCode> {
-        self.state.store.cluster(cluster).latest_code(CodeFilter {
+        self.state.store.find(cluster)?.latest_code(CodeFilter {
             cc: Some(cc),
             phone_number: Some(phone_number),
             method: None,
@@ -190,7 +191,10 @@ impl Emulator {
 
     /// The registration policy `cluster` runs with now.
     pub fn policy(&self, cluster: &str) -> Arc<dyn RegistrationPolicy> {
-        self.state.store.cluster(cluster).policy()
+        match self.state.store.find(cluster) {
+            Some(cluster) => cluster.policy(),
+            None => self.state.store.settings().default_policy.clone(),
+        }
     }
 }
 

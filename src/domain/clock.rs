@@ -23,12 +23,31 @@ impl Clock for SystemClock {
     }
 }
 
+/// The latest time the emulator can show, 9999-12-31T23:59:59Z: RFC 3339 and the vendor's
+/// timestamps have four-digit years. Every time it computes saturates here.
+pub const LATEST_SECS: u64 = 253_402_300_799;
+
+/// [`LATEST_SECS`] as a time.
+pub fn latest() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(LATEST_SECS)
+}
+
+/// `t + by`, but never past [`latest`] (and never a panic on overflow).
+pub fn later(t: SystemTime, by: Duration) -> SystemTime {
+    t.checked_add(by).map_or_else(latest, |t| t.min(latest()))
+}
+
+/// `t` within what can be shown: not before the epoch, not after [`latest`].
+fn showable(t: SystemTime) -> SystemTime {
+    t.clamp(UNIX_EPOCH, latest())
+}
+
 /// Formats a time as the vendor does in `expires_after`: `2026-11-29 15:29:26+00:00`.
 ///
 /// Clients parse this strictly, so the space separator and the `+00:00` offset matter.
 pub fn vendor_timestamp(t: SystemTime) -> String {
     // humantime writes `2026-11-29T15:29:26Z`; the vendor's shape differs only in two places.
-    let rfc = humantime::format_rfc3339_seconds(t).to_string();
+    let rfc = humantime::format_rfc3339_seconds(showable(t)).to_string();
     let mut out = rfc.replacen('T', " ", 1);
     out.pop(); // the trailing `Z`
     out.push_str("+00:00");
@@ -37,7 +56,7 @@ pub fn vendor_timestamp(t: SystemTime) -> String {
 
 /// Formats a time as RFC 3339 with milliseconds (`2026-11-29T15:29:26.123Z`), for the control API.
 pub fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
+    humantime::format_rfc3339_millis(showable(t)).to_string()
 }
 
 /// Seconds since the Unix epoch, saturating at zero for times before it.
@@ -55,6 +74,19 @@ mod tests {
     fn vendor_timestamp_has_space_and_offset() {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_966_166); // 2026-11-29 15:29:26 UTC
         assert_eq!(vendor_timestamp(t), "2026-11-29 15:29:26+00:00");
+    }
+
+    #[test]
+    fn times_saturate_at_the_last_showable_second() {
+        let end = later(latest(), Duration::from_secs(10));
+        assert_eq!(end, latest());
+        assert_eq!(later(UNIX_EPOCH, Duration::MAX), latest());
+        assert_eq!(rfc3339(end), "9999-12-31T23:59:59.000Z");
+        assert_eq!(vendor_timestamp(end), "9999-12-31 23:59:59+00:00");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_secs(5)),
+            "1970-01-01T00:00:00.000Z"
+        );
     }
 
     #[test]

@@ -79,6 +79,14 @@ pub enum Error {
     /// The deployment is restarting.
     #[error("service not ready")]
     NotReady,
+    /// A limit of the emulator itself was reached (the number of clusters).
+    #[error("{message}")]
+    Limit {
+        /// Which limit.
+        rule: &'static str,
+        /// What it is and what to do.
+        message: String,
+    },
     /// A user of that name exists.
     #[error("user already exists")]
     UserExists,
@@ -133,6 +141,7 @@ impl Error {
             Self::Refused(refusal) => format!("Unknown error: {}", refusal.as_str()).into(),
             Self::NotFound { message, .. } => message.clone(),
             Self::NotReady => "Coreapp is restarting after a registration; try again shortly".into(),
+            Self::Limit { message, .. } => message.clone().into(),
             Self::UserExists => "Unable to create user. Already exist?".into(),
             Self::PasswordChangeRequired => {
                 "The default password must be changed: log in again with {\"new_password\": \"...\"} in the body".into()
@@ -154,6 +163,7 @@ impl Error {
             Self::Refused(refusal) => refusal.rule().into(),
             Self::NotFound { rule, .. } => format!("not_found.{rule}").into(),
             Self::NotReady => "restart.in_progress".into(),
+            Self::Limit { rule, .. } => format!("limit.{rule}").into(),
             Self::UserExists => "users.duplicate".into(),
             Self::PasswordChangeRequired => "auth.password_change_required".into(),
             Self::Vendor(error) => error.rule.clone().into(),

@@ -90,6 +90,17 @@ impl Number {
         digits
     }
 
+    /// The E.164 digits as one integer: unique per number (a calling code never starts with 0,
+    /// and E.164 has at most 15 digits), and a key that needs no allocation.
+    pub fn key(&self) -> u64 {
+        self.cc
+            .bytes()
+            .chain(self.phone_number.bytes())
+            .fold(0u64, |n, b| {
+                n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
+            })
+    }
+
     /// The number of E.164 `digits`, split at its calling code; `None` when no assigned calling
     /// code starts it.
     pub fn from_e164(digits: &str) -> Option<Self> {
@@ -157,6 +168,11 @@ mod tests {
         assert_eq!(&*italy.cc, "39");
         assert_eq!(italy.e164(), "390612345678");
         assert!(Number::from_e164("999").is_none());
+        assert_eq!(italy.key(), 390_612_345_678);
+        assert_ne!(
+            italy.key(),
+            Number::from_e164("3906123456789").unwrap().key()
+        );
         for (prefix, whole, expected) in [
             ("1", false, true),
             ("163", false, true),

@@ -120,7 +120,7 @@ pub fn cluster_name<'r>(
         Err(invalid_request(
             "cluster_name",
             format!(
-                "Cluster name {name:?} is not valid: use 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'"
+                "Cluster name {name:?} is not valid: use 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-', not only dots"
             ),
         ))
     }

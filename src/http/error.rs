@@ -38,6 +38,9 @@ pub enum ApiError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The body did not arrive in time (1025, 408); the connection is closed after the answer.
+    #[error("request body not received within {0:?}")]
+    BodyTimeout(std::time::Duration),
     /// No route has this path (1006, 404).
     #[error("no such endpoint")]
     NoRoute {
@@ -79,6 +82,7 @@ impl ApiError {
                 Error::Forbidden { .. } | Error::Refused(_) => StatusCode::FORBIDDEN,
                 Error::NotFound { .. } => StatusCode::NOT_FOUND,
                 Error::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+                Error::Limit { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::UserExists | Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 Error::Vendor(v) => {
                     StatusCode::from_u16(v.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -86,6 +90,7 @@ impl ApiError {
             },
             Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
@@ -101,11 +106,14 @@ impl ApiError {
                 Error::Unauthenticated { .. } | Error::Forbidden { .. } | Error::Refused(_) => 1005,
                 Error::NotFound { .. } => 1006,
                 Error::NotReady => 1011,
+                Error::Limit { .. } => 1015,
                 Error::UserExists | Error::Storage(_) => 1014,
                 Error::PasswordChangeRequired => 1024,
                 Error::Vendor(v) => v.code,
             },
-            Self::InvalidRequest { .. } | Self::PayloadTooLarge { .. } => 1025,
+            Self::InvalidRequest { .. } | Self::PayloadTooLarge { .. } | Self::BodyTimeout(_) => {
+                1025
+            }
             Self::NoRoute { .. } | Self::MethodNotAllowed => 1006,
         }
     }
@@ -118,6 +126,11 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes").into()
             }
+            Self::BodyTimeout(after) => format!(
+                "The request body did not arrive within {} (--body-timeout); send it whole",
+                humantime::format_duration(*after)
+            )
+            .into(),
             Self::NoRoute { request } => format!("No such endpoint: {request}").into(),
             Self::MethodNotAllowed => "This path does not accept that HTTP method".into(),
         }
@@ -129,6 +142,7 @@ impl ApiError {
             Self::Domain(e) => e.reason(),
             Self::InvalidRequest { rule, .. } => format!("request.{rule}").into(),
             Self::PayloadTooLarge { .. } => "request.too_large".into(),
+            Self::BodyTimeout(_) => "request.body_timeout".into(),
             Self::NoRoute { .. } => "not_found.route".into(),
             Self::MethodNotAllowed => "route.method_not_allowed".into(),
         }

@@ -60,6 +60,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// The `meta` of every vendor answer.
     pub meta: Meta,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
     /// Who may use the control API.
     pub control: ControlAccess,
 }
@@ -172,8 +174,25 @@ fn method_name(method: &Method) -> Cow<'static, str> {
     Cow::Owned(method.as_str().to_owned())
 }
 
-/// Reads a body whole, up to [`BODY_LIMIT`]; a body in one piece is not copied.
-async fn read_body<B>(body: B) -> Result<Bytes, ApiError>
+/// Reads a body whole, up to [`BODY_LIMIT`] and within `timeout`; a body in one piece is not
+/// copied. A body announced larger than the limit is refused before any of it is read.
+async fn read_body<B>(body: B, timeout: Duration) -> Result<Bytes, ApiError>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+    }
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    tokio::time::timeout(timeout, collect(body))
+        .await
+        .unwrap_or(Err(ApiError::BodyTimeout(timeout)))
+}
+
+async fn collect<B>(body: B) -> Result<Bytes, ApiError>
 where
     B: HttpBody<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -309,13 +328,17 @@ impl App {
     {
         let route = routed.route;
         let cluster = match cluster_name(cluster, &parts.headers, true) {
-            Ok(name) => self.0.state.store.cluster(&name),
+            Ok(name) => self.0.state.store.cluster(&name).map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        let cluster = match cluster {
+            Ok(cluster) => cluster,
             // No cluster, so no journal to write to.
             Err(e) => return self.write(Outcome::Error(e), route.access),
         };
         let at = cluster.now();
         let path = vendor_path(parts.uri.path());
-        let (outcome, body) = match read_body(body).await {
+        let (outcome, body) = match read_body(body, self.0.state.body_timeout).await {
             Err(e) => (Outcome::Error(e), None),
             Ok(raw) => {
                 let parsed = Object::parse(&raw);
@@ -362,6 +385,7 @@ impl App {
                 status,
                 reason: decided,
                 body,
+                truncated: false,
             });
         }
         response
@@ -386,11 +410,11 @@ impl App {
             let cluster = match cluster {
                 Some(_) => {
                     let name = cluster_name(cluster, &parts.headers, false)?;
-                    self.0.state.store.cluster(&name)
+                    self.0.state.store.cluster(&name)?
                 }
                 None => self.0.state.store.detached(),
             };
-            let raw = read_body(body).await?;
+            let raw = read_body(body, self.0.state.body_timeout).await?;
             let parsed = Object::parse(&raw);
             match self.call(route, parts, cluster, None, &raw, parsed).await {
                 Outcome::Error(e) => Err(e),
@@ -531,6 +555,9 @@ impl App {
                 }
                 let mut response = json_response(status, error.envelope(&self.0.state.meta));
                 let headers = response.headers_mut();
+                if let ApiError::BodyTimeout(_) = error {
+                    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
                 if let Ok(value) = HeaderValue::from_str(&error.reason()) {
                     headers.insert(REASON_HEADER, value);
                 }

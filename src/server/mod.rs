@@ -6,7 +6,8 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Request;
@@ -29,11 +30,23 @@ pub mod tls;
 pub struct Limits {
     /// Connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
-    /// How long a client may take to send its request headers.
+    /// How long a client may take to send its first request (TLS handshake and protocol
+    /// detection included) and, on HTTP/1, the headers of each request.
     pub header_timeout: Duration,
+    /// How long a connection may stay open with no request in flight.
+    pub idle_timeout: Duration,
     /// How long requests in flight may take to finish after shutdown is asked for.
     pub shutdown_grace: Duration,
 }
+
+/// Streams one HTTP/2 connection may have open at once.
+const H2_MAX_STREAMS: u32 = 128;
+/// Largest HTTP/2 header list (after HPACK decoding), bounding CONTINUATION floods.
+const H2_MAX_HEADER_LIST: u32 = 64 * 1024;
+/// Streams reset by the client before they are answered, kept at most (rapid reset).
+const H2_MAX_PENDING_RESETS: usize = 32;
+/// Streams the server may reset for protocol errors before closing the connection.
+const H2_MAX_ERROR_RESETS: usize = 256;
 
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, lets requests in
 /// flight finish (up to `limits.shutdown_grace`) and returns.
@@ -50,7 +63,15 @@ pub async fn run(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.idle_timeout / 3)
+        .keep_alive_timeout(limits.header_timeout)
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(H2_MAX_HEADER_LIST)
+        .max_pending_accept_reset_streams(H2_MAX_PENDING_RESETS)
+        .max_local_error_reset_streams(H2_MAX_ERROR_RESETS);
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -74,24 +95,29 @@ pub async fn run(
             tokio::spawn(refuse(stream, body));
             continue;
         };
-        let service = AppService(app.clone());
+        let activity = Arc::new(Activity::new());
+        let service = AppService {
+            app: app.clone(),
+            activity: activity.clone(),
+        };
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
-        let handshake_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            match tls {
-                None => serve_io(&builder, TokioIo::new(stream), service, watcher).await,
-                Some(config) => {
-                    let accept = TlsAcceptor::from(config).accept(stream);
-                    match tokio::time::timeout(handshake_timeout, accept).await {
-                        Ok(Ok(stream)) => {
+            let connection = async {
+                match tls {
+                    None => serve_io(&builder, TokioIo::new(stream), service, watcher).await,
+                    Some(config) => match TlsAcceptor::from(config).accept(stream).await {
+                        Ok(stream) => {
                             serve_io(&builder, TokioIo::new(stream), service, watcher).await;
                         }
-                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
-                        Err(_) => tracing::debug!("TLS handshake timed out"),
-                    }
+                        Err(e) => tracing::debug!("TLS handshake failed: {e}"),
+                    },
                 }
+            };
+            tokio::select! {
+                () = connection => {}
+                reason = activity.watch(limits) => tracing::debug!("connection closed: {reason}"),
             }
             drop(permit);
         });
@@ -106,9 +132,83 @@ pub async fn run(
     Ok(())
 }
 
-/// The router as a hyper service that can refuse to answer (see [`DropConnection`]).
+/// What one connection is doing, for the deadlines no protocol layer enforces: the first request
+/// (TLS handshake and HTTP/2 preface included) within the header timeout, and no connection
+/// without a request in flight for longer than the idle timeout. A request in flight, such as a
+/// held `codes/latest?wait=`, is never idleness.
+struct Activity {
+    opened: Instant,
+    started: AtomicU64,
+    in_flight: AtomicU64,
+    /// Milliseconds after `opened` when the last request ended.
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            started: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.started.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.clone())
+    }
+
+    /// Resolves when the connection has broken a deadline, saying which.
+    async fn watch(&self, limits: Limits) -> &'static str {
+        // Activity changes without waking this: look again at least this often.
+        let check =
+            (limits.header_timeout.min(limits.idle_timeout) / 2).max(Duration::from_millis(10));
+        loop {
+            let deadline = if self.started.load(Ordering::Relaxed) == 0 {
+                self.opened + limits.header_timeout
+            } else if self.in_flight.load(Ordering::Relaxed) == 0 {
+                self.opened
+                    + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+                    + limits.idle_timeout
+            } else {
+                Instant::now() + limits.idle_timeout
+            };
+            tokio::time::sleep_until(deadline.min(Instant::now() + check).into()).await;
+            let now = Instant::now();
+            if self.started.load(Ordering::Relaxed) == 0 {
+                if now >= self.opened + limits.header_timeout {
+                    return "no request within the header timeout";
+                }
+            } else if self.in_flight.load(Ordering::Relaxed) == 0 {
+                let last =
+                    self.opened + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+                if now >= last + limits.idle_timeout {
+                    return "idle";
+                }
+            }
+        }
+    }
+}
+
+/// A request in flight on a connection; ends with it.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let ms = u64::try_from(self.0.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.last_ms.store(ms, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The application as a hyper service that can refuse to answer (see [`DropConnection`]).
 #[derive(Clone)]
-struct AppService(App);
+struct AppService {
+    app: App,
+    activity: Arc<Activity>,
+}
 
 impl hyper::service::Service<Request<Incoming>> for AppService {
     type Response = Response;
@@ -116,9 +216,11 @@ impl hyper::service::Service<Request<Incoming>> for AppService {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, DropConnection>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let app = self.0.clone();
+        let app = self.app.clone();
+        let in_flight = self.activity.begin();
         Box::pin(async move {
             let response = app.respond(req).await;
+            drop(in_flight);
             if response.extensions().get::<DropConnection>().is_some() {
                 Err(DropConnection)
             } else {

@@ -3,18 +3,18 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::journal::Journal;
-use super::persist::RegistrationRecord;
+use super::persist::{Change, Log, RegistrationRecord};
 use super::small_map::SmallMap;
 use crate::domain::faults::Faults;
 use crate::domain::model::{Account, Pending, SentCode};
 use crate::domain::password::ADMIN;
-use crate::domain::phone::{Method, Number};
+use crate::domain::phone::Method;
 use crate::domain::policy::RegistrationPolicy;
 
 /// A user of the deployment's API.
@@ -53,9 +53,10 @@ pub(super) struct State {
     /// The code awaiting `/verify`, if any.
     pub pending: Option<Pending>,
     /// When codes were sent, by E.164 number and method, for rate limits.
-    pub sends: SmallMap<(Number, Method), Vec<SystemTime>>,
-    /// When the send history was last swept of entries no window counts any more.
-    pub sends_swept_at: Option<SystemTime>,
+    /// Keyed by the E.164 digits as an integer (`Number::key`).
+    pub sends: SmallMap<(u64, Method), Vec<SystemTime>>,
+    /// When send history and sessions were last swept of what has expired.
+    pub swept_at: Option<SystemTime>,
     /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.
     pub outbox: VecDeque<SentCode>,
     /// Sequence number of the last code sent.
@@ -85,7 +86,7 @@ impl State {
             pins: HashMap::new(),
             pending: None,
             sends: SmallMap::default(),
-            sends_swept_at: None,
+            swept_at: None,
             outbox: VecDeque::new(),
             outbox_seq: 0,
             policy: settings.default_policy.clone(),
@@ -103,6 +104,39 @@ impl State {
             pending: self.pending.clone(),
             restarting_until: self.restarting_until,
         }
+    }
+
+    /// Drops, at most once a minute of the cluster's time (virtual time included), the send
+    /// history that no rate `window` counts any more and the sessions that have expired: a load
+    /// test of fresh numbers, or of logins whose tokens are never used again, keeps a bounded
+    /// state. What is dropped is dropped from storage too.
+    pub fn sweep(&mut self, now: SystemTime, window: Duration, cluster: &Arc<str>, log: &mut Log) {
+        let every = (window / 4).min(Duration::from_secs(60));
+        let due = self
+            .swept_at
+            .is_none_or(|at| now.duration_since(at).is_ok_and(|age| age >= every));
+        if !due {
+            return;
+        }
+        self.swept_at = Some(now);
+        self.sends.retain(|(number, method), times| {
+            let live = times
+                .iter()
+                .any(|t| now.duration_since(*t).map_or(true, |age| age < window));
+            if !live {
+                log.push(|| {
+                    Change::Sends(cluster.clone(), number.to_string(), *method, Vec::new())
+                });
+            }
+            live
+        });
+        self.sessions.retain(|key, session| {
+            let live = now < session.expires_at;
+            if !live {
+                log.push(|| Change::Session(cluster.clone(), *key, None));
+            }
+            live
+        });
     }
 
     /// Whether a simulated restart is under way at `now`.

@@ -3,7 +3,8 @@
 //!
 //! Entries are kept compact (the redacted body as JSON text rather than a parsed tree, the time
 //! as a number) because every cluster has a journal and a test run may create thousands of
-//! clusters.
+//! clusters. What a client can make a journal hold is bounded: [`BODY_KEPT`] bytes of each body
+//! and [`BUDGET`] bytes in all, besides the entry count (`--journal-limit`).
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -16,6 +17,14 @@ use serde_json::Value;
 
 use super::small_map::grow_exactly_while_small;
 use crate::domain::clock::rfc3339;
+
+/// Bytes of a body's redacted text a journal entry keeps; a longer body is cut there (at a
+/// character boundary) and shown as a string with `body_truncated: true`.
+pub const BODY_KEPT: usize = 4 * 1024;
+
+/// Bytes one cluster's journal may hold, entries and bodies together; the oldest entries are
+/// dropped beyond it.
+pub const BUDGET: usize = 256 * 1024;
 
 /// One request as the journal keeps it.
 #[derive(Debug, Clone)]
@@ -32,8 +41,29 @@ pub struct Entry {
     /// The rule or reason that decided the answer.
     pub reason: Option<Cow<'static, str>>,
     /// The JSON body with secrets redacted, as JSON text; absent when there was none or it was
-    /// not a JSON object.
+    /// not JSON.
     pub body: Option<Box<str>>,
+    /// Whether `body` was cut at [`BODY_KEPT`] bytes.
+    pub truncated: bool,
+}
+
+impl Entry {
+    /// What the entry costs the journal's budget.
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.body.as_ref().map_or(0, |b| b.len()) + self.path.len()
+    }
+
+    /// Cuts the body to [`BODY_KEPT`] bytes.
+    fn truncate(&mut self) {
+        if let Some(body) = self.body.as_mut().filter(|b| b.len() > BODY_KEPT) {
+            let mut end = BODY_KEPT;
+            while !body.is_char_boundary(end) {
+                end -= 1;
+            }
+            *body = body[..end].into();
+            self.truncated = true;
+        }
+    }
 }
 
 impl Serialize for Entry {
@@ -46,9 +76,16 @@ impl Serialize for Entry {
         if let Some(reason) = &self.reason {
             map.serialize_entry("reason", &**reason)?;
         }
-        if let Some(body) = &self.body {
-            let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-            map.serialize_entry("body", &value)?;
+        match &self.body {
+            Some(body) if self.truncated => {
+                map.serialize_entry("body", &**body)?;
+                map.serialize_entry("body_truncated", &true)?;
+            }
+            Some(body) => {
+                let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                map.serialize_entry("body", &value)?;
+            }
+            None => {}
         }
         map.end()
     }
@@ -67,18 +104,27 @@ pub struct EntryFilter<'a> {
 #[derive(Debug, Default)]
 pub struct Journal {
     entries: VecDeque<Entry>,
+    /// What the entries cost, by [`Entry::size`].
+    bytes: usize,
 }
 
 impl Journal {
-    /// Records `entry`, dropping the oldest beyond `limit` entries (none kept when 0).
-    pub fn record(&mut self, entry: Entry, limit: usize) {
+    /// Records `entry`, dropping the oldest beyond `limit` entries or [`BUDGET`] bytes (none
+    /// kept when `limit` is 0).
+    pub fn record(&mut self, mut entry: Entry, limit: usize) {
         if limit == 0 {
             return;
         }
-        while self.entries.len() >= limit {
-            self.entries.pop_front();
+        entry.truncate();
+        let size = entry.size();
+        while self.entries.len() >= limit || self.bytes + size > BUDGET {
+            match self.entries.pop_front() {
+                Some(old) => self.bytes -= old.size(),
+                None => break,
+            }
         }
         grow_exactly_while_small(&mut self.entries);
+        self.bytes += size;
         self.entries.push_back(entry);
     }
 
@@ -95,6 +141,7 @@ impl Journal {
     /// Forgets every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.bytes = 0;
     }
 }
 
@@ -110,6 +157,7 @@ mod tests {
             status,
             reason: None,
             body: Some(r#"{"cc":"1","cert":"[redacted]"}"#.into()),
+            truncated: false,
         }
     }
 
@@ -127,5 +175,24 @@ mod tests {
         let mut none = Journal::default();
         none.record(entry(200), 0);
         assert!(none.list(EntryFilter::default()).is_empty());
+    }
+
+    #[test]
+    fn large_bodies_are_cut_and_the_budget_holds() {
+        let mut journal = Journal::default();
+        let big = format!("{{\"note\":\"{}\"}}", "é".repeat(30_000));
+        for _ in 0..500 {
+            let mut e = entry(400);
+            e.body = Some(big.as_str().into());
+            journal.record(e, 1000);
+        }
+        let all = journal.list(EntryFilter::default());
+        assert!(all.len() < 500, "the budget dropped the oldest");
+        assert!(journal.bytes <= BUDGET);
+        let body = all[0].body.as_deref().unwrap();
+        assert!(body.len() <= BODY_KEPT && all[0].truncated);
+        let shown = serde_json::to_value(&all[0]).unwrap();
+        assert_eq!(shown["body_truncated"], true);
+        assert!(shown["body"].as_str().unwrap().starts_with("{\"note\":\"é"));
     }
 }

@@ -26,11 +26,11 @@ pub use cluster::{Session, User};
 
 use self::cluster::State;
 use self::persist::{Change, ClusterRecord, Log, MetaRecord, Persistence, Ticket};
-use crate::domain::Result;
-use crate::domain::clock::Clock;
+use crate::domain::clock::{Clock, later, latest};
 use crate::domain::model::SentCode;
 use crate::domain::phone::{Method, Number};
 use crate::domain::policy::{ClassicRules, PolicyKind, RegistrationPolicy, scripted};
+use crate::domain::{Error, Result};
 
 /// The cluster that plain `/v1/...` addresses.
 pub const DEFAULT_CLUSTER: &str = "default";
@@ -41,6 +41,8 @@ pub fn is_valid_cluster_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        // `.` and `..` are path steps: clients normalise `/clusters/../v1` away.
+        && !name.bytes().all(|b| b == b'.')
 }
 
 /// Which codes of an outbox to look at; `None` matches any.
@@ -83,6 +85,8 @@ pub struct Settings {
     pub outbox_limit: usize,
     /// Requests kept in a cluster's journal; the oldest are dropped beyond it.
     pub journal_limit: usize,
+    /// Clusters that may exist at once.
+    pub max_clusters: usize,
     /// Where state lasts (nowhere, or the `--data-dir` database).
     pub persist: Arc<dyn Persistence>,
     /// Hash of the admin password every new cluster starts with, computed once.
@@ -177,7 +181,7 @@ impl Cluster {
         for (e164, method, times) in record.sends {
             let number = Number::from_e164(&e164)
                 .ok_or_else(|| format!("cluster {}: stored number {e164:?}", self.name))?;
-            c.sends.insert((number, method), times);
+            c.sends.insert((number.key(), method), times);
         }
         let mut codes = record.codes;
         codes.sort_by_key(|(seq, _)| *seq);
@@ -216,7 +220,7 @@ impl Cluster {
 
     /// The cluster's current time: the clock plus the cluster's virtual advance.
     pub fn now(&self) -> SystemTime {
-        self.settings.clock.now() + self.offset()
+        later(self.settings.clock.now(), self.offset())
     }
 
     /// How far the cluster's time has been advanced.
@@ -224,8 +228,22 @@ impl Cluster {
         Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
     }
 
-    /// Moves the cluster's time forward: codes go stale, windows roll, tokens expire.
+    /// Moves the cluster's time forward: codes go stale, windows roll, tokens expire. An advance
+    /// past the last time the emulator can show (9999-12-31T23:59:59Z) is refused.
     pub async fn advance(&self, by: Duration) -> Result<()> {
+        let room = latest()
+            .duration_since(self.now())
+            .unwrap_or(Duration::ZERO);
+        if by > room {
+            return Err(Error::invalid(
+                "advance_seconds",
+                "range",
+                format!(
+                    "Parameter 'advance_seconds' would move the cluster's time past 9999-12-31T23:59:59Z, the last time the emulator can show: at most {} seconds are left (reset the cluster to start over)",
+                    room.as_secs()
+                ),
+            ));
+        }
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let ((), ticket) = self.write(|c, log| {
             self.offset_ms.fetch_add(ms, Ordering::Relaxed);
@@ -236,7 +254,7 @@ impl Cluster {
 
     /// Starts a simulated Coreapp restart lasting `duration` from now.
     pub async fn restart(&self, duration: Duration) -> Result<SystemTime> {
-        let until = self.now() + duration;
+        let until = later(self.now(), duration);
         let ((), ticket) = self.write(|c, log| {
             c.restarting_until = Some(until);
             log.push(|| Change::Registration(self.key(), c.registration_record()));
@@ -303,16 +321,33 @@ impl Store {
         &self.settings
     }
 
-    /// The cluster `name`, created fresh if it does not exist. The name must be valid.
-    pub fn cluster(&self, name: &str) -> Arc<Cluster> {
-        if let Some(slot) = self.read().get(name) {
-            return slot.clone();
+    /// The cluster `name`, created fresh if it does not exist (the name must be valid), unless
+    /// `--max-clusters` already exist.
+    pub fn cluster(&self, name: &str) -> Result<Arc<Cluster>> {
+        if let Some(slot) = self.find(name) {
+            return Ok(slot);
         }
         let mut clusters = self.write_map();
-        clusters
-            .entry(name.into())
-            .or_insert_with(|| Arc::new(Cluster::new(name, self.settings.clone())))
-            .clone()
+        if let Some(slot) = clusters.get(name) {
+            return Ok(slot.clone());
+        }
+        let limit = self.settings.max_clusters;
+        if clusters.len() >= limit {
+            return Err(Error::Limit {
+                rule: "clusters",
+                message: format!(
+                    "This emulator already has {limit} clusters (--max-clusters): reuse a cluster name, or reset them with POST /_emulator/reset"
+                ),
+            });
+        }
+        let slot = Arc::new(Cluster::new(name, self.settings.clone()));
+        clusters.insert(name.into(), slot.clone());
+        Ok(slot)
+    }
+
+    /// The cluster `name`, if it exists.
+    pub fn find(&self, name: &str) -> Option<Arc<Cluster>> {
+        self.read().get(name).cloned()
     }
 
     /// A cluster of no name that no listing shows, for the control routes that address none.
@@ -368,7 +403,9 @@ impl Store {
         let mut closing = self.closing.subscribe();
         loop {
             // Looked up each round: a reset of every cluster replaces the slot.
-            let slot = self.cluster(name);
+            let Ok(slot) = self.cluster(name) else {
+                return None;
+            };
             let arrival = slot.arrivals.notified();
             tokio::pin!(arrival);
             arrival.as_mut().enable();
@@ -404,7 +441,7 @@ mod tests {
         for ok in ["default", "a", "test-1.suite_B", &"x".repeat(64)] {
             assert!(is_valid_cluster_name(ok), "{ok}");
         }
-        for bad in ["", "a b", "a/b", "é", &"x".repeat(65)] {
+        for bad in ["", "a b", "a/b", "é", &"x".repeat(65), ".", "..", "..."] {
             assert!(!is_valid_cluster_name(bad), "{bad}");
         }
     }

@@ -4,7 +4,6 @@
 //! cluster's lock, so that a code is used at most once and counters stay exact.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 
@@ -12,8 +11,8 @@ use super::persist::Change;
 use super::small_map::grow_exactly_while_small;
 use super::{Cluster, CodeFilter};
 use crate::domain::backup;
+use crate::domain::clock::later;
 use crate::domain::model::{Account, Pending, SentCode};
-use crate::domain::phone::{Method, Number};
 use crate::domain::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
 use crate::domain::request::CodeRequest;
 use crate::domain::{Error, Result};
@@ -68,7 +67,7 @@ impl Cluster {
             tokio::time::sleep(delay).await;
         }
         let settings = self.settings();
-        let key = (request.number.clone(), request.method);
+        let key = (request.number.key(), request.method);
         let (outcome, ticket) = self.write(move |c, log| {
             // Read under the lock, so that times recorded in this cluster never go backwards.
             let now = self.now();
@@ -81,7 +80,7 @@ impl Cluster {
                 pin: if c.pins.is_empty() {
                     None
                 } else {
-                    c.pins.get(&key.0.e164()).map(String::as_str)
+                    c.pins.get(&request.number.e164()).map(String::as_str)
                 },
                 sends: c.sends.get(&key).map_or(&[], Vec::as_slice),
                 now,
@@ -100,11 +99,9 @@ impl Cluster {
                         None => format!("{:06}", rand::rng().random_range(0..1_000_000)).into(),
                     };
                     let vname: Arc<str> = request.cert.vname.as_str().into();
-                    let expires_at = now + settings.code_ttl;
+                    let expires_at = later(now, settings.code_ttl);
                     let method = key.1;
-                    sweep_sends(c, now, settings.rules.window, |number, method| {
-                        log.push(|| Change::Sends(self.key(), number.e164(), method, Vec::new()));
-                    });
+                    c.sweep(now, settings.rules.window, &self.key(), log);
                     let sends = c.sends.entry_or_default(key);
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
@@ -175,7 +172,7 @@ impl Cluster {
                     };
                     let previous = c.registered.replace(account.clone());
                     if previous.is_some() && !settings.restart_duration.is_zero() {
-                        c.restarting_until = Some(now + settings.restart_duration);
+                        c.restarting_until = Some(later(now, settings.restart_duration));
                     }
                     Ok(account)
                 }
@@ -303,31 +300,4 @@ impl Cluster {
         });
         ticket.durable().await
     }
-}
-
-/// Drops the send history of numbers no rate window counts any more, at most every quarter of a
-/// window, so that a load test of fresh numbers keeps a bounded history. `dropped` hears of each
-/// number and method dropped.
-fn sweep_sends(
-    c: &mut super::cluster::State,
-    now: SystemTime,
-    window: Duration,
-    mut dropped: impl FnMut(&Number, Method),
-) {
-    let due = c
-        .sends_swept_at
-        .is_none_or(|at| now.duration_since(at).is_ok_and(|age| age >= window / 4));
-    if !due {
-        return;
-    }
-    c.sends_swept_at = Some(now);
-    c.sends.retain(|(number, method), times| {
-        let live = times
-            .iter()
-            .any(|t| now.duration_since(*t).map_or(true, |age| age < window));
-        if !live {
-            dropped(number, *method);
-        }
-        live
-    });
 }

@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 use super::Cluster;
 use super::cluster::{Session, User};
 use super::persist::Change;
+use crate::domain::clock::later;
 use crate::domain::password::{self, ADMIN};
 use crate::domain::{Error, Result};
 
@@ -101,7 +102,7 @@ impl Cluster {
         let mut token_bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut token_bytes);
         let token = URL_SAFE_NO_PAD.encode(token_bytes);
-        let expires_at = self.now() + self.settings().token_ttl;
+        let expires_at = later(self.now(), self.settings().token_ttl);
         let (result, ticket) = self.write(|c, log| {
             let user = c.users.get_mut(username).ok_or(BAD_CREDENTIALS)?;
             if let Some(hash) = new_hash {
@@ -112,6 +113,7 @@ impl Cluster {
             } else if user.password_hash == user_hash {
                 user.remembered = Some(remembered);
             }
+            c.sweep(self.now(), self.settings().rules.window, &self.key(), log);
             let session = Session {
                 username: username.to_owned(),
                 expires_at,

@@ -14,6 +14,7 @@ mod hostile;
 mod invariants;
 mod openapi;
 mod properties;
+mod robust;
 mod scripted;
 mod tls;
 mod two_step;
