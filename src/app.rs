@@ -51,7 +51,19 @@ impl AppState {
             window: config.code_rate_window,
             ..ClassicRules::default()
         };
-        let rules = match (given_rules, &config.rules, config.policy) {
+        let has_rules = given_rules.is_some() || config.rules.is_some();
+        // Rules select the scripted policy; with another policy named, they make no sense.
+        let policy = match (config.policy, has_rules) {
+            (PolicyKind::Classic, true) => PolicyKind::Scripted,
+            (PolicyKind::Sunset, true) => {
+                return Err(StartupError(
+                    "--rules FILE goes with --policy scripted, not --policy sunset: drop one of them"
+                        .into(),
+                ));
+            }
+            (policy, _) => policy,
+        };
+        let rules = match (given_rules, &config.rules, policy) {
             (Some(rules), _, _) => Some(rules),
             (None, Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
             (None, None, PolicyKind::Scripted) => {
@@ -61,9 +73,17 @@ impl AppState {
             }
             (None, None, _) => None,
         };
-        let default_policy = config.policy.build(classic, rules).map_err(StartupError)?;
+        let default_policy = policy.build(classic, rules).map_err(StartupError)?;
         let (admin_password, admin_must_change) = match &config.admin_password {
-            Some(password) => (password.as_str(), false),
+            Some(password) => {
+                password::check_strength("admin_password", password).map_err(|e| {
+                    StartupError(format!(
+                        "--admin-password (WA_EMU_ADMIN_PASSWORD) does not meet the vendor's password rules: {}",
+                        e.details().replace("Parameter 'admin_password' m", "it m")
+                    ))
+                })?;
+                (password.as_str(), false)
+            }
             None => (password::DEFAULT_ADMIN_PASSWORD, true),
         };
         let persist: Arc<dyn Persistence> = match &config.data_dir {
@@ -109,6 +129,65 @@ pub fn tls(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, Startup
     .map_err(StartupError)
 }
 
+/// Says at startup what a newcomer needs: where it listens, who the admin is, where state lives,
+/// and where the control API and the OpenAPI document are (as fields too, for JSON logs).
+fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Config) {
+    let scheme = if tls { "https" } else { "http" };
+    let url = format!("{scheme}://{addr}");
+    let settings = state.store.settings();
+    let policy = settings.default_policy.name();
+    tracing::info!(
+        %addr,
+        %url,
+        policy,
+        version = env!("CARGO_PKG_VERSION"),
+        "wa-onprem-emulator {} listening on {url} (policy {policy})",
+        env!("CARGO_PKG_VERSION")
+    );
+    if settings.admin_must_change {
+        tracing::info!(
+            admin_user = password::ADMIN,
+            must_change_password = true,
+            "admin user: admin, password \"secret\"; the first login must change it (send {{\"new_password\": \"...\"}}), as on the real API"
+        );
+    } else {
+        tracing::info!(
+            admin_user = password::ADMIN,
+            must_change_password = false,
+            "admin user: admin, with the password of --admin-password; no change required"
+        );
+    }
+    match &config.data_dir {
+        Some(dir) => {
+            let state = dir.join(crate::store::persist::FILE_NAME);
+            tracing::info!(state = %state.display(), "state: kept in {}, across restarts", state.display());
+        }
+        None => tracing::info!(
+            state = "memory",
+            "state: in memory, gone when the emulator stops (--data-dir DIR keeps it)"
+        ),
+    }
+    let openapi = format!("{url}/_emulator/openapi.json");
+    match (&state.control.enabled, &state.control.token) {
+        (false, _) => tracing::info!(
+            control_api = "off",
+            "control API: off (--no-control-api); only {url}/_emulator/health answers"
+        ),
+        (true, token) => {
+            let guard = if token.is_some() {
+                "behind --control-token"
+            } else {
+                "open, no token"
+            };
+            tracing::info!(
+                control_api = %format!("{url}/_emulator"),
+                %openapi,
+                "control API: {url}/_emulator ({guard}); OpenAPI document: {openapi}"
+            );
+        }
+    }
+}
+
 /// Serves the emulator on an already bound `listener` until `shutdown` resolves, then finishes
 /// the requests in flight (up to `--shutdown-grace`) and returns.
 ///
@@ -135,9 +214,7 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let policy = config.policy.as_str();
-        tracing::info!(%addr, scheme, policy, "listening on {scheme}://{addr}");
+        banner(addr, tls.is_some(), &state, config);
     }
     let limits = server::Limits {
         max_connections: config.max_connections.max(1),

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{BoolishValueParser, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::policy::PolicyKind;
@@ -87,7 +87,7 @@ pub struct Config {
     pub admin_password: Option<String>,
 
     /// API version reported in every answer's `meta`.
-    #[arg(long, env = "WA_EMU_API_VERSION", default_value = "v2.45.1")]
+    #[arg(long, env = "WA_EMU_API_VERSION", default_value = "v2.45.1", value_parser = non_empty)]
     pub api_version: String,
 
     /// Lifetime of a login token (humantime: 30s, 10m, 7d).
@@ -103,7 +103,8 @@ pub struct Config {
     pub fixed_code: Option<String>,
 
     /// Codes one number may request by one method within --code-rate-window.
-    #[arg(long, env = "WA_EMU_CODE_RATE_LIMIT", default_value_t = 5)]
+    #[arg(long, env = "WA_EMU_CODE_RATE_LIMIT", default_value_t = 5, allow_negative_numbers = true,
+          value_parser = at_least_one::<u32>)]
     pub code_rate_limit: u32,
 
     /// The window of --code-rate-limit.
@@ -116,12 +117,14 @@ pub struct Config {
     pub restart_duration: Duration,
 
     /// Codes kept in each cluster's outbox; the oldest are dropped beyond it.
-    #[arg(long, env = "WA_EMU_OUTBOX_LIMIT", default_value_t = 1000)]
+    #[arg(long, env = "WA_EMU_OUTBOX_LIMIT", default_value_t = 1000, allow_negative_numbers = true,
+          value_parser = at_least_one::<usize>)]
     pub outbox_limit: usize,
 
     /// Requests kept in each cluster's journal (GET /_emulator/clusters/{c}/requests); 0 keeps
     /// none.
-    #[arg(long, env = "WA_EMU_JOURNAL_LIMIT", default_value_t = 1000)]
+    #[arg(long, env = "WA_EMU_JOURNAL_LIMIT", default_value_t = 1000, allow_negative_numbers = true,
+          value_parser = whole::<usize>)]
     pub journal_limit: usize,
 
     /// Require `Authorization: Bearer <token>` on every /_emulator call but health.
@@ -129,11 +132,12 @@ pub struct Config {
     pub control_token: Option<String>,
 
     /// Serve no /_emulator route but GET /_emulator/health (the others answer 404).
-    #[arg(long, env = "WA_EMU_NO_CONTROL_API")]
+    #[arg(long, env = "WA_EMU_NO_CONTROL_API", value_parser = BoolishValueParser::new())]
     pub no_control_api: bool,
 
     /// Connections served at once; more are answered 503 and closed.
-    #[arg(long, env = "WA_EMU_MAX_CONNECTIONS", default_value_t = 1024)]
+    #[arg(long, env = "WA_EMU_MAX_CONNECTIONS", default_value_t = 1024, allow_negative_numbers = true,
+          value_parser = at_least_one::<usize>)]
     pub max_connections: usize,
 
     /// How long a client may take to send its request headers before it is dropped (for a new
@@ -154,7 +158,8 @@ pub struct Config {
 
     /// Clusters that may exist at once; a request naming a new cluster beyond it is answered
     /// 429 / 1015, while existing clusters keep working.
-    #[arg(long, env = "WA_EMU_MAX_CLUSTERS", default_value_t = 100_000)]
+    #[arg(long, env = "WA_EMU_MAX_CLUSTERS", default_value_t = 100_000, allow_negative_numbers = true,
+          value_parser = at_least_one::<usize>)]
     pub max_clusters: usize,
 
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
@@ -162,7 +167,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
 
     /// Serve HTTPS, on a self-signed certificate made at startup (as the real deployment did).
-    #[arg(long, env = "WA_EMU_TLS")]
+    #[arg(long, env = "WA_EMU_TLS", value_parser = BoolishValueParser::new())]
     pub tls: bool,
 
     /// PEM certificate chain to serve HTTPS with (with --tls-key).
@@ -222,6 +227,29 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (write durations as 30s, 10m, 7d)"))
 }
 
+/// A whole number, with a message that says so.
+fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("write a whole number of 0 or more (got {text:?})"))
+}
+
+/// A whole number of at least 1.
+fn at_least_one<T: std::str::FromStr + PartialEq + Default>(text: &str) -> Result<T, String> {
+    match text.trim().parse::<T>() {
+        Ok(n) if n != T::default() => Ok(n),
+        _ => Err(format!("write a whole number of at least 1 (got {text:?})")),
+    }
+}
+
+fn non_empty(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("must not be empty (for example v2.45.1)".into())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 fn six_digits(text: &str) -> Result<String, String> {
     if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
         Ok(text.to_owned())
@@ -261,6 +289,36 @@ mod tests {
         assert!(Cli::try_parse_from(["x", "--fixed-code", "12345"]).is_err());
         assert!(Cli::try_parse_from(["x", "--token-ttl", "soon"]).is_err());
         assert!(Cli::try_parse_from(["x", "--policy", "nope"]).is_err());
+    }
+
+    #[test]
+    fn yes_no_variables_and_numbers_are_read_as_people_write_them() {
+        for yes in ["true", "1", "yes", "on", "Y"] {
+            let cli = Cli::try_parse_from(["x", "--tls", "--no-control-api"]).unwrap();
+            assert!(cli.config.tls && cli.config.no_control_api, "{yes}");
+        }
+        let parser = BoolishValueParser::new();
+        let cmd = clap::Command::new("x");
+        for (text, expected) in [
+            ("1", true),
+            ("yes", true),
+            ("on", true),
+            ("0", false),
+            ("off", false),
+            ("no", false),
+        ] {
+            let value = parser
+                .parse_ref(&cmd, None, std::ffi::OsStr::new(text))
+                .unwrap();
+            assert_eq!(value, expected, "{text}");
+        }
+        let negative = Cli::try_parse_from(["x", "--code-rate-limit", "-1"]).unwrap_err();
+        assert!(negative.to_string().contains("at least 1"), "{negative}");
+        let zero = Cli::try_parse_from(["x", "--max-connections", "0"]).unwrap_err();
+        assert!(zero.to_string().contains("at least 1"), "{zero}");
+        let empty = Cli::try_parse_from(["x", "--api-version", ""]).unwrap_err();
+        assert!(empty.to_string().contains("must not be empty"), "{empty}");
+        assert!(Cli::try_parse_from(["x", "--journal-limit", "0"]).is_ok());
     }
 
     #[test]

@@ -1,16 +1,30 @@
 //! The `wa-onprem-emulator` binary: parse the configuration, start logging, bind, serve until
 //! SIGTERM or Ctrl-C. Everything else is in the library.
+//!
+//! Exit codes: 0 after a clean stop; 2 when the emulator cannot start (a bad flag or variable, a
+//! bad rules file, TLS files, `--data-dir`, an address in use), with one `error:` line on stderr
+//! saying what to fix; 1 when serving fails after it started.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::cert::{self, LocalizedName};
 use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
+use wa_onprem_emulator::policy::PolicyKind;
 use wa_onprem_emulator::{AppState, clock, healthcheck, routes, serve_with, tls};
 
+/// The emulator could not start: the configuration or the machine is not as it needs.
+const CANNOT_START: u8 = 2;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match cli.command {
         None => run(cli.config),
         Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
@@ -35,6 +49,87 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line and the environment, or the exit code after saying what is wrong with them.
+fn parse() -> Result<Cli, ExitCode> {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => return Err(usage_error(e)),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => return Err(usage_error(e)),
+    };
+    // `--rules` alone selects the scripted policy; with another policy named, it is a mistake.
+    let named = matches!(
+        matches.value_source("policy"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
+    if named && cli.config.rules.is_some() && cli.config.policy != PolicyKind::Scripted {
+        eprintln!(
+            "error: --rules FILE goes with --policy scripted, not --policy {}: drop one of them",
+            cli.config.policy
+        );
+        return Err(ExitCode::from(CANNOT_START));
+    }
+    Ok(cli)
+}
+
+/// Prints a clap error once; a bad value that came from the environment names the variable.
+fn usage_error(e: clap::Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
+        && let Some(variable) = from_environment(arg)
+    {
+        let value = match e.get(ContextKind::InvalidValue) {
+            Some(ContextValue::String(value)) => value.clone(),
+            _ => String::new(),
+        };
+        let flag = arg.split_whitespace().next().unwrap_or(arg);
+        let why = e
+            .to_string()
+            .lines()
+            .next()
+            .and_then(|line| line.split_once("': ").map(|(_, why)| why.to_owned()))
+            .map(|why| {
+                if why.contains("not a boolean") {
+                    "write true or false, 1 or 0, yes or no, on or off".to_owned()
+                } else {
+                    why
+                }
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "error: invalid value '{value}' in {variable} (the variable of {flag}){}",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {why}")
+            }
+        );
+        return ExitCode::from(CANNOT_START);
+    }
+    let code = if e.use_stderr() { CANNOT_START } else { 0 };
+    let _ = e.print();
+    ExitCode::from(code)
+}
+
+/// The variable a flag's bad value came from, when it was not on the command line.
+fn from_environment(arg: &str) -> Option<String> {
+    let flag = arg.split_whitespace().next()?.trim_start_matches("--");
+    let command = Cli::command();
+    let argument = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(flag))?;
+    let variable = argument.get_env()?.to_str()?.to_owned();
+    let on_command_line = std::env::args().any(|a| {
+        a.strip_prefix("--")
+            .is_some_and(|rest| rest == flag || rest.starts_with(&format!("{flag}=")))
+    });
+    (!on_command_line && std::env::var_os(&variable).is_some()).then_some(variable)
+}
+
 fn print_cert(vname: &str, localized: &[String]) -> ExitCode {
     let mut names = Vec::new();
     for item in localized {
@@ -50,9 +145,9 @@ fn print_cert(vname: &str, localized: &[String]) -> ExitCode {
             Some(name) => names.push(name),
             None => {
                 eprintln!(
-                    "--localized {item:?}: write it as LG_LC=NAME, for example ja_JP=株式会社ヤマト"
+                    "error: --localized {item:?}: write it as LG_LC=NAME, for example ja_JP=株式会社ヤマト"
                 );
-                return ExitCode::from(2);
+                return ExitCode::from(CANNOT_START);
             }
         }
     }
@@ -61,47 +156,49 @@ fn print_cert(vname: &str, localized: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(config: Config) -> ExitCode {
+/// Logs go to stderr, in colour only on a terminal; `RUST_LOG` filters them (default `info`).
+fn start_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    match config.log_format {
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
-        LogFormat::Json => tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init(),
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
     }
+}
+
+fn run(config: Config) -> ExitCode {
+    start_logging(config.log_format);
+    let cannot_start = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::from(CANNOT_START)
+    };
     // Configuration errors (a bad rules file) stop startup before anything is bound.
     let state = match AppState::new(&config) {
         Ok(state) => state,
-        Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return cannot_start(&e),
     };
     let tls = match tls(&config) {
         Ok(tls) => tls,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return cannot_start(&e),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return cannot_start(&format!("cannot start the runtime: {e}")),
     };
     runtime.block_on(async {
         let listener = match tokio::net::TcpListener::bind(&config.listen).await {
             Ok(listener) => listener,
             Err(e) => {
-                tracing::error!("cannot listen on {}: {e}", config.listen);
-                return ExitCode::FAILURE;
+                return cannot_start(&format!(
+                    "cannot listen on {} (--listen, WA_EMU_LISTEN): {e}",
+                    config.listen
+                ));
             }
         };
         match serve_with(listener, state, &config, tls, shutdown_signal()).await {
@@ -110,7 +207,7 @@ fn run(config: Config) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                tracing::error!("server error: {e}");
+                eprintln!("error: serving stopped: {e}");
                 ExitCode::FAILURE
             }
         }

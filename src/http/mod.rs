@@ -262,28 +262,25 @@ impl App {
         &self.0.state
     }
 
-    /// The answer to `request`.
+    /// The answer to `request`, logged in one line (target `wa_onprem_emulator::access`, at
+    /// INFO; a forced 5xx at WARN, an internal one at ERROR).
     pub async fn respond<B>(&self, request: Request<B>) -> Response
     where
         B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
     {
-        let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+        let logged = tracing::enabled!(target: ACCESS_LOG, tracing::Level::WARN);
+        let started = logged.then(Instant::now);
         let (parts, body) = request.into_parts();
-        let response = self.dispatch(&parts, body).await;
+        let (response, cluster) = self.dispatch(&parts, body).await;
         if let Some(started) = started {
-            tracing::debug!(
-                method = %parts.method,
-                path = parts.uri.path(),
-                status = response.status().as_u16(),
-                micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-                "request"
-            );
+            access_log(&parts, &response, cluster.as_deref(), started);
         }
         response
     }
 
-    async fn dispatch<B>(&self, parts: &Parts, body: B) -> Response
+    /// The answer, and the cluster it addressed (for the log).
+    async fn dispatch<B>(&self, parts: &Parts, body: B) -> (Response, Option<Arc<Cluster>>)
     where
         B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
@@ -291,7 +288,8 @@ impl App {
         let path = parts.uri.path();
         let Ok(matched) = self.0.router.at(path) else {
             let request = format!("{} {path}", parts.method);
-            return self.write(Outcome::Error(ApiError::NoRoute { request }), Access::Open);
+            let response = self.write(Outcome::Error(ApiError::NoRoute { request }), Access::Open);
+            return (response, None);
         };
         // HEAD is served as GET; hyper sends no body with it.
         let method = if parts.method == Method::HEAD {
@@ -303,13 +301,16 @@ impl App {
             .iter()
             .find(|r| r.route.method == method)
         else {
-            return self.write(Outcome::Error(ApiError::MethodNotAllowed), Access::Open);
+            let response = self.write(Outcome::Error(ApiError::MethodNotAllowed), Access::Open);
+            return (response, None);
         };
         let cluster = matched.params.get("cluster");
         let username = matched.params.get("username");
         match routed.route.surface {
             Surface::Vendor => self.vendor(routed, parts, cluster, username, body).await,
-            Surface::Control => self.control(routed.route, parts, cluster, body).await,
+            Surface::Control | Surface::Root => {
+                self.control(routed.route, parts, cluster, body).await
+            }
         }
     }
 
@@ -321,7 +322,7 @@ impl App {
         cluster: Option<&str>,
         username: Option<&str>,
         body: B,
-    ) -> Response
+    ) -> (Response, Option<Arc<Cluster>>)
     where
         B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
@@ -334,7 +335,7 @@ impl App {
         let cluster = match cluster {
             Ok(cluster) => cluster,
             // No cluster, so no journal to write to.
-            Err(e) => return self.write(Outcome::Error(e), route.access),
+            Err(e) => return (self.write(Outcome::Error(e), route.access), None),
         };
         let at = cluster.now();
         let path = vendor_path(parts.uri.path());
@@ -388,7 +389,7 @@ impl App {
                 truncated: false,
             });
         }
-        response
+        (response, Some(cluster))
     }
 
     /// A control route: behind the control token, when one is set.
@@ -398,11 +399,12 @@ impl App {
         parts: &Parts,
         cluster: Option<&str>,
         body: B,
-    ) -> Response
+    ) -> (Response, Option<Arc<Cluster>>)
     where
         B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
     {
+        let mut addressed = None;
         let outcome = async {
             if route.access == Access::Control {
                 self.check_control_token(parts)?;
@@ -410,7 +412,9 @@ impl App {
             let cluster = match cluster {
                 Some(_) => {
                     let name = cluster_name(cluster, &parts.headers, false)?;
-                    self.0.state.store.cluster(&name)?
+                    let cluster = self.0.state.store.cluster(&name)?;
+                    addressed = Some(cluster.clone());
+                    cluster
                 }
                 None => self.0.state.store.detached(),
             };
@@ -423,7 +427,7 @@ impl App {
         }
         .await;
         let outcome = outcome.unwrap_or_else(Outcome::Error);
-        self.write(outcome, route.access)
+        (self.write(outcome, route.access), addressed)
     }
 
     fn check_control_token(&self, parts: &Parts) -> Result<(), ApiError> {
@@ -550,8 +554,8 @@ impl App {
             }
             Outcome::Error(error) => {
                 let status = error.status();
-                if status.is_server_error() {
-                    tracing::error!(error = %error, "request failed");
+                if let ApiError::Domain(Error::Storage(e)) = &error {
+                    tracing::error!(error = %e, "storage failed");
                 }
                 let mut response = json_response(status, error.envelope(&self.0.state.meta));
                 let headers = response.headers_mut();
@@ -575,6 +579,33 @@ impl App {
                 response
             }
         }
+    }
+}
+
+/// The target of the one log line per request: `RUST_LOG=info,wa_onprem_emulator::access=off`
+/// turns them off.
+pub const ACCESS_LOG: &str = "wa_onprem_emulator::access";
+
+/// One line for one request: method, path, cluster, status, reason and time. Forced errors (a
+/// fault, a scripted 5xx) are warnings, so they stand out; a storage failure is an error.
+fn access_log(parts: &Parts, response: &Response, cluster: Option<&Cluster>, started: Instant) {
+    let status = response.status().as_u16();
+    let reason = response
+        .headers()
+        .get(REASON_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let cluster = cluster.map_or("", Cluster::name);
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
+    let forced = reason == FAULT_RULE || reason.starts_with("scripted.");
+    if status >= 500 && !forced && reason != "restart.in_progress" {
+        tracing::error!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
+    } else if forced {
+        tracing::warn!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status} forced by {reason}");
+    } else {
+        tracing::info!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
     }
 }
 

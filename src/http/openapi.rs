@@ -68,7 +68,7 @@ fn operation(route: &Route, path: &str) -> Value {
     op.insert("summary".into(), json!(route.summary));
     let tag = match route.surface {
         Surface::Vendor => "vendor",
-        Surface::Control => "control",
+        Surface::Control | Surface::Root => "control",
     };
     op.insert("tags".into(), json!([tag]));
     op.insert(

@@ -13,6 +13,8 @@ pub enum Surface {
     Vendor,
     /// The control API: at `/_emulator`.
     Control,
+    /// The emulator's front door, `GET /`.
+    Root,
 }
 
 impl Surface {
@@ -21,6 +23,7 @@ impl Surface {
         match self {
             Self::Vendor => &["/v1", "/clusters/{cluster}/v1"],
             Self::Control => &["/_emulator"],
+            Self::Root => &[""],
         }
     }
 }
@@ -145,6 +148,20 @@ const fn ctl(
 
 /// Every route of the emulator.
 pub const ROUTES: &[Route] = &[
+    Route {
+        surface: Surface::Root,
+        method: "GET",
+        path: "/",
+        summary: "What this is, and where its APIs and documentation are",
+        access: Access::Open,
+        body: None,
+        responses: &[(
+            200,
+            "Links to the vendor API, the control API and the OpenAPI document",
+        )],
+        takes: Takes::Nothing,
+        handler: clusters::front_door,
+    },
     vendor(
         "POST",
         "/users/login",

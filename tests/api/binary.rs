@@ -31,8 +31,7 @@ fn start(args: &[&str]) -> Running {
 }
 
 /// Spawns a prepared command (which must log JSON) and waits for its listening line.
-fn spawn(mut command: Command) -> Running {
-    command.stderr(Stdio::inherit());
+fn spawn(command: Command) -> Running {
     let (child, base) = crate::helpers::spawn_listening(command);
     Running { child, base }
 }
@@ -161,9 +160,11 @@ async fn the_binary_takes_flags_from_the_environment() {
 }
 
 /// The published Python client `wabclient`, unmodified, completes a registration against the
-/// binary. `.ci/run` installs it in a virtual environment and sets `WA_EMU_PYTHON`; elsewhere the
-/// test runs when `python3` can import it, and says why it is skipped otherwise.
+/// binary. It needs the package, so plain `cargo test` lists it as ignored; `.ci/run` installs
+/// wabclient in a virtual environment, sets `WA_EMU_PYTHON` and runs it with `--ignored`, where a
+/// missing package fails it instead of skipping it.
 #[test]
+#[ignore = "needs the published wabclient: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
 fn the_unmodified_wabclient_package_registers_a_number() {
     let python = match std::env::var("WA_EMU_PYTHON") {
         Ok(python) => python,

@@ -352,17 +352,17 @@ impl Oneshot {
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
 
-/// Spawns a prepared command of the binary (logging JSON to stdout) and waits for the line that
+/// Spawns a prepared command of the binary (logging JSON, to stderr) and waits for the line that
 /// says where it listens; the child and its base URL. Its logs keep being drained afterwards so it
 /// never blocks on a full pipe.
 pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = command
-        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
         let line = lines
             .next()

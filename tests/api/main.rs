@@ -12,6 +12,7 @@ mod envelope;
 mod helpers;
 mod hostile;
 mod invariants;
+mod newcomer;
 mod openapi;
 mod properties;
 mod robust;

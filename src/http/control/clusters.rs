@@ -30,6 +30,24 @@ pub fn health<'c>(_: &'c Call<'c>) -> Answer<'c> {
     })
 }
 
+/// `GET /`: what this server is and where to go from here, for whoever opens it in a browser or
+/// with curl.
+pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let control = call.state.control.enabled;
+        Ok(Reply::control(&json!({
+            "name": "wa-onprem-emulator",
+            "version": env!("CARGO_PKG_VERSION"),
+            "about": "An emulator of the WhatsApp Business On-Premises API's account registration",
+            "vendor_api": "/v1 (or /clusters/{cluster}/v1): log in with POST /v1/users/login",
+            "control_api": if control { "/_emulator" } else { "off (--no-control-api)" },
+            "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
+            "health": "/_emulator/health",
+            "docs": "README.md of the emulator: sections 'A whole registration with curl', 'The vendor API' and 'The control API'",
+        })))
+    })
+}
+
 /// A code in the outbox, as the control API shows it.
 #[derive(Debug, Serialize)]
 struct CodeItem<'a> {

@@ -75,6 +75,12 @@ impl Durable {
     ///
     /// Errors name the folder and say what to do.
     pub fn open(dir: &Path) -> Result<Self, String> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!(
+                "--data-dir {}: is a file; give a folder (it is created if missing)",
+                dir.display()
+            ));
+        }
         std::fs::create_dir_all(dir).map_err(|e| format!("--data-dir {}: {e}", dir.display()))?;
         let path = dir.join(FILE_NAME);
         let existed = path.metadata().is_ok_and(|m| m.len() > 0);

@@ -17,7 +17,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-pub use durable::Durable;
+pub use durable::{Durable, FILE_NAME};
 
 use super::{Session, User};
 use crate::domain::model::{Account, Pending, SentCode};

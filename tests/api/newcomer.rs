@@ -1,0 +1,257 @@
+//! The emulator as a newcomer meets it: what startup says, what each mistake in flags and
+//! variables answers (one message naming what to fix, exit code 2), logs on stderr, `GET /`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{BIN, PASSWORD, spawn_listening};
+
+const EXAMPLE_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules.example.toml");
+
+/// Runs the binary with `args` and `env`, expecting it to refuse to start.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> (Output, String) {
+    let mut command = Command::new(BIN);
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().ok();
+        panic!("{args:?} {env:?} started instead of refusing");
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
+
+#[track_caller]
+fn assert_one_error(out: &Output, stderr: &str, needles: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let errors = stderr.lines().filter(|l| l.starts_with("error:")).count();
+    assert_eq!(errors, 1, "one message per failure: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} missing from {stderr}");
+    }
+}
+
+#[test]
+fn every_setting_is_checked_with_a_message_that_says_what_is_allowed() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["--admin-password", "weak"],
+            &["--admin-password", "8 to 64"],
+        ),
+        (
+            &["--admin-password", "alllowercase1"],
+            &["--admin-password", "an upper-case letter"],
+        ),
+        (
+            &["--max-connections", "0"],
+            &["--max-connections", "at least 1"],
+        ),
+        (
+            &["--code-rate-limit", "-1"],
+            &["--code-rate-limit", "at least 1"],
+        ),
+        (&["--code-rate-limit", "0"], &["at least 1"]),
+        (
+            &["--api-version", ""],
+            &["--api-version", "must not be empty"],
+        ),
+        (
+            &["--policy", "sunset", "--rules", EXAMPLE_RULES],
+            &["--rules", "--policy sunset"],
+        ),
+        (
+            &["--policy", "classic", "--rules", EXAMPLE_RULES],
+            &["--rules", "--policy classic"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let (out, stderr) = refused(args, &[]);
+        assert_one_error(&out, &stderr, needles);
+    }
+    let file = std::env::temp_dir().join(format!("wa-emu-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, "x").unwrap();
+    let (out, stderr) = refused(&["--data-dir", file.to_str().unwrap()], &[]);
+    assert_one_error(&out, &stderr, &["--data-dir", "is a file; give a folder"]);
+    std::fs::remove_file(&file).ok();
+}
+
+#[test]
+fn an_address_in_use_is_one_message_and_exit_code_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args(["--listen", &addr])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_one_error(&out, &stderr, &["cannot listen on", &addr, "--listen"]);
+    assert!(out.stdout.is_empty(), "logs go to stderr");
+}
+
+#[test]
+fn yes_no_variables_read_as_people_write_them_and_bad_ones_name_the_variable() {
+    let (out, stderr) = refused(&[], &[("WA_EMU_TLS", "maybe")]);
+    assert_one_error(&out, &stderr, &["WA_EMU_TLS", "'maybe'", "--tls"]);
+    let (out, stderr) = refused(&[], &[("WA_EMU_CODE_RATE_LIMIT", "0")]);
+    assert_one_error(&out, &stderr, &["WA_EMU_CODE_RATE_LIMIT", "at least 1"]);
+    // 1 and yes are yes.
+    let mut command = Command::new(BIN);
+    command
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("WA_EMU_TLS", "1")
+        .env("WA_EMU_NO_CONTROL_API", "yes");
+    let (mut child, base) = spawn_listening(command);
+    let probe = Command::new(BIN)
+        .args([
+            "healthcheck",
+            "--url",
+            &format!("{}/_emulator/health", base.replace("http://", "https://")),
+        ])
+        .status()
+        .unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(probe.success(), "WA_EMU_TLS=1 serves HTTPS");
+}
+
+#[tokio::test]
+async fn startup_says_who_the_admin_is_where_state_lives_and_where_the_apis_are() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut fields = json!({});
+    let mut messages = Vec::new();
+    while fields.get("openapi").is_none() {
+        let line = lines.next().expect("startup ended early").unwrap();
+        let entry: Value = serde_json::from_str(&line).unwrap();
+        messages.push(entry["fields"]["message"].as_str().unwrap_or("").to_owned());
+        for (k, v) in entry["fields"].as_object().unwrap() {
+            fields[k] = v.clone();
+        }
+    }
+    let url = fields["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{fields}");
+    assert_eq!(fields["policy"], "classic");
+    assert_eq!(fields["admin_user"], "admin");
+    assert_eq!(fields["must_change_password"], true);
+    assert_eq!(fields["state"], "memory");
+    assert_eq!(fields["control_api"], format!("{url}/_emulator"));
+    assert_eq!(fields["openapi"], format!("{url}/_emulator/openapi.json"));
+    let text = messages.join("\n");
+    assert!(
+        text.contains("\"secret\"") && text.contains("new_password"),
+        "{text}"
+    );
+
+    // GET / says where things are; each request is one log line, with its cluster and reason.
+    let root: Value = reqwest::get(format!("{url}/"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(root["openapi"], "/_emulator/openapi.json");
+    assert_eq!(root["name"], "wa-onprem-emulator");
+    let refused = reqwest::Client::new()
+        .get(format!("{url}/clusters/logged/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let access = loop {
+        let line = lines.next().expect("no request line").unwrap();
+        let entry: Value = serde_json::from_str(&line).unwrap();
+        if entry["fields"]["path"] == "/clusters/logged/v1/health" {
+            break entry;
+        }
+    };
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(access["level"], "INFO");
+    assert_eq!(access["target"], "wa_onprem_emulator::access");
+    assert_eq!(access["fields"]["cluster"], "logged");
+    assert_eq!(access["fields"]["status"], 401);
+    assert_eq!(access["fields"]["reason"], "auth.missing_token");
+    assert!(access["fields"]["micros"].is_u64());
+}
+
+#[tokio::test]
+async fn rules_alone_select_the_scripted_policy() {
+    let mut command = Command::new(BIN);
+    command.args([
+        "--listen",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+        "--admin-password",
+        PASSWORD,
+        "--rules",
+        EXAMPLE_RULES,
+    ]);
+    let (mut child, base) = spawn_listening(command);
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/v1/users/login"))
+        .basic_auth("admin", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["users"][0]["token"].as_str().unwrap();
+    let cert = wa_onprem_emulator::cert::make("Acme", &[], 0);
+    let retired = client
+        .post(format!("{base}/v1/account"))
+        .bearer_auth(token)
+        .json(&json!({"cc": "1", "phone_number": "6315550100", "method": "sms", "cert": cert}))
+        .send()
+        .await
+        .unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(
+        retired.status(),
+        403,
+        "the retired number of the example rules"
+    );
+    assert_eq!(retired.headers()["x-emulator-reason"], "scripted.retired");
+}
+
+#[test]
+fn logs_have_no_colour_when_they_are_not_a_terminal() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let first = BufReader::new(stderr).lines().next().unwrap().unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+    assert!(!first.contains('\u{1b}'), "no ANSI escapes: {first:?}");
+}
