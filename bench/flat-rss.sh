@@ -9,7 +9,7 @@ seconds=${1:-600}
 window=${2:-1m}
 cargo build --release --locked --bin wa-onprem-emulator --example load
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-taskset -c 0 target/release/wa-onprem-emulator --listen "127.0.0.1:$port" \
+RUST_LOG=info,wa_onprem_emulator::access=off taskset -c 0 target/release/wa-onprem-emulator --listen "127.0.0.1:$port" \
   --admin-password 'B3nch!pass' --fixed-code 123456 --code-rate-window "$window" \
   --log-format json >/dev/null 2>&1 &
 pid=$!

@@ -15,7 +15,7 @@ cargo build --profile profiling --locked --bin wa-onprem-emulator
 cargo build --release --locked --example load
 out=$(mktemp)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-valgrind --tool=callgrind --callgrind-out-file="$out" target/profiling/wa-onprem-emulator \
+RUST_LOG=info,wa_onprem_emulator::access=off valgrind --tool=callgrind --callgrind-out-file="$out" target/profiling/wa-onprem-emulator \
   --listen "127.0.0.1:$port" --admin-password 'B3nch!pass' --fixed-code 123456 \
   --log-format json --code-rate-limit 5 >/dev/null 2>&1 &
 pid=$!

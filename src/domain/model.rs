@@ -32,6 +32,56 @@ pub struct Pending {
     pub wrong_guesses: u32,
 }
 
+/// Shared text that reads and compares as a plain string: `assert_eq!(sent.code, "123456")`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(text: Arc<str>) -> Self {
+        Self(text)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
 /// A code as the outbox records it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SentCode {
@@ -43,9 +93,9 @@ pub struct SentCode {
     /// How.
     pub method: Method,
     /// The 6 digits.
-    pub code: Arc<str>,
+    pub code: Text,
     /// The verified name of the request's certificate.
-    pub vname: Arc<str>,
+    pub vname: Text,
     /// When it was sent.
     pub sent_at: SystemTime,
     /// When it goes stale.

@@ -93,6 +93,11 @@ pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
     let status = status_line.split_whitespace().nth(1).unwrap_or("");
     if status == "200" {
         Ok(())
+    } else if !tls && read >= 1 && (head[0] == 0x15 || head[0] == 0x16) {
+        // A TLS record (an alert or a handshake) where HTTP was expected.
+        Err(format!(
+            "{url}: this looks like HTTPS: add --tls (or probe an https:// URL)"
+        ))
     } else {
         Err(format!(
             "{url} answered {:?}",

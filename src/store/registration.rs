@@ -130,8 +130,8 @@ impl Cluster {
                         seq: c.outbox_seq,
                         number: request.number.clone(),
                         method: request.method,
-                        code,
-                        vname: vname.clone(),
+                        code: code.into(),
+                        vname: vname.clone().into(),
                         sent_at: now,
                         expires_at,
                     };

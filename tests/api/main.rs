@@ -15,6 +15,8 @@ mod invariants;
 mod newcomer;
 mod openapi;
 mod properties;
+mod readme;
+mod readme_snippet;
 mod robust;
 mod scripted;
 mod tls;

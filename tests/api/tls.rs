@@ -87,12 +87,14 @@ async fn tls_alone_makes_a_self_signed_certificate_that_healthcheck_accepts() {
     assert!(status.success(), "healthcheck over https");
     // Plain HTTP on the TLS port is not served.
     let plain = url.replacen("https://", "http://", 1);
-    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_wa-onprem-emulator"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_wa-onprem-emulator"))
         .args(["healthcheck", "--timeout", "1s", "--url", &plain])
-        .status()
+        .output()
         .await
         .unwrap();
-    assert!(!status.success());
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("this looks like HTTPS: add --tls"), "{said}");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::domain::Error;
 use crate::domain::cert::{self, LocalizedName};
 use crate::domain::clock::{rfc3339, unix_seconds};
-use crate::domain::model::SentCode;
+use crate::domain::model::{SentCode, Text};
 use crate::domain::phone::Method;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::Fields;
@@ -55,8 +55,8 @@ struct CodeItem<'a> {
     cc: Arc<str>,
     phone_number: Arc<str>,
     method: Method,
-    code: Arc<str>,
-    vname: Arc<str>,
+    code: Text,
+    vname: Text,
     sent_at: String,
     expires_at: String,
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the README's curl walk-through ("A whole registration with curl") against a running
+# emulator, twice in a row, and checks that it prints what the README shows: the lines of the
+# block that look like answers (`# {...}` and `# 201`), in order.
+#   bash .ci/walkthrough.sh BASE_URL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=$1
+block=$(awk '/^## A whole registration with curl/{s=1} s&&/^```sh$/{f=1;next} f&&/^```$/{exit} f' README.md)
+[[ -n "$block" ]] || { echo "walk-through block not found in README.md"; exit 1; }
+expected=$(printf '%s\n' "$block" | sed -n 's/^# \(\({\|[0-9][0-9][0-9]$\).*\)$/\1/p')
+script=$(printf '%s\n' "$block" | sed "s|^B=http://127.0.0.1:9090$|B=$base|")
+for run in 1 2; do
+  # Every answer on a line of its own, as the README shows them.
+  actual=$(bash -c "set -euo pipefail; curl() { command curl \"\$@\"; echo; }; $script" | sed '/^$/d')
+  if [[ "$actual" != "$expected" ]]; then
+    echo "walk-through run $run printed:"; echo "$actual"
+    echo "the README shows:"; echo "$expected"
+    exit 1
+  fi
+  echo "walk-through run $run: $(printf '%s\n' "$actual" | wc -l) answers as the README shows them"
+done
