@@ -47,6 +47,12 @@ pub enum ApiError {
         /// What was asked for, as `METHOD /path`.
         request: String,
     },
+    /// A path of the real On-Premises API that the emulator does not emulate (1006, 404).
+    #[error("not emulated")]
+    NotEmulated {
+        /// What was asked for, as `METHOD /path`.
+        request: String,
+    },
     /// The route exists but not for this method (1006, 405).
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -91,7 +97,7 @@ impl ApiError {
             Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::NoRoute { .. } => StatusCode::NOT_FOUND,
+            Self::NoRoute { .. } | Self::NotEmulated { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
@@ -114,7 +120,7 @@ impl ApiError {
             Self::InvalidRequest { .. } | Self::PayloadTooLarge { .. } | Self::BodyTimeout(_) => {
                 1025
             }
-            Self::NoRoute { .. } | Self::MethodNotAllowed => 1006,
+            Self::NoRoute { .. } | Self::NotEmulated { .. } | Self::MethodNotAllowed => 1006,
         }
     }
 
@@ -132,6 +138,12 @@ impl ApiError {
             )
             .into(),
             Self::NoRoute { request } => format!("No such endpoint: {request}").into(),
+            Self::NotEmulated { request } => format!(
+                "{request} belongs to the WhatsApp Business On-Premises API but is not emulated here: \
+                 the emulator covers login and users, /v1/account (registration, verify, shards), \
+                 two-step pins, backup and restore, and /v1/health (see GET /_emulator/openapi.json)"
+            )
+            .into(),
             Self::MethodNotAllowed => "This path does not accept that HTTP method".into(),
         }
     }
@@ -144,6 +156,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "request.too_large".into(),
             Self::BodyTimeout(_) => "request.body_timeout".into(),
             Self::NoRoute { .. } => "not_found.route".into(),
+            Self::NotEmulated { .. } => "not_emulated".into(),
             Self::MethodNotAllowed => "route.method_not_allowed".into(),
         }
     }

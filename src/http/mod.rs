@@ -141,6 +141,52 @@ pub fn router(state: AppState) -> App {
     }))
 }
 
+/// The path as routed: repeated slashes collapsed and a trailing slash dropped, as a web server
+/// in front of the real API would serve `POST /v1/account/` and `//v1/users/login`.
+fn canonical(path: &str) -> Cow<'_, str> {
+    let bytes = path.as_bytes();
+    let messy = bytes.windows(2).any(|w| w == b"//") || (bytes.len() > 1 && path.ends_with('/'));
+    if !messy {
+        return Cow::Borrowed(path);
+    }
+    let mut clean = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        clean.push('/');
+        clean.push_str(segment);
+    }
+    if clean.is_empty() {
+        clean.push('/');
+    }
+    Cow::Owned(clean)
+}
+
+/// Paths of the real On-Premises API that the emulator does not emulate: they answer "not
+/// emulated here" rather than "no such endpoint", so a user sees at once why a client stopped.
+const NOT_EMULATED: &[&str] = &[
+    "/v1/messages",
+    "/v1/contacts",
+    "/v1/media",
+    "/v1/groups",
+    "/v1/settings/application",
+    "/v1/settings/business/profile",
+    "/v1/settings/profile",
+    "/v1/certificates",
+    "/v1/stats",
+    "/v1/metrics",
+    "/v1/support",
+    "/v1/services",
+    "/v1/profile",
+    "/metrics",
+];
+
+/// Whether `path` (a vendor path) is one of [`NOT_EMULATED`] or below one.
+fn not_emulated(path: &str) -> bool {
+    NOT_EMULATED.iter().any(|known| {
+        path.strip_prefix(known)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 /// The vendor path of a request: `/clusters/{name}/v1/x` → `/v1/x`.
 fn vendor_path(path: &str) -> &str {
     path.strip_prefix("/clusters/")
@@ -272,24 +318,33 @@ impl App {
         let logged = tracing::enabled!(target: ACCESS_LOG, tracing::Level::WARN);
         let started = logged.then(Instant::now);
         let (parts, body) = request.into_parts();
-        let (response, cluster) = self.dispatch(&parts, body).await;
+        let path = canonical(parts.uri.path());
+        let (response, cluster) = self.dispatch(&parts, &path, body).await;
         if let Some(started) = started {
-            access_log(&parts, &response, cluster.as_deref(), started);
+            access_log(&parts, &path, &response, cluster.as_deref(), started);
         }
         response
     }
 
     /// The answer, and the cluster it addressed (for the log).
-    async fn dispatch<B>(&self, parts: &Parts, body: B) -> (Response, Option<Arc<Cluster>>)
+    async fn dispatch<B>(
+        &self,
+        parts: &Parts,
+        path: &str,
+        body: B,
+    ) -> (Response, Option<Arc<Cluster>>)
     where
         B: HttpBody<Data = Bytes> + Send,
         B::Error: Into<BoxError>,
     {
-        let path = parts.uri.path();
         let Ok(matched) = self.0.router.at(path) else {
             let request = format!("{} {path}", parts.method);
-            let response = self.write(Outcome::Error(ApiError::NoRoute { request }), Access::Open);
-            return (response, None);
+            let error = if not_emulated(vendor_path(path)) {
+                ApiError::NotEmulated { request }
+            } else {
+                ApiError::NoRoute { request }
+            };
+            return (self.write(Outcome::Error(error), Access::Open), None);
         };
         // HEAD is served as GET; hyper sends no body with it.
         let method = if parts.method == Method::HEAD {
@@ -307,7 +362,10 @@ impl App {
         let cluster = matched.params.get("cluster");
         let username = matched.params.get("username");
         match routed.route.surface {
-            Surface::Vendor => self.vendor(routed, parts, cluster, username, body).await,
+            Surface::Vendor => {
+                self.vendor(routed, parts, path, cluster, username, body)
+                    .await
+            }
             Surface::Control | Surface::Root => {
                 self.control(routed.route, parts, cluster, body).await
             }
@@ -319,6 +377,7 @@ impl App {
         &self,
         routed: &Routed,
         parts: &Parts,
+        path: &str,
         cluster: Option<&str>,
         username: Option<&str>,
         body: B,
@@ -338,7 +397,7 @@ impl App {
             Err(e) => return (self.write(Outcome::Error(e), route.access), None),
         };
         let at = cluster.now();
-        let path = vendor_path(parts.uri.path());
+        let path = vendor_path(path);
         let (outcome, body) = match read_body(body, self.0.state.body_timeout).await {
             Err(e) => (Outcome::Error(e), None),
             Ok(raw) => {
@@ -588,7 +647,13 @@ pub const ACCESS_LOG: &str = "wa_onprem_emulator::access";
 
 /// One line for one request: method, path, cluster, status, reason and time. Forced errors (a
 /// fault, a scripted 5xx) are warnings, so they stand out; a storage failure is an error.
-fn access_log(parts: &Parts, response: &Response, cluster: Option<&Cluster>, started: Instant) {
+fn access_log(
+    parts: &Parts,
+    path: &str,
+    response: &Response,
+    cluster: Option<&Cluster>,
+    started: Instant,
+) {
     let status = response.status().as_u16();
     let reason = response
         .headers()
@@ -598,7 +663,6 @@ fn access_log(parts: &Parts, response: &Response, cluster: Option<&Cluster>, sta
     let cluster = cluster.map_or("", Cluster::name);
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let method = parts.method.as_str();
-    let path = parts.uri.path();
     let forced = reason == FAULT_RULE || reason.starts_with("scripted.");
     if status >= 500 && !forced && reason != "restart.in_progress" {
         tracing::error!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
@@ -691,6 +755,27 @@ where
 #[cfg(test)]
 mod tests {
     use super::vendor_path;
+
+    #[test]
+    fn paths_are_made_canonical_and_known_ones_are_not_emulated() {
+        use super::{canonical, not_emulated};
+        for (given, routed) in [
+            ("/v1/account/", "/v1/account"),
+            ("//v1/users/login", "/v1/users/login"),
+            ("/clusters/t1//v1/health", "/clusters/t1/v1/health"),
+            ("/", "/"),
+            ("//", "/"),
+            ("/v1/account", "/v1/account"),
+        ] {
+            assert_eq!(canonical(given), routed, "{given}");
+        }
+        assert!(not_emulated("/v1/messages"));
+        assert!(not_emulated("/v1/media/abc"));
+        assert!(not_emulated("/v1/settings/application"));
+        assert!(!not_emulated("/v1/messagesx"));
+        assert!(!not_emulated("/v1/account"));
+        assert!(!not_emulated("/nope"));
+    }
 
     #[test]
     fn the_cluster_prefix_is_left_out() {

@@ -14,6 +14,7 @@ mod hostile;
 mod invariants;
 mod newcomer;
 mod openapi;
+mod paths;
 mod properties;
 mod readme;
 mod readme_snippet;
