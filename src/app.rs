@@ -101,6 +101,8 @@ impl AppState {
             outbox_limit: config.outbox_limit.max(1),
             journal_limit: config.journal_limit,
             max_clusters: config.max_clusters.max(1),
+            coreapps: config.coreapps,
+            failover_delay: config.failover_delay,
             // Hashed once: every cluster starts from the same admin password.
             admin_hash: password::hash(admin_password).into(),
             admin_must_change,

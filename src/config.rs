@@ -156,6 +156,18 @@ pub struct Config {
     #[arg(long, env = "WA_EMU_IDLE_TIMEOUT", default_value = "60s", value_parser = duration)]
     pub idle_timeout: Duration,
 
+    /// Coreapps of each cluster's deployment: 1 is a single instance (the plain health shape);
+    /// more makes a high-availability deployment with two Masters, whose /v1/health lists every
+    /// node, and allows multiconnect shards up to the number of running Coreapps.
+    #[arg(long, env = "WA_EMU_COREAPPS", default_value_t = 1, allow_negative_numbers = true,
+          value_parser = coreapps)]
+    pub coreapps: u16,
+
+    /// How long a shard whose Coreapp was stopped stays down before a running Coreapp takes it
+    /// over (high availability).
+    #[arg(long, env = "WA_EMU_FAILOVER_DELAY", default_value = "5s", value_parser = duration)]
+    pub failover_delay: Duration,
+
     /// Clusters that may exist at once; a request naming a new cluster beyond it is answered
     /// 429 / 1015, while existing clusters keep working.
     #[arg(long, env = "WA_EMU_MAX_CLUSTERS", default_value_t = 100_000, allow_negative_numbers = true,
@@ -207,6 +219,8 @@ impl Default for Config {
             body_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_clusters: 100_000,
+            coreapps: 1,
+            failover_delay: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(10),
             tls: false,
             tls_cert: None,
@@ -239,6 +253,16 @@ fn at_least_one<T: std::str::FromStr + PartialEq + Default>(text: &str) -> Resul
     match text.trim().parse::<T>() {
         Ok(n) if n != T::default() => Ok(n),
         _ => Err(format!("write a whole number of at least 1 (got {text:?})")),
+    }
+}
+
+fn coreapps(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(n) if (1..=crate::domain::topology::MAX_COREAPPS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "write a whole number from 1 to {} (got {text:?})",
+            crate::domain::topology::MAX_COREAPPS
+        )),
     }
 }
 

@@ -79,6 +79,14 @@ pub enum Error {
     /// The deployment is restarting.
     #[error("service not ready")]
     NotReady,
+    /// No Coreapp of the deployment is running to answer (503, 1011).
+    #[error("{message}")]
+    Unavailable {
+        /// Why.
+        rule: &'static str,
+        /// What to do.
+        message: String,
+    },
     /// A limit of the emulator itself was reached (the number of clusters).
     #[error("{message}")]
     Limit {
@@ -141,7 +149,9 @@ impl Error {
             Self::Refused(refusal) => format!("Unknown error: {}", refusal.as_str()).into(),
             Self::NotFound { message, .. } => message.clone(),
             Self::NotReady => "Coreapp is restarting after a registration; try again shortly".into(),
-            Self::Limit { message, .. } => message.clone().into(),
+            Self::Limit { message, .. } | Self::Unavailable { message, .. } => {
+                message.clone().into()
+            }
             Self::UserExists => "Unable to create user. Already exist?".into(),
             Self::PasswordChangeRequired => {
                 "The default password must be changed: log in again with {\"new_password\": \"...\"} in the body".into()
@@ -164,6 +174,7 @@ impl Error {
             Self::NotFound { rule, .. } => format!("not_found.{rule}").into(),
             Self::NotReady => "restart.in_progress".into(),
             Self::Limit { rule, .. } => format!("limit.{rule}").into(),
+            Self::Unavailable { rule, .. } => format!("topology.{rule}").into(),
             Self::UserExists => "users.duplicate".into(),
             Self::PasswordChangeRequired => "auth.password_change_required".into(),
             Self::Vendor(error) => error.rule.clone().into(),

@@ -13,5 +13,6 @@ pub mod password;
 pub mod phone;
 pub mod policy;
 pub mod request;
+pub mod topology;
 
 pub use error::{Error, Result, VendorError};

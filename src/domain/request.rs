@@ -81,6 +81,37 @@ pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> 
     let fields = Fields::new(body, &["cc", "phone_number", "method", "cert", "pin"])?;
     fields.require(&["cc", "phone_number", "method", "cert"])?;
 
+    let number = number(&fields)?;
+
+    let method_text = fields.str("method")?;
+    let method = Method::parse(method_text).ok_or_else(|| {
+        Error::invalid(
+            "method",
+            "unknown",
+            format!("Parameter 'method' must be \"sms\" or \"voice\" (got {method_text:?})"),
+        )
+    })?;
+
+    let cert = cert::decode(fields.str("cert")?).map_err(|e| {
+        Error::invalid(
+            "cert",
+            e.rule(),
+            format!("Parameter 'cert' is not valid: {e}; paste the base64 certificate from WhatsApp Manager or one made by the emulator"),
+        )
+    })?;
+
+    let pin = fields.opt_str("pin")?.map(|p| pin("pin", p)).transpose()?;
+
+    Ok(CodeRequest {
+        number,
+        method,
+        cert,
+        pin,
+    })
+}
+
+/// `cc` and `phone_number` of a body: a real calling code and at most 15 digits in all.
+fn number(fields: &Fields<'_, '_>) -> Result<Number, Error> {
     let cc = fields.str("cc")?;
     if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid(
@@ -118,31 +149,79 @@ pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> 
         ));
     }
 
-    let method_text = fields.str("method")?;
-    let method = Method::parse(method_text).ok_or_else(|| {
-        Error::invalid(
-            "method",
-            "unknown",
-            format!("Parameter 'method' must be \"sms\" or \"voice\" (got {method_text:?})"),
-        )
-    })?;
+    Ok(Number {
+        cc: cc.into(),
+        phone_number: phone_number.into(),
+    })
+}
 
-    let cert = cert::decode(fields.str("cert")?).map_err(|e| {
-        Error::invalid(
-            "cert",
-            e.rule(),
-            format!("Parameter 'cert' is not valid: {e}; paste the base64 certificate from WhatsApp Manager or one made by the emulator"),
-        )
-    })?;
+/// `POST /v1/account/shards`, validated.
+#[derive(Debug, Clone)]
+pub struct ShardsRequest<'a> {
+    /// The registered number.
+    pub number: Number,
+    /// 1, 2, 4, 8, 16 or 32.
+    pub shards: u8,
+    /// The number's certificate (required from v2.45).
+    pub cert: Option<DecodedCert>,
+    /// The two-step pin, if given.
+    pub pin: Option<&'a str>,
+}
 
+/// Validates `POST /v1/account/shards`; `cert_required` from API v2.45 on, as the vendor says.
+pub fn shards_request<'o>(
+    body: &'o Object<'_>,
+    cert_required: bool,
+) -> Result<ShardsRequest<'o>, Error> {
+    let fields = Fields::new(body, &["cc", "phone_number", "shards", "pin", "cert"])?;
+    fields.require(&["cc", "phone_number", "shards"])?;
+    if cert_required {
+        fields.require(&["cert"]).map_err(|_| Error::Missing {
+            field: "cert",
+            hint: Some("from API v2.45 on, the shards node needs the number's certificate"),
+        })?;
+    }
+    let number = number(&fields)?;
+    let options = "1, 2, 4, 8, 16 or 32";
+    let shards = match fields.get("shards") {
+        Some(Field::Json(value)) if value.is_number() => value
+            .as_u64()
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|n| super::topology::SHARD_OPTIONS.contains(n))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "shards",
+                    "not_allowed",
+                    format!("Parameter 'shards' must be {options} (got {value})"),
+                )
+            })?,
+        other => {
+            let got = other.map_or("nothing", Field::type_name);
+            return Err(Error::invalid(
+                "shards",
+                "not_integer",
+                format!("Parameter 'shards' must be an integer, {options} (got {got})"),
+            ));
+        }
+    };
+    let cert = fields
+        .opt_str("cert")?
+        .map(|text| {
+            cert::decode(text).map_err(|e| {
+                Error::invalid(
+                    "cert",
+                    e.rule(),
+                    format!(
+                        "Parameter 'cert' is not valid: {e}; paste the number's base64 certificate"
+                    ),
+                )
+            })
+        })
+        .transpose()?;
     let pin = fields.opt_str("pin")?.map(|p| pin("pin", p)).transpose()?;
-
-    Ok(CodeRequest {
-        number: Number {
-            cc: cc.into(),
-            phone_number: phone_number.into(),
-        },
-        method,
+    Ok(ShardsRequest {
+        number,
+        shards,
         cert,
         pin,
     })

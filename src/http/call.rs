@@ -60,8 +60,8 @@ pub struct Call<'r> {
     pub token: Option<&'r str>,
     /// HTTP Basic credentials, on the login route.
     pub credentials: Option<Credentials>,
-    /// `{username}` of the path, percent-decoded.
-    pub username: Option<Cow<'r, str>>,
+    /// The path parameter besides `{cluster}` (`{username}`, `{node}`), percent-decoded.
+    pub param: Option<Cow<'r, str>>,
     /// The query string.
     pub query: &'r str,
     /// The body as sent.
@@ -79,7 +79,12 @@ impl<'r> Call<'r> {
 
     /// `{username}` of the path.
     pub fn username(&self) -> &str {
-        self.username.as_deref().unwrap_or_default()
+        self.param.as_deref().unwrap_or_default()
+    }
+
+    /// `{node}` of the path.
+    pub fn node(&self) -> &str {
+        self.param.as_deref().unwrap_or_default()
     }
 
     /// The query string as `T`.

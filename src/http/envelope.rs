@@ -30,6 +30,11 @@ impl Meta {
         meta
     }
 
+    /// The reported API version, such as `v2.45.1`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
     /// `fields`, a JSON object's text, with `"meta":{…}` added as its last field.
     pub fn splice(&self, mut fields: Vec<u8>) -> Bytes {
         if fields.pop() != Some(b'}') {

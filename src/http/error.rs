@@ -87,7 +87,7 @@ impl ApiError {
                 Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
                 Error::Forbidden { .. } | Error::Refused(_) => StatusCode::FORBIDDEN,
                 Error::NotFound { .. } => StatusCode::NOT_FOUND,
-                Error::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+                Error::NotReady | Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Limit { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::UserExists | Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 Error::Vendor(v) => {
@@ -111,7 +111,7 @@ impl ApiError {
                 Error::Unexpected { .. } => 1010,
                 Error::Unauthenticated { .. } | Error::Forbidden { .. } | Error::Refused(_) => 1005,
                 Error::NotFound { .. } => 1006,
-                Error::NotReady => 1011,
+                Error::NotReady | Error::Unavailable { .. } => 1011,
                 Error::Limit { .. } => 1015,
                 Error::UserExists | Error::Storage(_) => 1014,
                 Error::PasswordChangeRequired => 1024,

@@ -233,7 +233,14 @@ where
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    tokio::time::timeout(timeout, collect(body))
+    let mut reading = std::pin::pin!(collect(body));
+    // A body that has already arrived (the usual case) is read without arming a timer.
+    if let Poll::Ready(read) =
+        std::future::poll_fn(|cx| Poll::Ready(reading.as_mut().poll(cx))).await
+    {
+        return read;
+    }
+    tokio::time::timeout(timeout, reading)
         .await
         .unwrap_or(Err(ApiError::BodyTimeout(timeout)))
 }
@@ -360,14 +367,15 @@ impl App {
             return (response, None);
         };
         let cluster = matched.params.get("cluster");
-        let username = matched.params.get("username");
+        let param = matched
+            .params
+            .get("username")
+            .or_else(|| matched.params.get("node"));
         match routed.route.surface {
-            Surface::Vendor => {
-                self.vendor(routed, parts, path, cluster, username, body)
-                    .await
-            }
+            Surface::Vendor => self.vendor(routed, parts, path, cluster, param, body).await,
             Surface::Control | Surface::Root => {
-                self.control(routed.route, parts, cluster, body).await
+                self.control(routed.route, parts, cluster, param, body)
+                    .await
             }
         }
     }
@@ -457,6 +465,7 @@ impl App {
         route: &'static Route,
         parts: &Parts,
         cluster: Option<&str>,
+        param: Option<&str>,
         body: B,
     ) -> (Response, Option<Arc<Cluster>>)
     where
@@ -479,7 +488,7 @@ impl App {
             };
             let raw = read_body(body, self.0.state.body_timeout).await?;
             let parsed = Object::parse(&raw);
-            match self.call(route, parts, cluster, None, &raw, parsed).await {
+            match self.call(route, parts, cluster, param, &raw, parsed).await {
                 Outcome::Error(e) => Err(e),
                 other => Ok(other),
             }
@@ -539,8 +548,11 @@ impl App {
         match route.access {
             Access::Basic => credentials = Some(basic(&parts.headers)?),
             Access::Token | Access::Admin | Access::Health => {
-                if route.access != Access::Health && cluster.is_restarting() {
-                    return Err(Error::NotReady.into());
+                if route.access != Access::Health {
+                    if cluster.is_restarting() {
+                        return Err(Error::NotReady.into());
+                    }
+                    cluster.check_serving()?;
                 }
                 let given = bearer(&parts.headers)?;
                 let is = cluster.authenticate(given)?;
@@ -555,7 +567,7 @@ impl App {
             }
             Access::Open | Access::Control => {}
         }
-        let username = username.map(path_param).transpose()?;
+        let param = username.map(path_param).transpose()?;
         let body = match route.takes {
             Takes::Nothing | Takes::Raw => None,
             takes => {
@@ -593,7 +605,7 @@ impl App {
             cluster,
             token,
             credentials,
-            username,
+            param,
             query: parts.uri.query().unwrap_or(""),
             raw,
             body,

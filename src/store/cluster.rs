@@ -16,6 +16,7 @@ use crate::domain::model::{Account, Pending, SentCode};
 use crate::domain::password::ADMIN;
 use crate::domain::phone::Method;
 use crate::domain::policy::RegistrationPolicy;
+use crate::domain::topology::Topology;
 
 /// A user of the deployment's API.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +70,8 @@ pub(super) struct State {
     pub faults: Faults,
     /// The last requests.
     pub journal: Journal,
+    /// Masters, Coreapps and shards.
+    pub topology: Topology,
 }
 
 impl State {
@@ -93,6 +96,7 @@ impl State {
             restarting_until: None,
             faults: Faults::default(),
             journal: Journal::default(),
+            topology: Topology::new(settings.coreapps, settings.failover_delay),
         }
     }
 
@@ -103,6 +107,7 @@ impl State {
             pins: self.pins.clone(),
             pending: self.pending.clone(),
             restarting_until: self.restarting_until,
+            shards: self.topology.shards(),
         }
     }
 

@@ -8,6 +8,7 @@
 //! clock and restarts.
 
 mod cluster;
+pub mod deployment;
 pub mod journal;
 pub mod persist;
 pub mod registration;
@@ -87,6 +88,10 @@ pub struct Settings {
     pub journal_limit: usize,
     /// Clusters that may exist at once.
     pub max_clusters: usize,
+    /// Coreapps of a new cluster's deployment (1: a single instance).
+    pub coreapps: u16,
+    /// How long a shard whose Coreapp stopped stays down before another takes over.
+    pub failover_delay: Duration,
     /// Where state lasts (nowhere, or the `--data-dir` database).
     pub persist: Arc<dyn Persistence>,
     /// Hash of the admin password every new cluster starts with, computed once.
@@ -177,6 +182,17 @@ impl Cluster {
             c.pins = reg.pins;
             c.pending = reg.pending;
             c.restarting_until = reg.restarting_until;
+            // Enough Coreapps for the stored shards, whatever --coreapps says now.
+            let shards = reg.shards.max(1);
+            if u16::from(shards) > c.topology.coreapps() {
+                let now = self.now();
+                c.topology
+                    .set_coreapps(u16::from(shards), now)
+                    .map_err(|_| format!("cluster {}: stored shards {shards}", self.name))?;
+            }
+            c.topology
+                .set_shards(shards)
+                .map_err(|_| format!("cluster {}: stored shards {shards}", self.name))?;
         }
         for (e164, method, times) in record.sends {
             let number = Number::from_e164(&e164)

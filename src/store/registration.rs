@@ -38,6 +38,8 @@ pub enum GatewayStatus {
     Connecting,
     /// A number is registered and serving.
     Connected,
+    /// This node is not connected to WhatsApp (stopped, or a standby in high availability).
+    Disconnected,
 }
 
 impl GatewayStatus {
@@ -47,6 +49,7 @@ impl GatewayStatus {
             Self::Unregistered => "unregistered",
             Self::Connecting => "connecting",
             Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
         }
     }
 }
@@ -254,20 +257,6 @@ impl Cluster {
         });
         ticket.durable().await?;
         result
-    }
-
-    /// `gateway_status` now.
-    pub fn gateway_status(&self) -> GatewayStatus {
-        let now = self.now();
-        self.with(|c| {
-            if c.is_restarting(now) {
-                GatewayStatus::Connecting
-            } else if c.registered.is_some() {
-                GatewayStatus::Connected
-            } else {
-                GatewayStatus::Unregistered
-            }
-        })
     }
 
     /// Whether `/v1` calls other than login and health must answer 503 now.

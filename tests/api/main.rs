@@ -7,6 +7,7 @@ mod backup;
 mod binary;
 mod clusters;
 mod control;
+mod deployment;
 mod durability;
 mod envelope;
 mod helpers;

@@ -33,7 +33,8 @@ async fn every_route_of_the_document_is_served_by_the_router() {
         for method in item.as_object().unwrap().keys() {
             let concrete = path
                 .replace("{cluster}", "openapi-check")
-                .replace("{username}", "admin");
+                .replace("{username}", "admin")
+                .replace("{node}", "coreapp1");
             let req = Request::builder()
                 .method(method.to_uppercase().as_str())
                 .uri(&concrete)

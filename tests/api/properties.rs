@@ -73,7 +73,8 @@ fn path_of(route: usize, segment: &str) -> (String, String) {
     let path = route
         .path
         .replace("{cluster}", "prop")
-        .replace("{username}", segment);
+        .replace("{username}", segment)
+        .replace("{node}", segment);
     (route.method.to_owned(), format!("{mount}{path}"))
 }
 

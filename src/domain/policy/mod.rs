@@ -38,6 +38,12 @@ pub enum Refusal {
     Stale,
     /// The pending code was voided by too many wrong guesses.
     TooManyGuesses,
+    /// A shards request for a number that is not the registered one.
+    NumberMismatch,
+    /// A shards request whose certificate names another business than the registered number's.
+    CertMismatch,
+    /// More shards than running Coreapps.
+    NotEnoughCoreapps,
 }
 
 impl Refusal {
@@ -51,6 +57,9 @@ impl Refusal {
             Self::Mismatch => "mismatch",
             Self::Stale => "stale",
             Self::TooManyGuesses => "too_many_guesses",
+            Self::NumberMismatch => "number_mismatch",
+            Self::CertMismatch => "cert_mismatch",
+            Self::NotEnoughCoreapps => "not_enough_coreapps",
         }
     }
 
@@ -64,6 +73,9 @@ impl Refusal {
             Self::Mismatch => "refusal.mismatch",
             Self::Stale => "refusal.stale",
             Self::TooManyGuesses => "refusal.too_many_guesses",
+            Self::NumberMismatch => "refusal.number_mismatch",
+            Self::CertMismatch => "refusal.cert_mismatch",
+            Self::NotEnoughCoreapps => "refusal.not_enough_coreapps",
         }
     }
 }

@@ -161,3 +161,89 @@ pub fn restart<'c>(call: &'c Call<'c>) -> Answer<'c> {
         ))
     })
 }
+
+fn topology_body(cluster: &Cluster) -> Reply {
+    let topology = cluster.topology();
+    let nodes: Vec<Value> = topology
+        .nodes
+        .iter()
+        .map(|n| {
+            json!({
+                "hostname": n.view.hostname,
+                "key": n.key,
+                "role": n.view.role.as_str(),
+                "running": n.view.running,
+                "gateway_status": n.status.as_str(),
+                "shards": n.view.shards,
+            })
+        })
+        .collect();
+    Reply::control(&json!({
+        "cluster": cluster.name(),
+        "coreapps": topology.coreapps,
+        "shards": topology.shards,
+        "failover_delay_seconds": topology.failover_delay.as_secs_f64(),
+        "nodes": nodes,
+    }))
+}
+
+/// `GET /_emulator/clusters/{cluster}/topology`: Coreapps, shards, every node.
+pub fn get_topology<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move { Ok(topology_body(&call.cluster)) })
+}
+
+/// `PUT /_emulator/clusters/{cluster}/topology {"coreapps"?, "failover_delay_seconds"?}`.
+pub fn put_topology<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let fields = Fields::new(call.object(), &["coreapps", "failover_delay_seconds"])?;
+        let max = crate::domain::topology::MAX_COREAPPS;
+        let coreapps = fields
+            .get("coreapps")
+            .map(|v| {
+                v.as_f64()
+                    .filter(|n| n.fract() == 0.0 && (1.0..=f64::from(max)).contains(n))
+                    .map(|n| n as u16)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "coreapps",
+                            "range",
+                            format!("Parameter 'coreapps' must be a whole number from 1 to {max}"),
+                        )
+                    })
+            })
+            .transpose()?;
+        let delay = fields
+            .get("failover_delay_seconds")
+            .map(|v| {
+                v.as_f64()
+                    .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "failover_delay_seconds",
+                            "range",
+                            "Parameter 'failover_delay_seconds' must be a number of seconds from 0 to 3600",
+                        )
+                    })
+            })
+            .transpose()?;
+        call.cluster.set_deployment(coreapps, delay)?;
+        Ok(topology_body(&call.cluster))
+    })
+}
+
+/// `POST /_emulator/clusters/{cluster}/nodes/{node}/stop`.
+pub fn stop_node<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        call.cluster.set_node_running(call.node(), false)?;
+        Ok(topology_body(&call.cluster))
+    })
+}
+
+/// `POST /_emulator/clusters/{cluster}/nodes/{node}/start`.
+pub fn start_node<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        call.cluster.set_node_running(call.node(), true)?;
+        Ok(topology_body(&call.cluster))
+    })
+}

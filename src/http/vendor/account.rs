@@ -39,6 +39,46 @@ pub fn request_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
     })
 }
 
+#[derive(Serialize)]
+struct Shards {
+    account: ShardCount,
+}
+
+#[derive(Serialize)]
+struct ShardCount {
+    shards: u8,
+}
+
+/// Whether the reported API version is v2.45 or later, from which the shards node needs `cert`.
+fn cert_required(version: &str) -> bool {
+    let mut parts = version.trim_start_matches('v').split('.');
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor) >= (2, 45)
+}
+
+/// `POST /v1/account/shards`: 201 once the deployment has the shards asked for.
+pub fn set_shards<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let required = cert_required(call.state.meta.version());
+        let request = request::shards_request(call.object(), required)?;
+        call.cluster.set_shards(&request).await?;
+        Ok(Reply::empty(StatusCode::CREATED).decided("account.shards_set"))
+    })
+}
+
+/// `GET /v1/account/shards`: `{"account": {"shards": N}}`.
+pub fn get_shards<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let body = Shards {
+            account: ShardCount {
+                shards: call.cluster.shards(),
+            },
+        };
+        Ok(Reply::vendor(StatusCode::OK, &body))
+    })
+}
+
 /// `POST /v1/account/verify {"code"}`: 201 once the number is registered.
 pub fn verify<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {

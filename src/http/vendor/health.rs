@@ -1,29 +1,61 @@
-//! `GET /v1/health`.
+//! `GET /v1/health`: one status for a single instance, one entry per node for a
+//! high-availability or multiconnect deployment.
 
 use http::StatusCode;
 use serde::Serialize;
+use serde::ser::SerializeMap;
 
 use crate::http::call::{Answer, Call};
 use crate::http::envelope::Reply;
+use crate::store::deployment::Health;
 
 #[derive(Serialize)]
-struct Health {
-    health: GatewayHealth,
+struct Answered {
+    health: HealthBody,
 }
 
+struct HealthBody(Health);
+
 #[derive(Serialize)]
-struct GatewayHealth {
+struct Single {
     gateway_status: &'static str,
 }
 
-/// `GET /v1/health`: any role; served during a restart, which it reports as `connecting`.
+#[derive(Serialize)]
+struct Node {
+    gateway_status: &'static str,
+    role: &'static str,
+}
+
+impl Serialize for HealthBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Health::Single(status) => Single {
+                gateway_status: status.as_str(),
+            }
+            .serialize(serializer),
+            Health::Nodes(nodes) => {
+                let mut map = serializer.serialize_map(Some(nodes.len()))?;
+                for (key, status, role) in nodes {
+                    let node = Node {
+                        gateway_status: status.as_str(),
+                        role: role.as_str(),
+                    };
+                    map.serialize_entry(key, &node)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// `GET /v1/health`: any role; served during a restart (`connecting`) and with no Coreapp
+/// running (`disconnected`).
 pub fn v1<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {
-        let health = Health {
-            health: GatewayHealth {
-                gateway_status: call.cluster.gateway_status().as_str(),
-            },
+        let body = Answered {
+            health: HealthBody(call.cluster.health()),
         };
-        Ok(Reply::vendor(StatusCode::OK, &health))
+        Ok(Reply::vendor(StatusCode::OK, &body))
     })
 }

@@ -26,7 +26,7 @@ use crate::domain::policy::RuleSpec;
 use crate::domain::{Error, Result};
 
 /// The registration part of a cluster, written as one record.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationRecord {
     /// The registered number.
     pub registered: Option<Account>,
@@ -36,6 +36,13 @@ pub struct RegistrationRecord {
     pub pending: Option<Pending>,
     /// Until when a restart lasts.
     pub restarting_until: Option<SystemTime>,
+    /// Multiconnect shards (`POST /v1/account/shards`); 1 in records of earlier versions.
+    #[serde(default = "one_shard")]
+    pub shards: u8,
+}
+
+fn one_shard() -> u8 {
+    1
 }
 
 /// The policy and clock of a cluster.

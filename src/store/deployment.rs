@@ -1,0 +1,241 @@
+//! The deployment of one cluster as the API shows it: `/v1/health` per node, Coreapps stopped
+//! and started for failover tests, and multiconnect shards.
+
+use std::time::Duration;
+
+use subtle::ConstantTimeEq;
+
+use super::Cluster;
+use super::persist::Change;
+use super::registration::GatewayStatus;
+use crate::domain::model::Account;
+use crate::domain::policy::Refusal;
+use crate::domain::request::ShardsRequest;
+use crate::domain::topology::{NodeView, Role, container_id};
+use crate::domain::{Error, Result};
+
+/// `/v1/health`: the plain shape of a single instance, or one entry per node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// One container.
+    Single(GatewayStatus),
+    /// Every node, keyed `hostname:container-id`, with its status and role.
+    Nodes(Vec<(String, GatewayStatus, Role)>),
+}
+
+/// A node as the control API shows it.
+#[derive(Debug, Clone)]
+pub struct NodeState {
+    /// The node.
+    pub view: NodeView,
+    /// Its key in `/v1/health`.
+    pub key: String,
+    /// Its `gateway_status` now.
+    pub status: GatewayStatus,
+}
+
+/// The deployment as the control API shows it.
+#[derive(Debug, Clone)]
+pub struct TopologyView {
+    /// Coreapps.
+    pub coreapps: u16,
+    /// Shards.
+    pub shards: u8,
+    /// The failover delay.
+    pub failover_delay: Duration,
+    /// Every node.
+    pub nodes: Vec<NodeState>,
+}
+
+fn status_of(
+    node: &NodeView,
+    registered: bool,
+    restarting: bool,
+    multiconnect: bool,
+) -> GatewayStatus {
+    let connected = match node.role {
+        Role::Coreapp => node.running && !node.shards.is_empty(),
+        Role::PrimaryMaster => multiconnect,
+        Role::SecondaryMaster => false,
+    };
+    if !node.running {
+        GatewayStatus::Disconnected
+    } else if !registered {
+        GatewayStatus::Unregistered
+    } else if !connected {
+        GatewayStatus::Disconnected
+    } else if restarting {
+        GatewayStatus::Connecting
+    } else {
+        GatewayStatus::Connected
+    }
+}
+
+impl Cluster {
+    /// The deployment now, failovers due by now applied.
+    pub fn topology(&self) -> TopologyView {
+        let now = self.now();
+        self.with(|c| {
+            c.topology.settle(now);
+            let registered = c.registered.is_some();
+            let restarting = c.is_restarting(now);
+            let multiconnect = c.topology.shards() > 1;
+            let nodes = c
+                .topology
+                .nodes()
+                .into_iter()
+                .map(|view| NodeState {
+                    key: format!(
+                        "{}:{}",
+                        view.hostname,
+                        container_id(self.name(), &view.hostname)
+                    ),
+                    status: status_of(&view, registered, restarting, multiconnect),
+                    view,
+                })
+                .collect();
+            TopologyView {
+                coreapps: c.topology.coreapps(),
+                shards: c.topology.shards(),
+                failover_delay: c.topology.failover_delay,
+                nodes,
+            }
+        })
+    }
+
+    /// `/v1/health` now.
+    pub fn health(&self) -> Health {
+        let single = self.with(|c| c.topology.is_single());
+        let topology = self.topology();
+        if single {
+            let coreapp = topology.nodes.iter().find(|n| n.view.role == Role::Coreapp);
+            let status = coreapp.map_or(GatewayStatus::Disconnected, |n| n.status);
+            return Health::Single(status);
+        }
+        Health::Nodes(
+            topology
+                .nodes
+                .into_iter()
+                .map(|n| (n.key, n.status, n.view.role))
+                .collect(),
+        )
+    }
+
+    /// Fails with 503 / 1011 when no Coreapp is running to serve the API.
+    pub fn check_serving(&self) -> Result<()> {
+        let now = self.now();
+        let serving = self.with(|c| {
+            c.topology.settle(now);
+            c.topology.has_serving_coreapp()
+        });
+        if serving {
+            Ok(())
+        } else {
+            Err(Error::Unavailable {
+                rule: "no_coreapp",
+                message: format!(
+                    "No Coreapp of this deployment is running: start one (POST /_emulator/clusters/{}/nodes/coreapp1/start) or wait for the failover",
+                    self.name()
+                ),
+            })
+        }
+    }
+
+    /// Stops or starts the Coreapp `hostname` (`coreapp1`…).
+    pub fn set_node_running(&self, hostname: &str, running: bool) -> Result<()> {
+        let now = self.now();
+        self.with(|c| {
+            let node = c.topology.coreapp_of(hostname).ok_or_else(|| {
+                Error::not_found(
+                    "node",
+                    format!(
+                        "No Coreapp {hostname:?} in this deployment: it has coreapp1 to coreapp{}",
+                        c.topology.coreapps()
+                    ),
+                )
+            })?;
+            c.topology.settle(now);
+            if running {
+                c.topology.start(node);
+            } else {
+                c.topology.stop(node, now);
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets the number of Coreapps and the failover delay.
+    pub fn set_deployment(
+        &self,
+        coreapps: Option<u16>,
+        failover_delay: Option<Duration>,
+    ) -> Result<()> {
+        let now = self.now();
+        self.with(|c| {
+            if let Some(coreapps) = coreapps {
+                c.topology.set_coreapps(coreapps, now).map_err(|shards| {
+                    Error::invalid(
+                        "coreapps",
+                        "range",
+                        format!(
+                            "Parameter 'coreapps' must be from {} to {} (the deployment has {shards} shards)",
+                            shards.max(1),
+                            crate::domain::topology::MAX_COREAPPS
+                        ),
+                    )
+                })?;
+            }
+            if let Some(delay) = failover_delay {
+                c.topology.failover_delay = delay;
+            }
+            Ok(())
+        })
+    }
+
+    /// `GET /v1/account/shards`.
+    pub fn shards(&self) -> u8 {
+        self.with(|c| c.topology.shards())
+    }
+
+    /// `POST /v1/account/shards`: for the registered number, with its pin when two-step is on
+    /// and, when given, its certificate; as many running Coreapps as shards.
+    pub async fn set_shards(&self, request: &ShardsRequest<'_>) -> Result<()> {
+        let now = self.now();
+        let (result, ticket) = self.write(|c, log| {
+            let Some(Account { number, vname }) = &c.registered else {
+                return Err(Error::not_found(
+                    "registered_number",
+                    "No number is registered on this deployment: register one with POST /v1/account first",
+                ));
+            };
+            if *number != request.number {
+                return Err(Error::Refused(Refusal::NumberMismatch));
+            }
+            if request.cert.as_ref().is_some_and(|cert| *cert.vname != **vname) {
+                return Err(Error::Refused(Refusal::CertMismatch));
+            }
+            if let Some(expected) = c.pins.get(&number.e164()) {
+                match request.pin {
+                    None => {
+                        return Err(Error::Missing {
+                            field: "pin",
+                            hint: Some("two-step verification is enabled on this number"),
+                        });
+                    }
+                    Some(given) if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
+                        return Err(Error::Refused(Refusal::PinMismatch));
+                    }
+                    Some(_) => {}
+                }
+            }
+            c.topology.settle(now);
+            c.topology
+                .set_shards(request.shards)
+                .map_err(|_| Error::Refused(Refusal::NotEnoughCoreapps))?;
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
+            Ok(())
+        });
+        ticket.durable().await?;
+        result
+    }
+}
