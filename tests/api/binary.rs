@@ -200,6 +200,30 @@ fn the_unmodified_wabclient_package_registers_a_number() {
     );
 }
 
+/// The published Python client `whatsappez` (PyPI 0.0.1), unmodified, registers a number, reads
+/// shards, backs up and meets its quirks (`tests/compat/whatsappez_flow.py` lists them). Run as
+/// the wabclient test is.
+#[test]
+#[ignore = "needs the published whatsappez: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
+fn the_unmodified_whatsappez_package_registers_a_number() {
+    let python = std::env::var("WA_EMU_PYTHON").unwrap_or_else(|_| "python3".into());
+    let running = start(&[]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/compat/whatsappez_flow.py"
+    );
+    let out = Command::new(python)
+        .args([script, &running.base, BIN])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "whatsappez flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn cert_subcommand_rejects_malformed_localized_names() {
     let out = Command::new(BIN)
