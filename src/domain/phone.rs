@@ -22,6 +22,11 @@ const CALLING_CODES: &[u16] = &[
     976, 977, 992, 993, 994, 995, 996, 998,
 ];
 
+/// Every assigned geographic country calling code, as text.
+pub fn calling_codes() -> impl Iterator<Item = String> {
+    CALLING_CODES.iter().map(u16::to_string)
+}
+
 /// Whether `cc` (digits only) is an assigned geographic country calling code.
 pub fn is_calling_code(cc: &str) -> bool {
     cc.bytes().all(|b| b.is_ascii_digit())

@@ -363,7 +363,14 @@ impl App {
             .iter()
             .find(|r| r.route.method == method)
         else {
-            let response = self.write(Outcome::Error(ApiError::MethodNotAllowed), Access::Open);
+            let mut response = self.write(Outcome::Error(ApiError::MethodNotAllowed), Access::Open);
+            let allowed: Vec<&str> = self.0.paths[*matched.value]
+                .iter()
+                .map(|r| r.route.method)
+                .collect();
+            if let Ok(allow) = HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
             return (response, None);
         };
         let cluster = matched.params.get("cluster");

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::call::{Answer, Call};
 use super::envelope::Reply;
-use super::routes::{Access, ROUTES, Route, Surface};
+use super::routes::{Access, ROUTES, Route, Surface, Takes};
 
 /// The whole document.
 pub fn document() -> Value {
@@ -97,29 +97,145 @@ fn operation(route: &Route, path: &str) -> Value {
     let params: Vec<Value> = path
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .map(|name| {
+            json!({"name": name, "in": "path", "required": true, "schema": parameter_schema(name)})
+        })
         .collect();
     if !params.is_empty() {
         op.insert("parameters".into(), json!(params));
     }
     if let Some(body) = route.body {
         let example: Value = serde_json::from_str(body).expect("route examples are JSON");
+        let required = !matches!(route.takes, Takes::OptionalJson | Takes::OptionalObject);
+        let schema = body_schema(&example);
         op.insert(
             "requestBody".into(),
-            json!({"required": true, "content": {"application/json": {"example": example}}}),
+            json!({"required": required, "content": {"application/json": {"schema": schema, "example": example}}}),
         );
     }
     let mut responses = Map::new();
-    for (status, what) in route.responses {
+    for (status, what) in route.responses.iter().copied().chain(common_responses(route)) {
+        if responses.contains_key(&status.to_string()) {
+            continue;
+        }
         let mut response = json!({"description": what});
-        if *status >= 400 && route.surface == Surface::Vendor {
+        if status >= 400 {
             response["content"] =
                 json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}});
+        }
+        if status == 405 {
+            response["headers"] = json!({"Allow": {"description": "The methods the path takes", "schema": {"type": "string"}}});
         }
         responses.insert(status.to_string(), response);
     }
     op.insert("responses".into(), Value::Object(responses));
     Value::Object(op)
+}
+
+/// The statuses every route of its kind can answer besides its own: a bad cluster name or body
+/// (400), credentials (401), rights (403), a path that does not exist (404), another method
+/// (405), a stalled body (408), a large body (413), the cluster limit (429), a Coreapp restart or
+/// no Coreapp running (503).
+fn common_responses(route: &Route) -> Vec<(u16, &'static str)> {
+    let mut statuses = vec![
+        (400, "The request cannot be read: a cluster name, a body or a query that is not valid"),
+        (404, "No such resource"),
+        (405, "The path does not take this method"),
+        (408, "The request body did not arrive within --body-timeout"),
+        (413, "The request body is larger than 64 KiB"),
+        (429, "A new cluster beyond --max-clusters"),
+    ];
+    match route.access {
+        Access::Open => {}
+        Access::Basic | Access::Health | Access::Control => {
+            statuses.push((401, "Missing or wrong credentials"));
+        }
+        Access::Token => {
+            statuses.push((401, "Missing, unknown, expired or revoked token"));
+            statuses.push((503, "1011: Coreapp restarting, or no Coreapp running"));
+        }
+        Access::Admin => {
+            statuses.push((401, "Missing, unknown, expired or revoked token"));
+            statuses.push((403, "1005: not an admin token, or refused"));
+            statuses.push((503, "1011: Coreapp restarting, or no Coreapp running"));
+        }
+    }
+    statuses
+}
+
+/// The schema of a path parameter.
+fn parameter_schema(name: &str) -> Value {
+    match name {
+        "cluster" => json!({
+            "type": "string",
+            "pattern": "^(?!\\.+$)[A-Za-z0-9._-]{1,64}$",
+            "description": "1 to 64 of A-Z a-z 0-9 . _ -, not only dots"
+        }),
+        "node" => json!({"type": "string", "pattern": "^coreapp[1-9][0-9]?$"}),
+        _ => json!({"type": "string", "minLength": 1}),
+    }
+}
+
+/// Body fields that may be left out.
+const OPTIONAL_FIELDS: &[&str] = &[
+    "pin",
+    "new_password",
+    "localized_names",
+    "rules",
+    "duration_seconds",
+    "coreapps",
+    "failover_delay_seconds",
+];
+
+/// The schema of one body field, as exact as the emulator's own checks where JSON Schema can
+/// say them (calling codes, digits, pins, codes, methods, shard counts, password lengths).
+fn field_schema(name: &str, example: &Value) -> Value {
+    match name {
+        "cc" => json!({"type": "string", "enum": crate::domain::phone::calling_codes().collect::<Vec<_>>()}),
+        "phone_number" => json!({"type": "string", "pattern": "^[0-9]{1,14}$",
+            "description": "digits only; with cc at most 15 digits (E.164)"}),
+        "method" => json!({"type": "string", "pattern": "^([sS][mM][sS]|[vV][oO][iI][cC][eE])$"}),
+        "pin" => json!({"type": "string", "pattern": "^[0-9]{6}$"}),
+        "code" => json!({"type": "string", "pattern": "^([0-9]{6}|[0-9]{3}-[0-9]{3})$"}),
+        "cert" => json!({"type": "string", "minLength": 1,
+            "description": "base64 of a verified-name certificate (POST /_emulator/certs makes one)"}),
+        "shards" => json!({"type": "integer", "enum": crate::domain::topology::SHARD_OPTIONS}),
+        "password" | "new_password" => json!({"type": "string", "minLength": 1,
+            "description": "8 to 64 characters with a digit, an upper-case and a lower-case letter and a special character (a backup password: any non-empty text)"}),
+        "username" => json!({"type": "string", "minLength": 4, "maxLength": 32}),
+        "policy" => json!({"type": "string", "enum": ["classic", "sunset", "scripted"]}),
+        _ => match example {
+            Value::String(_) => json!({"type": "string"}),
+            Value::Number(n) if n.is_u64() => json!({"type": "integer"}),
+            Value::Number(_) => json!({"type": "number"}),
+            Value::Array(_) => json!({"type": "array"}),
+            Value::Object(_) => json!({"type": "object"}),
+            Value::Bool(_) => json!({"type": "boolean"}),
+            Value::Null => json!({}),
+        },
+    }
+}
+
+/// The schema of a JSON object body, from its example: every field typed, the optional ones
+/// not required, no other field (1010).
+fn body_schema(example: &Value) -> Value {
+    let Value::Object(fields) = example else {
+        return json!({});
+    };
+    let properties: Map<String, Value> = fields
+        .iter()
+        .map(|(name, value)| (name.clone(), field_schema(name, value)))
+        .collect();
+    let required: Vec<&String> = fields
+        .keys()
+        .filter(|name| !OPTIONAL_FIELDS.contains(&name.as_str()))
+        .collect();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
 }
 
 /// `GET /_emulator/openapi.json`.
