@@ -114,7 +114,12 @@ fn operation(route: &Route, path: &str) -> Value {
         );
     }
     let mut responses = Map::new();
-    for (status, what) in route.responses.iter().copied().chain(common_responses(route)) {
+    for (status, what) in route
+        .responses
+        .iter()
+        .copied()
+        .chain(common_responses(route))
+    {
         if responses.contains_key(&status.to_string()) {
             continue;
         }
@@ -138,7 +143,10 @@ fn operation(route: &Route, path: &str) -> Value {
 /// no Coreapp running (503).
 fn common_responses(route: &Route) -> Vec<(u16, &'static str)> {
     let mut statuses = vec![
-        (400, "The request cannot be read: a cluster name, a body or a query that is not valid"),
+        (
+            400,
+            "The request cannot be read: a cluster name, a body or a query that is not valid",
+        ),
         (404, "No such resource"),
         (405, "The path does not take this method"),
         (408, "The request body did not arrive within --body-timeout"),
@@ -191,7 +199,9 @@ const OPTIONAL_FIELDS: &[&str] = &[
 /// say them (calling codes, digits, pins, codes, methods, shard counts, password lengths).
 fn field_schema(name: &str, example: &Value) -> Value {
     match name {
-        "cc" => json!({"type": "string", "enum": crate::domain::phone::calling_codes().collect::<Vec<_>>()}),
+        "cc" => {
+            json!({"type": "string", "enum": crate::domain::phone::calling_codes().collect::<Vec<_>>()})
+        }
         "phone_number" => json!({"type": "string", "pattern": "^[0-9]{1,14}$",
             "description": "digits only; with cc at most 15 digits (E.164)"}),
         "method" => json!({"type": "string", "pattern": "^([sS][mM][sS]|[vV][oO][iI][cC][eE])$"}),

@@ -335,6 +335,53 @@ async fn beyond_max_clusters_new_names_are_refused_and_old_ones_work() {
     assert_eq!(listed.body["clusters"], json!(["one", "two"]));
 }
 
+#[tokio::test]
+async fn http2_streams_are_bounded_and_a_rapid_reset_flood_does_not_hold_the_server() {
+    let app = TestApp::spawn(config()).await;
+    let tcp = TcpStream::connect(addr(&app)).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    let mut connection = Box::pin(connection);
+    // Drive the connection until the server's SETTINGS arrive.
+    let _ = tokio::time::timeout(Duration::from_millis(200), &mut connection).await;
+    assert_eq!(
+        connection.max_concurrent_send_streams(),
+        128,
+        "max concurrent streams"
+    );
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    // Rapid reset: open streams and cancel them at once, thousands of times.
+    let mut client = client;
+    let mut sent = 0;
+    for _ in 0..5_000 {
+        let Ok(ready) = client.clone().ready().await else {
+            break;
+        };
+        client = ready;
+        let request = http::Request::get(format!("{}/_emulator/health", app.base))
+            .body(())
+            .unwrap();
+        match client.send_request(request, true) {
+            Ok((response, _)) => drop(response),
+            Err(_) => break,
+        }
+        sent += 1;
+    }
+    assert!(sent > 0);
+    // The server still answers everyone else at once.
+    let started = Instant::now();
+    let ok = reqwest::get(format!("{}/_emulator/health", app.base))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
 
