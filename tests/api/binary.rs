@@ -1,7 +1,7 @@
 //! The release binary as a user runs it: started on port 0, driven over HTTP, and its
 //! subcommands.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use serde_json::json;
 
@@ -159,69 +159,41 @@ async fn the_binary_takes_flags_from_the_environment() {
         .assert_error(403, 1005, "biz_link_on_prem_reg_blocked");
 }
 
-/// The published Python client `wabclient`, unmodified, completes a registration against the
-/// binary. It needs the package, so plain `cargo test` lists it as ignored; `.ci/run` installs
-/// wabclient in a virtual environment, sets `WA_EMU_PYTHON` and runs it with `--ignored`, where a
-/// missing package fails it instead of skipping it.
-#[test]
-#[ignore = "needs the published wabclient: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
-fn the_unmodified_wabclient_package_registers_a_number() {
-    let python = match std::env::var("WA_EMU_PYTHON") {
-        Ok(python) => python,
-        Err(_) => {
-            let importable = Command::new("python3")
-                .args(["-c", "import wabclient, six"])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !importable {
-                eprintln!(
-                    "SKIPPED: wabclient is not installed (set WA_EMU_PYTHON to a Python that has it, as .ci/run does)"
-                );
-                return;
-            }
-            "python3".to_owned()
-        }
-    };
+/// Runs `tests/compat/{script}` (a flow of a published Python client of the real API, unmodified)
+/// against the binary, with the Python of `WA_EMU_PYTHON` (`.ci/run` installs the clients there)
+/// or `python3`; fails, saying what the flow printed, when the flow fails or the client is not
+/// installed.
+fn published_client_flow(script: &str) {
+    let python = std::env::var("WA_EMU_PYTHON").unwrap_or_else(|_| "python3".into());
     let running = start(&[]);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/compat/wabclient_flow.py"
-    );
+    let script = format!("{}/tests/compat/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(python)
-        .args([script, &running.base, BIN])
+        .args([&script, &running.base, BIN])
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "wabclient flow failed:\n{}\n{}",
+        "{script} failed (is the client installed? see .ci/run):\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
 }
 
-/// The published Python client `whatsappez` (PyPI 0.0.1), unmodified, registers a number, reads
-/// shards, backs up and meets its quirks (`tests/compat/whatsappez_flow.py` lists them). Run as
-/// the wabclient test is.
+/// The published Python client `wabclient` 2.3.3 completes a registration. It needs the package,
+/// so a plain `cargo test` lists it as ignored; `.ci/run` installs it, sets `WA_EMU_PYTHON` and
+/// runs it with `--ignored`.
+#[test]
+#[ignore = "needs the published wabclient: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
+fn the_unmodified_wabclient_package_registers_a_number() {
+    published_client_flow("wabclient_flow.py");
+}
+
+/// The published Python client `whatsappez` 0.0.1 registers a number, reads shards, backs up and
+/// meets its quirks (`tests/compat/whatsappez_flow.py` lists them). Run as the wabclient test is.
 #[test]
 #[ignore = "needs the published whatsappez: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
 fn the_unmodified_whatsappez_package_registers_a_number() {
-    let python = std::env::var("WA_EMU_PYTHON").unwrap_or_else(|_| "python3".into());
-    let running = start(&[]);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/compat/whatsappez_flow.py"
-    );
-    let out = Command::new(python)
-        .args([script, &running.base, BIN])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "whatsappez flow failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    published_client_flow("whatsappez_flow.py");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{BIN, PASSWORD, spawn_listening};
+use crate::helpers::{BIN, PASSWORD, TestApp, spawn_listening};
 
 const EXAMPLE_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules.example.toml");
 
@@ -211,33 +211,17 @@ async fn rules_alone_select_the_scripted_policy() {
         EXAMPLE_RULES,
     ]);
     let (mut child, base) = spawn_listening(command);
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/v1/users/login"))
-        .basic_auth("admin", Some(PASSWORD))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["users"][0]["token"].as_str().unwrap();
+    let app = TestApp::external(&base);
+    let token = app.admin_token().await;
     let cert = wa_onprem_emulator::cert::make("Acme", &[], 0);
-    let retired = client
-        .post(format!("{base}/v1/account"))
-        .bearer_auth(token)
-        .json(&json!({"cc": "1", "phone_number": "6315550100", "method": "sms", "cert": cert}))
-        .send()
-        .await
-        .unwrap();
+    let retired = app.request_code(&token, "6315550100", "sms", &cert).await;
     child.kill().ok();
     child.wait().ok();
     assert_eq!(
-        retired.status(),
-        403,
+        retired.status, 403,
         "the retired number of the example rules"
     );
-    assert_eq!(retired.headers()["x-emulator-reason"], "scripted.retired");
+    assert_eq!(retired.reason(), "scripted.retired");
 }
 
 #[test]
