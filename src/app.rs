@@ -101,6 +101,7 @@ impl AppState {
             outbox_limit: config.outbox_limit.max(1),
             journal_limit: config.journal_limit,
             max_clusters: config.max_clusters.max(1),
+            events: Default::default(),
             coreapps: config.coreapps,
             failover_delay: config.failover_delay,
             // Hashed once: every cluster starts from the same admin password.

@@ -60,6 +60,7 @@ pub use app::{StartupError, serve, serve_with, tls};
 pub use config::Config;
 pub use domain::{cert, clock};
 pub use embed::{Emulator, EmulatorBuilder};
+pub use http::body::Body;
 pub use http::{App, AppState, ControlAccess, Response, router};
 pub use server::healthcheck;
 

@@ -101,3 +101,20 @@ pub struct SentCode {
     /// When it goes stale.
     pub expires_at: SystemTime,
 }
+
+impl SentCode {
+    /// The code as the control API and the event stream show it.
+    pub fn view(&self, cluster: &str) -> serde_json::Value {
+        use super::clock::rfc3339;
+        serde_json::json!({
+            "cluster": cluster,
+            "cc": &*self.number.cc,
+            "phone_number": &*self.number.phone_number,
+            "method": self.method,
+            "code": self.code,
+            "vname": self.vname,
+            "sent_at": rfc3339(self.sent_at),
+            "expires_at": rfc3339(self.expires_at),
+        })
+    }
+}

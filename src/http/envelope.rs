@@ -70,6 +70,8 @@ pub struct Reply {
     pub kind: Kind,
     /// The rule that decided it, for the journal.
     pub decided: Option<&'static str>,
+    /// A stream of chunks instead of `body` (server-sent events).
+    pub stream: Option<tokio::sync::mpsc::Receiver<bytes::Bytes>>,
 }
 
 fn to_json(body: &impl Serialize) -> Vec<u8> {
@@ -85,6 +87,7 @@ impl Reply {
             body: to_json(body),
             kind: Kind::Vendor,
             decided: None,
+            stream: None,
         }
     }
 
@@ -95,6 +98,7 @@ impl Reply {
             body: b"{}".to_vec(),
             kind: Kind::Vendor,
             decided: None,
+            stream: None,
         }
     }
 
@@ -105,6 +109,18 @@ impl Reply {
             body: to_json(body),
             kind: Kind::Control,
             decided: None,
+            stream: None,
+        }
+    }
+
+    /// A control-API answer streaming the chunks `chunks` receives (server-sent events).
+    pub fn events(chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Vec::new(),
+            kind: Kind::Control,
+            decided: None,
+            stream: Some(chunks),
         }
     }
 

@@ -7,6 +7,7 @@
 //! journal, `meta`, the envelope and the `X-Emulator-Reason` header are each done here, in one
 //! place, and the handler gets everything else as a plain [`call::Call`].
 
+pub mod body;
 pub mod call;
 mod control;
 pub mod envelope;
@@ -28,8 +29,9 @@ use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http::{Method, Request, StatusCode};
 use http_body::Body as HttpBody;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use self::body::Body;
 use self::call::{Call, basic, bearer, check_json_type, cluster_name, path_param};
 use self::envelope::{Kind, Meta, Reply};
 use self::error::{ApiError, REASON_HEADER, invalid_request};
@@ -47,8 +49,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// The rule name of every answer a fault forces.
 const FAULT_RULE: &str = "fault.armed";
 
-/// An answer: a complete body.
-pub type Response = http::Response<Full<Bytes>>;
+/// An answer.
+pub type Response = http::Response<Body>;
 
 /// A boxed error of a request body.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -300,7 +302,7 @@ impl From<Result<Reply, ApiError>> for Outcome {
 }
 
 fn json_response(status: StatusCode, body: Bytes) -> Response {
-    let mut response = http::Response::new(Full::new(body));
+    let mut response = http::Response::new(Body::full(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -623,7 +625,17 @@ impl App {
     fn write(&self, outcome: Outcome, access: Access) -> Response {
         match outcome {
             Outcome::Raw(response) => response,
-            Outcome::Reply(reply) => {
+            Outcome::Reply(mut reply) => {
+                if let Some(events) = reply.stream.take() {
+                    let mut response = http::Response::new(Body::stream(events));
+                    let headers = response.headers_mut();
+                    headers.insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/event-stream"),
+                    );
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                    return response;
+                }
                 let body = match reply.kind {
                     Kind::Vendor => self.0.state.meta.splice(reply.body),
                     Kind::Control => reply.body.into(),
@@ -736,7 +748,7 @@ fn forced_outcome(action: FaultAction) -> Option<Outcome> {
             .into(),
         ),
         FaultAction::Drop => {
-            let mut response = http::Response::new(Full::default());
+            let mut response = http::Response::new(Body::empty());
             response.extensions_mut().insert(DropConnection);
             response.headers_mut().insert(REASON_HEADER, reason);
             Outcome::Raw(response)

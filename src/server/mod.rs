@@ -219,8 +219,8 @@ impl hyper::service::Service<Request<Incoming>> for AppService {
         let app = self.app.clone();
         let in_flight = self.activity.begin();
         Box::pin(async move {
-            let response = app.respond(req).await;
-            drop(in_flight);
+            // A streamed answer (server-sent events) is in flight until its body ends.
+            let response = app.respond(req).await.map(|body| body.holding(in_flight));
             if response.extensions().get::<DropConnection>().is_some() {
                 Err(DropConnection)
             } else {

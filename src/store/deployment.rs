@@ -161,7 +161,9 @@ impl Cluster {
                 c.topology.stop(node, now);
             }
             Ok(())
-        })
+        })?;
+        self.changed("topology");
+        Ok(())
     }
 
     /// Sets the number of Coreapps and the failover delay.
@@ -189,7 +191,9 @@ impl Cluster {
                 c.topology.failover_delay = delay;
             }
             Ok(())
-        })
+        })?;
+        self.changed("topology");
+        Ok(())
     }
 
     /// `GET /v1/account/shards`.
@@ -236,6 +240,9 @@ impl Cluster {
             Ok(())
         });
         ticket.durable().await?;
+        if result.is_ok() {
+            self.changed("shards");
+        }
         result
     }
 }

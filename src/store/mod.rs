@@ -9,6 +9,7 @@
 
 mod cluster;
 pub mod deployment;
+pub mod events;
 pub mod journal;
 pub mod persist;
 pub mod registration;
@@ -88,6 +89,8 @@ pub struct Settings {
     pub journal_limit: usize,
     /// Clusters that may exist at once.
     pub max_clusters: usize,
+    /// Where events go (`GET /_emulator/events`).
+    pub events: events::Events,
     /// Coreapps of a new cluster's deployment (1: a single instance).
     pub coreapps: u16,
     /// How long a shard whose Coreapp stopped stays down before another takes over.
@@ -265,7 +268,9 @@ impl Cluster {
             self.offset_ms.fetch_add(ms, Ordering::Relaxed);
             log.push(|| Change::Meta(self.key(), self.meta_record(c)));
         });
-        ticket.durable().await
+        ticket.durable().await?;
+        self.changed("clock");
+        Ok(())
     }
 
     /// Starts a simulated Coreapp restart lasting `duration` from now.
@@ -276,6 +281,7 @@ impl Cluster {
             log.push(|| Change::Registration(self.key(), c.registration_record()));
         });
         ticket.durable().await?;
+        self.changed("restart");
         Ok(until)
     }
 
@@ -284,13 +290,24 @@ impl Cluster {
         self.with(|c| c.policy.clone())
     }
 
+    /// Tells subscribers that `what` changed in this cluster.
+    pub fn changed(&self, what: &'static str) {
+        self.settings.events.publish(
+            &self.name,
+            "state",
+            || serde_json::json!({"cluster": &*self.name, "what": what}),
+        );
+    }
+
     /// Switches the cluster's policy.
     pub async fn set_policy(&self, policy: Arc<dyn RegistrationPolicy>) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
             c.policy = policy;
             log.push(|| Change::Meta(self.key(), self.meta_record(c)));
         });
-        ticket.durable().await
+        ticket.durable().await?;
+        self.changed("policy");
+        Ok(())
     }
 }
 
@@ -320,6 +337,11 @@ impl Store {
             closing: tokio::sync::watch::Sender::new(false),
             detached: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Resolves (changes to `true`) when the server begins to shut down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Tells held requests (`codes/latest?wait=`) to stop waiting: the server is shutting down.
@@ -391,6 +413,11 @@ impl Store {
             });
             slot.arrivals.notify_waiters();
             ticket.durable().await?;
+            self.settings.events.publish(
+                &slot.name,
+                "reset",
+                || serde_json::json!({"cluster": name}),
+            );
         }
         Ok(())
     }
@@ -405,7 +432,12 @@ impl Store {
         for slot in old.values() {
             slot.arrivals.notify_waiters();
         }
-        ticket.durable().await
+        ticket.durable().await?;
+        let every: Arc<str> = "*".into();
+        self.settings.events.publish(&every, "reset", || {
+            serde_json::json!({"cluster": "*", "clusters": old.keys().map(|k| &**k).collect::<Vec<_>>()})
+        });
+        Ok(())
     }
 
     /// The newest code of cluster `name` matching `filter`, waiting until one arrives or

@@ -148,6 +148,16 @@ impl Cluster {
         ticket.durable().await?;
         if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
             self.arrivals.notify_waiters();
+            self.settings.events.publish(&self.name, "code_sent", || {
+                let filter = CodeFilter {
+                    cc: Some(&request.number.cc),
+                    phone_number: Some(&request.number.phone_number),
+                    method: Some(request.method),
+                };
+                self.latest_code(filter)
+                    .map(|sent| sent.view(self.name()))
+                    .unwrap_or_default()
+            });
         }
         outcome
     }
@@ -192,6 +202,9 @@ impl Cluster {
             result
         });
         ticket.durable().await?;
+        if result.is_ok() {
+            self.changed("registration");
+        }
         result
     }
 
@@ -204,6 +217,9 @@ impl Cluster {
             Ok(())
         });
         ticket.durable().await?;
+        if result.is_ok() {
+            self.changed("pins");
+        }
         result
     }
 
@@ -216,6 +232,9 @@ impl Cluster {
             Ok(())
         });
         ticket.durable().await?;
+        if result.is_ok() {
+            self.changed("pins");
+        }
         result
     }
 
@@ -256,6 +275,9 @@ impl Cluster {
             Ok(())
         });
         ticket.durable().await?;
+        if result.is_ok() {
+            self.changed("registration");
+        }
         result
     }
 

@@ -8,7 +8,9 @@ use crate::domain::json::Object;
 impl Cluster {
     /// Arms `specs`, returning them as armed.
     pub fn arm_faults(&self, specs: Vec<FaultSpec>) -> Vec<ArmedFault> {
-        self.with(|c| c.faults.arm(specs))
+        let armed = self.with(|c| c.faults.arm(specs));
+        self.changed("faults");
+        armed
     }
 
     /// Every fault, armed or spent.
@@ -19,6 +21,7 @@ impl Cluster {
     /// Disarms and forgets every fault.
     pub fn clear_faults(&self) {
         self.with(|c| c.faults.clear());
+        self.changed("faults");
     }
 
     /// Fires the first live fault matching the request, if any.
@@ -43,6 +46,11 @@ impl Cluster {
 
     /// Records a request in the journal.
     pub fn record(&self, entry: Entry) {
+        self.settings.events.publish(&self.name, "request", || {
+            let mut view = serde_json::to_value(&entry).unwrap_or_default();
+            view["cluster"] = self.name().into();
+            view
+        });
         let limit = self.settings.journal_limit;
         self.with(|c| c.journal.record(entry, limit));
     }

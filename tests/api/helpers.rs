@@ -309,6 +309,17 @@ impl Oneshot {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status().as_u16();
         let headers = res.headers().clone();
+        if headers
+            .get("content-type")
+            .is_some_and(|ct| ct == "text/event-stream")
+        {
+            // An event stream never ends: what a client sees first is the status and headers.
+            return Answer {
+                status,
+                headers,
+                body: Value::Null,
+            };
+        }
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null

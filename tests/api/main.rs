@@ -10,6 +10,7 @@ mod control;
 mod deployment;
 mod durability;
 mod envelope;
+mod events;
 mod helpers;
 mod hostile;
 mod invariants;

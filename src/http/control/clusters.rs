@@ -1,16 +1,14 @@
 //! The control API's view of clusters: liveness, the outbox, certificates, policies and resets.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::domain::Error;
 use crate::domain::cert::{self, LocalizedName};
-use crate::domain::clock::{rfc3339, unix_seconds};
-use crate::domain::model::{SentCode, Text};
+use crate::domain::clock::unix_seconds;
 use crate::domain::phone::Method;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::Fields;
@@ -46,34 +44,6 @@ pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
             "docs": "README.md of the emulator: sections 'A whole registration with curl', 'The vendor API' and 'The control API'",
         })))
     })
-}
-
-/// A code in the outbox, as the control API shows it.
-#[derive(Debug, Serialize)]
-struct CodeItem<'a> {
-    cluster: &'a str,
-    cc: Arc<str>,
-    phone_number: Arc<str>,
-    method: Method,
-    code: Text,
-    vname: Text,
-    sent_at: String,
-    expires_at: String,
-}
-
-impl<'a> CodeItem<'a> {
-    fn new(cluster: &'a str, sent: SentCode) -> Self {
-        Self {
-            cluster,
-            cc: sent.number.cc,
-            phone_number: sent.number.phone_number,
-            method: sent.method,
-            code: sent.code,
-            vname: sent.vname,
-            sent_at: rfc3339(sent.sent_at),
-            expires_at: rfc3339(sent.expires_at),
-        }
-    }
 }
 
 /// Filters of the outbox queries.
@@ -125,11 +95,11 @@ pub fn list_codes<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {
         let q: CodesQuery = call.query()?;
         let name = call.cluster.name();
-        let codes: Vec<CodeItem<'_>> = call
+        let codes: Vec<Value> = call
             .cluster
             .codes(q.filter()?)
-            .into_iter()
-            .map(|s| CodeItem::new(name, s))
+            .iter()
+            .map(|s| s.view(name))
             .collect();
         Ok(Reply::control(&json!({ "codes": codes })))
     })
@@ -144,7 +114,7 @@ pub fn latest_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
         let deadline = Instant::now() + q.wait()?;
         let name = call.cluster.name();
         match call.state.store.wait_for_code(name, filter, deadline).await {
-            Some(sent) => Ok(Reply::control(&CodeItem::new(name, sent))),
+            Some(sent) => Ok(Reply::control(&sent.view(name))),
             None => {
                 Err(Error::not_found("code", "No code matching the filters has been sent").into())
             }

@@ -2,4 +2,5 @@
 //! of it exists on the real API.
 
 pub mod clusters;
+pub mod events;
 pub mod steering;

@@ -1,0 +1,85 @@
+//! `GET /_emulator/events`: server-sent events of what happens in the emulator, for a console or
+//! for a test in any language that wants to wait for a code.
+//!
+//! Each event is `event: <kind>` and one line of `data:` JSON: `code_sent` (the outbox record),
+//! `request` (the journal entry, with its cluster), `state` (`{"cluster", "what"}`: policy,
+//! clock, restart, faults, registration, pins, shards, topology) and `reset`. The stream opens
+//! with `ready` and sends a comment every 15 s; a subscriber that falls behind is sent `dropped`
+//! with how many events it lost.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::http::call::{Answer, Call, cluster_name};
+use crate::http::envelope::Reply;
+
+/// Chunks queued for one subscriber's connection.
+const QUEUE: usize = 64;
+/// How often an idle stream sends a comment, so proxies and clients keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    cluster: Option<String>,
+}
+
+fn frame(kind: &str, data: &serde_json::Value) -> Bytes {
+    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
+}
+
+/// `GET /_emulator/events?cluster=NAME`: the event stream, of one cluster or of all.
+pub fn stream<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let q: EventsQuery = call.query()?;
+        let only = match q.cluster.as_deref() {
+            Some(name) => {
+                Some(cluster_name(Some(name), &http::HeaderMap::new(), false)?.into_owned())
+            }
+            None => None,
+        };
+        let store = call.state.store.clone();
+        let mut events = store.settings().events.subscribe();
+        let mut closing = store.closing();
+        let (chunks, body) = mpsc::channel(QUEUE);
+        let ready =
+            json!({"cluster": only, "dropped_since_start": store.settings().events.dropped()});
+        tokio::spawn(async move {
+            if chunks.send(frame("ready", &ready)).await.is_err() {
+                return;
+            }
+            let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+            keep_alive.tick().await;
+            loop {
+                let chunk = tokio::select! {
+                    event = events.recv() => match event {
+                        Ok(event) => {
+                            let wanted = only.as_deref().is_none_or(|c| c == &*event.cluster)
+                                || &*event.cluster == "*";
+                            if !wanted {
+                                continue;
+                            }
+                            frame(event.kind, &event.data)
+                        }
+                        Err(broadcast::error::RecvError::Lagged(lost)) => {
+                            store.settings().events.lost(lost);
+                            frame("dropped", &json!({"dropped": lost}))
+                        }
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = keep_alive.tick() => Bytes::from_static(b": keep-alive\n\n"),
+                    _ = closing.changed() => break,
+                };
+                // A subscriber that does not read fills its queue; the broadcast then drops the
+                // oldest events for it alone, and nothing else waits.
+                if chunks.send(chunk).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Reply::events(body))
+    })
+}
