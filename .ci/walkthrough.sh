@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Runs the README's curl walk-through ("A whole registration with curl") against a running
-# emulator, twice in a row, and checks that it prints what the README shows: the lines of the
-# block that look like answers (`# {...}` and `# 201`), in order.
+# Runs the README's curl walk-through ("A whole registration with curl") and the backup and
+# restore block that follows on from it, against a running emulator, twice in a row, and checks
+# that they print what the README shows: the lines of the blocks that look like answers
+# (`# {...}` and `# 201`), in order.
 #   bash .ci/walkthrough.sh BASE_URL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=$1
-block=$(awk '/^## A whole registration with curl/{s=1} s&&/^```sh$/{f=1;next} f&&/^```$/{exit} f' README.md)
-[[ -n "$block" ]] || { echo "walk-through block not found in README.md"; exit 1; }
+first_sh_block() {
+  awk -v heading="$1" '$0 == heading {s=1} s&&/^```sh$/{f=1;next} f&&/^```$/{exit} f' README.md
+}
+walk=$(first_sh_block "## A whole registration with curl")
+backup=$(first_sh_block "## Backup and restore")
+[[ -n "$walk" && -n "$backup" ]] || { echo "walk-through or backup block not found in README.md"; exit 1; }
+block=$(printf '%s\n%s\n' "$walk" "$backup")
 expected=$(printf '%s\n' "$block" | sed -n 's/^# \(\({\|[0-9][0-9][0-9]$\).*\)$/\1/p')
 script=$(printf '%s\n' "$block" | sed "s|^B=http://127.0.0.1:9090$|B=$base|")
 for run in 1 2; do
