@@ -317,10 +317,11 @@ mod tests {
 
     #[test]
     fn yes_no_variables_and_numbers_are_read_as_people_write_them() {
-        for yes in ["true", "1", "yes", "on", "Y"] {
-            let cli = Cli::try_parse_from(["x", "--tls", "--no-control-api"]).unwrap();
-            assert!(cli.config.tls && cli.config.no_control_api, "{yes}");
-        }
+        let cli = Cli::try_parse_from(["x", "--tls", "--no-control-api"]).unwrap();
+        assert!(
+            cli.config.tls && cli.config.no_control_api,
+            "the flags alone are yes"
+        );
         let parser = BoolishValueParser::new();
         let cmd = clap::Command::new("x");
         for (text, expected) in [

@@ -3,6 +3,7 @@
 use http::StatusCode;
 use serde::Serialize;
 
+use crate::domain::Error;
 use crate::domain::clock::vendor_timestamp;
 use crate::domain::request::Fields;
 use crate::http::call::{Answer, Call};
@@ -40,7 +41,14 @@ pub fn login<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {
         let fields = Fields::new(call.object(), &["new_password"])?;
         let new_password = fields.opt_str("new_password")?;
-        let credentials = call.credentials.as_ref().expect("login routes take Basic");
+        // The route takes Basic credentials: the application read them before calling.
+        let Some(credentials) = call.credentials.as_ref() else {
+            return Err(Error::Unauthenticated {
+                rule: "missing_credentials",
+                message: "Authorization: Basic base64(username:password) is required",
+            }
+            .into());
+        };
         let issued = call
             .cluster
             .login(credentials.username(), credentials.password(), new_password)
