@@ -64,6 +64,8 @@ pub struct Call<'r> {
     pub param: Option<Cow<'r, str>>,
     /// The query string.
     pub query: &'r str,
+    /// Whether the client asks for HTML first (a browser).
+    pub accepts_html: bool,
     /// The body as sent.
     pub raw: &'r [u8],
     /// The body as a JSON object, on routes that take one.

@@ -72,6 +72,10 @@ pub struct Reply {
     pub decided: Option<&'static str>,
     /// A stream of chunks instead of `body` (server-sent events).
     pub stream: Option<tokio::sync::mpsc::Receiver<bytes::Bytes>>,
+    /// The media type of `body`.
+    pub content_type: &'static str,
+    /// Where a redirection points.
+    pub location: Option<&'static str>,
 }
 
 fn to_json(body: &impl Serialize) -> Vec<u8> {
@@ -88,6 +92,8 @@ impl Reply {
             kind: Kind::Vendor,
             decided: None,
             stream: None,
+            content_type: "application/json",
+            location: None,
         }
     }
 
@@ -99,6 +105,8 @@ impl Reply {
             kind: Kind::Vendor,
             decided: None,
             stream: None,
+            content_type: "application/json",
+            location: None,
         }
     }
 
@@ -110,6 +118,8 @@ impl Reply {
             kind: Kind::Control,
             decided: None,
             stream: None,
+            content_type: "application/json",
+            location: None,
         }
     }
 
@@ -121,6 +131,34 @@ impl Reply {
             kind: Kind::Control,
             decided: None,
             stream: Some(chunks),
+            content_type: "text/event-stream",
+            location: None,
+        }
+    }
+
+    /// A page of HTML.
+    pub fn html(page: &'static str) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: page.as_bytes().to_vec(),
+            kind: Kind::Control,
+            decided: None,
+            stream: None,
+            content_type: "text/html; charset=utf-8",
+            location: None,
+        }
+    }
+
+    /// A redirection (303) to `location`.
+    pub fn see_other(location: &'static str) -> Self {
+        Self {
+            status: StatusCode::SEE_OTHER,
+            body: Vec::new(),
+            kind: Kind::Control,
+            decided: None,
+            stream: None,
+            content_type: "text/plain",
+            location: Some(location),
         }
     }
 

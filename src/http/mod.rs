@@ -616,6 +616,11 @@ impl App {
             credentials,
             param,
             query: parts.uri.query().unwrap_or(""),
+            accepts_html: parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.starts_with("text/html")),
             raw,
             body,
         })
@@ -640,7 +645,19 @@ impl App {
                     Kind::Vendor => self.0.state.meta.splice(reply.body),
                     Kind::Control => reply.body.into(),
                 };
-                json_response(reply.status, body)
+                let mut response = json_response(reply.status, body);
+                if reply.content_type != "application/json" {
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(reply.content_type),
+                    );
+                }
+                if let Some(location) = reply.location {
+                    response
+                        .headers_mut()
+                        .insert(header::LOCATION, HeaderValue::from_static(location));
+                }
+                response
             }
             Outcome::Error(error) => {
                 let status = error.status();

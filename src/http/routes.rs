@@ -3,7 +3,7 @@
 //! from it, so there is no other list of routes to keep in step.
 
 use super::call::Handler;
-use super::control::{clusters, events, steering};
+use super::control::{clusters, console, events, steering};
 use super::{openapi, vendor};
 
 /// Where a route is mounted.
@@ -393,6 +393,14 @@ pub const ROUTES: &[Route] = &[
         None,
         Takes::Nothing,
         clusters::reset_all,
+    ),
+    ctl(
+        "GET",
+        "/ui",
+        "The web console: codes as an inbox, the journal, the cluster's state and actions",
+        None,
+        Takes::Nothing,
+        console::page,
     ),
     ctl(
         "GET",

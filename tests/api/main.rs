@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod binary;
 mod clusters;
+mod console;
 mod control;
 mod deployment;
 mod durability;

@@ -33,6 +33,10 @@ pub fn health<'c>(_: &'c Call<'c>) -> Answer<'c> {
 pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {
         let control = call.state.control.enabled;
+        // A browser is sent to the console; anything else gets the JSON below.
+        if control && call.accepts_html {
+            return Ok(Reply::see_other("/_emulator/ui"));
+        }
         Ok(Reply::control(&json!({
             "name": "wa-onprem-emulator",
             "version": env!("CARGO_PKG_VERSION"),
@@ -41,6 +45,7 @@ pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
             "control_api": if control { "/_emulator" } else { "off (--no-control-api)" },
             "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
             "health": "/_emulator/health",
+            "console": if control { "/_emulator/ui" } else { "off (--no-control-api)" },
             "docs": "README.md of the emulator: sections 'A whole registration with curl', 'The vendor API' and 'The control API'",
         })))
     })

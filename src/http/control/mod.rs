@@ -2,5 +2,6 @@
 //! of it exists on the real API.
 
 pub mod clusters;
+pub mod console;
 pub mod events;
 pub mod steering;

@@ -1,0 +1,187 @@
+//! The web console in a real browser: headless Chromium driven through chromedriver (Debian's
+//! `chromium` and `chromium-driver`, which `.ci/run` installs) with fantoccini. A plain
+//! `cargo test` lists it as ignored; `.ci/run` runs it with `--ignored`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{TestApp, config};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it.
+async fn browser() -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Driver)
+        .expect("chromedriver (Debian package chromium-driver) is needed");
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1100,850"]}),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(e) if Instant::now() > deadline => panic!("no browser session: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// Waits until `check` holds for the text of `css`, or fails after `limit`.
+async fn until(
+    client: &Client,
+    css: &str,
+    limit: Duration,
+    check: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if check(&text) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{css} shows {text:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: `cargo test -- --ignored`, as .ci/run does"]
+async fn the_console_shows_codes_live_and_steers_the_cluster() {
+    let app = TestApp::spawn(config()).await;
+    let ui = app.in_cluster("ui");
+    let token = ui.admin_token().await;
+    let cert = ui.cert("Caffè Sport").await;
+    let (_driver, client) = browser().await;
+    client
+        .goto(&format!("{}/_emulator/ui?cluster=ui", app.base))
+        .await
+        .unwrap();
+    until(&client, "#live", Duration::from_secs(10), |t| t == "live").await;
+
+    // A code sent through the vendor API appears in the inbox within a second, no reload.
+    let sent_at = Instant::now();
+    assert_eq!(
+        ui.request_code(&token, "6315550000", "sms", &cert)
+            .await
+            .status,
+        202
+    );
+    let code = ui.latest_code("6315550000").await;
+    let shown = until(&client, "#inbox li .code", Duration::from_secs(1), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(
+        sent_at.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        sent_at.elapsed()
+    );
+    assert_eq!(shown.replace('-', ""), code);
+    let details = until(&client, "#inbox li", Duration::from_secs(1), |t| {
+        t.contains("Caffè Sport")
+    })
+    .await;
+    assert!(details.contains("+1 6315550000"), "{details}");
+    if let Ok(path) = std::env::var("WA_EMU_SCREENSHOT") {
+        std::fs::write(path, client.screenshot().await.unwrap()).unwrap();
+    }
+
+    // Switching the policy to sunset with a click refuses the next code request.
+    let policy = client.find(Locator::Css("#policy")).await.unwrap();
+    policy.select_by_value("sunset").await.unwrap();
+    client
+        .find(Locator::Id("set-policy"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(&client, "#policy-name", Duration::from_secs(2), |t| {
+        t == "sunset"
+    })
+    .await;
+    ui.request_code(&token, "6315550001", "sms", &cert)
+        .await
+        .assert_error(403, 1005, "biz_link_on_prem_reg_blocked");
+
+    // Resetting the cluster with a click empties the inbox.
+    client
+        .find(Locator::Id("reset"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !client
+        .find_all(Locator::Css("#inbox li"))
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the inbox was not emptied");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let policy = app
+        .control(reqwest::Method::GET, "/clusters/ui/policy", None)
+        .await;
+    assert_eq!(policy.body["policy"], "classic", "the reset took");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_browser_opening_the_root_is_sent_to_the_console_and_the_page_is_served() {
+    let app = TestApp::spawn(config()).await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = no_redirects
+        .get(format!("{}/", app.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(root.status(), 303);
+    assert_eq!(root.headers()["location"], "/_emulator/ui");
+    let page = reqwest::get(format!("{}/_emulator/ui", app.base))
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/_emulator/events") && html.contains("id=\"inbox\""));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from a CDN"
+    );
+}
