@@ -196,6 +196,26 @@ impl Cluster {
         Ok(())
     }
 
+    /// The registered number (`cc`, `phone_number`, `vname`) and the pending code's number and
+    /// expiry, as the control API and the console show them.
+    pub fn registration(&self) -> serde_json::Value {
+        use crate::domain::clock::rfc3339;
+        self.with(|c| {
+            serde_json::json!({
+                "registered": c.registered.as_ref().map(|a| serde_json::json!({
+                    "cc": &*a.number.cc,
+                    "phone_number": &*a.number.phone_number,
+                    "vname": &*a.vname,
+                })),
+                "pending": c.pending.as_ref().map(|p| serde_json::json!({
+                    "cc": &*p.number.cc,
+                    "phone_number": &*p.number.phone_number,
+                    "expires_at": rfc3339(p.expires_at),
+                })),
+            })
+        })
+    }
+
     /// `GET /v1/account/shards`.
     pub fn shards(&self) -> u8 {
         self.with(|c| c.topology.shards())

@@ -111,6 +111,10 @@ async fn the_console_shows_codes_live_and_steers_the_cluster() {
         t.contains("Caffè Sport")
     })
     .await;
+    until(&client, "#state", Duration::from_secs(2), |t| {
+        t.contains("code pending for +1 6315550000")
+    })
+    .await;
     assert!(details.contains("+1 6315550000"), "{details}");
     if let Ok(path) = std::env::var("WA_EMU_SCREENSHOT") {
         std::fs::write(path, client.screenshot().await.unwrap()).unwrap();

@@ -178,8 +178,15 @@ fn topology_body(cluster: &Cluster) -> Reply {
             })
         })
         .collect();
+    let registration = cluster.registration();
     Reply::control(&json!({
         "cluster": cluster.name(),
+        "registered": registration["registered"],
+        "pending": registration["pending"],
+        "gateway_status": match cluster.health() {
+            crate::store::deployment::Health::Single(status) => status.as_str(),
+            crate::store::deployment::Health::Nodes(_) => "see nodes",
+        },
         "coreapps": topology.coreapps,
         "shards": topology.shards,
         "failover_delay_seconds": topology.failover_delay.as_secs_f64(),
