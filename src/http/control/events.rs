@@ -16,9 +16,12 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::http::call::{Answer, Call, cluster_name};
 use crate::http::envelope::Reply;
+use crate::store::events::Event;
 
 /// Chunks queued for one subscriber's connection.
 const QUEUE: usize = 64;
+/// Bytes of waiting events sent in one chunk at most.
+const BATCH: usize = 64 * 1024;
 /// How often an idle stream sends a comment, so proxies and clients keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -53,26 +56,49 @@ pub fn stream<'c>(call: &'c Call<'c>) -> Answer<'c> {
             }
             let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
             keep_alive.tick().await;
+            let wanted = |event: &Event| {
+                only.as_deref().is_none_or(|c| c == &*event.cluster) || &*event.cluster == "*"
+            };
             loop {
-                let chunk = tokio::select! {
-                    event = events.recv() => match event {
-                        Ok(event) => {
-                            let wanted = only.as_deref().is_none_or(|c| c == &*event.cluster)
-                                || &*event.cluster == "*";
-                            if !wanted {
-                                continue;
-                            }
-                            frame(event.kind, &event.data)
+                let first = tokio::select! {
+                    event = events.recv() => event,
+                    _ = keep_alive.tick() => {
+                        if chunks.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                            break;
                         }
-                        Err(broadcast::error::RecvError::Lagged(lost)) => {
-                            store.settings().events.lost(lost);
-                            frame("dropped", &json!({"dropped": lost}))
-                        }
-                        Err(broadcast::error::RecvError::Closed) => break,
-                    },
-                    _ = keep_alive.tick() => Bytes::from_static(b": keep-alive\n\n"),
+                        continue;
+                    }
                     _ = closing.changed() => break,
                 };
+                // Everything already waiting goes out in one chunk: one write for a burst.
+                let mut batch = Vec::new();
+                let mut next = Some(first);
+                while let Some(event) = next.take() {
+                    match event {
+                        Ok(event) if wanted(&event) => {
+                            batch.extend_from_slice(&frame(event.kind, &event.data));
+                        }
+                        Ok(_) => {}
+                        Err(broadcast::error::RecvError::Lagged(lost)) => {
+                            store.settings().events.lost(lost);
+                            batch.extend_from_slice(&frame("dropped", &json!({"dropped": lost})));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    }
+                    if batch.len() < BATCH {
+                        next = match events.try_recv() {
+                            Ok(event) => Some(Ok(event)),
+                            Err(broadcast::error::TryRecvError::Lagged(lost)) => {
+                                Some(Err(broadcast::error::RecvError::Lagged(lost)))
+                            }
+                            Err(_) => None,
+                        };
+                    }
+                }
+                if batch.is_empty() {
+                    continue;
+                }
+                let chunk = Bytes::from(batch);
                 // A subscriber that does not read fills its queue; the broadcast then drops the
                 // oldest events for it alone, and nothing else waits.
                 if chunks.send(chunk).await.is_err() {
