@@ -183,3 +183,28 @@ async fn rules_are_put_on_one_cluster_at_run_time() {
         assert!(answer.error().2.contains(needle), "{:?}", answer.body);
     }
 }
+
+#[tokio::test]
+async fn rules_can_be_put_as_the_text_of_a_rules_file() {
+    let app = TestApp::spawn(config()).await;
+    let toml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules.example.toml"))
+        .unwrap();
+    let put = app
+        .control(
+            Method::PUT,
+            "/clusters/toml/policy",
+            Some(json!({"policy": "scripted", "rules": toml})),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{:?}", put.body);
+    assert_eq!(put.body["rules"][0]["name"], "retired");
+    let bad = app
+        .control(
+            Method::PUT,
+            "/clusters/toml/policy",
+            Some(json!({"policy": "scripted", "rules": "[[rule]]\noutcome = \"error\"\n"})),
+        )
+        .await;
+    bad.assert_error(400, 1009, "line");
+    assert_eq!(bad.reason(), "validation.rules.format");
+}

@@ -220,13 +220,20 @@ pub fn put_policy<'c>(call: &'c Call<'c>) -> Answer<'c> {
                 }
                 .into());
             }
-            Some(value) => Some(scripted::parse_json(&value.to_json()).map_err(|e| {
-                Error::invalid(
-                    "rules",
-                    "format",
-                    format!("Parameter 'rules' is not valid: {e}"),
-                )
-            })?),
+            // A list of rule objects, or the text of a rules file (TOML, as --rules takes).
+            Some(value) => {
+                let parsed = match value.as_str() {
+                    Some(toml) => scripted::parse_toml(toml),
+                    None => scripted::parse_json(&value.to_json()),
+                };
+                Some(parsed.map_err(|e| {
+                    Error::invalid(
+                        "rules",
+                        "format",
+                        format!("Parameter 'rules' is not valid: {e}"),
+                    )
+                })?)
+            }
             None => None,
         };
         let policy = match (kind, rules) {
