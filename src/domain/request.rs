@@ -168,11 +168,21 @@ pub struct ShardsRequest<'a> {
     pub pin: Option<&'a str>,
 }
 
-/// Validates `POST /v1/account/shards`; `cert_required` from API v2.45 on, as the vendor says.
+/// Whether the API version reported (`v2.45.1`) is v2.45 or later, from which "the cert
+/// parameter is now required" on the shards node.
+pub fn shards_need_cert(api_version: &str) -> bool {
+    let mut parts = api_version.trim_start_matches('v').split('.');
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor) >= (2, 45)
+}
+
+/// Validates `POST /v1/account/shards` for the reported `api_version` (see [`shards_need_cert`]).
 pub fn shards_request<'o>(
     body: &'o Object<'_>,
-    cert_required: bool,
+    api_version: &str,
 ) -> Result<ShardsRequest<'o>, Error> {
+    let cert_required = shards_need_cert(api_version);
     let fields = Fields::new(body, &["cc", "phone_number", "shards", "pin", "cert"])?;
     fields.require(&["cc", "phone_number", "shards"])?;
     if cert_required {
@@ -344,6 +354,22 @@ mod tests {
             assert_eq!(code(&e), 1009, "{field}={value}");
             assert_eq!(e.reason(), format!("validation.{field}.{rule}"));
             assert!(e.details().contains(field), "{}", e.details());
+        }
+    }
+
+    #[test]
+    fn the_shards_certificate_is_required_from_v2_45() {
+        for (version, needed) in [
+            ("v2.45.1", true),
+            ("v2.45", true),
+            ("v2.46.0", true),
+            ("v3.0.0", true),
+            ("2.45.1", true),
+            ("v2.44.9", false),
+            ("v1.99.0", false),
+            ("latest", false),
+        ] {
+            assert_eq!(shards_need_cert(version), needed, "{version}");
         }
     }
 

@@ -396,7 +396,7 @@ impl App {
         parts: &Parts,
         path: &str,
         cluster: Option<&str>,
-        username: Option<&str>,
+        param: Option<&str>,
         body: B,
     ) -> (Response, Option<Arc<Cluster>>)
     where
@@ -433,7 +433,7 @@ impl App {
                 let outcome = match forced {
                     Some(outcome) => outcome,
                     None => {
-                        self.call(route, parts, cluster.clone(), username, &raw, parsed)
+                        self.call(route, parts, cluster.clone(), param, &raw, parsed)
                             .await
                     }
                 };
@@ -532,11 +532,11 @@ impl App {
         route: &'static Route,
         parts: &Parts,
         cluster: Arc<Cluster>,
-        username: Option<&str>,
+        param: Option<&str>,
         raw: &[u8],
         parsed: Result<Option<Object<'_>>, ParseError>,
     ) -> Outcome {
-        let call = match self.prepare(route, parts, cluster, username, raw, parsed) {
+        let call = match self.prepare(route, parts, cluster, param, raw, parsed) {
             Ok(call) => call,
             Err(e) => return Outcome::Error(e),
         };
@@ -548,7 +548,7 @@ impl App {
         route: &'static Route,
         parts: &'r Parts,
         cluster: Arc<Cluster>,
-        username: Option<&'r str>,
+        param: Option<&'r str>,
         raw: &'r [u8],
         parsed: Result<Option<Object<'r>>, ParseError>,
     ) -> Result<Call<'r>, ApiError> {
@@ -576,7 +576,7 @@ impl App {
             }
             Access::Open | Access::Control => {}
         }
-        let param = username.map(path_param).transpose()?;
+        let param = param.map(path_param).transpose()?;
         let body = match route.takes {
             Takes::Nothing | Takes::Raw => None,
             takes => {

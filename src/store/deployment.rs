@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
-use subtle::ConstantTimeEq;
-
 use super::Cluster;
 use super::persist::Change;
 use super::registration::GatewayStatus;
 use crate::domain::model::Account;
-use crate::domain::policy::Refusal;
+use crate::domain::policy::{PinCheck, Refusal, check_pin};
 use crate::domain::request::ShardsRequest;
 use crate::domain::topology::{NodeView, Role, container_id};
 use crate::domain::{Error, Result};
@@ -238,19 +236,16 @@ impl Cluster {
             if request.cert.as_ref().is_some_and(|cert| *cert.vname != **vname) {
                 return Err(Error::Refused(Refusal::CertMismatch));
             }
-            if let Some(expected) = c.pins.get(&number.e164()) {
-                match request.pin {
-                    None => {
-                        return Err(Error::Missing {
-                            field: "pin",
-                            hint: Some("two-step verification is enabled on this number"),
-                        });
-                    }
-                    Some(given) if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
-                        return Err(Error::Refused(Refusal::PinMismatch));
-                    }
-                    Some(_) => {}
+            let expected = c.pins.get(&number.e164()).map(String::as_str);
+            match check_pin(expected, request.pin) {
+                PinCheck::Passed => {}
+                PinCheck::Missing => {
+                    return Err(Error::Missing {
+                        field: "pin",
+                        hint: Some("two-step verification is enabled on this number"),
+                    });
                 }
+                PinCheck::Wrong => return Err(Error::Refused(Refusal::PinMismatch)),
             }
             c.topology.settle(now);
             c.topology

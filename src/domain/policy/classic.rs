@@ -4,7 +4,10 @@ use std::time::{Duration, SystemTime};
 
 use subtle::ConstantTimeEq;
 
-use super::{CodeDecision, NumberState, PendingView, Refusal, RegistrationPolicy, VerifyDecision};
+use super::{
+    CodeDecision, NumberState, PendingView, PinCheck, Refusal, RegistrationPolicy, VerifyDecision,
+    check_pin,
+};
 use crate::domain::request::CodeRequest;
 
 /// The limits of the classic flow.
@@ -63,14 +66,10 @@ impl RegistrationPolicy for Classic {
         if number.registered_here {
             return CodeDecision::AlreadyRegistered;
         }
-        if let Some(expected) = number.pin {
-            match &request.pin {
-                None => return CodeDecision::PinRequired,
-                Some(given) if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
-                    return CodeDecision::Refuse(Refusal::PinMismatch);
-                }
-                Some(_) => {}
-            }
+        match check_pin(number.pin, request.pin) {
+            PinCheck::Passed => {}
+            PinCheck::Missing => return CodeDecision::PinRequired,
+            PinCheck::Wrong => return CodeDecision::Refuse(Refusal::PinMismatch),
         }
         if self.recent(number.sends, number.now) >= self.rules.max_codes_per_window as usize {
             return CodeDecision::Refuse(Refusal::TooMany);

@@ -86,6 +86,33 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// How a request's two-step pin stands against the number's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinCheck {
+    /// Two-step verification is off, or the pin is right.
+    Passed,
+    /// Two-step verification is on and no pin was given.
+    Missing,
+    /// The pin is wrong.
+    Wrong,
+}
+
+/// Checks `given` against the number's pin `expected` (none: two-step verification is off), in
+/// constant time. The one pin rule of code requests and shards requests alike.
+pub fn check_pin(expected: Option<&str>, given: Option<&str>) -> PinCheck {
+    use subtle::ConstantTimeEq;
+    match (expected, given) {
+        (None, _) => PinCheck::Passed,
+        (Some(_), None) => PinCheck::Missing,
+        (Some(expected), Some(given))
+            if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) =>
+        {
+            PinCheck::Passed
+        }
+        (Some(_), Some(_)) => PinCheck::Wrong,
+    }
+}
+
 /// What a policy may look at when a code is requested.
 #[derive(Debug, Clone, Copy)]
 pub struct NumberState<'a> {

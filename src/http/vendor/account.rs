@@ -49,19 +49,10 @@ struct ShardCount {
     shards: u8,
 }
 
-/// Whether the reported API version is v2.45 or later, from which the shards node needs `cert`.
-fn cert_required(version: &str) -> bool {
-    let mut parts = version.trim_start_matches('v').split('.');
-    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    (major, minor) >= (2, 45)
-}
-
 /// `POST /v1/account/shards`: 201 once the deployment has the shards asked for.
 pub fn set_shards<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {
-        let required = cert_required(call.state.meta.version());
-        let request = request::shards_request(call.object(), required)?;
+        let request = request::shards_request(call.object(), call.state.meta.version())?;
         call.cluster.set_shards(&request).await?;
         Ok(Reply::empty(StatusCode::CREATED).decided("account.shards_set"))
     })
