@@ -101,6 +101,27 @@ impl Cluster {
         })
     }
 
+    /// One `gateway_status` for the whole deployment: a single instance's, or in high
+    /// availability the best of its Coreapps' (connected, then connecting, then unregistered).
+    pub fn gateway_status(&self) -> GatewayStatus {
+        let topology = self.topology();
+        let coreapps = || {
+            topology
+                .nodes
+                .iter()
+                .filter(|n| n.view.role == Role::Coreapp)
+                .map(|n| n.status)
+        };
+        [
+            GatewayStatus::Connected,
+            GatewayStatus::Connecting,
+            GatewayStatus::Unregistered,
+        ]
+        .into_iter()
+        .find(|wanted| coreapps().any(|s| s == *wanted))
+        .unwrap_or(GatewayStatus::Disconnected)
+    }
+
     /// `/v1/health` now.
     pub fn health(&self) -> Health {
         let single = self.with(|c| c.topology.is_single());

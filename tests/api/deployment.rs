@@ -231,6 +231,10 @@ async fn a_stopped_coreapp_fails_over_after_the_delay_and_none_left_is_503() {
         "disconnected",
         "not yet taken over"
     );
+    let topology = app
+        .control(Method::GET, "/clusters/default/topology", None)
+        .await;
+    assert_eq!(topology.body["gateway_status"], "disconnected");
     let down = app.get("/account/shards", &token).await;
     down.assert_error(503, 1011, "No Coreapp");
     assert_eq!(down.reason(), "topology.no_coreapp");
@@ -286,6 +290,7 @@ async fn the_deployment_is_set_per_cluster_at_run_time() {
         .await;
     assert_eq!(put.status, 200, "{:?}", put.body);
     assert_eq!(put.body["coreapps"], 3);
+    assert_eq!(put.body["gateway_status"], "unregistered");
     assert_eq!(put.body["nodes"].as_array().unwrap().len(), 5);
     let ha = app.in_cluster("ha");
     let token = ha.admin_token().await;

@@ -183,10 +183,7 @@ fn topology_body(cluster: &Cluster) -> Reply {
         "cluster": cluster.name(),
         "registered": registration["registered"],
         "pending": registration["pending"],
-        "gateway_status": match cluster.health() {
-            crate::store::deployment::Health::Single(status) => status.as_str(),
-            crate::store::deployment::Health::Nodes(_) => "see nodes",
-        },
+        "gateway_status": cluster.gateway_status().as_str(),
         "coreapps": topology.coreapps,
         "shards": topology.shards,
         "failover_delay_seconds": topology.failover_delay.as_secs_f64(),
