@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use wa_onprem_emulator::cert::{self, LocalizedName};
-use wa_onprem_emulator::{App, AppState, Config, router};
+use wa_onprem_emulator::{App, AppState, Config, app};
 
 fn certificates(c: &mut Criterion) {
     let names = [LocalizedName {
@@ -61,7 +61,7 @@ fn requests(c: &mut Criterion) {
         code_rate_limit: u32::MAX,
         ..Config::default()
     };
-    let app = router(AppState::new(&config).unwrap());
+    let app = app(AppState::new(&config).unwrap());
     let token = runtime.block_on(async {
         let mut req = request("POST", "/v1/users/login", None, "");
         req.headers_mut().insert(

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::app::{StartupError, serve_with, tls};
 use crate::config::Config;
 use crate::domain::clock::SystemClock;
 use crate::domain::model::SentCode;
 use crate::domain::policy::{PolicyKind, RegistrationPolicy, scripted};
 use crate::http::AppState;
+use crate::startup::{StartupError, serve_with, tls};
 use crate::store::{CodeFilter, DEFAULT_CLUSTER};
 
 /// A running emulator, stopped when dropped.

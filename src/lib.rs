@@ -48,21 +48,20 @@
 //!
 //! Or serve on a listener of your own with [`serve`] (the binary does exactly this).
 
-mod app;
 pub mod config;
 mod domain;
 mod embed;
 mod http;
 mod server;
+mod startup;
 mod store;
 
-pub use app::{StartupError, serve, serve_with, tls};
 pub use config::Config;
 pub use domain::{cert, clock};
 pub use embed::{Emulator, EmulatorBuilder};
-pub use http::body::Body;
-pub use http::{App, AppState, ControlAccess, Response, router};
+pub use http::{App, AppBody, AppState, ControlAccess, app, router};
 pub use server::healthcheck;
+pub use startup::{StartupError, serve, serve_with, tls};
 
 /// Registration policies: the trait a policy implements, the built-in kinds and their rules.
 pub mod policy {

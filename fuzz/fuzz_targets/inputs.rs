@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use libfuzzer_sys::fuzz_target;
 use wa_onprem_emulator::routes::ROUTES;
-use wa_onprem_emulator::{App, AppState, Config, cert, router};
+use wa_onprem_emulator::{App, AppState, Config, app, cert};
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
@@ -28,7 +28,7 @@ fn harness() -> &'static Harness {
             admin_password: Some("Adm1n!pass".into()),
             ..Config::default()
         };
-        let app = router(AppState::new(&config).unwrap());
+        let app = app(AppState::new(&config).unwrap());
         let token = runtime.block_on(async {
             let req = http::Request::post("/v1/users/login")
                 .header("authorization", "Basic YWRtaW46QWRtMW4hcGFzcw==")

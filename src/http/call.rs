@@ -60,7 +60,8 @@ pub struct Call<'r> {
     pub token: Option<&'r str>,
     /// HTTP Basic credentials, on the login route.
     pub credentials: Option<Credentials>,
-    /// The path parameter besides `{cluster}` (`{username}`, `{node}`), percent-decoded.
+    /// The path parameter besides `{cluster}` (`{username}`, `{node}`), percent-decoded by the
+    /// router.
     pub param: Option<Cow<'r, str>>,
     /// The query string.
     pub query: &'r str,
@@ -100,22 +101,15 @@ impl<'r> Call<'r> {
     }
 }
 
-/// A path parameter, percent-decoded.
-pub fn path_param(raw: &str) -> Result<Cow<'_, str>, ApiError> {
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))
-}
-
-/// The cluster a request addresses: the `{cluster}` path segment, else (when `header` is allowed)
-/// the `X-Emulator-Cluster` header, else `default`.
+/// The cluster a request addresses: the `{cluster}` path segment (percent-decoded by the
+/// router), else (when `header` is allowed) the `X-Emulator-Cluster` header, else `default`.
 pub fn cluster_name<'r>(
     from_path: Option<&'r str>,
     headers: &'r HeaderMap,
     header: bool,
 ) -> Result<Cow<'r, str>, ApiError> {
     let name = match from_path {
-        Some(raw) => path_param(raw)?,
+        Some(name) => Cow::Borrowed(name),
         None => match headers.get(CLUSTER_HEADER).filter(|_| header) {
             Some(value) => Cow::Borrowed(value.to_str().unwrap_or("\u{fffd}")),
             None => return Ok(Cow::Borrowed(DEFAULT_CLUSTER)),

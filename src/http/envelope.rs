@@ -123,6 +123,19 @@ impl Reply {
         }
     }
 
+    /// A control-API answer of JSON text made beforehand (the OpenAPI document).
+    pub fn control_bytes(body: Bytes) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: body.to_vec(),
+            kind: Kind::Control,
+            decided: None,
+            stream: None,
+            content_type: "application/json",
+            location: None,
+        }
+    }
+
     /// A control-API answer streaming the chunks `chunks` receives (server-sent events).
     pub fn events(chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>) -> Self {
         Self {

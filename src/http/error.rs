@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
 
+use super::access_log::Severity;
 use super::envelope::Meta;
 use crate::domain::Error;
 
@@ -56,6 +57,9 @@ pub enum ApiError {
     /// The route exists but not for this method (1006, 405).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A handler panicked: a bug of the emulator (1000, 500).
+    #[error("a handler panicked")]
+    Panicked,
 }
 
 /// The title the vendor gives each error code.
@@ -99,6 +103,7 @@ impl ApiError {
             Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::NoRoute { .. } | Self::NotEmulated { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -121,6 +126,7 @@ impl ApiError {
                 1025
             }
             Self::NoRoute { .. } | Self::NotEmulated { .. } | Self::MethodNotAllowed => 1006,
+            Self::Panicked => 1000,
         }
     }
 
@@ -145,6 +151,9 @@ impl ApiError {
             )
             .into(),
             Self::MethodNotAllowed => "This path does not accept that HTTP method".into(),
+            Self::Panicked => "The emulator failed while answering this request (a bug: please \
+                report it with the request); it keeps serving"
+                .into(),
         }
     }
 
@@ -158,7 +167,23 @@ impl ApiError {
             Self::NoRoute { .. } => "not_found.route".into(),
             Self::NotEmulated { .. } => "not_emulated".into(),
             Self::MethodNotAllowed => "route.method_not_allowed".into(),
+            Self::Panicked => "internal.panic".into(),
         }
+    }
+
+    /// How the access log treats the answer: a rule a test chose (a fault, a scripted outcome)
+    /// stands out as forced; a failure of the emulator itself as internal.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Self::Domain(Error::Vendor(_)) => Severity::Forced,
+            Self::Domain(Error::Storage(_)) | Self::Panicked => Severity::Internal,
+            _ => Severity::Normal,
+        }
+    }
+
+    /// Whether the caller must authenticate (the answer carries `WWW-Authenticate`).
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, Self::Domain(Error::Unauthenticated { .. }))
     }
 
     /// The envelope's title: the vendor's title of the code, or the one a rule chose.

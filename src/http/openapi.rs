@@ -4,8 +4,6 @@
 
 use serde_json::{Map, Value, json};
 
-use super::call::{Answer, Call};
-use super::envelope::Reply;
 use super::routes::{Access, ROUTES, Route, Surface, Takes};
 
 /// The whole document.
@@ -246,9 +244,4 @@ fn body_schema(example: &Value) -> Value {
         "required": required,
         "additionalProperties": false,
     })
-}
-
-/// `GET /_emulator/openapi.json`.
-pub fn serve<'c>(_: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move { Ok(Reply::control(&document())) })
 }

@@ -3,8 +3,8 @@
 //! from it, so there is no other list of routes to keep in step.
 
 use super::call::Handler;
-use super::control::{clusters, console, events, steering};
-use super::{openapi, vendor};
+use super::control::{clusters, console, events, front, steering};
+use super::onprem;
 
 /// Where a route is mounted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,7 @@ pub const ROUTES: &[Route] = &[
             "Links to the vendor API, the control API and the OpenAPI document",
         )],
         takes: Takes::Nothing,
-        handler: clusters::front_door,
+        handler: front::front_door,
     },
     vendor(
         "POST",
@@ -174,7 +174,7 @@ pub const ROUTES: &[Route] = &[
             (401, "Wrong credentials"),
         ],
         Takes::OptionalJson,
-        vendor::users::login,
+        onprem::users::login,
     ),
     vendor(
         "POST",
@@ -184,7 +184,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "Revoked"), (401, "Invalid token")],
         Takes::Nothing,
-        vendor::users::logout,
+        onprem::users::logout,
     ),
     vendor(
         "POST",
@@ -199,7 +199,7 @@ pub const ROUTES: &[Route] = &[
             (500, "1014 Already exists"),
         ],
         Takes::Json,
-        vendor::users::create,
+        onprem::users::create,
     ),
     vendor(
         "GET",
@@ -209,7 +209,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "The user's role"), (404, "No such user")],
         Takes::Nothing,
-        vendor::users::read,
+        onprem::users::read,
     ),
     vendor(
         "PUT",
@@ -219,7 +219,7 @@ pub const ROUTES: &[Route] = &[
         Some(r#"{"password": "N3w!passw0rd"}"#),
         &[(200, "Changed"), (404, "No such user")],
         Takes::Json,
-        vendor::users::update,
+        onprem::users::update,
     ),
     vendor(
         "DELETE",
@@ -233,7 +233,7 @@ pub const ROUTES: &[Route] = &[
             (404, "No such user"),
         ],
         Takes::Nothing,
-        vendor::users::delete,
+        onprem::users::delete,
     ),
     vendor(
         "POST",
@@ -251,7 +251,7 @@ pub const ROUTES: &[Route] = &[
             (503, "1011 restarting"),
         ],
         Takes::Json,
-        vendor::account::request_code,
+        onprem::account::request_code,
     ),
     vendor(
         "POST",
@@ -271,7 +271,7 @@ pub const ROUTES: &[Route] = &[
             (404, "No registered number"),
         ],
         Takes::Json,
-        vendor::account::set_shards,
+        onprem::account::set_shards,
     ),
     vendor(
         "GET",
@@ -281,7 +281,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "{\"account\": {\"shards\": N}}")],
         Takes::Nothing,
-        vendor::account::get_shards,
+        onprem::account::get_shards,
     ),
     vendor(
         "POST",
@@ -298,7 +298,7 @@ pub const ROUTES: &[Route] = &[
             ),
         ],
         Takes::Json,
-        vendor::account::verify,
+        onprem::account::verify,
     ),
     vendor(
         "POST",
@@ -308,7 +308,7 @@ pub const ROUTES: &[Route] = &[
         Some(r#"{"pin": "123456"}"#),
         &[(200, "Set"), (404, "No registered number")],
         Takes::Json,
-        vendor::settings::set_pin,
+        onprem::settings::set_pin,
     ),
     vendor(
         "DELETE",
@@ -318,7 +318,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "Off"), (404, "No registered number")],
         Takes::Nothing,
-        vendor::settings::remove_pin,
+        onprem::settings::remove_pin,
     ),
     vendor(
         "POST",
@@ -331,7 +331,7 @@ pub const ROUTES: &[Route] = &[
             (404, "No registered number"),
         ],
         Takes::Json,
-        vendor::settings::backup,
+        onprem::settings::backup,
     ),
     vendor(
         "POST",
@@ -345,7 +345,7 @@ pub const ROUTES: &[Route] = &[
             (403, "A number is registered here"),
         ],
         Takes::Json,
-        vendor::settings::restore,
+        onprem::settings::restore,
     ),
     vendor(
         "GET",
@@ -355,7 +355,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "unregistered, connecting or connected")],
         Takes::Nothing,
-        vendor::health::v1,
+        onprem::health::v1,
     ),
     Route {
         surface: Surface::Control,
@@ -366,7 +366,7 @@ pub const ROUTES: &[Route] = &[
         body: None,
         responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
         takes: Takes::Nothing,
-        handler: clusters::health,
+        handler: front::health,
     },
     ctl(
         "GET",
@@ -374,7 +374,7 @@ pub const ROUTES: &[Route] = &[
         "This document",
         None,
         Takes::Nothing,
-        openapi::serve,
+        front::openapi,
     ),
     ctl(
         "POST",

@@ -20,7 +20,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use crate::http::{App, DropConnection, Response};
+use crate::http::body::Streaming;
+use crate::http::{App, AppBody, DropConnection};
 
 pub mod healthcheck;
 pub mod tls;
@@ -210,8 +211,11 @@ struct AppService {
     activity: Arc<Activity>,
 }
 
+/// An answer's body, holding what must live as long as a streamed one does.
+type Held = Holding<AppBody>;
+
 impl hyper::service::Service<Request<Incoming>> for AppService {
-    type Response = Response;
+    type Response = http::Response<Held>;
     type Error = DropConnection;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, DropConnection>> + Send>>;
 
@@ -219,14 +223,40 @@ impl hyper::service::Service<Request<Incoming>> for AppService {
         let app = self.app.clone();
         let in_flight = self.activity.begin();
         Box::pin(async move {
-            // A streamed answer (server-sent events) is in flight until its body ends.
-            let response = app.respond(req).await.map(|body| body.holding(in_flight));
+            let Ok(response) = tower::ServiceExt::oneshot(app, req).await;
             if response.extensions().get::<DropConnection>().is_some() {
-                Err(DropConnection)
-            } else {
-                Ok(response)
+                return Err(DropConnection);
             }
+            // A streamed answer (server-sent events) is in flight until its body ends.
+            let keep = response.extensions().get::<Streaming>().map(|_| in_flight);
+            Ok(response.map(|body| Holding { body, _keep: keep }))
         })
+    }
+}
+
+/// A body with what must live as long as it does.
+struct Holding<B> {
+    body: B,
+    _keep: Option<InFlight>,
+}
+
+impl<B: http_body::Body + Unpin> http_body::Body for Holding<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -11,7 +11,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use wa_onprem_emulator::clock::Clock;
-use wa_onprem_emulator::{AppState, Config, Emulator, router};
+use wa_onprem_emulator::{App, AppState, Config, Emulator, app};
 
 pub const PASSWORD: &str = "Adm1n!pass";
 
@@ -293,7 +293,7 @@ impl Clock for ManualClock {
 
 /// The router driven in-process with `oneshot`, on a [`ManualClock`].
 pub struct Oneshot {
-    pub router: wa_onprem_emulator::App,
+    pub router: App,
     pub clock: Arc<ManualClock>,
 }
 
@@ -301,7 +301,7 @@ impl Oneshot {
     pub fn new(config: Config) -> Self {
         init_tracing();
         let clock = ManualClock::new();
-        let router = router(AppState::with_clock(&config, clock.clone()).unwrap());
+        let router = app(AppState::with_clock(&config, clock.clone()).unwrap());
         Self { router, clock }
     }
 

@@ -19,38 +19,6 @@ use crate::store::CodeFilter;
 /// Longest `wait` for `codes/latest`, in seconds.
 pub const MAX_WAIT_SECONDS: f64 = 300.0;
 
-/// `GET /_emulator/health`: no auth, for container health checks.
-pub fn health<'c>(_: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        Ok(Reply::control(
-            &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
-        ))
-    })
-}
-
-/// `GET /`: what this server is and where to go from here, for whoever opens it in a browser or
-/// with curl.
-pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let control = call.state.control.enabled;
-        // A browser is sent to the console; anything else gets the JSON below.
-        if control && call.accepts_html {
-            return Ok(Reply::see_other("/_emulator/ui"));
-        }
-        Ok(Reply::control(&json!({
-            "name": "wa-onprem-emulator",
-            "version": env!("CARGO_PKG_VERSION"),
-            "about": "An emulator of the WhatsApp Business On-Premises API's account registration",
-            "vendor_api": "/v1 (or /clusters/{cluster}/v1): log in with POST /v1/users/login",
-            "control_api": if control { "/_emulator" } else { "off (--no-control-api)" },
-            "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
-            "health": "/_emulator/health",
-            "console": if control { "/_emulator/ui" } else { "off (--no-control-api)" },
-            "docs": "README.md of the emulator: sections 'A whole registration with curl', 'The vendor API' and 'The control API'",
-        })))
-    })
-}
-
 /// Filters of the outbox queries.
 #[derive(Debug, Default, Deserialize)]
 struct CodesQuery {

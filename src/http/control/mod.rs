@@ -4,4 +4,5 @@
 pub mod clusters;
 pub mod console;
 pub mod events;
+pub mod front;
 pub mod steering;

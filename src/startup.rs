@@ -12,7 +12,7 @@ use crate::domain::password;
 use crate::domain::policy::{ClassicRules, PolicyKind, scripted};
 use crate::http::envelope::Meta;
 use crate::http::error::{envelope, title};
-use crate::http::{AppState, ControlAccess, router};
+use crate::http::{AppState, ControlAccess, app, openapi};
 use crate::server;
 use crate::store::persist::{Durable, Persistence, Volatile};
 use crate::store::{Settings, Store};
@@ -118,6 +118,7 @@ impl AppState {
                 enabled: !config.no_control_api,
                 token: config.control_token.as_deref().map(Into::into),
             },
+            openapi: openapi::document().to_string().into(),
         })
     }
 }
@@ -238,7 +239,7 @@ pub async fn serve_with(
     };
     let result = server::run(
         listener,
-        router(state.clone()),
+        app(state.clone()),
         limits,
         overload,
         tls,

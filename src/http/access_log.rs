@@ -1,0 +1,87 @@
+//! One line per request (target `wa_onprem_emulator::access`), written by tower-http's
+//! `TraceLayer` when the answer leaves: method, path, cluster, status, reason and time. How
+//! severe a line is comes typed in the answer's extensions, never parsed back from the reason:
+//! a forced answer (a fault, a scripted error) is a warning so that it stands out, an internal
+//! failure (storage, a panic) an error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+use tower_http::trace::OnResponse;
+use tracing::Span;
+
+use super::error::REASON_HEADER;
+
+/// The target of the one log line per request: `RUST_LOG=info,wa_onprem_emulator::access=off`
+/// turns them off.
+pub const ACCESS_LOG: &str = "wa_onprem_emulator::access";
+
+/// How an answer is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    /// The emulator answered as its rules say (errors included).
+    #[default]
+    Normal,
+    /// A test forced the answer: an armed fault or a scripted outcome.
+    Forced,
+    /// The emulator failed: storage, or a handler that panicked.
+    Internal,
+}
+
+/// What the access line says of a request besides its status, noted on the answer by whoever
+/// served it.
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// The request's method.
+    pub method: Method,
+    /// The path as routed.
+    pub path: Box<str>,
+    /// The cluster it addressed.
+    pub cluster: Option<Arc<str>>,
+}
+
+/// Whether access lines are written at all (so nothing is noted for them when they are not).
+pub fn enabled() -> bool {
+    tracing::enabled!(target: ACCESS_LOG, tracing::Level::WARN)
+}
+
+/// `TraceLayer`'s response hook: the access line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccessLog;
+
+impl<B> OnResponse<B> for AccessLog {
+    fn on_response(self, response: &http::Response<B>, latency: Duration, _: &Span) {
+        let status = response.status().as_u16();
+        let severity = response
+            .extensions()
+            .get::<Severity>()
+            .copied()
+            .unwrap_or_default();
+        let reason = response
+            .headers()
+            .get(REASON_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        let Some(served) = response.extensions().get::<Served>() else {
+            // Only an answer no route wrote: a handler that panicked.
+            tracing::error!(target: ACCESS_LOG, status, micros, "{status}: a handler panicked");
+            return;
+        };
+        let method = served.method.as_str();
+        let path = &*served.path;
+        let cluster = served.cluster.as_deref().unwrap_or("");
+        match severity {
+            Severity::Internal => {
+                tracing::error!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
+            }
+            Severity::Forced => {
+                tracing::warn!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status} forced by {reason}");
+            }
+            Severity::Normal => {
+                tracing::info!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
+            }
+        }
+    }
+}

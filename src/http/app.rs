@@ -1,0 +1,201 @@
+//! The application: an axum [`Router`] built from the route table, one route per row and mount,
+//! behind tower-http's layers; and [`App`], the service the server and tests call.
+//!
+//! From the outside in: `Authorization` and cookies are marked sensitive (no log or trace prints
+//! them), `TraceLayer` writes the access line, the path is made canonical (tower-http's
+//! `NormalizePath` trims trailing slashes; repeated ones are collapsed here), the router routes,
+//! and a handler that panics is answered with the vendor's 500 envelope by `CatchPanicLayer`.
+
+use std::any::Any;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::routing::{MethodFilter, MethodRouter};
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, COOKIE};
+use http_body::Body as HttpBody;
+use tower::{Layer, Service};
+use tower_http::catch_panic::{CatchPanicLayer, ResponseForPanic};
+use tower_http::classify::{
+    NeverClassifyEos, ServerErrorsAsFailures, ServerErrorsFailureClass, SharedClassifier,
+};
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::sensitive_headers::{SetSensitiveRequestHeaders, SetSensitiveRequestHeadersLayer};
+use tower_http::trace::{self, DefaultMakeSpan, Trace, TraceLayer};
+
+use super::Response;
+use super::access_log::{AccessLog, Severity};
+use super::envelope::Meta;
+use super::error::ApiError;
+use super::paths::{collapse_slashes, not_emulated, vendor_path};
+use super::pipeline::{self, Mounted};
+use super::read::BoxError;
+use super::respond::{error_response, mark_served};
+use super::routes::{Access, ROUTES, Surface};
+use super::state::AppState;
+
+/// The router of every route of the table that `state` serves (the control API's only when it
+/// is on), with the vendor's envelope for paths and methods it does not route.
+pub fn router(state: AppState) -> Router {
+    let mut paths: Vec<(String, MethodRouter<AppState>)> = Vec::new();
+    let served = ROUTES.iter().filter(|r| {
+        r.surface == Surface::Vendor || r.access == Access::Open || state.control.enabled
+    });
+    for route in served {
+        let filter = method_filter(route.method);
+        let mounted = Mounted::new(route);
+        let handler = move |State(state): State<AppState>, request: Request| {
+            pipeline::serve(state, mounted.clone(), request)
+        };
+        for mount in route.surface.mounts() {
+            let path = format!("{mount}{}", route.path);
+            match paths.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, methods)) => {
+                    let so_far = std::mem::take(methods);
+                    *methods = so_far.on(filter, handler.clone());
+                }
+                None => paths.push((path, axum::routing::on(filter, handler.clone()))),
+            }
+        }
+    }
+    let meta = state.meta.clone();
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(&path, methods)
+        })
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(PanicAnswer { meta }))
+        .with_state(state)
+}
+
+fn method_filter(method: &str) -> MethodFilter {
+    match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
+        other => unreachable!("the route table has no {other} route"),
+    }
+}
+
+/// A path no route has: "not emulated here" for paths of the real API, else "no such endpoint".
+async fn no_route(State(state): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    let asked = format!("{} {path}", request.method());
+    let error = if not_emulated(vendor_path(path)) {
+        ApiError::NotEmulated { request: asked }
+    } else {
+        ApiError::NoRoute { request: asked }
+    };
+    let mut response = error_response(&state.meta, &error, Access::Open);
+    mark_served(&mut response, request.method(), path, None);
+    response
+}
+
+/// A routed path asked with a method it does not take (the router adds `Allow`).
+async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
+    let mut response = error_response(&state.meta, &ApiError::MethodNotAllowed, Access::Open);
+    mark_served(&mut response, request.method(), request.uri().path(), None);
+    response
+}
+
+/// The answer to a handler that panicked: the vendor's 500 envelope; the server keeps serving.
+#[derive(Debug, Clone)]
+struct PanicAnswer {
+    meta: Meta,
+}
+
+impl ResponseForPanic for PanicAnswer {
+    type ResponseBody = axum::body::Body;
+
+    fn response_for_panic(
+        &mut self,
+        panic: Box<dyn Any + Send + 'static>,
+    ) -> http::Response<Self::ResponseBody> {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        tracing::error!(panic = message, "a handler panicked");
+        let mut response = error_response(&self.meta, &ApiError::Panicked, Access::Open);
+        response.extensions_mut().insert(Severity::Internal);
+        response
+    }
+}
+
+/// The access log's `TraceLayer`: a span per request at DEBUG, one line per answer.
+type Traced<S> =
+    Trace<S, SharedClassifier<ServerErrorsAsFailures>, DefaultMakeSpan, (), AccessLog, (), (), ()>;
+
+type Stack = SetSensitiveRequestHeaders<Traced<NormalizePath<Router>>>;
+
+/// The body of every answer of [`App`].
+pub type AppBody =
+    trace::ResponseBody<axum::body::Body, NeverClassifyEos<ServerErrorsFailureClass>, (), (), ()>;
+
+/// The whole application as one service: the router behind its layers.
+#[derive(Clone)]
+pub struct App(Stack);
+
+/// The application serving `state`.
+pub fn app(state: AppState) -> App {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(tracing::Level::DEBUG))
+        .on_request(())
+        .on_response(AccessLog)
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(());
+    let stack = SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE])
+        .layer(trace.layer(NormalizePathLayer::trim_trailing_slash().layer(router(state))));
+    App(stack)
+}
+
+impl App {
+    /// The answer to `request` (the service called once).
+    pub async fn respond<B>(&self, request: http::Request<B>) -> http::Response<AppBody>
+    where
+        B: HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let Ok(response) = tower::ServiceExt::oneshot(self.clone(), request).await;
+        response
+    }
+}
+
+impl<B> Service<http::Request<B>> for App
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = http::Response<AppBody>;
+    type Error = std::convert::Infallible;
+    type Future = <Stack as Service<http::Request<B>>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Service::<http::Request<B>>::poll_ready(&mut self.0, cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        if let Some(clean) = collapse_slashes(request.uri().path()) {
+            let mut parts = request.uri().clone().into_parts();
+            let query = request
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            if let Ok(pq) = format!("{clean}{query}").parse() {
+                parts.path_and_query = Some(pq);
+                if let Ok(uri) = http::Uri::from_parts(parts) {
+                    *request.uri_mut() = uri;
+                }
+            }
+        }
+        self.0.call(request)
+    }
+}

@@ -1,0 +1,317 @@
+//! What every route of the table runs through, written once: the cluster addressed, the body
+//! read and parsed once, armed faults, who is calling, the handler, the journal and the answer.
+//!
+//! The router (see [`super::app`]) makes each row of the route table an axum route whose
+//! handler is [`serve`] with that row.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, RawPathParams, Request};
+use http::header;
+use http::request::Parts;
+
+use super::Response;
+use super::call::{Call, basic, bearer, check_json_type, cluster_name};
+use super::error::{ApiError, invalid_request};
+use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
+use super::paths::{method_name, vendor_path};
+use super::read::{journal_body, read_body};
+use super::respond::{Outcome, mark_served, write};
+use super::routes::{Access, Route, Surface, Takes};
+use super::state::AppState;
+use crate::domain::Error;
+use crate::domain::faults::FaultAction;
+use crate::domain::json::{Object, ParseError};
+use crate::store::Cluster;
+use crate::store::journal::Entry;
+use crate::store::users::Role;
+
+/// The path parameters of a request: `{cluster}`, and the route's own (`{username}`, `{node}`),
+/// percent-decoded by axum.
+struct Params {
+    cluster: Option<Arc<str>>,
+    own: Option<Arc<str>>,
+}
+
+async fn params(parts: &mut Parts) -> Result<Params, ApiError> {
+    let raw = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))?;
+    let mut params = Params {
+        cluster: None,
+        own: None,
+    };
+    for (name, value) in &raw {
+        if name == "cluster" {
+            params.cluster = Some(value.into());
+        } else {
+            params.own = Some(value.into());
+        }
+    }
+    Ok(params)
+}
+
+/// A row of the route table as mounted at one path.
+#[derive(Debug, Clone)]
+pub struct Mounted {
+    /// The row.
+    pub route: &'static Route,
+    /// The vendor path the journal records, when every request of the route has the same one
+    /// (made once, shared by every entry).
+    pub journal_path: Option<Arc<str>>,
+}
+
+impl Mounted {
+    /// `route` mounted at `mount`.
+    pub fn new(route: &'static Route) -> Self {
+        let fixed = route.surface == Surface::Vendor && !route.path.contains('{');
+        Self {
+            route,
+            journal_path: fixed.then(|| format!("/v1{}", route.path).into()),
+        }
+    }
+}
+
+/// Serves `request` by the mounted route.
+pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Response {
+    let route = mounted.route;
+    let (mut parts, body) = request.into_parts();
+    let (mut response, cluster) = match params(&mut parts).await {
+        Err(e) => (write(&state.meta, Outcome::Error(e), route.access), None),
+        Ok(params) => match route.surface {
+            Surface::Vendor => vendor(&state, &mounted, &parts, &params, body).await,
+            Surface::Control | Surface::Root => control(&state, route, &parts, &params, body).await,
+        },
+    };
+    mark_served(
+        &mut response,
+        &parts.method,
+        parts.uri.path(),
+        cluster.as_deref().map(Cluster::name),
+    );
+    response
+}
+
+/// A vendor route: faults fire and the journal records, around the call.
+async fn vendor(
+    state: &AppState,
+    mounted: &Mounted,
+    parts: &Parts,
+    params: &Params,
+    body: axum::body::Body,
+) -> (Response, Option<Arc<Cluster>>) {
+    let route = mounted.route;
+    let cluster = cluster_name(params.cluster.as_deref(), &parts.headers, true)
+        .and_then(|name| state.store.cluster(&name).map_err(ApiError::from));
+    let cluster = match cluster {
+        Ok(cluster) => cluster,
+        // No cluster, so no journal to write to.
+        Err(e) => return (write(&state.meta, Outcome::Error(e), route.access), None),
+    };
+    let at = cluster.now();
+    let path = vendor_path(parts.uri.path());
+    let (outcome, body) = match read_body(body, state.body_timeout).await {
+        Err(e) => (Outcome::Error(e), None),
+        Ok(raw) => {
+            let parsed = Object::parse(&raw);
+            let object = parsed.as_ref().ok().and_then(Option::as_ref);
+            let journaled = cluster
+                .journal_enabled()
+                .then(|| journal_body(&raw, &parsed));
+            let forced = match cluster.fire_fault(route.method, path, object) {
+                Some(FaultAction::Delay { ms }) => {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    None
+                }
+                other => other.and_then(forced_outcome),
+            };
+            let outcome = match forced {
+                Some(outcome) => outcome,
+                None => {
+                    let own = params.own.as_deref();
+                    call(state, route, parts, cluster.clone(), own, &raw, parsed).await
+                }
+            };
+            (outcome, journaled.flatten())
+        }
+    };
+    let decided = match &outcome {
+        Outcome::Reply(reply) => reply.decided.map(Cow::Borrowed),
+        Outcome::Error(e) => Some(e.reason()),
+        Outcome::Raw(_) => Some(Cow::Borrowed(FAULT_RULE)),
+    };
+    let response = write(&state.meta, outcome, route.access);
+    if cluster.journal_enabled() {
+        let status = if response.extensions().get::<DropConnection>().is_some() {
+            0
+        } else {
+            response.status().as_u16()
+        };
+        cluster.record(Entry {
+            at,
+            method: method_name(&parts.method),
+            path: match &mounted.journal_path {
+                Some(fixed) => fixed.clone(),
+                None => path.into(),
+            },
+            status,
+            reason: decided,
+            body,
+            truncated: false,
+        });
+    }
+    (response, Some(cluster))
+}
+
+/// A control route: behind the control token, when one is set.
+async fn control(
+    state: &AppState,
+    route: &'static Route,
+    parts: &Parts,
+    params: &Params,
+    body: axum::body::Body,
+) -> (Response, Option<Arc<Cluster>>) {
+    let mut addressed = None;
+    let outcome = async {
+        if route.access == Access::Control {
+            check_control_token(state, parts)?;
+        }
+        let cluster = match params.cluster.as_deref() {
+            Some(name) => {
+                let name = cluster_name(Some(name), &parts.headers, false)?;
+                let cluster = state.store.cluster(&name)?;
+                addressed = Some(cluster.clone());
+                cluster
+            }
+            None => state.store.detached(),
+        };
+        let raw = read_body(body, state.body_timeout).await?;
+        let parsed = Object::parse(&raw);
+        let own = params.own.as_deref();
+        match call(state, route, parts, cluster, own, &raw, parsed).await {
+            Outcome::Error(e) => Err(e),
+            other => Ok(other),
+        }
+    }
+    .await;
+    let outcome = outcome.unwrap_or_else(Outcome::Error);
+    (write(&state.meta, outcome, route.access), addressed)
+}
+
+fn check_control_token(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+    let Some(expected) = &state.control.token else {
+        return Ok(());
+    };
+    let given = bearer(&parts.headers).unwrap_or("");
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        expected.as_bytes(),
+    )) {
+        Ok(())
+    } else {
+        Err(Error::Unauthenticated {
+            rule: "control_token",
+            message: "The control API needs Authorization: Bearer <the --control-token>",
+        }
+        .into())
+    }
+}
+
+/// Checks who is calling and reads the body the route takes, then runs its handler.
+async fn call(
+    state: &AppState,
+    route: &'static Route,
+    parts: &Parts,
+    cluster: Arc<Cluster>,
+    param: Option<&str>,
+    raw: &[u8],
+    parsed: Result<Option<Object<'_>>, ParseError>,
+) -> Outcome {
+    let call = match prepare(state, route, parts, cluster, param, raw, parsed) {
+        Ok(call) => call,
+        Err(e) => return Outcome::Error(e),
+    };
+    (route.handler)(&call).await.into()
+}
+
+fn prepare<'r>(
+    state: &'r AppState,
+    route: &'static Route,
+    parts: &'r Parts,
+    cluster: Arc<Cluster>,
+    param: Option<&'r str>,
+    raw: &'r [u8],
+    parsed: Result<Option<Object<'r>>, ParseError>,
+) -> Result<Call<'r>, ApiError> {
+    let mut token = None;
+    let mut credentials = None;
+    match route.access {
+        Access::Basic => credentials = Some(basic(&parts.headers)?),
+        Access::Token | Access::Admin | Access::Health => {
+            if route.access != Access::Health {
+                if cluster.is_restarting() {
+                    return Err(Error::NotReady.into());
+                }
+                cluster.check_serving()?;
+            }
+            let given = bearer(&parts.headers)?;
+            let is = cluster.authenticate(given)?;
+            if route.access == Access::Admin && is != Role::Admin {
+                return Err(Error::Forbidden {
+                    rule: "not_admin",
+                    message: "This call needs an admin token",
+                }
+                .into());
+            }
+            token = Some(given);
+        }
+        Access::Open | Access::Control => {}
+    }
+    let body = match route.takes {
+        Takes::Nothing | Takes::Raw => None,
+        takes => {
+            if matches!(takes, Takes::Json | Takes::OptionalJson) {
+                check_json_type(&parts.headers)?;
+            }
+            match parsed {
+                Ok(Some(object)) => Some(object),
+                Ok(None) if matches!(takes, Takes::OptionalJson | Takes::OptionalObject) => None,
+                Ok(None) => {
+                    return Err(invalid_request(
+                        "empty_body",
+                        "The request body is empty: send a JSON object",
+                    ));
+                }
+                Err(ParseError::NotObject) => {
+                    return Err(invalid_request(
+                        "not_object",
+                        "The request body must be a JSON object",
+                    ));
+                }
+                Err(ParseError::NotJson(e)) => {
+                    return Err(invalid_request(
+                        "not_json",
+                        format!("The request body is not valid JSON: {e}"),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(Call {
+        state,
+        cluster,
+        token,
+        credentials,
+        param: param.map(Cow::Borrowed),
+        query: parts.uri.query().unwrap_or(""),
+        accepts_html: parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.starts_with("text/html")),
+        raw,
+        body,
+    })
+}

@@ -1,0 +1,110 @@
+//! Reading a request body once: whole, up to [`BODY_LIMIT`] (http-body-util's `Limited`) and
+//! within the body timeout; and the journal's redacted copy of it, made from the one parse.
+
+use std::future::Future;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http_body::Body as HttpBody;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::error::{ApiError, invalid_request};
+use crate::domain::json::{Object, ParseError, Redacted};
+
+/// Largest request body accepted, in bytes; larger ones get 413/1025.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A boxed error of a request body.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Reads a body whole, up to [`BODY_LIMIT`] and within `timeout`; a body in one piece is not
+/// copied. A body announced larger than the limit is refused before any of it is read.
+pub async fn read_body<B>(body: B, timeout: Duration) -> Result<Bytes, ApiError>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+    }
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    let mut reading = std::pin::pin!(collect(body));
+    // A body that has already arrived (the usual case) is read without arming a timer.
+    if let Poll::Ready(read) =
+        std::future::poll_fn(|cx| Poll::Ready(reading.as_mut().poll(cx))).await
+    {
+        return read;
+    }
+    tokio::time::timeout(timeout, reading)
+        .await
+        .unwrap_or(Err(ApiError::BodyTimeout(timeout)))
+}
+
+/// Whether `error`, or what it wraps, is the body limit's.
+fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+async fn collect<B>(body: B) -> Result<Bytes, ApiError>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let body = Limited::new(body, BODY_LIMIT);
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut more: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if over_limit(&*e) {
+                ApiError::PayloadTooLarge { limit: BODY_LIMIT }
+            } else {
+                invalid_request("body_unreadable", "The request body could not be read")
+            }
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match (&mut first, &mut more) {
+            (None, _) => first = Some(data),
+            (Some(head), None) => {
+                let mut joined = BytesMut::with_capacity(head.len() + data.len());
+                joined.extend_from_slice(head);
+                joined.extend_from_slice(&data);
+                more = Some(joined);
+            }
+            (Some(_), Some(joined)) => joined.extend_from_slice(&data),
+        }
+    }
+    Ok(match more {
+        Some(joined) => joined.freeze(),
+        None => first.unwrap_or_default(),
+    })
+}
+
+/// The journal's copy of a body: redacted JSON text, from the one parse; `None` for a body that
+/// is not JSON.
+pub fn journal_body(
+    raw: &[u8],
+    parsed: &Result<Option<Object<'_>>, ParseError>,
+) -> Option<Box<str>> {
+    match parsed {
+        Ok(object) => object.as_ref().map(|o| o.redacted().into()),
+        // JSON that is not an object (a list, a string): rare, read again as a tree.
+        Err(ParseError::NotObject) => serde_json::from_slice::<serde_json::Value>(raw)
+            .ok()
+            .and_then(|v| serde_json::to_string(&Redacted(&v)).ok())
+            .map(Into::into),
+        Err(ParseError::NotJson(_)) => None,
+    }
+}

@@ -1,0 +1,126 @@
+//! Writing what a route decided as an HTTP answer, in one place: `meta` on vendor answers; on
+//! errors the envelope, the status, `X-Emulator-Reason` and `WWW-Authenticate`; and what the
+//! access log needs, in the response's extensions.
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, StatusCode};
+
+use super::Response;
+use super::access_log::{Served, Severity};
+use super::body::EventBody;
+use super::envelope::{Kind, Meta, Reply};
+use super::error::{ApiError, REASON_HEADER};
+use super::routes::Access;
+
+/// What a route answered, before it is written.
+pub enum Outcome {
+    Reply(Reply),
+    Error(ApiError),
+    /// An answer a fault forces as it is (a broken body, or no answer at all).
+    Raw(Response),
+}
+
+impl From<Result<Reply, ApiError>> for Outcome {
+    fn from(result: Result<Reply, ApiError>) -> Self {
+        match result {
+            Ok(reply) => Self::Reply(reply),
+            Err(error) => Self::Error(error),
+        }
+    }
+}
+
+/// A JSON answer.
+pub fn json_response(status: StatusCode, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Writes an outcome of a route with access rule `access`.
+pub fn write(meta: &Meta, outcome: Outcome, access: Access) -> Response {
+    match outcome {
+        Outcome::Raw(mut response) => {
+            response.extensions_mut().insert(Severity::Forced);
+            response
+        }
+        Outcome::Reply(reply) => reply_response(meta, reply),
+        Outcome::Error(error) => error_response(meta, &error, access),
+    }
+}
+
+fn reply_response(meta: &Meta, mut reply: Reply) -> Response {
+    if let Some(events) = reply.stream.take() {
+        let mut response = Response::new(Body::new(EventBody::new(events)));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response.extensions_mut().insert(super::body::Streaming);
+        return response;
+    }
+    let body = match reply.kind {
+        Kind::Vendor => meta.splice(reply.body),
+        Kind::Control => reply.body.into(),
+    };
+    let mut response = json_response(reply.status, body);
+    if reply.content_type != "application/json" {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(reply.content_type),
+        );
+    }
+    if let Some(location) = reply.location {
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static(location));
+    }
+    response
+}
+
+/// The answer to a failure: its status, envelope and headers.
+pub fn error_response(meta: &Meta, error: &ApiError, access: Access) -> Response {
+    let severity = error.severity();
+    if severity == Severity::Internal {
+        tracing::error!(error = %error, "internal failure");
+    }
+    let mut response = json_response(error.status(), error.envelope(meta));
+    response.extensions_mut().insert(severity);
+    let headers = response.headers_mut();
+    if let ApiError::BodyTimeout(_) = error {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&error.reason()) {
+        headers.insert(REASON_HEADER, value);
+    }
+    if error.is_unauthenticated() {
+        let challenge = if access == Access::Basic {
+            "Basic realm=\"WhatsApp\""
+        } else {
+            "Bearer realm=\"WhatsApp\""
+        };
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        );
+    }
+    response
+}
+
+/// Notes on `response` what the access log prints of it, when the log is on.
+pub fn mark_served(response: &mut Response, method: &Method, path: &str, cluster: Option<&str>) {
+    if super::access_log::enabled() {
+        response.extensions_mut().insert(Served {
+            method: method.clone(),
+            path: path.into(),
+            cluster: cluster.map(Into::into),
+        });
+    }
+}

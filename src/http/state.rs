@@ -1,0 +1,34 @@
+//! What every request is served from: the clusters, the vendor's `meta`, the limits the
+//! pipeline applies and who may use the control API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::envelope::Meta;
+use crate::store::Store;
+
+/// The state the router is built with; handlers read it through [`super::call::Call::state`].
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Every cluster's state.
+    pub store: Arc<Store>,
+    /// The `meta` of every vendor answer.
+    pub meta: Meta,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// Who may use the control API.
+    pub control: ControlAccess,
+    /// The OpenAPI document, made once from the route table at start.
+    pub openapi: Bytes,
+}
+
+/// Who may use `/_emulator` (its health probe is always open).
+#[derive(Debug, Clone)]
+pub struct ControlAccess {
+    /// Whether the control routes exist at all.
+    pub enabled: bool,
+    /// The Bearer token they require, if any.
+    pub token: Option<Arc<str>>,
+}
