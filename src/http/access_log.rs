@@ -11,23 +11,11 @@ use http::Method;
 use tower_http::trace::OnResponse;
 use tracing::Span;
 
-use super::error::REASON_HEADER;
+use super::error::{REASON_HEADER, Severity};
 
 /// The target of the one log line per request: `RUST_LOG=info,wa_onprem_emulator::access=off`
 /// turns them off.
 pub const ACCESS_LOG: &str = "wa_onprem_emulator::access";
-
-/// How an answer is logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Severity {
-    /// The emulator answered as its rules say (errors included).
-    #[default]
-    Normal,
-    /// A test forced the answer: an armed fault or a scripted outcome.
-    Forced,
-    /// The emulator failed: storage, or a handler that panicked.
-    Internal,
-}
 
 /// What the access line says of a request besides its status, noted on the answer by whoever
 /// served it.

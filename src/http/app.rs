@@ -16,7 +16,8 @@ use bytes::Bytes;
 use http::header::{AUTHORIZATION, COOKIE};
 use http_body::Body as HttpBody;
 use tower::{Layer, Service};
-use tower_http::catch_panic::{CatchPanicLayer, ResponseForPanic};
+use tower_http::body::UnsyncBoxBody;
+use tower_http::catch_panic::{CatchPanic, CatchPanicLayer, ResponseForPanic};
 use tower_http::classify::{
     NeverClassifyEos, ServerErrorsAsFailures, ServerErrorsFailureClass, SharedClassifier,
 };
@@ -25,9 +26,9 @@ use tower_http::sensitive_headers::{SetSensitiveRequestHeaders, SetSensitiveRequ
 use tower_http::trace::{self, DefaultMakeSpan, Trace, TraceLayer};
 
 use super::Response;
-use super::access_log::{AccessLog, Severity};
+use super::access_log::AccessLog;
 use super::envelope::Meta;
-use super::error::ApiError;
+use super::error::{ApiError, Severity};
 use super::paths::{collapse_slashes, not_emulated, vendor_path};
 use super::pipeline::{self, Mounted};
 use super::read::BoxError;
@@ -59,7 +60,6 @@ pub fn router(state: AppState) -> Router {
             }
         }
     }
-    let meta = state.meta.clone();
     paths
         .into_iter()
         .fold(Router::new(), |router, (path, methods)| {
@@ -67,7 +67,6 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(CatchPanicLayer::custom(PanicAnswer { meta }))
         .with_state(state)
 }
 
@@ -105,7 +104,7 @@ async fn method_not_allowed(State(state): State<AppState>, request: Request) -> 
 
 /// The answer to a handler that panicked: the vendor's 500 envelope; the server keeps serving.
 #[derive(Debug, Clone)]
-struct PanicAnswer {
+pub struct PanicAnswer {
     meta: Meta,
 }
 
@@ -132,31 +131,46 @@ impl ResponseForPanic for PanicAnswer {
 type Traced<S> =
     Trace<S, SharedClassifier<ServerErrorsAsFailures>, DefaultMakeSpan, (), AccessLog, (), (), ()>;
 
-type Stack = SetSensitiveRequestHeaders<Traced<NormalizePath<Router>>>;
+type Stack = SetSensitiveRequestHeaders<Traced<CatchPanic<NormalizePath<Router>, PanicAnswer>>>;
 
 /// The body of every answer of [`App`].
-pub type AppBody =
-    trace::ResponseBody<axum::body::Body, NeverClassifyEos<ServerErrorsFailureClass>, (), (), ()>;
+pub type AppBody = trace::ResponseBody<
+    UnsyncBoxBody<Bytes, BoxError>,
+    NeverClassifyEos<ServerErrorsFailureClass>,
+    (),
+    (),
+    (),
+>;
 
 /// The whole application as one service: the router behind its layers.
 #[derive(Clone)]
 pub struct App(Stack);
 
-/// The application serving `state`.
+/// The application serving `state`: its [`router`] behind the layers.
 pub fn app(state: AppState) -> App {
-    let trace = TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(tracing::Level::DEBUG))
-        .on_request(())
-        .on_response(AccessLog)
-        .on_body_chunk(())
-        .on_eos(())
-        .on_failure(());
-    let stack = SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE])
-        .layer(trace.layer(NormalizePathLayer::trim_trailing_slash().layer(router(state))));
-    App(stack)
+    App::around(router(state.clone()), &state)
 }
 
 impl App {
+    /// `router` behind the layers, answering a panic with the envelope of `state`'s version.
+    /// (Tests use it to add a route of their own, such as one that panics.)
+    pub fn around(router: Router, state: &AppState) -> App {
+        let trace = TraceLayer::new_for_http()
+            .make_span_with(DefaultMakeSpan::new().level(tracing::Level::DEBUG))
+            .on_request(())
+            .on_response(AccessLog)
+            .on_body_chunk(())
+            .on_eos(())
+            .on_failure(());
+        let panics = CatchPanicLayer::custom(PanicAnswer {
+            meta: state.meta.clone(),
+        });
+        let normalize = NormalizePathLayer::trim_trailing_slash();
+        let stack = SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE])
+            .layer(trace.layer(panics.layer(normalize.layer(router))));
+        App(stack)
+    }
+
     /// The answer to `request` (the service called once).
     pub async fn respond<B>(&self, request: http::Request<B>) -> http::Response<AppBody>
     where

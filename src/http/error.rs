@@ -11,12 +11,23 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
 
-use super::access_log::Severity;
 use super::envelope::Meta;
 use crate::domain::Error;
 
 /// Header naming the rule that decided a 4xx or 5xx answer.
 pub const REASON_HEADER: &str = "x-emulator-reason";
+
+/// How an answer is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    /// The emulator answered as its rules say (errors included).
+    #[default]
+    Normal,
+    /// A test forced the answer: an armed fault or a scripted outcome.
+    Forced,
+    /// The emulator failed: storage, or a handler that panicked.
+    Internal,
+}
 
 /// A failure, as the client will see it.
 #[derive(Debug, Clone, thiserror::Error)]

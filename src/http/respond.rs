@@ -8,10 +8,10 @@ use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
 use super::Response;
-use super::access_log::{Served, Severity};
+use super::access_log::Served;
 use super::body::EventBody;
 use super::envelope::{Kind, Meta, Reply};
-use super::error::{ApiError, REASON_HEADER};
+use super::error::{ApiError, REASON_HEADER, Severity};
 use super::routes::Access;
 
 /// What a route answered, before it is written.

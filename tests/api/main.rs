@@ -17,6 +17,7 @@ mod hostile;
 mod invariants;
 mod newcomer;
 mod openapi;
+mod panics;
 mod paths;
 mod properties;
 mod readme;
