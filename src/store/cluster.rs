@@ -1,151 +1,242 @@
-//! The state of one emulated deployment: plain data, private to the store. The operations that
-//! change it live in [`super::users`], [`super::registration`] and [`super::testing`].
+//! [`Cluster`]: one emulated deployment, its state behind a mutex that is held only for a few
+//! field updates (never across an `.await` or a password hash), its virtual clock and policy.
+//! Its operations live beside it by area: [`super::users`], [`super::registration`],
+//! [`super::deployment`] and [`super::testing`].
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use super::Settings;
-use super::journal::Journal;
-use super::persist::{Change, Log, RegistrationRecord};
-use super::small_map::SmallMap;
-use crate::domain::faults::Faults;
-use crate::domain::model::{Account, Pending, SentCode};
-use crate::domain::password::ADMIN;
-use crate::domain::phone::Method;
-use crate::domain::policy::RegistrationPolicy;
-use crate::domain::topology::Topology;
+use super::persist::{Change, ClusterRecord, Log, MetaRecord, Ticket};
+use super::state::State;
+use crate::domain::clock::{later, latest};
+use crate::domain::phone::Number;
+use crate::domain::policy::{PolicyKind, RegistrationPolicy, scripted};
+use crate::domain::{Error, Result};
 
-/// A user of the deployment's API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct User {
-    /// Argon2 PHC string; shared between clusters while it is the startup default.
-    pub password_hash: Arc<str>,
-    /// The factory password is still set and must be changed at the next login.
-    pub must_change_password: bool,
-    /// A keyed digest of the password that last passed Argon2 against this hash (see
-    /// [`crate::domain::password::remembered`]); never stored.
-    #[serde(skip)]
-    pub remembered: Option<[u8; 32]>,
-}
-
-/// A login token, stored under the SHA-256 of its text so no token is kept in clear.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Session {
-    /// Whose token it is.
-    pub username: String,
-    /// When it stops working.
-    pub expires_at: SystemTime,
-}
-
-/// Everything one cluster knows.
+/// One cluster: its state and the means to wait for its outbox.
 #[derive(Debug)]
-pub(super) struct State {
-    /// Users by name: admin and perhaps a few operators.
-    pub users: SmallMap<Box<str>, User>,
-    /// Live tokens by SHA-256 of the token text.
-    pub sessions: SmallMap<[u8; 32], Session>,
-    /// The registered number, if any.
-    pub registered: Option<Account>,
-    /// Two-step pins by E.164 number: they belong to the number, not to the registration.
-    pub pins: HashMap<String, String>,
-    /// The code awaiting `/verify`, if any.
-    pub pending: Option<Pending>,
-    /// When codes were sent, by E.164 number and method, for rate limits.
-    /// Keyed by the E.164 digits as an integer (`Number::key`).
-    pub sends: SmallMap<(u64, Method), Vec<SystemTime>>,
-    /// When send history and sessions were last swept of what has expired.
-    pub swept_at: Option<SystemTime>,
-    /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.
-    pub outbox: VecDeque<SentCode>,
-    /// Sequence number of the last code sent.
-    pub outbox_seq: u64,
-    /// Who decides registrations here.
-    pub policy: Arc<dyn RegistrationPolicy>,
-    /// Until when a simulated Coreapp restart lasts.
-    pub restarting_until: Option<SystemTime>,
-    /// One-shot faults armed through the control API.
-    pub faults: Faults,
-    /// The last requests.
-    pub journal: Journal,
-    /// Masters, Coreapps and shards.
-    pub topology: Topology,
+pub struct Cluster {
+    pub(super) name: Arc<str>,
+    pub(super) settings: Arc<Settings>,
+    state: Mutex<State>,
+    pub(super) arrivals: Notify,
+    /// How far this cluster's virtual clock is ahead of the real one, in milliseconds. Outside
+    /// the mutex: every operation reads it.
+    pub(super) offset_ms: AtomicU64,
 }
 
-impl State {
-    /// A deployment as it is after installation: only `admin`, nothing registered.
-    pub fn fresh(settings: &Settings) -> Self {
-        let admin = User {
-            password_hash: settings.admin_hash.clone(),
-            must_change_password: settings.admin_must_change,
-            remembered: None,
-        };
+impl Cluster {
+    pub(super) fn new(name: &str, settings: Arc<Settings>) -> Self {
         Self {
-            users: SmallMap::Few(vec![(ADMIN.into(), admin)]),
-            sessions: SmallMap::default(),
-            registered: None,
-            pins: HashMap::new(),
-            pending: None,
-            sends: SmallMap::default(),
-            swept_at: None,
-            outbox: VecDeque::new(),
-            outbox_seq: 0,
-            policy: settings.default_policy.clone(),
-            restarting_until: None,
-            faults: Faults::default(),
-            journal: Journal::default(),
-            topology: Topology::new(settings.coreapps, settings.failover_delay),
+            name: name.into(),
+            state: Mutex::new(State::fresh(&settings)),
+            settings,
+            arrivals: Notify::new(),
+            offset_ms: AtomicU64::new(0),
         }
     }
 
-    /// The registration part of the state, as it is stored.
-    pub fn registration_record(&self) -> RegistrationRecord {
-        RegistrationRecord {
-            registered: self.registered.clone(),
-            pins: self.pins.clone(),
-            pending: self.pending.clone(),
-            restarting_until: self.restarting_until,
-            shards: self.topology.shards(),
+    /// The cluster's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Locks the state. The guard must not be held across an `.await`.
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind, still consistent field by
+        // field; serving on is better than failing every later request.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the locked state.
+    pub(super) fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    /// Runs `f` on the locked state and submits the changes it logs before unlocking, so they
+    /// are stored in the order they happened. An empty log is a barrier: the answer still waits
+    /// until everything before it is stored, since it may depend on it.
+    pub(super) fn write<R>(&self, f: impl FnOnce(&mut State, &mut Log) -> R) -> (R, Ticket) {
+        let mut guard = self.lock();
+        let mut log = Log::new(self.settings.persist.is_durable());
+        let result = f(&mut guard, &mut log);
+        let ticket = if log.enabled() {
+            self.settings.persist.submit(log.into_changes())
+        } else {
+            Ticket::ready()
+        };
+        drop(guard);
+        (result, ticket)
+    }
+
+    /// The name as stored in changes.
+    pub(super) fn key(&self) -> Arc<str> {
+        self.name.clone()
+    }
+
+    /// The policy and clock record of the locked state `c`.
+    pub(super) fn meta_record(&self, c: &State) -> MetaRecord {
+        MetaRecord {
+            policy: c.policy.name().to_owned(),
+            rules: c.policy.rules(),
+            offset_ms: self.offset_ms.load(Ordering::Relaxed),
         }
     }
 
-    /// Drops, at most once a minute of the cluster's time (virtual time included), the send
-    /// history that no rate `window` counts any more and the sessions that have expired: a load
-    /// test of fresh numbers, or of logins whose tokens are never used again, keeps a bounded
-    /// state. What is dropped is dropped from storage too.
-    pub fn sweep(&mut self, now: SystemTime, window: Duration, cluster: &Arc<str>, log: &mut Log) {
-        let every = (window / 4).min(Duration::from_secs(60));
-        let due = self
-            .swept_at
-            .is_none_or(|at| now.duration_since(at).is_ok_and(|age| age >= every));
-        if !due {
-            return;
+    /// Puts back what was stored about this cluster.
+    pub(super) fn load_record(&self, record: ClusterRecord) -> Result<(), String> {
+        let mut c = self.lock();
+        for (name, user) in record.users {
+            c.users.insert(name.into(), user);
         }
-        self.swept_at = Some(now);
-        self.sends.retain(|(number, method), times| {
-            let live = times
-                .iter()
-                .any(|t| now.duration_since(*t).map_or(true, |age| age < window));
-            if !live {
-                log.push(|| {
-                    Change::Sends(cluster.clone(), number.to_string(), *method, Vec::new())
-                });
+        c.sessions.extend(record.sessions);
+        if let Some(reg) = record.registration {
+            c.registered = reg.registered;
+            c.pins = reg.pins;
+            c.pending = reg.pending;
+            c.restarting_until = reg.restarting_until;
+            // Enough Coreapps for the stored shards, whatever --coreapps says now.
+            let shards = reg.shards.max(1);
+            if u16::from(shards) > c.topology.coreapps() {
+                let now = self.now();
+                c.topology
+                    .set_coreapps(u16::from(shards), now)
+                    .map_err(|_| format!("cluster {}: stored shards {shards}", self.name))?;
             }
-            live
-        });
-        self.sessions.retain(|key, session| {
-            let live = now < session.expires_at;
-            if !live {
-                log.push(|| Change::Session(cluster.clone(), *key, None));
-            }
-            live
-        });
+            c.topology
+                .set_shards(shards)
+                .map_err(|_| format!("cluster {}: stored shards {shards}", self.name))?;
+        }
+        for (e164, method, times) in record.sends {
+            let number = Number::from_e164(&e164)
+                .ok_or_else(|| format!("cluster {}: stored number {e164:?}", self.name))?;
+            c.sends.insert((number.key(), method), times);
+        }
+        let mut codes = record.codes;
+        codes.sort_by_key(|(seq, _)| *seq);
+        c.outbox_seq = codes.last().map_or(0, |(seq, _)| *seq);
+        c.outbox = codes.into_iter().map(|(_, code)| code).collect();
+        if let Some(meta) = record.meta {
+            self.offset_ms.store(meta.offset_ms, Ordering::Relaxed);
+            let kind: PolicyKind = meta.policy.parse().map_err(|_| {
+                format!(
+                    "cluster {}: unknown stored policy {:?}",
+                    self.name, meta.policy
+                )
+            })?;
+            let rules = meta
+                .rules
+                .map(|specs| {
+                    specs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, spec)| scripted::Rule::new(spec, i + 1))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map_err(|e| format!("cluster {}: stored rules: {e}", self.name))?;
+            c.policy = kind
+                .build(self.settings.rules, rules)
+                .map_err(|e| format!("cluster {}: {e}", self.name))?;
+        }
+        Ok(())
     }
 
-    /// Whether a simulated restart is under way at `now`.
-    pub fn is_restarting(&self, now: SystemTime) -> bool {
-        self.restarting_until.is_some_and(|until| now < until)
+    /// The settings this cluster runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The cluster's current time: the clock plus the cluster's virtual advance.
+    pub fn now(&self) -> SystemTime {
+        later(self.settings.clock.now(), self.offset())
+    }
+
+    /// How far the cluster's time has been advanced.
+    pub fn offset(&self) -> Duration {
+        Duration::from_millis(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the cluster's time forward: codes go stale, windows roll, tokens expire. An advance
+    /// past the last time the emulator can show (9999-12-31T23:59:59Z) is refused.
+    pub async fn advance(&self, by: Duration) -> Result<()> {
+        let room = latest()
+            .duration_since(self.now())
+            .unwrap_or(Duration::ZERO);
+        if by > room {
+            return Err(Error::invalid(
+                "advance_seconds",
+                "range",
+                format!(
+                    "Parameter 'advance_seconds' would move the cluster's time past 9999-12-31T23:59:59Z, the last time the emulator can show: at most {} seconds are left (reset the cluster to start over)",
+                    room.as_secs()
+                ),
+            ));
+        }
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let ((), ticket) = self.write(|c, log| {
+            self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+            log.push(|| Change::Meta(self.key(), self.meta_record(c)));
+        });
+        ticket.durable().await?;
+        self.changed("clock");
+        Ok(())
+    }
+
+    /// Starts a simulated Coreapp restart lasting `duration` from now.
+    pub async fn restart(&self, duration: Duration) -> Result<SystemTime> {
+        let until = later(self.now(), duration);
+        let ((), ticket) = self.write(|c, log| {
+            c.restarting_until = Some(until);
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
+        });
+        ticket.durable().await?;
+        self.changed("restart");
+        Ok(until)
+    }
+
+    /// The cluster's policy.
+    pub fn policy(&self) -> Arc<dyn RegistrationPolicy> {
+        self.with(|c| c.policy.clone())
+    }
+
+    /// Tells subscribers that `what` changed in this cluster.
+    pub fn changed(&self, what: &'static str) {
+        self.settings.events.publish(
+            &self.name,
+            "state",
+            || serde_json::json!({"cluster": &*self.name, "what": what}),
+        );
+    }
+
+    /// Switches the cluster's policy.
+    pub async fn set_policy(&self, policy: Arc<dyn RegistrationPolicy>) -> Result<()> {
+        let ((), ticket) = self.write(|c, log| {
+            c.policy = policy;
+            log.push(|| Change::Meta(self.key(), self.meta_record(c)));
+        });
+        ticket.durable().await?;
+        self.changed("policy");
+        Ok(())
+    }
+
+    /// Returns the cluster to a fresh state (users, tokens, number, pins, codes, policy, clock).
+    pub(super) async fn reset(&self) -> Result<()> {
+        let ((), ticket) = self.write(|c, log| {
+            *c = State::fresh(&self.settings);
+            self.offset_ms.store(0, Ordering::Relaxed);
+            log.push(|| Change::ResetCluster(self.key()));
+        });
+        self.arrivals.notify_waiters();
+        ticket.durable().await?;
+        let name = self.name.clone();
+        self.settings
+            .events
+            .publish(&self.name, "reset", || serde_json::json!({"cluster": name}));
+        Ok(())
     }
 }

@@ -7,15 +7,35 @@ use std::sync::Arc;
 
 use rand::Rng;
 
+use super::Cluster;
 use super::persist::Change;
 use super::small_map::grow_exactly_while_small;
-use super::{Cluster, CodeFilter};
 use crate::domain::backup;
 use crate::domain::clock::later;
 use crate::domain::model::{Account, Pending, SentCode};
+use crate::domain::phone::Method;
 use crate::domain::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
 use crate::domain::request::CodeRequest;
 use crate::domain::{Error, Result};
+
+/// Which codes of an outbox to look at; `None` matches any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CodeFilter<'a> {
+    /// Country calling code.
+    pub cc: Option<&'a str>,
+    /// National number.
+    pub phone_number: Option<&'a str>,
+    /// Delivery method.
+    pub method: Option<Method>,
+}
+
+impl CodeFilter<'_> {
+    /// Whether `sent` passes the filter.
+    pub fn matches(&self, sent: &SentCode) -> bool {
+        sent.number.matches(self.cc, self.phone_number)
+            && self.method.is_none_or(|m| m == sent.method)
+    }
+}
 
 /// The answer to a code request that was not an error.
 #[derive(Debug, Clone, PartialEq, Eq)]

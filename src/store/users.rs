@@ -12,8 +12,8 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 use super::Cluster;
-use super::cluster::{Session, User};
 use super::persist::Change;
+use super::state::{Session, User};
 use crate::domain::clock::later;
 use crate::domain::password::{self, ADMIN};
 use crate::domain::{Error, Result};

@@ -1,0 +1,196 @@
+//! [`Store`]: every cluster of the emulator by name, created on first use, reset, and loaded from
+//! and saved to where state lasts.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use super::persist::Change;
+use super::{Cluster, CodeFilter, Settings};
+use crate::domain::model::SentCode;
+use crate::domain::{Error, Result};
+
+/// The cluster that plain `/v1/...` addresses.
+pub const DEFAULT_CLUSTER: &str = "default";
+
+/// Whether `name` is a valid cluster name: 1–64 of `[A-Za-z0-9._-]`.
+pub fn is_valid_cluster_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        // `.` and `..` are path steps: clients normalise `/clusters/../v1` away.
+        && !name.bytes().all(|b| b == b'.')
+}
+
+/// Every cluster of this emulator.
+#[derive(Debug)]
+pub struct Store {
+    settings: Arc<Settings>,
+    clusters: RwLock<HashMap<Arc<str>, Arc<Cluster>>>,
+    /// Set when the server begins to shut down: held requests stop waiting.
+    closing: tokio::sync::watch::Sender<bool>,
+    detached: std::sync::OnceLock<Arc<Cluster>>,
+}
+
+impl Store {
+    /// A store with what `settings.persist` holds; other clusters appear on first use.
+    pub fn new(settings: Settings) -> Result<Self, String> {
+        let settings = Arc::new(settings);
+        let mut clusters = HashMap::new();
+        for (name, record) in settings.persist.load()? {
+            let slot = Cluster::new(&name, settings.clone());
+            slot.load_record(record)?;
+            clusters.insert(Arc::from(name.as_str()), Arc::new(slot));
+        }
+        Ok(Self {
+            settings,
+            clusters: RwLock::new(clusters),
+            closing: tokio::sync::watch::Sender::new(false),
+            detached: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Resolves (changes to `true`) when the server begins to shut down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Tells held requests (`codes/latest?wait=`) to stop waiting: the server is shutting down.
+    pub fn begin_shutdown(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Stops storing: waits for the last changes, closes the database.
+    pub fn close(&self) {
+        self.settings.persist.close();
+    }
+
+    /// The settings every cluster shares.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The cluster `name`, created fresh if it does not exist (the name must be valid), unless
+    /// `--max-clusters` already exist.
+    pub fn cluster(&self, name: &str) -> Result<Arc<Cluster>> {
+        if let Some(slot) = self.find(name) {
+            return Ok(slot);
+        }
+        let mut clusters = self.write_map();
+        if let Some(slot) = clusters.get(name) {
+            return Ok(slot.clone());
+        }
+        let limit = self.settings.max_clusters;
+        if clusters.len() >= limit {
+            return Err(Error::Limit {
+                rule: "clusters",
+                message: format!(
+                    "This emulator already has {limit} clusters (--max-clusters): reuse a cluster name, or reset them with POST /_emulator/reset"
+                ),
+            });
+        }
+        let slot = Arc::new(Cluster::new(name, self.settings.clone()));
+        clusters.insert(name.into(), slot.clone());
+        Ok(slot)
+    }
+
+    /// The cluster `name`, if it exists.
+    pub fn find(&self, name: &str) -> Option<Arc<Cluster>> {
+        self.read().get(name).cloned()
+    }
+
+    /// A cluster of no name that no listing shows, for the control routes that address none.
+    pub fn detached(&self) -> Arc<Cluster> {
+        self.detached
+            .get_or_init(|| Arc::new(Cluster::new("", self.settings.clone())))
+            .clone()
+    }
+
+    /// Names of the clusters that exist, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.read().keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    /// Returns cluster `name` to a fresh state (users, tokens, number, pins, codes, policy).
+    pub async fn reset(&self, name: &str) -> Result<()> {
+        let slot = self.read().get(name).cloned();
+        match slot {
+            Some(slot) => slot.reset().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets every cluster; each is created fresh again on next use.
+    pub async fn reset_all(&self) -> Result<()> {
+        let (old, ticket) = {
+            let mut clusters = self.write_map();
+            let ticket = self.settings.persist.submit(vec![Change::ResetAll]);
+            (std::mem::take(&mut *clusters), ticket)
+        };
+        for slot in old.values() {
+            slot.arrivals.notify_waiters();
+        }
+        ticket.durable().await?;
+        let every: Arc<str> = "*".into();
+        self.settings.events.publish(&every, "reset", || {
+            serde_json::json!({"cluster": "*", "clusters": old.keys().map(|k| &**k).collect::<Vec<_>>()})
+        });
+        Ok(())
+    }
+
+    /// The newest code of cluster `name` matching `filter`, waiting until one arrives or
+    /// `deadline` passes. Woken by arrivals, not by polling.
+    pub async fn wait_for_code(
+        &self,
+        name: &str,
+        filter: CodeFilter<'_>,
+        deadline: tokio::time::Instant,
+    ) -> Option<SentCode> {
+        let mut closing = self.closing.subscribe();
+        loop {
+            // Looked up each round: a reset of every cluster replaces the slot.
+            let Ok(slot) = self.cluster(name) else {
+                return None;
+            };
+            let arrival = slot.arrivals.notified();
+            tokio::pin!(arrival);
+            arrival.as_mut().enable();
+            if let Some(sent) = slot.latest_code(filter) {
+                return Some(sent);
+            }
+            if *closing.borrow_and_update() {
+                return None;
+            }
+            tokio::select! {
+                () = &mut arrival => {}
+                () = tokio::time::sleep_until(deadline) => return None,
+                _ = closing.changed() => return None,
+            }
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Arc<str>, Arc<Cluster>>> {
+        self.clusters.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<Cluster>>> {
+        self.clusters.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_names() {
+        for ok in ["default", "a", "test-1.suite_B", &"x".repeat(64)] {
+            assert!(is_valid_cluster_name(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "é", &"x".repeat(65), ".", "..", "..."] {
+            assert!(!is_valid_cluster_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! What every cluster starts from, and the limits every operation applies.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::events;
+use super::persist::Persistence;
+use crate::domain::clock::Clock;
+use crate::domain::policy::{ClassicRules, RegistrationPolicy};
+
+/// What every cluster starts from, and the limits every operation applies.
+#[derive(Debug)]
+pub struct Settings {
+    /// Where time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The policy a new or reset cluster gets.
+    pub default_policy: Arc<dyn RegistrationPolicy>,
+    /// The limits of the classic flow (also how long send history is kept).
+    pub rules: ClassicRules,
+    /// Lifetime of a login token.
+    pub token_ttl: Duration,
+    /// Lifetime of a registration code.
+    pub code_ttl: Duration,
+    /// Every code sent is this one, when set.
+    pub fixed_code: Option<Arc<str>>,
+    /// How long a simulated Coreapp restart lasts.
+    pub restart_duration: Duration,
+    /// Codes kept in a cluster's outbox; the oldest are dropped beyond it.
+    pub outbox_limit: usize,
+    /// Requests kept in a cluster's journal; the oldest are dropped beyond it.
+    pub journal_limit: usize,
+    /// Clusters that may exist at once.
+    pub max_clusters: usize,
+    /// Where events go (`GET /_emulator/events`).
+    pub events: events::Events,
+    /// Coreapps of a new cluster's deployment (1: a single instance).
+    pub coreapps: u16,
+    /// How long a shard whose Coreapp stopped stays down before another takes over.
+    pub failover_delay: Duration,
+    /// Where state lasts (nowhere, or the `--data-dir` database).
+    pub persist: Arc<dyn Persistence>,
+    /// Hash of the admin password every new cluster starts with, computed once.
+    pub admin_hash: Arc<str>,
+    /// Whether the admin must change that password at first login (the factory default).
+    pub admin_must_change: bool,
+}
