@@ -365,8 +365,10 @@ fn emulator_args(port: u16, extra: &[&str]) -> Vec<String> {
         CODE,
         "--log-format",
         "json",
+        // Every number of the 202 path is fresh, but a fast run reuses the counter's numbers
+        // across scenarios: no answer of the benchmark may be a rate-limit 403.
         "--code-rate-limit",
-        "5",
+        "1000000",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -499,6 +501,104 @@ async fn memory_per_cluster(emulator: &str, clusters: u64, cert: &str) -> (u64, 
     (before, after, per)
 }
 
+/// The median of `values`.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// Interleaved rounds: in each, the reference, then the emulator's 202 path, then its 201 path,
+/// so that all three see the same drift of a shared machine; prints each round's requests per
+/// second and ratios, then the median ratios.
+async fn rounds_table(
+    emulator: &str,
+    reference: &str,
+    cert: &str,
+    rounds: usize,
+    seconds: Duration,
+    connections: usize,
+) {
+    let (ref_port, emu_port) = (free_port(), free_port());
+    let ref_addr = format!("127.0.0.1:{ref_port}");
+    let emu_addr = format!("127.0.0.1:{emu_port}");
+    let mut reference_child = spawn_pinned(0, reference, std::slice::from_ref(&ref_addr));
+    let mut emulator_child = spawn_pinned(0, emulator, &emulator_args(emu_port, &[]));
+    wait_ready(&ref_addr).await;
+    wait_ready(&emu_addr).await;
+    let emu = Arc::new(Target {
+        addr: emu_addr.clone(),
+        token: prepare(&emu_addr, cert).await,
+        cert: cert.to_owned(),
+    });
+    let refr = Arc::new(Target {
+        addr: ref_addr,
+        token: "reference".into(),
+        cert: cert.to_owned(),
+    });
+    let numbers = Arc::new(AtomicU64::new(2_300_000_000));
+    let runs = [
+        ("reference", &refr, Scenario::Account202),
+        ("202", &emu, Scenario::Account202),
+        ("201", &emu, Scenario::Account201),
+    ];
+    // Warm-ups: each target once, not counted.
+    for (_, target, scenario) in runs {
+        drive_run(
+            target.clone(),
+            scenario,
+            connections,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            numbers.clone(),
+        )
+        .await;
+    }
+    let (mut r202, mut r201) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let mut rps = [0.0; 3];
+        for (i, (_, target, scenario)) in runs.iter().enumerate() {
+            let run = drive_run(
+                (*target).clone(),
+                *scenario,
+                connections,
+                Duration::from_millis(500),
+                seconds,
+                numbers.clone(),
+            )
+            .await
+            .summary();
+            rps[i] = run["rps"].as_f64().unwrap_or(0.0);
+        }
+        let (a, b) = (rps[1] / rps[0], rps[2] / rps[0]);
+        println!(
+            "round {round}: reference {:.0} req/s, 202 {:.0} req/s ({:.0} %), 201 {:.0} req/s ({:.0} %)",
+            rps[0],
+            rps[1],
+            a * 100.0,
+            rps[2],
+            b * 100.0
+        );
+        r202.push(a);
+        r201.push(b);
+    }
+    println!(
+        "median of {rounds} rounds: 202 path {:.0} % of the reference, 201 path {:.0} %",
+        median(r202) * 100.0,
+        median(r201) * 100.0
+    );
+    emulator_child.kill().ok();
+    emulator_child.wait().ok();
+    reference_child.kill().ok();
+    reference_child.wait().ok();
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -554,6 +654,16 @@ async fn main() {
             .await
             .summary();
         println!("{result}");
+        return;
+    }
+
+    // `load rounds [--rounds N] [--duration S]`: the reference, the 202 path and the 201 path in
+    // turn, N rounds of S seconds each after warm-ups; the median ratio to the reference.
+    if args.get(1).map(String::as_str) == Some("rounds") {
+        let rounds: usize = arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(3);
+        let seconds =
+            Duration::from_secs(arg("--duration").and_then(|d| d.parse().ok()).unwrap_or(3));
+        rounds_table(&emulator, &reference, &cert, rounds, seconds, connections).await;
         return;
     }
 
