@@ -19,5 +19,5 @@ if ! command -v musl-gcc >/dev/null 2>&1; then
 fi
 cargo build --release --locked --target "$target" --bin wa-onprem-emulator
 mkdir -p "$out"
-cp "target/$target/release/wa-onprem-emulator" "$out/"
+cp "${CARGO_TARGET_DIR:-target}/$target/release/wa-onprem-emulator" "$out/"
 echo "static binary: $out/wa-onprem-emulator ($(du -h "$out/wa-onprem-emulator" | cut -f1))"
