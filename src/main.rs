@@ -14,7 +14,6 @@ use clap::{CommandFactory, FromArgMatches};
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::cert::{self, LocalizedName};
 use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
-use wa_onprem_emulator::policy::PolicyKind;
 use wa_onprem_emulator::{AppState, clock, healthcheck, routes, serve_with, tls};
 
 /// The emulator could not start: the configuration or the machine is not as it needs.
@@ -64,11 +63,12 @@ fn parse() -> Result<Cli, ExitCode> {
         matches.value_source("policy"),
         Some(ValueSource::CommandLine | ValueSource::EnvVariable)
     );
-    if named && cli.config.rules.is_some() && cli.config.policy != PolicyKind::Scripted {
-        eprintln!(
-            "error: --rules FILE goes with --policy scripted, not --policy {}: drop one of them",
-            cli.config.policy
-        );
+    if let Err(e) = cli
+        .config
+        .policy
+        .with_rules(named, cli.config.rules.is_some())
+    {
+        eprintln!("error: {e}");
         return Err(ExitCode::from(CANNOT_START));
     }
     Ok(cli)

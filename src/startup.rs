@@ -52,17 +52,12 @@ impl AppState {
             ..ClassicRules::default()
         };
         let has_rules = given_rules.is_some() || config.rules.is_some();
-        // Rules select the scripted policy; with another policy named, they make no sense.
-        let policy = match (config.policy, has_rules) {
-            (PolicyKind::Classic, true) => PolicyKind::Scripted,
-            (PolicyKind::Sunset, true) => {
-                return Err(StartupError(
-                    "--rules FILE goes with --policy scripted, not --policy sunset: drop one of them"
-                        .into(),
-                ));
-            }
-            (policy, _) => policy,
-        };
+        // Here `classic` may be the default: only another policy counts as named.
+        let named = config.policy != PolicyKind::Classic;
+        let policy = config
+            .policy
+            .with_rules(named, has_rules)
+            .map_err(StartupError)?;
         let rules = match (given_rules, &config.rules, policy) {
             (Some(rules), _, _) => Some(rules),
             (None, Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
@@ -76,12 +71,11 @@ impl AppState {
         let default_policy = policy.build(classic, rules).map_err(StartupError)?;
         let (admin_password, admin_must_change) = match &config.admin_password {
             Some(password) => {
-                password::check_strength("admin_password", password).map_err(|e| {
-                    StartupError(format!(
-                        "--admin-password (WA_EMU_ADMIN_PASSWORD) does not meet the vendor's password rules: {}",
-                        e.details().replace("Parameter 'admin_password' m", "it m")
-                    ))
-                })?;
+                if let Some((_, problem)) = password::weakness(password) {
+                    return Err(StartupError(format!(
+                        "--admin-password (WA_EMU_ADMIN_PASSWORD) does not meet the vendor's password rules: it {problem}"
+                    )));
+                }
                 (password.as_str(), false)
             }
             None => (password::DEFAULT_ADMIN_PASSWORD, true),

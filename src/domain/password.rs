@@ -97,12 +97,24 @@ pub fn verify(password: &str, hash: &str) -> bool {
 /// Checks the vendor's rules: 8–64 characters with a digit, an upper-case letter, a lower-case
 /// letter and a special character. `field` names the body field in the error.
 pub fn check_strength(field: &'static str, password: &str) -> Result<(), Error> {
+    match weakness(password) {
+        None => Ok(()),
+        Some((rule, problem)) => Err(Error::invalid(
+            field,
+            rule,
+            format!("Parameter '{field}' {problem}"),
+        )),
+    }
+}
+
+/// What keeps `password` from meeting the vendor's rules, as the rule's name and a phrase
+/// ("must contain a digit"); `None` when it meets them.
+pub fn weakness(password: &str) -> Option<(&'static str, String)> {
     let len = password.chars().count();
     if !(8..=64).contains(&len) {
-        return Err(Error::invalid(
-            field,
+        return Some((
             "length",
-            format!("Parameter '{field}' must be 8 to 64 characters long (got {len})"),
+            format!("must be 8 to 64 characters long (got {len})"),
         ));
     }
     let mut missing = Vec::new();
@@ -121,15 +133,7 @@ pub fn check_strength(field: &'static str, password: &str) -> Result<(), Error> 
     {
         missing.push("a special character");
     }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            "weak",
-            format!("Parameter '{field}' must contain {}", missing.join(", ")),
-        ))
-    }
+    (!missing.is_empty()).then(|| ("weak", format!("must contain {}", missing.join(", "))))
 }
 
 #[cfg(test)]

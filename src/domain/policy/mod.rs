@@ -217,6 +217,19 @@ impl PolicyKind {
         }
     }
 
+    /// The policy to run when this one is asked for (`named`: by the user, not by default) and
+    /// rules are or are not given: rules alone select `scripted`; with another policy named they
+    /// are a mistake, said in the one message every entry point prints.
+    pub fn with_rules(self, named: bool, has_rules: bool) -> Result<Self, String> {
+        match (self, has_rules) {
+            (Self::Scripted, _) | (_, false) => Ok(self),
+            (_, true) if !named => Ok(Self::Scripted),
+            (other, true) => Err(format!(
+                "--rules FILE goes with --policy scripted, not --policy {other}: drop one of them"
+            )),
+        }
+    }
+
     /// Builds the policy; `scripted` needs its rules.
     pub fn build(
         self,
@@ -251,5 +264,26 @@ impl std::str::FromStr for PolicyKind {
             .ok_or_else(|| {
                 format!("{text:?} is not a policy: use \"classic\", \"sunset\" or \"scripted\"")
             })
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::PolicyKind::{Classic, Scripted, Sunset};
+
+    #[test]
+    fn rules_select_scripted_unless_another_policy_is_named() {
+        assert_eq!(Classic.with_rules(false, true), Ok(Scripted));
+        assert_eq!(Scripted.with_rules(true, true), Ok(Scripted));
+        assert_eq!(Sunset.with_rules(true, false), Ok(Sunset));
+        assert_eq!(Classic.with_rules(true, false), Ok(Classic));
+        let refused = Classic.with_rules(true, true).unwrap_err();
+        assert!(refused.contains("not --policy classic"), "{refused}");
+        assert!(
+            Sunset
+                .with_rules(true, true)
+                .unwrap_err()
+                .contains("not --policy sunset")
+        );
     }
 }
