@@ -197,17 +197,15 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         if let Some(clean) = collapse_slashes(request.uri().path()) {
+            let path_and_query = match request.uri().query() {
+                Some(query) => format!("{clean}?{query}"),
+                None => clean,
+            };
             let mut parts = request.uri().clone().into_parts();
-            let query = request
-                .uri()
-                .query()
-                .map(|q| format!("?{q}"))
-                .unwrap_or_default();
-            if let Ok(pq) = format!("{clean}{query}").parse() {
-                parts.path_and_query = Some(pq);
-                if let Ok(uri) = http::Uri::from_parts(parts) {
-                    *request.uri_mut() = uri;
-                }
+            parts.path_and_query = path_and_query.parse().ok();
+            // A collapsed path of a valid URI is a valid path: the URI is rebuilt whole or kept.
+            if let Ok(uri) = http::Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
             }
         }
         self.0.call(request)

@@ -64,7 +64,7 @@ pub struct Mounted {
 }
 
 impl Mounted {
-    /// `route` mounted at `mount`.
+    /// `route`, with its journal path made once when it is fixed.
     pub fn new(route: &'static Route) -> Self {
         let fixed = route.surface == Surface::Vendor && !route.path.contains('{');
         Self {
