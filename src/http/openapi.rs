@@ -80,7 +80,7 @@ fn operation(route: &Route, path: &str) -> Value {
     let security = match route.access {
         Access::Open => None,
         Access::Basic => Some(json!([{"basic": []}])),
-        Access::Token | Access::Health | Access::Admin => Some(json!([{"token": []}])),
+        Access::Token | Access::Admin => Some(json!([{"token": []}])),
         Access::Control => Some(json!([{}, {"control": []}])),
     };
     if let Some(security) = security {
@@ -153,8 +153,11 @@ fn common_responses(route: &Route) -> Vec<(u16, &'static str)> {
     ];
     match route.access {
         Access::Open => {}
-        Access::Basic | Access::Health | Access::Control => {
+        Access::Basic | Access::Control => {
             statuses.push((401, "Missing or wrong credentials"));
+        }
+        Access::Token if route.while_restarting => {
+            statuses.push((401, "Missing, unknown, expired or revoked token"));
         }
         Access::Token => {
             statuses.push((401, "Missing, unknown, expired or revoked token"));

@@ -24,9 +24,9 @@ use super::state::AppState;
 use crate::domain::Error;
 use crate::domain::faults::FaultAction;
 use crate::domain::json::{Object, ParseError};
-use crate::store::Cluster;
 use crate::store::journal::Entry;
 use crate::store::users::Role;
+use crate::store::{Admission, Caller, Cluster};
 
 /// The path parameters of a request: `{cluster}`, and the route's own (`{username}`, `{node}`),
 /// percent-decoded by axum.
@@ -120,7 +120,13 @@ async fn vendor(
             let journaled = cluster
                 .journal_enabled()
                 .then(|| journal_body(&raw, &parsed));
-            let forced = match cluster.fire_fault(route.method, path, object) {
+            let admitted = cluster.admit(Admission {
+                method: route.method,
+                path,
+                body: object,
+                caller: caller(route, &parts.headers),
+            });
+            let forced = match admitted.fault {
                 Some(FaultAction::Delay { ms }) => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                     None
@@ -131,7 +137,18 @@ async fn vendor(
                 Some(outcome) => outcome,
                 None => {
                     let own = params.own.as_deref();
-                    call(state, route, parts, cluster.clone(), own, &raw, parsed).await
+                    let role = admitted.caller;
+                    call(
+                        state,
+                        route,
+                        parts,
+                        cluster.clone(),
+                        own,
+                        role,
+                        &raw,
+                        parsed,
+                    )
+                    .await
                 }
             };
             (outcome, journaled.flatten())
@@ -190,7 +207,7 @@ async fn control(
         let raw = read_body(body, state.body_timeout).await?;
         let parsed = Object::parse(&raw);
         let own = params.own.as_deref();
-        match call(state, route, parts, cluster, own, &raw, parsed).await {
+        match call(state, route, parts, cluster, own, Ok(None), &raw, parsed).await {
             Outcome::Error(e) => Err(e),
             other => Ok(other),
         }
@@ -219,16 +236,34 @@ fn check_control_token(state: &AppState, parts: &Parts) -> Result<(), ApiError> 
     }
 }
 
-/// Checks who is calling and reads the body the route takes, then runs its handler.
+/// What a vendor route asks of its caller, with the token the request carries.
+fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
+    match route.access {
+        Access::Token | Access::Admin => Caller::Token {
+            token: bearer(headers),
+            admin: route.access == Access::Admin,
+            while_restarting: route.while_restarting,
+        },
+        Access::Open | Access::Basic | Access::Control => Caller::Anyone,
+    }
+}
+
+/// Reads the body the route takes and, on login, the credentials, then runs its handler.
+/// `role` is what admission decided of the caller.
+#[allow(clippy::too_many_arguments)]
 async fn call(
     state: &AppState,
     route: &'static Route,
     parts: &Parts,
     cluster: Arc<Cluster>,
     param: Option<&str>,
+    role: crate::domain::Result<Option<Role>>,
     raw: &[u8],
     parsed: Result<Option<Object<'_>>, ParseError>,
 ) -> Outcome {
+    if let Err(e) = role {
+        return Outcome::Error(e.into());
+    }
     let call = match prepare(state, route, parts, cluster, param, raw, parsed) {
         Ok(call) => call,
         Err(e) => return Outcome::Error(e),
@@ -245,30 +280,15 @@ fn prepare<'r>(
     raw: &'r [u8],
     parsed: Result<Option<Object<'r>>, ParseError>,
 ) -> Result<Call<'r>, ApiError> {
-    let mut token = None;
-    let mut credentials = None;
-    match route.access {
-        Access::Basic => credentials = Some(basic(&parts.headers)?),
-        Access::Token | Access::Admin | Access::Health => {
-            if route.access != Access::Health {
-                if cluster.is_restarting() {
-                    return Err(Error::NotReady.into());
-                }
-                cluster.check_serving()?;
-            }
-            let given = bearer(&parts.headers)?;
-            let is = cluster.authenticate(given)?;
-            if route.access == Access::Admin && is != Role::Admin {
-                return Err(Error::Forbidden {
-                    rule: "not_admin",
-                    message: "This call needs an admin token",
-                }
-                .into());
-            }
-            token = Some(given);
-        }
-        Access::Open | Access::Control => {}
-    }
+    let credentials = match route.access {
+        Access::Basic => Some(basic(&parts.headers)?),
+        _ => None,
+    };
+    // Admission has checked the token of the routes that take one.
+    let token = match route.access {
+        Access::Token | Access::Admin => bearer(&parts.headers).ok(),
+        _ => None,
+    };
     let body = match route.takes {
         Takes::Nothing | Takes::Raw => None,
         takes => {

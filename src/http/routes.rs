@@ -37,8 +37,6 @@ pub enum Access {
     Basic,
     /// A Bearer token of any user.
     Token,
-    /// A Bearer token of any user, also served while Coreapp restarts (health).
-    Health,
     /// A Bearer token of `admin`.
     Admin,
     /// The `--control-token`, when one is configured.
@@ -81,8 +79,21 @@ pub struct Route {
     pub responses: &'static [(u16, &'static str)],
     /// What body it reads.
     pub takes: Takes,
+    /// Whether it also answers while Coreapp restarts or no Coreapp runs (health, which
+    /// reports exactly that); every other vendor route answers 503 / 1011 then.
+    pub while_restarting: bool,
     /// What answers it.
     pub(crate) handler: Handler,
+}
+
+impl Route {
+    /// The route, answering also while Coreapp restarts.
+    const fn while_restarting(self) -> Self {
+        Self {
+            while_restarting: true,
+            ..self
+        }
+    }
 }
 
 impl std::fmt::Debug for Route {
@@ -117,6 +128,7 @@ const fn vendor(
         body,
         responses,
         takes,
+        while_restarting: false,
         handler,
     }
 }
@@ -142,6 +154,7 @@ const fn ctl(
             (401, "Control token required"),
         ],
         takes,
+        while_restarting: false,
         handler,
     }
 }
@@ -160,6 +173,7 @@ pub const ROUTES: &[Route] = &[
             "Links to the vendor API, the control API and the OpenAPI document",
         )],
         takes: Takes::Nothing,
+        while_restarting: false,
         handler: front::front_door,
     },
     vendor(
@@ -350,13 +364,14 @@ pub const ROUTES: &[Route] = &[
     vendor(
         "GET",
         "/health",
-        Access::Health,
+        Access::Token,
         "Gateway status",
         None,
         &[(200, "unregistered, connecting or connected")],
         Takes::Nothing,
         onprem::health::v1,
-    ),
+    )
+    .while_restarting(),
     Route {
         surface: Surface::Control,
         method: "GET",
@@ -366,6 +381,7 @@ pub const ROUTES: &[Route] = &[
         body: None,
         responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
         takes: Takes::Nothing,
+        while_restarting: false,
         handler: front::health,
     },
     ctl(

@@ -140,26 +140,6 @@ impl Cluster {
         )
     }
 
-    /// Fails with 503 / 1011 when no Coreapp is running to serve the API.
-    pub fn check_serving(&self) -> Result<()> {
-        let now = self.now();
-        let serving = self.with(|c| {
-            c.topology.settle(now);
-            c.topology.has_serving_coreapp()
-        });
-        if serving {
-            Ok(())
-        } else {
-            Err(Error::Unavailable {
-                rule: "no_coreapp",
-                message: format!(
-                    "No Coreapp of this deployment is running: start one (POST /_emulator/clusters/{}/nodes/coreapp1/start) or wait for the failover",
-                    self.name()
-                ),
-            })
-        }
-    }
-
     /// Stops or starts the Coreapp `hostname` (`coreapp1`…).
     pub fn set_node_running(&self, hostname: &str, running: bool) -> Result<()> {
         let now = self.now();

@@ -6,6 +6,7 @@
 //! verification and pins, [`deployment`] shards and Coreapps, [`testing`] faults, the journal,
 //! the clock and restarts.
 
+mod admission;
 mod cluster;
 mod clusters;
 pub mod deployment;
@@ -19,6 +20,7 @@ mod state;
 pub mod testing;
 pub mod users;
 
+pub use admission::{Admission, Caller};
 pub use cluster::Cluster;
 pub use clusters::{DEFAULT_CLUSTER, Store, is_valid_cluster_name};
 pub use registration::CodeFilter;

@@ -301,12 +301,6 @@ impl Cluster {
         result
     }
 
-    /// Whether `/v1` calls other than login and health must answer 503 now.
-    pub fn is_restarting(&self) -> bool {
-        let now = self.now();
-        self.with(|c| c.is_restarting(now))
-    }
-
     /// Codes in the outbox matching `filter`, oldest first.
     pub fn codes(&self, filter: CodeFilter<'_>) -> Vec<SentCode> {
         self.with(|c| {

@@ -2,8 +2,7 @@
 
 use super::Cluster;
 use super::journal::{Entry, EntryFilter};
-use crate::domain::faults::{ArmedFault, FaultAction, FaultSpec};
-use crate::domain::json::Object;
+use crate::domain::faults::{ArmedFault, FaultSpec};
 
 impl Cluster {
     /// Arms `specs`, returning them as armed.
@@ -22,21 +21,6 @@ impl Cluster {
     pub fn clear_faults(&self) {
         self.with(|c| c.faults.clear());
         self.changed("faults");
-    }
-
-    /// Fires the first live fault matching the request, if any.
-    pub fn fire_fault(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&Object<'_>>,
-    ) -> Option<FaultAction> {
-        self.with(|c| {
-            c.faults
-                .any_live()
-                .then(|| c.faults.fire(method, path, body))
-                .flatten()
-        })
     }
 
     /// Whether the journal keeps anything.

@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::Cluster;
 use super::persist::Change;
-use super::state::{Session, User};
+use super::state::{Session, State, User};
 use crate::domain::clock::later;
 use crate::domain::password::{self, ADMIN};
 use crate::domain::{Error, Result};
@@ -56,7 +56,7 @@ pub struct Issued {
 
 /// SHA-256 of a token, with ring's assembly implementation: it runs on every authenticated
 /// request, and on CPUs without SHA extensions the portable one was 5 % of the 202 path.
-fn digest(token: &str) -> [u8; 32] {
+pub(super) fn digest(token: &str) -> [u8; 32] {
     let mut key = [0u8; 32];
     key.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref());
     key
@@ -125,27 +125,6 @@ impl Cluster {
         });
         ticket.durable().await?;
         result.map(|()| Issued { token, expires_at })
-    }
-
-    /// The role of the user `token` belongs to; 401 when it is unknown, expired or revoked.
-    pub fn authenticate(&self, token: &str) -> Result<Role> {
-        let key = digest(token);
-        let now = self.now();
-        self.with(|c| {
-            let session = c.sessions.get(&key).ok_or(unauthenticated(
-                "invalid_token",
-                "Invalid or revoked token: log in again with POST /v1/users/login",
-            ))?;
-            if now >= session.expires_at {
-                // Not stored: an expired token stays expired when it is loaded again.
-                c.sessions.remove(&key);
-                return Err(unauthenticated(
-                    "expired_token",
-                    "Token expired: log in again with POST /v1/users/login",
-                ));
-            }
-            Ok(Role::of(&session.username))
-        })
     }
 
     /// `POST /v1/users/logout`: revokes this one token.
@@ -263,6 +242,26 @@ fn check_username(username: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+impl State {
+    /// The role of the session whose token hashes to `key`; 401 when it is unknown, expired or
+    /// revoked (an expired one is forgotten).
+    pub(super) fn session_role(&mut self, key: &[u8; 32], now: SystemTime) -> Result<Role> {
+        let session = self.sessions.get(key).ok_or(unauthenticated(
+            "invalid_token",
+            "Invalid or revoked token: log in again with POST /v1/users/login",
+        ))?;
+        if now >= session.expires_at {
+            // Not stored: an expired token stays expired when it is loaded again.
+            self.sessions.remove(key);
+            return Err(unauthenticated(
+                "expired_token",
+                "Token expired: log in again with POST /v1/users/login",
+            ));
+        }
+        Ok(Role::of(&session.username))
+    }
 }
 
 #[cfg(test)]
