@@ -12,6 +12,7 @@ pub mod model;
 pub mod password;
 pub mod phone;
 pub mod policy;
+mod protobuf;
 pub mod request;
 pub mod topology;
 
