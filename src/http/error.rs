@@ -90,105 +90,96 @@ pub fn title(code: u32) -> &'static str {
     }
 }
 
-impl ApiError {
-    /// HTTP status of the answer.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Domain(e) => match e {
-                Error::Missing { .. }
-                | Error::Invalid { .. }
-                | Error::Unexpected { .. }
-                | Error::PasswordChangeRequired => StatusCode::BAD_REQUEST,
-                Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-                Error::Forbidden { .. } | Error::Refused(_) => StatusCode::FORBIDDEN,
-                Error::NotFound { .. } => StatusCode::NOT_FOUND,
-                Error::NotReady | Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-                Error::Limit { .. } => StatusCode::TOO_MANY_REQUESTS,
-                Error::UserExists | Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                Error::Vendor(v) => {
-                    StatusCode::from_u16(v.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                }
-            },
-            Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::NoRoute { .. } | Self::NotEmulated { .. } => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
+/// An error as the answer shows it: status, vendor code and title, details, the
+/// `X-Emulator-Reason` and how the access log treats it.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    /// HTTP status.
+    pub status: StatusCode,
     /// Vendor error code.
-    pub fn code(&self) -> u32 {
-        match self {
-            Self::Domain(e) => match e {
-                Error::Missing { .. } => 1008,
-                Error::Invalid { .. } => 1009,
-                Error::Unexpected { .. } => 1010,
-                Error::Unauthenticated { .. } | Error::Forbidden { .. } | Error::Refused(_) => 1005,
-                Error::NotFound { .. } => 1006,
-                Error::NotReady | Error::Unavailable { .. } => 1011,
-                Error::Limit { .. } => 1015,
-                Error::UserExists | Error::Storage(_) => 1014,
-                Error::PasswordChangeRequired => 1024,
-                Error::Vendor(v) => v.code,
+    pub code: u32,
+    /// The envelope's title: the vendor's title of the code, or one a rule chose.
+    pub title: Cow<'static, str>,
+    /// The envelope's `details`: what went wrong and what to fix.
+    pub details: Cow<'static, str>,
+    /// The rule that fired.
+    pub reason: Cow<'static, str>,
+    /// How the access log treats it.
+    pub severity: Severity,
+}
+
+impl ApiError {
+    /// The error's wire form: the one table of every failure's answer.
+    pub fn wire(&self) -> Wire {
+        use StatusCode as S;
+        let (status, code, details, reason): (_, _, Cow<'static, str>, Cow<'static, str>) =
+            match self {
+                Self::Domain(e) => return domain_wire(e),
+                Self::InvalidRequest { rule, message } => (
+                    S::BAD_REQUEST,
+                    1025,
+                    message.clone().into(),
+                    format!("request.{rule}").into(),
+                ),
+                Self::PayloadTooLarge { limit } => (
+                    S::PAYLOAD_TOO_LARGE,
+                    1025,
+                    format!("Request body is larger than the limit of {limit} bytes").into(),
+                    "request.too_large".into(),
+                ),
+                Self::BodyTimeout(after) => (
+                    S::REQUEST_TIMEOUT,
+                    1025,
+                    format!(
+                        "The request body did not arrive within {} (--body-timeout); send it whole",
+                        humantime::format_duration(*after)
+                    )
+                    .into(),
+                    "request.body_timeout".into(),
+                ),
+                Self::NoRoute { request } => (
+                    S::NOT_FOUND,
+                    1006,
+                    format!("No such endpoint: {request}").into(),
+                    "not_found.route".into(),
+                ),
+                Self::NotEmulated { request } => (
+                    S::NOT_FOUND,
+                    1006,
+                    format!(
+                        "{request} belongs to the WhatsApp Business On-Premises API but is not emulated here: \
+                         the emulator covers login and users, /v1/account (registration, verify, shards), \
+                         two-step pins, backup and restore, and /v1/health (see GET /_emulator/openapi.json)"
+                    )
+                    .into(),
+                    "not_emulated".into(),
+                ),
+                Self::MethodNotAllowed => (
+                    S::METHOD_NOT_ALLOWED,
+                    1006,
+                    "This path does not accept that HTTP method".into(),
+                    "route.method_not_allowed".into(),
+                ),
+                Self::Panicked => (
+                    S::INTERNAL_SERVER_ERROR,
+                    1000,
+                    "The emulator failed while answering this request (a bug: please report it \
+                     with the request); it keeps serving"
+                        .into(),
+                    "internal.panic".into(),
+                ),
+            };
+        Wire {
+            status,
+            code,
+            title: title(code).into(),
+            details,
+            reason,
+            severity: if matches!(self, Self::Panicked) {
+                Severity::Internal
+            } else {
+                Severity::Normal
             },
-            Self::InvalidRequest { .. } | Self::PayloadTooLarge { .. } | Self::BodyTimeout(_) => {
-                1025
-            }
-            Self::NoRoute { .. } | Self::NotEmulated { .. } | Self::MethodNotAllowed => 1006,
-            Self::Panicked => 1000,
-        }
-    }
-
-    /// The `details` of the envelope: what went wrong and what to fix.
-    pub fn details(&self) -> Cow<'static, str> {
-        match self {
-            Self::Domain(e) => e.details(),
-            Self::InvalidRequest { message, .. } => message.clone().into(),
-            Self::PayloadTooLarge { limit } => {
-                format!("Request body is larger than the limit of {limit} bytes").into()
-            }
-            Self::BodyTimeout(after) => format!(
-                "The request body did not arrive within {} (--body-timeout); send it whole",
-                humantime::format_duration(*after)
-            )
-            .into(),
-            Self::NoRoute { request } => format!("No such endpoint: {request}").into(),
-            Self::NotEmulated { request } => format!(
-                "{request} belongs to the WhatsApp Business On-Premises API but is not emulated here: \
-                 the emulator covers login and users, /v1/account (registration, verify, shards), \
-                 two-step pins, backup and restore, and /v1/health (see GET /_emulator/openapi.json)"
-            )
-            .into(),
-            Self::MethodNotAllowed => "This path does not accept that HTTP method".into(),
-            Self::Panicked => "The emulator failed while answering this request (a bug: please \
-                report it with the request); it keeps serving"
-                .into(),
-        }
-    }
-
-    /// The name of the rule that fired, sent as `X-Emulator-Reason`.
-    pub fn reason(&self) -> Cow<'static, str> {
-        match self {
-            Self::Domain(e) => e.reason(),
-            Self::InvalidRequest { rule, .. } => format!("request.{rule}").into(),
-            Self::PayloadTooLarge { .. } => "request.too_large".into(),
-            Self::BodyTimeout(_) => "request.body_timeout".into(),
-            Self::NoRoute { .. } => "not_found.route".into(),
-            Self::NotEmulated { .. } => "not_emulated".into(),
-            Self::MethodNotAllowed => "route.method_not_allowed".into(),
-            Self::Panicked => "internal.panic".into(),
-        }
-    }
-
-    /// How the access log treats the answer: a rule a test chose (a fault, a scripted outcome)
-    /// stands out as forced; a failure of the emulator itself as internal.
-    pub fn severity(&self) -> Severity {
-        match self {
-            Self::Domain(Error::Vendor(_)) => Severity::Forced,
-            Self::Domain(Error::Storage(_)) | Self::Panicked => Severity::Internal,
-            _ => Severity::Normal,
         }
     }
 
@@ -196,21 +187,49 @@ impl ApiError {
     pub fn is_unauthenticated(&self) -> bool {
         matches!(self, Self::Domain(Error::Unauthenticated { .. }))
     }
+}
 
-    /// The envelope's title: the vendor's title of the code, or the one a rule chose.
-    fn title(&self) -> Cow<'static, str> {
-        match self {
-            Self::Domain(Error::Vendor(v)) => match &v.title {
+/// A domain error's wire form: its status and vendor code here, its details and reason in the
+/// domain's own words.
+fn domain_wire(e: &Error) -> Wire {
+    use Severity::{Forced, Internal, Normal};
+    use StatusCode as S;
+    let (status, code, severity) = match e {
+        Error::Missing { .. } => (S::BAD_REQUEST, 1008, Normal),
+        Error::Invalid { .. } => (S::BAD_REQUEST, 1009, Normal),
+        Error::Unexpected { .. } => (S::BAD_REQUEST, 1010, Normal),
+        Error::PasswordChangeRequired => (S::BAD_REQUEST, 1024, Normal),
+        Error::Unauthenticated { .. } => (S::UNAUTHORIZED, 1005, Normal),
+        Error::Forbidden { .. } | Error::Refused(_) => (S::FORBIDDEN, 1005, Normal),
+        Error::NotFound { .. } => (S::NOT_FOUND, 1006, Normal),
+        Error::NotReady | Error::Unavailable { .. } => (S::SERVICE_UNAVAILABLE, 1011, Normal),
+        Error::Limit { .. } => (S::TOO_MANY_REQUESTS, 1015, Normal),
+        // The vendor's documented answer to a duplicate user.
+        Error::UserExists => (S::INTERNAL_SERVER_ERROR, 1014, Normal),
+        Error::Storage(_) => (S::INTERNAL_SERVER_ERROR, 1014, Internal),
+        Error::Vendor(v) => {
+            let status = S::from_u16(v.status).unwrap_or(S::INTERNAL_SERVER_ERROR);
+            let title = match &v.title {
                 Some(title) => title.clone().into(),
                 None => title(v.code).into(),
-            },
-            other => title(other.code()).into(),
+            };
+            return Wire {
+                status,
+                code: v.code,
+                title,
+                details: e.details(),
+                reason: e.reason(),
+                severity: Forced,
+            };
         }
-    }
-
-    /// The envelope of this error, with `meta`.
-    pub fn envelope(&self, meta: &Meta) -> Bytes {
-        envelope(meta, self.code(), &self.title(), &self.details())
+    };
+    Wire {
+        status,
+        code,
+        title: title(code).into(),
+        details: e.details(),
+        reason: e.reason(),
+        severity,
     }
 }
 
@@ -235,6 +254,13 @@ struct ErrorEnvelope<'a> {
     errors: [ErrorItem<'a>; 1],
 }
 
+impl Wire {
+    /// The envelope of this error, with `meta`.
+    pub fn envelope(&self, meta: &Meta) -> Bytes {
+        envelope(meta, self.code, &self.title, &self.details)
+    }
+}
+
 /// `{"meta": …, "errors": [{"code", "title", "details"}]}`.
 pub fn envelope(meta: &Meta, code: u32, title: &str, details: &str) -> Bytes {
     let body = ErrorEnvelope {
@@ -246,4 +272,83 @@ pub fn envelope(meta: &Meta, code: u32, title: &str, details: &str) -> Bytes {
         }],
     };
     serde_json::to_vec(&body).unwrap_or_default().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::VendorError;
+
+    #[test]
+    fn the_table_gives_each_failure_its_whole_answer() {
+        let wire = |e: ApiError| {
+            let w = e.wire();
+            (
+                w.status.as_u16(),
+                w.code,
+                w.title.into_owned(),
+                w.reason.into_owned(),
+                w.severity,
+            )
+        };
+        assert_eq!(
+            wire(Error::UserExists.into()),
+            (
+                500,
+                1014,
+                "Internal error".into(),
+                "users.duplicate".into(),
+                Severity::Normal
+            )
+        );
+        assert_eq!(
+            wire(Error::Storage("disk".into()).into()),
+            (
+                500,
+                1014,
+                "Internal error".into(),
+                "internal".into(),
+                Severity::Internal
+            )
+        );
+        let scripted = Error::Vendor(Box::new(VendorError {
+            status: 429,
+            code: 1015,
+            title: Some("Slow down".into()),
+            details: "too fast".into(),
+            rule: "scripted.rule_1".into(),
+        }));
+        assert_eq!(
+            wire(scripted.into()),
+            (
+                429,
+                1015,
+                "Slow down".into(),
+                "scripted.rule_1".into(),
+                Severity::Forced
+            )
+        );
+        assert_eq!(
+            wire(ApiError::PayloadTooLarge { limit: 10 }),
+            (
+                413,
+                1025,
+                "Invalid Request".into(),
+                "request.too_large".into(),
+                Severity::Normal
+            )
+        );
+        assert_eq!(
+            wire(ApiError::Panicked),
+            (
+                500,
+                1000,
+                "Generic error".into(),
+                "internal.panic".into(),
+                Severity::Internal
+            )
+        );
+        let details = ApiError::MethodNotAllowed.wire().details;
+        assert!(details.contains("HTTP method"), "{details}");
+    }
 }

@@ -14,7 +14,7 @@ use http::request::Parts;
 
 use super::Response;
 use super::call::{Call, basic, bearer, check_json_type, cluster_name};
-use super::error::{ApiError, invalid_request};
+use super::error::{ApiError, REASON_HEADER, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
 use super::paths::{method_name, vendor_path};
 use super::read::{journal_body, read_body};
@@ -156,10 +156,15 @@ async fn vendor(
     };
     let decided = match &outcome {
         Outcome::Reply(reply) => reply.decided.map(Cow::Borrowed),
-        Outcome::Error(e) => Some(e.reason()),
         Outcome::Raw(_) => Some(Cow::Borrowed(FAULT_RULE)),
+        Outcome::Error(_) => None,
     };
     let response = write(&state.meta, outcome, route.access);
+    // An error's rule is the reason its answer carries.
+    let decided = decided.or_else(|| {
+        let reason = response.headers().get(REASON_HEADER)?.to_str().ok()?;
+        Some(Cow::Owned(reason.to_owned()))
+    });
     if cluster.journal_enabled() {
         let status = if response.extensions().get::<DropConnection>().is_some() {
             0

@@ -87,17 +87,17 @@ fn reply_response(meta: &Meta, mut reply: Reply) -> Response {
 
 /// The answer to a failure: its status, envelope and headers.
 pub fn error_response(meta: &Meta, error: &ApiError, access: Access) -> Response {
-    let severity = error.severity();
-    if severity == Severity::Internal {
+    let wire = error.wire();
+    if wire.severity == Severity::Internal {
         tracing::error!(error = %error, "internal failure");
     }
-    let mut response = json_response(error.status(), error.envelope(meta));
-    response.extensions_mut().insert(severity);
+    let mut response = json_response(wire.status, wire.envelope(meta));
+    response.extensions_mut().insert(wire.severity);
     let headers = response.headers_mut();
     if let ApiError::BodyTimeout(_) = error {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    if let Ok(value) = HeaderValue::from_str(&error.reason()) {
+    if let Ok(value) = HeaderValue::from_str(&wire.reason) {
         headers.insert(REASON_HEADER, value);
     }
     if error.is_unauthenticated() {
