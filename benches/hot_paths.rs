@@ -56,11 +56,9 @@ fn requests(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let config = Config {
-        admin_password: Some("Adm1n!pass".into()),
-        code_rate_limit: u32::MAX,
-        ..Config::default()
-    };
+    let config = Config::default()
+        .admin_password("Adm1n!pass")
+        .code_rate_limit(u32::MAX);
     let app = app(AppState::new(&config).unwrap());
     let token = runtime.block_on(async {
         let mut req = request("POST", "/v1/users/login", None, "");

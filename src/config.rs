@@ -1,284 +1,259 @@
-//! Configuration: one `clap` struct, every field a flag with an environment variable.
+//! What shapes a running emulator, as a value: [`Config::default`] then setters, so that a new
+//! setting breaks no user. The binary reads the same settings from flags and environment
+//! variables (its `--help` lists them) and builds a `Config` from them; its defaults are the
+//! [`defaults`] here, written once.
 //!
-//! Tests build [`Config`] as a plain value (`Config::default()` then change fields); the binary
-//! parses it from the command line and the environment.
+//! ```
+//! use std::time::Duration;
+//! use wa_onprem_emulator::Config;
+//! use wa_onprem_emulator::policy::PolicyKind;
+//!
+//! let config = Config::default()
+//!     .admin_password("Adm1n!pass")
+//!     .policy(PolicyKind::Sunset)
+//!     .code_ttl(Duration::from_secs(60));
+//! # let _ = config;
+//! ```
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::builder::{BoolishValueParser, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
 use crate::domain::policy::PolicyKind;
 
-/// Emulator of the WhatsApp Business On-Premises API's account registration.
-#[derive(Debug, Parser)]
-#[command(name = "wa-onprem-emulator", version, about, long_about = None)]
-pub struct Cli {
-    /// What to do; with none, serve.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    /// How to serve.
-    #[command(flatten)]
-    pub config: Config,
+/// Most Coreapps a deployment may have ([`Config::coreapps`]).
+pub use crate::domain::topology::MAX_COREAPPS;
+
+/// The default of every setting, as the binary's `--help` shows it (durations in humantime).
+pub mod defaults {
+    /// `--listen`.
+    pub const LISTEN: &str = "127.0.0.1:9090";
+    /// `--api-version`.
+    pub const API_VERSION: &str = "v2.45.1";
+    /// `--token-ttl`.
+    pub const TOKEN_TTL: &str = "7d";
+    /// `--code-ttl`.
+    pub const CODE_TTL: &str = "10m";
+    /// `--code-rate-limit`.
+    pub const CODE_RATE_LIMIT: u32 = 5;
+    /// `--code-rate-window`.
+    pub const CODE_RATE_WINDOW: &str = "1h";
+    /// `--restart-duration`.
+    pub const RESTART_DURATION: &str = "0s";
+    /// `--outbox-limit`.
+    pub const OUTBOX_LIMIT: usize = 1000;
+    /// `--journal-limit`.
+    pub const JOURNAL_LIMIT: usize = 1000;
+    /// `--max-connections`.
+    pub const MAX_CONNECTIONS: usize = 1024;
+    /// `--header-timeout`.
+    pub const HEADER_TIMEOUT: &str = "10s";
+    /// `--body-timeout`.
+    pub const BODY_TIMEOUT: &str = "10s";
+    /// `--idle-timeout`.
+    pub const IDLE_TIMEOUT: &str = "60s";
+    /// `--coreapps`.
+    pub const COREAPPS: u16 = 1;
+    /// `--failover-delay`.
+    pub const FAILOVER_DELAY: &str = "5s";
+    /// `--max-clusters`.
+    pub const MAX_CLUSTERS: usize = 100_000;
+    /// `--shutdown-grace`.
+    pub const SHUTDOWN_GRACE: &str = "10s";
 }
 
-/// Subcommands besides serving.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Print a base64 verified-name certificate (the real protobuf format) for POST /v1/account.
-    Cert {
-        /// The business's verified name.
-        #[arg(long)]
-        vname: String,
-        /// A localized name as LG_LC=NAME (for example ja_JP=株式会社ヤマト); repeatable.
-        #[arg(long = "localized", value_name = "LG_LC=NAME")]
-        localized: Vec<String>,
-    },
-    /// Print the OpenAPI document of both surfaces (the one served at /_emulator/openapi.json).
-    Openapi,
-    /// Exit 0 when the emulator's /_emulator/health answers 200, 1 otherwise (for container
-    /// health checks in images without curl).
-    Healthcheck {
-        /// The health URL; defaults to /_emulator/health on the --listen address (0.0.0.0 and
-        /// [::] are probed on loopback).
-        #[arg(long, value_name = "URL")]
-        url: Option<String>,
-        /// How long to wait for an answer.
-        #[arg(long, default_value = "2s", value_parser = duration)]
-        timeout: Duration,
-    },
+/// A default duration, written in humantime in [`defaults`].
+fn default_duration(text: &str) -> Duration {
+    humantime::parse_duration(text).expect("the defaults are valid durations")
 }
 
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object a line, for containers.
-    Json,
-}
-
-/// Everything that shapes a running emulator.
-#[derive(Debug, Clone, PartialEq, Eq, Args)]
+/// Everything that shapes a running emulator. Each setting has a setter of its name; the
+/// binary's flag of the same name (`--code-ttl` for [`Config::code_ttl`]) documents it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// Address to listen on; port 0 picks a free port (the address actually bound is logged).
-    #[arg(long, env = "WA_EMU_LISTEN", default_value = "127.0.0.1:9090")]
-    pub listen: String,
-
-    /// Registration policy of every cluster at start: `classic` (the flow before retirement),
-    /// `sunset` (every registration refused with biz_link_on_prem_reg_blocked, as today) or
-    /// `scripted` (outcomes forced per number by --rules, classic otherwise).
-    #[arg(long, env = "WA_EMU_POLICY", value_parser = policy(), default_value_t = PolicyKind::Classic)]
-    pub policy: PolicyKind,
-
-    /// Keep every cluster's state in an embedded database (redb) in this folder, so that it
-    /// survives restarts and crashes; without it, state is in memory only.
-    #[arg(long, env = "WA_EMU_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// TOML file of `[[rule]]`s for the scripted policy (see rules.example.toml).
-    #[arg(long, env = "WA_EMU_RULES", value_name = "FILE")]
-    pub rules: Option<PathBuf>,
-
-    /// Password the `admin` user starts with; when set, no first-login change is required.
-    /// Without it admin starts with `secret` and must change it at first login, as the real API.
-    #[arg(long, env = "WA_EMU_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
-
-    /// API version reported in every answer's `meta`.
-    #[arg(long, env = "WA_EMU_API_VERSION", default_value = "v2.45.1", value_parser = non_empty)]
-    pub api_version: String,
-
-    /// Lifetime of a login token (humantime: 30s, 10m, 7d).
-    #[arg(long, env = "WA_EMU_TOKEN_TTL", default_value = "7d", value_parser = duration)]
-    pub token_ttl: Duration,
-
-    /// Lifetime of a registration code; after it, verify answers `stale`.
-    #[arg(long, env = "WA_EMU_CODE_TTL", default_value = "10m", value_parser = duration)]
-    pub code_ttl: Duration,
-
-    /// Send this 6-digit code every time instead of a random one.
-    #[arg(long, env = "WA_EMU_FIXED_CODE", value_parser = six_digits)]
-    pub fixed_code: Option<String>,
-
-    /// Codes one number may request by one method within --code-rate-window.
-    #[arg(long, env = "WA_EMU_CODE_RATE_LIMIT", default_value_t = 5, allow_negative_numbers = true,
-          value_parser = at_least_one::<u32>)]
-    pub code_rate_limit: u32,
-
-    /// The window of --code-rate-limit.
-    #[arg(long, env = "WA_EMU_CODE_RATE_WINDOW", default_value = "1h", value_parser = duration)]
-    pub code_rate_window: Duration,
-
-    /// How long the simulated Coreapp restart after a number is replaced lasts: /v1 calls but
-    /// login and health answer 503/1011 meanwhile. 0 turns it off.
-    #[arg(long, env = "WA_EMU_RESTART_DURATION", default_value = "0s", value_parser = duration)]
-    pub restart_duration: Duration,
-
-    /// Codes kept in each cluster's outbox; the oldest are dropped beyond it.
-    #[arg(long, env = "WA_EMU_OUTBOX_LIMIT", default_value_t = 1000, allow_negative_numbers = true,
-          value_parser = at_least_one::<usize>)]
-    pub outbox_limit: usize,
-
-    /// Requests kept in each cluster's journal (GET /_emulator/clusters/{c}/requests); 0 keeps
-    /// none.
-    #[arg(long, env = "WA_EMU_JOURNAL_LIMIT", default_value_t = 1000, allow_negative_numbers = true,
-          value_parser = whole::<usize>)]
-    pub journal_limit: usize,
-
-    /// Require `Authorization: Bearer <token>` on every /_emulator call but health.
-    #[arg(long, env = "WA_EMU_CONTROL_TOKEN", hide_env_values = true)]
-    pub control_token: Option<String>,
-
-    /// Serve no /_emulator route but GET /_emulator/health (the others answer 404).
-    #[arg(long, env = "WA_EMU_NO_CONTROL_API", value_parser = BoolishValueParser::new())]
-    pub no_control_api: bool,
-
-    /// Connections served at once; more are answered 503 and closed.
-    #[arg(long, env = "WA_EMU_MAX_CONNECTIONS", default_value_t = 1024, allow_negative_numbers = true,
-          value_parser = at_least_one::<usize>)]
-    pub max_connections: usize,
-
-    /// How long a client may take to send its request headers before it is dropped (for a new
-    /// connection: its first request, TLS handshake included).
-    #[arg(long, env = "WA_EMU_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
-    pub header_timeout: Duration,
-
-    /// How long a client may take to send a request body once its headers are in; then it is
-    /// answered 408 and the connection closed.
-    #[arg(long, env = "WA_EMU_BODY_TIMEOUT", default_value = "10s", value_parser = duration)]
-    pub body_timeout: Duration,
-
-    /// How long a connection may stay open with no request in flight (HTTP/2 connections are
-    /// also pinged every third of it). HTTP/1 connections waiting for their next request are
-    /// closed after --header-timeout already.
-    #[arg(long, env = "WA_EMU_IDLE_TIMEOUT", default_value = "60s", value_parser = duration)]
-    pub idle_timeout: Duration,
-
-    /// Coreapps of each cluster's deployment: 1 is a single instance (the plain health shape);
-    /// more makes a high-availability deployment with two Masters, whose /v1/health lists every
-    /// node, and allows multiconnect shards up to the number of running Coreapps.
-    #[arg(long, env = "WA_EMU_COREAPPS", default_value_t = 1, allow_negative_numbers = true,
-          value_parser = coreapps)]
-    pub coreapps: u16,
-
-    /// How long a shard whose Coreapp was stopped stays down before a running Coreapp takes it
-    /// over (high availability).
-    #[arg(long, env = "WA_EMU_FAILOVER_DELAY", default_value = "5s", value_parser = duration)]
-    pub failover_delay: Duration,
-
-    /// Clusters that may exist at once; a request naming a new cluster beyond it is answered
-    /// 429 / 1015, while existing clusters keep working.
-    #[arg(long, env = "WA_EMU_MAX_CLUSTERS", default_value_t = 100_000, allow_negative_numbers = true,
-          value_parser = at_least_one::<usize>)]
-    pub max_clusters: usize,
-
-    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
-    #[arg(long, env = "WA_EMU_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
-    pub shutdown_grace: Duration,
-
-    /// Serve HTTPS, on a self-signed certificate made at startup (as the real deployment did).
-    #[arg(long, env = "WA_EMU_TLS", value_parser = BoolishValueParser::new())]
-    pub tls: bool,
-
-    /// PEM certificate chain to serve HTTPS with (with --tls-key).
-    #[arg(long, env = "WA_EMU_TLS_CERT", value_name = "FILE")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// PEM private key of --tls-cert.
-    #[arg(long, env = "WA_EMU_TLS_KEY", value_name = "FILE")]
-    pub tls_key: Option<PathBuf>,
-
-    /// Log line format.
-    #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    pub(crate) listen: String,
+    pub(crate) policy: PolicyKind,
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) rules: Option<PathBuf>,
+    pub(crate) admin_password: Option<String>,
+    pub(crate) api_version: String,
+    pub(crate) token_ttl: Duration,
+    pub(crate) code_ttl: Duration,
+    pub(crate) fixed_code: Option<String>,
+    pub(crate) code_rate_limit: u32,
+    pub(crate) code_rate_window: Duration,
+    pub(crate) restart_duration: Duration,
+    pub(crate) outbox_limit: usize,
+    pub(crate) journal_limit: usize,
+    pub(crate) control_token: Option<String>,
+    pub(crate) no_control_api: bool,
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) coreapps: u16,
+    pub(crate) failover_delay: Duration,
+    pub(crate) max_clusters: usize,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) tls: bool,
+    pub(crate) tls_cert: Option<PathBuf>,
+    pub(crate) tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        use defaults::*;
         Self {
-            listen: "127.0.0.1:9090".into(),
+            listen: LISTEN.into(),
             policy: PolicyKind::Classic,
-            admin_password: None,
-            api_version: "v2.45.1".into(),
-            token_ttl: Duration::from_secs(7 * 24 * 3600),
-            code_ttl: Duration::from_secs(600),
-            fixed_code: None,
-            code_rate_limit: 5,
-            code_rate_window: Duration::from_secs(3600),
-            restart_duration: Duration::ZERO,
-            outbox_limit: 1000,
-            rules: None,
             data_dir: None,
-            journal_limit: 1000,
+            rules: None,
+            admin_password: None,
+            api_version: API_VERSION.into(),
+            token_ttl: default_duration(TOKEN_TTL),
+            code_ttl: default_duration(CODE_TTL),
+            fixed_code: None,
+            code_rate_limit: CODE_RATE_LIMIT,
+            code_rate_window: default_duration(CODE_RATE_WINDOW),
+            restart_duration: default_duration(RESTART_DURATION),
+            outbox_limit: OUTBOX_LIMIT,
+            journal_limit: JOURNAL_LIMIT,
             control_token: None,
             no_control_api: false,
-            max_connections: 1024,
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-            max_clusters: 100_000,
-            coreapps: 1,
-            failover_delay: Duration::from_secs(5),
-            shutdown_grace: Duration::from_secs(10),
+            max_connections: MAX_CONNECTIONS,
+            header_timeout: default_duration(HEADER_TIMEOUT),
+            body_timeout: default_duration(BODY_TIMEOUT),
+            idle_timeout: default_duration(IDLE_TIMEOUT),
+            coreapps: COREAPPS,
+            failover_delay: default_duration(FAILOVER_DELAY),
+            max_clusters: MAX_CLUSTERS,
+            shutdown_grace: default_duration(SHUTDOWN_GRACE),
             tls: false,
             tls_cert: None,
             tls_key: None,
-            log_format: LogFormat::Text,
         }
     }
 }
 
-/// `--policy`: the built-in policies by name, listed in `--help` and in errors.
-fn policy() -> impl TypedValueParser<Value = PolicyKind> {
-    PossibleValuesParser::new(PolicyKind::ALL.map(PolicyKind::as_str))
-        .map(|name| name.parse().unwrap_or(PolicyKind::Classic))
+/// A setter per setting: `name(value)` sets it. Text takes anything that converts into it;
+/// numbers, durations and switches take their own type (so that `5` is a `u32` where one is
+/// meant); an optional setting is unset by default and set by its setter.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty),* $(,)?) => {
+        impl Config {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+                    self.$name = value.into();
+                    self
+                }
+            )*
+        }
+    };
 }
 
-/// Parses a humantime duration (`30s`, `10m`, `7d`).
-pub fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (write durations as 30s, 10m, 7d)"))
+macro_rules! exact_setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty),* $(,)?) => {
+        impl Config {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.$name = value;
+                    self
+                }
+            )*
+        }
+    };
 }
 
-/// A whole number, with a message that says so.
-fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("write a whole number of 0 or more (got {text:?})"))
+macro_rules! optional_setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty),* $(,)?) => {
+        impl Config {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+                    self.$name = Some(value.into());
+                    self
+                }
+            )*
+        }
+    };
 }
 
-/// A whole number of at least 1.
-fn at_least_one<T: std::str::FromStr + PartialEq + Default>(text: &str) -> Result<T, String> {
-    match text.trim().parse::<T>() {
-        Ok(n) if n != T::default() => Ok(n),
-        _ => Err(format!("write a whole number of at least 1 (got {text:?})")),
+setters! {
+    /// Address to listen on (`HOST:PORT`; port 0 picks a free one).
+    listen: String,
+    /// API version reported in every answer's `meta`.
+    api_version: String,
+}
+
+exact_setters! {
+    /// Registration policy of every cluster at start.
+    policy: PolicyKind,
+    /// Lifetime of a login token.
+    token_ttl: Duration,
+    /// Lifetime of a registration code.
+    code_ttl: Duration,
+    /// Codes one number may request by one method within the rate window (at least 1).
+    code_rate_limit: u32,
+    /// The window of the code rate limit.
+    code_rate_window: Duration,
+    /// How long the simulated Coreapp restart after a number is replaced lasts (0: none).
+    restart_duration: Duration,
+    /// Codes kept in each cluster's outbox.
+    outbox_limit: usize,
+    /// Requests kept in each cluster's journal (0 keeps none).
+    journal_limit: usize,
+    /// Serve no control route but its health probe.
+    no_control_api: bool,
+    /// Connections served at once.
+    max_connections: usize,
+    /// How long a client may take to send its request headers.
+    header_timeout: Duration,
+    /// How long a client may take to send a request body.
+    body_timeout: Duration,
+    /// How long a connection may stay open with no request in flight.
+    idle_timeout: Duration,
+    /// Coreapps of each cluster's deployment (1: a single instance).
+    coreapps: u16,
+    /// How long a shard whose Coreapp stopped stays down before another takes it over.
+    failover_delay: Duration,
+    /// Clusters that may exist at once.
+    max_clusters: usize,
+    /// On shutdown, how long requests in flight may take to finish.
+    shutdown_grace: Duration,
+    /// Serve HTTPS on a self-signed certificate made at startup.
+    tls: bool,
+}
+
+optional_setters! {
+    /// Keep every cluster's state in an embedded database in this folder.
+    data_dir: PathBuf,
+    /// TOML file of rules for the scripted policy (rules alone select it).
+    rules: PathBuf,
+    /// Password the `admin` user starts with (no first-login change then).
+    admin_password: String,
+    /// Send this 6-digit code every time.
+    fixed_code: String,
+    /// Require this Bearer token on the control API.
+    control_token: String,
+    /// PEM certificate chain to serve HTTPS with.
+    tls_cert: PathBuf,
+    /// PEM private key of the certificate chain.
+    tls_key: PathBuf,
+}
+
+impl Config {
+    /// The address to listen on.
+    pub fn listen_address(&self) -> &str {
+        &self.listen
     }
-}
 
-fn coreapps(text: &str) -> Result<u16, String> {
-    match text.trim().parse::<u16>() {
-        Ok(n) if (1..=crate::domain::topology::MAX_COREAPPS).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "write a whole number from 1 to {} (got {text:?})",
-            crate::domain::topology::MAX_COREAPPS
-        )),
-    }
-}
-
-fn non_empty(text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
-        Err("must not be empty (for example v2.45.1)".into())
-    } else {
-        Ok(text.to_owned())
-    }
-}
-
-fn six_digits(text: &str) -> Result<String, String> {
-    if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(text.to_owned())
-    } else {
-        Err("the code must be exactly 6 digits".into())
+    /// Whether HTTPS is served.
+    pub fn serves_tls(&self) -> bool {
+        self.tls || self.tls_cert.is_some()
     }
 }
 
@@ -287,72 +262,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_matches_the_command_line_defaults() {
-        if std::env::vars().any(|(k, _)| k.starts_with("WA_EMU_")) {
-            return; // the environment sets flags; the defaults cannot be compared here
-        }
-        let cli = Cli::try_parse_from(["wa-onprem-emulator"]).unwrap();
-        assert_eq!(cli.config, Config::default());
-    }
-
-    #[test]
-    fn durations_and_codes_are_checked() {
-        let cli = Cli::try_parse_from([
-            "x",
-            "--token-ttl",
-            "30s",
-            "--code-ttl",
-            "2m",
-            "--fixed-code",
-            "123456",
-        ])
-        .unwrap();
-        assert_eq!(cli.config.token_ttl, Duration::from_secs(30));
-        assert_eq!(cli.config.code_ttl, Duration::from_secs(120));
-        assert_eq!(cli.config.fixed_code.as_deref(), Some("123456"));
-        assert!(Cli::try_parse_from(["x", "--fixed-code", "12345"]).is_err());
-        assert!(Cli::try_parse_from(["x", "--token-ttl", "soon"]).is_err());
-        assert!(Cli::try_parse_from(["x", "--policy", "nope"]).is_err());
-    }
-
-    #[test]
-    fn yes_no_variables_and_numbers_are_read_as_people_write_them() {
-        let cli = Cli::try_parse_from(["x", "--tls", "--no-control-api"]).unwrap();
-        assert!(
-            cli.config.tls && cli.config.no_control_api,
-            "the flags alone are yes"
-        );
-        let parser = BoolishValueParser::new();
-        let cmd = clap::Command::new("x");
-        for (text, expected) in [
-            ("1", true),
-            ("yes", true),
-            ("on", true),
-            ("0", false),
-            ("off", false),
-            ("no", false),
-        ] {
-            let value = parser
-                .parse_ref(&cmd, None, std::ffi::OsStr::new(text))
-                .unwrap();
-            assert_eq!(value, expected, "{text}");
-        }
-        let negative = Cli::try_parse_from(["x", "--code-rate-limit", "-1"]).unwrap_err();
-        assert!(negative.to_string().contains("at least 1"), "{negative}");
-        let zero = Cli::try_parse_from(["x", "--max-connections", "0"]).unwrap_err();
-        assert!(zero.to_string().contains("at least 1"), "{zero}");
-        let empty = Cli::try_parse_from(["x", "--api-version", ""]).unwrap_err();
-        assert!(empty.to_string().contains("must not be empty"), "{empty}");
-        assert!(Cli::try_parse_from(["x", "--journal-limit", "0"]).is_ok());
-    }
-
-    #[test]
-    fn subcommands_parse() {
-        let cli = Cli::try_parse_from(["x", "cert", "--vname", "Acme", "--localized", "ja_JP=ア"])
-            .unwrap();
-        assert!(
-            matches!(cli.command, Some(Command::Cert { ref vname, ref localized })
-            if vname == "Acme" && localized == &["ja_JP=ア"])
+    fn setters_set_and_optional_settings_start_unset() {
+        let config = Config::default()
+            .admin_password("Adm1n!pass")
+            .code_ttl(Duration::from_secs(60))
+            .policy(PolicyKind::Sunset);
+        assert_eq!(config.admin_password.as_deref(), Some("Adm1n!pass"));
+        assert_eq!(config.code_ttl, Duration::from_secs(60));
+        assert_eq!(config.policy, PolicyKind::Sunset);
+        assert_eq!(Config::default().admin_password, None);
+        assert_eq!(
+            Config::default().token_ttl,
+            Duration::from_secs(7 * 24 * 3600)
         );
     }
 }

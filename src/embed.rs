@@ -46,26 +46,26 @@ pub struct EmulatorBuilder {
 impl EmulatorBuilder {
     /// The registration policy of every cluster.
     pub fn policy(mut self, policy: PolicyKind) -> Self {
-        self.config.policy = policy;
+        self.config = self.config.policy(policy);
         self
     }
 
-    /// Scripted rules as TOML (the format of `--rules`); also selects the scripted policy.
+    /// Scripted rules as TOML (the format of `--rules`); rules select the scripted policy
+    /// (another policy named with them is refused at start).
     pub fn rules(mut self, toml: &str) -> Self {
         self.rules = Some(toml.to_owned());
-        self.config.policy = PolicyKind::Scripted;
         self
     }
 
     /// Every code sent is this one.
     pub fn fixed_code(mut self, code: &str) -> Self {
-        self.config.fixed_code = Some(code.to_owned());
+        self.config = self.config.fixed_code(code);
         self
     }
 
     /// The admin starts with this password, and no first-login change is required.
     pub fn admin_password(mut self, password: &str) -> Self {
-        self.config.admin_password = Some(password.to_owned());
+        self.config = self.config.admin_password(password);
         self
     }
 

@@ -24,10 +24,7 @@ fn harness() -> &'static Harness {
             .enable_all()
             .build()
             .unwrap();
-        let config = Config {
-            admin_password: Some("Adm1n!pass".into()),
-            ..Config::default()
-        };
+        let config = Config::default().admin_password("Adm1n!pass");
         let app = app(AppState::new(&config).unwrap());
         let token = runtime.block_on(async {
             let req = http::Request::post("/v1/users/login")

@@ -4,7 +4,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use prost::Message;
 use serde_json::{Value, json};
-use wa_onprem_emulator::Config;
 use wa_onprem_emulator::cert::{Details, VerifiedNameCertificate};
 use wa_onprem_emulator::policy::PolicyKind;
 
@@ -280,10 +279,7 @@ async fn sms_limit_reached_while_voice_still_works() {
 
 #[tokio::test]
 async fn the_rate_window_rolls_over() {
-    let app = Oneshot::new(Config {
-        code_rate_limit: 2,
-        ..config()
-    });
+    let app = Oneshot::new(config().code_rate_limit(2));
     let token = app.admin_token().await;
     let body = valid(&wa_onprem_emulator::cert::make("Acme", &[], 1));
     for _ in 0..2 {
@@ -310,11 +306,7 @@ async fn the_rate_window_rolls_over() {
 
 #[tokio::test]
 async fn sunset_refuses_every_registration_as_the_real_api_does_today() {
-    let app = TestApp::spawn(Config {
-        policy: PolicyKind::Sunset,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().policy(PolicyKind::Sunset)).await;
     let token = app.admin_token().await;
     let cert = app.cert("Acme").await;
     let answer = app.request_code(&token, "6315550000", "sms", &cert).await;

@@ -45,11 +45,7 @@ async fn first_login_must_change_the_default_password() {
 
 #[tokio::test]
 async fn expires_after_has_the_vendor_format_and_the_token_ttl() {
-    let app = TestApp::spawn(Config {
-        token_ttl: Duration::from_secs(3600),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().token_ttl(Duration::from_secs(3600))).await;
     let answer = app.login_with("admin", PASSWORD, None).await;
     let expires = answer.body["users"][0]["expires_after"].as_str().unwrap();
     // 2026-11-29 15:29:26+00:00
@@ -132,10 +128,7 @@ async fn no_bad_or_logged_out_token_is_401_with_www_authenticate() {
 
 #[tokio::test]
 async fn an_expired_token_is_401() {
-    let app = Oneshot::new(Config {
-        token_ttl: Duration::from_secs(60),
-        ..config()
-    });
+    let app = Oneshot::new(config().token_ttl(Duration::from_secs(60)));
     let token = app.admin_token().await;
     let health = app.json("GET", "/v1/health", Some(&token), json!({})).await;
     assert_eq!(health.status, 200);

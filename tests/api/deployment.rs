@@ -11,11 +11,9 @@ use wa_onprem_emulator::Config;
 use crate::helpers::{BIN, PASSWORD, TestApp, config, spawn_listening};
 
 fn deployment(coreapps: u16) -> Config {
-    Config {
-        coreapps,
-        failover_delay: Duration::from_secs(2),
-        ..config()
-    }
+    config()
+        .coreapps(coreapps)
+        .failover_delay(Duration::from_secs(2))
 }
 
 /// Registers +1 6315550000 (verified name Acme); the admin token and the certificate.
@@ -194,11 +192,7 @@ async fn shards_requests_are_validated_field_by_field_like_the_account_node() {
 
 #[tokio::test]
 async fn before_v2_45_the_certificate_is_optional() {
-    let app = TestApp::spawn(Config {
-        api_version: "v2.41.3".into(),
-        ..deployment(2)
-    })
-    .await;
+    let app = TestApp::spawn(deployment(2).api_version("v2.41.3")).await;
     let (token, _) = registered(&app).await;
     let answer = app
         .post(

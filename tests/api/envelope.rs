@@ -1,17 +1,12 @@
 //! The vendor envelope on every answer, and bodies that are not what they should be (CONTRACT §1).
 
 use serde_json::json;
-use wa_onprem_emulator::Config;
 
 use crate::helpers::{TestApp, config};
 
 #[tokio::test]
 async fn the_reported_version_is_configurable() {
-    let app = TestApp::spawn(Config {
-        api_version: "v2.41.2".into(),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().api_version("v2.41.2")).await;
     let token = app.admin_token().await;
     let answer = app.get("/health", &token).await;
     assert_eq!(

@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::Value;
-use wa_onprem_emulator::Config;
 
 use crate::helpers::{Oneshot, TestApp, config};
 
@@ -146,11 +145,7 @@ async fn a_subscriber_that_does_not_read_holds_nothing_back_and_learns_what_it_l
 
 #[tokio::test]
 async fn without_the_control_api_there_is_no_stream() {
-    let app = TestApp::spawn(Config {
-        no_control_api: true,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().no_control_api(true)).await;
     app.control(Method::GET, "/events", None)
         .await
         .assert_error(404, 1006, "No such endpoint");

@@ -27,10 +27,7 @@ pub fn init_tracing() {
 
 /// A config with a known admin password, as most tests want.
 pub fn config() -> Config {
-    Config {
-        admin_password: Some(PASSWORD.into()),
-        ..Config::default()
-    }
+    Config::default().admin_password(PASSWORD)
 }
 
 /// What a client sees of one answer.

@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wa_onprem_emulator::Config;
 
 use crate::helpers::{TestApp, config};
 
@@ -14,11 +13,7 @@ fn addr(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn a_client_that_never_finishes_its_headers_is_dropped() {
-    let app = TestApp::spawn(Config {
-        header_timeout: Duration::from_millis(500),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().header_timeout(Duration::from_millis(500))).await;
     let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
     stream
         .write_all(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -41,11 +36,7 @@ async fn a_client_that_never_finishes_its_headers_is_dropped() {
 
 #[tokio::test]
 async fn connections_beyond_the_limit_are_refused_with_503() {
-    let app = TestApp::spawn(Config {
-        max_connections: 2,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().max_connections(2)).await;
     let first = TcpStream::connect(addr(&app)).await.unwrap();
     let second = TcpStream::connect(addr(&app)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;

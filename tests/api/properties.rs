@@ -79,7 +79,7 @@ fn path_of(route: usize, segment: &str) -> (String, String) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 768, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 768, ..ProptestConfig::default() })]
 
     #[test]
     fn no_input_panics_or_answers_5xx(

@@ -9,7 +9,6 @@ use reqwest::Method;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wa_onprem_emulator::Config;
 
 use crate::helpers::{Oneshot, TestApp, config};
 
@@ -33,11 +32,7 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> (Duration, St
 
 #[tokio::test]
 async fn a_silent_connection_is_closed_within_the_header_timeout() {
-    let app = TestApp::spawn(Config {
-        header_timeout: Duration::from_millis(500),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().header_timeout(Duration::from_millis(500))).await;
     // Nothing at all, and a few bytes of the HTTP/2 preface: both held protocol detection open.
     for first in [&b""[..], b"PRI * HT"] {
         let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
@@ -49,11 +44,7 @@ async fn a_silent_connection_is_closed_within_the_header_timeout() {
 
 #[tokio::test]
 async fn a_stalled_body_is_answered_408_and_the_connection_closed() {
-    let app = TestApp::spawn(Config {
-        body_timeout: Duration::from_millis(500),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().body_timeout(Duration::from_millis(500))).await;
     let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
     stream
         .write_all(
@@ -91,11 +82,11 @@ async fn a_body_announced_over_the_limit_is_refused_before_it_is_sent() {
 
 #[tokio::test]
 async fn silent_connections_at_the_limit_do_not_lock_out_health_for_long() {
-    let app = TestApp::spawn(Config {
-        max_connections: 64,
-        header_timeout: Duration::from_millis(600),
-        ..config()
-    })
+    let app = TestApp::spawn(
+        config()
+            .max_connections(64)
+            .header_timeout(Duration::from_millis(600)),
+    )
     .await;
     let mut silent = Vec::new();
     for _ in 0..64 {
@@ -121,11 +112,11 @@ async fn silent_connections_at_the_limit_do_not_lock_out_health_for_long() {
 
 #[tokio::test]
 async fn an_idle_connection_is_closed_but_a_held_request_is_not() {
-    let app = TestApp::spawn(Config {
-        idle_timeout: Duration::from_millis(500),
-        header_timeout: Duration::from_secs(30),
-        ..config()
-    })
+    let app = TestApp::spawn(
+        config()
+            .idle_timeout(Duration::from_millis(500))
+            .header_timeout(Duration::from_secs(30)),
+    )
     .await;
     // One request, then nothing: closed after the idle time.
     let mut idle = TcpStream::connect(addr(&app)).await.unwrap();
@@ -280,11 +271,7 @@ async fn names_of_only_dots_are_not_clusters() {
 
 #[tokio::test]
 async fn the_bearer_scheme_is_matched_in_any_case() {
-    let app = TestApp::spawn(Config {
-        control_token: Some("s3cret-control".into()),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().control_token("s3cret-control")).await;
     let token = app.admin_token().await;
     for scheme in ["bearer", "BEARER", "Bearer"] {
         let health = app
@@ -308,11 +295,7 @@ async fn the_bearer_scheme_is_matched_in_any_case() {
 
 #[tokio::test]
 async fn beyond_max_clusters_new_names_are_refused_and_old_ones_work() {
-    let app = TestApp::spawn(Config {
-        max_clusters: 2,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().max_clusters(2)).await;
     for name in ["one", "two"] {
         let answer = app
             .in_cluster(name)
@@ -383,7 +366,7 @@ async fn http2_streams_are_bounded_and_a_rapid_reset_flood_does_not_hold_the_ser
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Any sequence of clock advances answers 200 or 400, and the clock and login keep answering.
     #[test]

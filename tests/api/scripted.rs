@@ -15,11 +15,7 @@ fn example_rules() -> PathBuf {
 }
 
 fn scripted() -> Config {
-    Config {
-        policy: PolicyKind::Scripted,
-        rules: Some(example_rules()),
-        ..config()
-    }
+    config().policy(PolicyKind::Scripted).rules(example_rules())
 }
 
 #[tokio::test]
@@ -83,11 +79,7 @@ fn a_bad_rules_file_stops_startup_naming_file_and_line() {
     let wrong_type = "# rules\n[[rule]]\nprefix = \"1\"\noutcome = \"classic\"\n\n[[rule]]\nstatus = \"four hundred\"\n";
     assert!(wrong_type.lines().nth(6).unwrap().starts_with("status"));
     std::fs::write(&path, wrong_type).unwrap();
-    let with_file = Config {
-        policy: PolicyKind::Scripted,
-        rules: Some(path.clone()),
-        ..config()
-    };
+    let with_file = config().policy(PolicyKind::Scripted).rules(path.clone());
     let err = AppState::new(&with_file).unwrap_err().to_string();
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert!(err.contains("line 7"), "{err}");
@@ -108,10 +100,7 @@ fn a_bad_rules_file_stops_startup_naming_file_and_line() {
         "{err}"
     );
 
-    let missing = Config {
-        policy: PolicyKind::Scripted,
-        ..config()
-    };
+    let missing = config().policy(PolicyKind::Scripted);
     assert!(
         AppState::new(&missing)
             .unwrap_err()

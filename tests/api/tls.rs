@@ -46,11 +46,7 @@ async fn serves_https_with_the_given_certificate_and_key() {
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
 
     let emulator = Emulator::builder()
-        .config(Config {
-            tls_cert: Some(cert),
-            tls_key: Some(key),
-            ..Config::default()
-        })
+        .config(Config::default().tls_cert(cert).tls_key(key))
         .start()
         .await;
     assert!(emulator.uri().starts_with("https://"));
@@ -71,10 +67,7 @@ async fn serves_https_with_the_given_certificate_and_key() {
 #[tokio::test]
 async fn tls_alone_makes_a_self_signed_certificate_that_healthcheck_accepts() {
     let emulator = Emulator::builder()
-        .config(Config {
-            tls: true,
-            ..Config::default()
-        })
+        .config(Config::default().tls(true))
         .start()
         .await;
     let url = format!("{}/_emulator/health", emulator.uri());
@@ -100,20 +93,17 @@ async fn tls_alone_makes_a_self_signed_certificate_that_healthcheck_accepts() {
 #[tokio::test]
 async fn a_lone_tls_cert_is_a_startup_error() {
     let err = Emulator::builder()
-        .config(Config {
-            tls_cert: Some("cert.pem".into()),
-            ..Config::default()
-        })
+        .config(Config::default().tls_cert("cert.pem"))
         .try_start()
         .await
         .unwrap_err();
     assert!(err.to_string().contains("--tls-key"), "{err}");
     let missing = Emulator::builder()
-        .config(Config {
-            tls_cert: Some("/nonexistent/cert.pem".into()),
-            tls_key: Some("/nonexistent/key.pem".into()),
-            ..Config::default()
-        })
+        .config(
+            Config::default()
+                .tls_cert("/nonexistent/cert.pem")
+                .tls_key("/nonexistent/key.pem"),
+        )
         .try_start()
         .await
         .unwrap_err();

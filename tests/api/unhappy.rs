@@ -142,12 +142,12 @@ async fn faults_match_a_number_and_take_every_shape() {
 
 #[tokio::test]
 async fn advancing_the_virtual_clock_makes_codes_stale_windows_roll_and_tokens_expire() {
-    let app = TestApp::spawn(Config {
-        fixed_code: Some("123456".into()),
-        code_rate_limit: 1,
-        token_ttl: Duration::from_secs(3 * 3600),
-        ..config()
-    })
+    let app = TestApp::spawn(
+        config()
+            .fixed_code("123456")
+            .code_rate_limit(1)
+            .token_ttl(Duration::from_secs(3 * 3600)),
+    )
     .await;
     let token = app.admin_token().await;
     let cert = app.cert("Acme").await;
@@ -219,12 +219,7 @@ async fn advancing_the_virtual_clock_makes_codes_stale_windows_roll_and_tokens_e
 
 #[tokio::test]
 async fn the_journal_records_requests_with_secrets_redacted() {
-    let app = TestApp::spawn(Config {
-        fixed_code: Some("654321".into()),
-        admin_password: None,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(Config::default().fixed_code("654321")).await;
     let login = app
         .login_with("admin", "secret", Some(json!({"new_password": PASSWORD})))
         .await;
@@ -289,11 +284,7 @@ async fn the_journal_records_requests_with_secrets_redacted() {
 
 #[tokio::test]
 async fn the_journal_is_bounded() {
-    let app = TestApp::spawn(Config {
-        journal_limit: 3,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().journal_limit(3)).await;
     let token = app.admin_token().await;
     for _ in 0..5 {
         app.get("/health", &token).await;
@@ -359,11 +350,7 @@ async fn a_restart_answers_503_during_and_201_after() {
 
 #[tokio::test]
 async fn with_a_control_token_the_control_api_needs_it() {
-    let app = TestApp::spawn(Config {
-        control_token: Some("ctl-s3cret".into()),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().control_token("ctl-s3cret")).await;
     let without = app
         .control(Method::GET, "/clusters/default/codes", None)
         .await;
@@ -390,11 +377,7 @@ async fn with_a_control_token_the_control_api_needs_it() {
 
 #[tokio::test]
 async fn without_the_control_api_only_its_health_answers() {
-    let app = TestApp::spawn(Config {
-        no_control_api: true,
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().no_control_api(true)).await;
     app.control(Method::GET, "/clusters/default/codes", None)
         .await
         .assert_error(404, 1006, "/_emulator/clusters/default/codes");

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use serde_json::json;
-use wa_onprem_emulator::Config;
 
 use crate::helpers::{Oneshot, TestApp, config};
 
@@ -53,11 +52,7 @@ async fn the_code_is_accepted_with_the_hyphen_the_sms_shows() {
 
 #[tokio::test]
 async fn verify_input_and_pending_state_errors() {
-    let app = TestApp::spawn(Config {
-        fixed_code: Some("111111".into()),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().fixed_code("111111")).await;
     let token = app.admin_token().await;
     app.post("/account/verify", &token, json!({}))
         .await
@@ -89,11 +84,7 @@ async fn verify_input_and_pending_state_errors() {
 
 #[tokio::test]
 async fn five_wrong_guesses_void_the_code_until_a_new_one_is_requested() {
-    let app = TestApp::spawn(Config {
-        fixed_code: Some("123456".into()),
-        ..config()
-    })
-    .await;
+    let app = TestApp::spawn(config().fixed_code("123456")).await;
     let token = app.admin_token().await;
     let cert = app.cert("Acme").await;
     app.request_code(&token, "6315550000", "sms", &cert).await;
@@ -111,11 +102,11 @@ async fn five_wrong_guesses_void_the_code_until_a_new_one_is_requested() {
 
 #[tokio::test]
 async fn a_code_older_than_its_lifetime_is_stale() {
-    let app = Oneshot::new(Config {
-        code_ttl: Duration::from_secs(600),
-        fixed_code: Some("123456".into()),
-        ..config()
-    });
+    let app = Oneshot::new(
+        config()
+            .code_ttl(Duration::from_secs(600))
+            .fixed_code("123456"),
+    );
     let token = app.admin_token().await;
     let cert = wa_onprem_emulator::cert::make("Acme", &[], 1);
     let body = json!({"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": cert});
@@ -187,11 +178,11 @@ async fn fifty_concurrent_verifies_with_the_right_code_register_once() {
 
 #[tokio::test]
 async fn replacing_the_number_restarts_coreapp_for_the_configured_time() {
-    let app = Oneshot::new(Config {
-        fixed_code: Some("123456".into()),
-        restart_duration: Duration::from_secs(2),
-        ..config()
-    });
+    let app = Oneshot::new(
+        config()
+            .fixed_code("123456")
+            .restart_duration(Duration::from_secs(2)),
+    );
     let token = app.admin_token().await;
     let cert = wa_onprem_emulator::cert::make("Acme", &[], 1);
     let register = |phone: &'static str| {

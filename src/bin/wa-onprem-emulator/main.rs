@@ -12,8 +12,12 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use tracing_subscriber::EnvFilter;
+use wa_onprem_emulator::Config;
 use wa_onprem_emulator::cert::{self, LocalizedName};
-use wa_onprem_emulator::config::{Cli, Command, Config, LogFormat};
+
+use crate::cli::{Cli, Command, LogFormat};
+
+mod cli;
 use wa_onprem_emulator::{AppState, clock, healthcheck, routes, serve_with, tls};
 
 /// The emulator could not start: the configuration or the machine is not as it needs.
@@ -25,7 +29,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     match cli.command {
-        None => run(cli.config),
+        None => run(&cli.flags.config(), cli.flags.log_format),
         Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
         Some(Command::Openapi) => {
             let doc = routes::openapi();
@@ -34,8 +38,8 @@ fn main() -> ExitCode {
         }
         Some(Command::Healthcheck { url, timeout }) => {
             let url = url.unwrap_or_else(|| {
-                let tls = cli.config.tls || cli.config.tls_cert.is_some();
-                healthcheck::default_url_for(&cli.config.listen, tls)
+                let config = cli.flags.config();
+                healthcheck::default_url_for(config.listen_address(), config.serves_tls())
             });
             match healthcheck::probe(&url, timeout) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -64,9 +68,9 @@ fn parse() -> Result<Cli, ExitCode> {
         Some(ValueSource::CommandLine | ValueSource::EnvVariable)
     );
     if let Err(e) = cli
-        .config
+        .flags
         .policy
-        .with_rules(named, cli.config.rules.is_some())
+        .with_rules(named, cli.flags.rules.is_some())
     {
         eprintln!("error: {e}");
         return Err(ExitCode::from(CANNOT_START));
@@ -169,18 +173,18 @@ fn start_logging(format: LogFormat) {
     }
 }
 
-fn run(config: Config) -> ExitCode {
-    start_logging(config.log_format);
+fn run(config: &Config, log_format: LogFormat) -> ExitCode {
+    start_logging(log_format);
     let cannot_start = |e: &dyn std::fmt::Display| {
         eprintln!("error: {e}");
         ExitCode::from(CANNOT_START)
     };
     // Configuration errors (a bad rules file) stop startup before anything is bound.
-    let state = match AppState::new(&config) {
+    let state = match AppState::new(config) {
         Ok(state) => state,
         Err(e) => return cannot_start(&e),
     };
-    let tls = match tls(&config) {
+    let tls = match tls(config) {
         Ok(tls) => tls,
         Err(e) => return cannot_start(&e),
     };
@@ -192,16 +196,16 @@ fn run(config: Config) -> ExitCode {
         Err(e) => return cannot_start(&format!("cannot start the runtime: {e}")),
     };
     runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+        let listener = match tokio::net::TcpListener::bind(config.listen_address()).await {
             Ok(listener) => listener,
             Err(e) => {
                 return cannot_start(&format!(
                     "cannot listen on {} (--listen, WA_EMU_LISTEN): {e}",
-                    config.listen
+                    config.listen_address()
                 ));
             }
         };
-        match serve_with(listener, state, &config, tls, shutdown_signal()).await {
+        match serve_with(listener, state, config, tls, shutdown_signal()).await {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS

@@ -1,0 +1,373 @@
+//! The command line: subcommands, and the flags (each with its environment variable) that make
+//! the library's [`Config`]. Their defaults are the library's `config::defaults`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::{BoolishValueParser, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use wa_onprem_emulator::Config;
+use wa_onprem_emulator::config::{MAX_COREAPPS, defaults};
+use wa_onprem_emulator::policy::PolicyKind;
+
+/// Emulator of the WhatsApp Business On-Premises API's account registration.
+#[derive(Debug, Parser)]
+#[command(name = "wa-onprem-emulator", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; with none, serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// How to serve.
+    #[command(flatten)]
+    pub flags: Flags,
+}
+
+/// Subcommands besides serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a base64 verified-name certificate (the real protobuf format) for POST /v1/account.
+    Cert {
+        /// The business's verified name.
+        #[arg(long)]
+        vname: String,
+        /// A localized name as LG_LC=NAME (for example ja_JP=株式会社ヤマト); repeatable.
+        #[arg(long = "localized", value_name = "LG_LC=NAME")]
+        localized: Vec<String>,
+    },
+    /// Print the OpenAPI document of both surfaces (the one served at /_emulator/openapi.json).
+    Openapi,
+    /// Exit 0 when the emulator's /_emulator/health answers 200, 1 otherwise (for container
+    /// health checks in images without curl).
+    Healthcheck {
+        /// The health URL; defaults to /_emulator/health on the --listen address (0.0.0.0 and
+        /// [::] are probed on loopback).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// How long to wait for an answer.
+        #[arg(long, default_value = "2s", value_parser = duration)]
+        timeout: Duration,
+    },
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line, for containers.
+    Json,
+}
+
+/// The settings of a running emulator as flags, each with its environment variable; they make
+/// the library's [`Config`].
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct Flags {
+    /// Address to listen on; port 0 picks a free port (the address actually bound is logged).
+    #[arg(long, env = "WA_EMU_LISTEN", default_value = defaults::LISTEN)]
+    pub listen: String,
+
+    /// Registration policy of every cluster at start: `classic` (the flow before retirement),
+    /// `sunset` (every registration refused with biz_link_on_prem_reg_blocked, as today) or
+    /// `scripted` (outcomes forced per number by --rules, classic otherwise).
+    #[arg(long, env = "WA_EMU_POLICY", value_parser = policy(), default_value_t = PolicyKind::Classic)]
+    pub policy: PolicyKind,
+
+    /// Keep every cluster's state in an embedded database (redb) in this folder, so that it
+    /// survives restarts and crashes; without it, state is in memory only.
+    #[arg(long, env = "WA_EMU_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// TOML file of `[[rule]]`s for the scripted policy (see rules.example.toml).
+    #[arg(long, env = "WA_EMU_RULES", value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Password the `admin` user starts with; when set, no first-login change is required.
+    /// Without it admin starts with `secret` and must change it at first login, as the real API.
+    #[arg(long, env = "WA_EMU_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// API version reported in every answer's `meta`.
+    #[arg(long, env = "WA_EMU_API_VERSION", default_value = defaults::API_VERSION, value_parser = non_empty)]
+    pub api_version: String,
+
+    /// Lifetime of a login token (humantime: 30s, 10m, 7d).
+    #[arg(long, env = "WA_EMU_TOKEN_TTL", default_value = defaults::TOKEN_TTL, value_parser = duration)]
+    pub token_ttl: Duration,
+
+    /// Lifetime of a registration code; after it, verify answers `stale`.
+    #[arg(long, env = "WA_EMU_CODE_TTL", default_value = defaults::CODE_TTL, value_parser = duration)]
+    pub code_ttl: Duration,
+
+    /// Send this 6-digit code every time instead of a random one.
+    #[arg(long, env = "WA_EMU_FIXED_CODE", value_parser = six_digits)]
+    pub fixed_code: Option<String>,
+
+    /// Codes one number may request by one method within --code-rate-window.
+    #[arg(long, env = "WA_EMU_CODE_RATE_LIMIT", default_value_t = defaults::CODE_RATE_LIMIT, allow_negative_numbers = true,
+          value_parser = at_least_one::<u32>)]
+    pub code_rate_limit: u32,
+
+    /// The window of --code-rate-limit.
+    #[arg(long, env = "WA_EMU_CODE_RATE_WINDOW", default_value = defaults::CODE_RATE_WINDOW, value_parser = duration)]
+    pub code_rate_window: Duration,
+
+    /// How long the simulated Coreapp restart after a number is replaced lasts: /v1 calls but
+    /// login and health answer 503/1011 meanwhile. 0 turns it off.
+    #[arg(long, env = "WA_EMU_RESTART_DURATION", default_value = defaults::RESTART_DURATION, value_parser = duration)]
+    pub restart_duration: Duration,
+
+    /// Codes kept in each cluster's outbox; the oldest are dropped beyond it.
+    #[arg(long, env = "WA_EMU_OUTBOX_LIMIT", default_value_t = defaults::OUTBOX_LIMIT, allow_negative_numbers = true,
+          value_parser = at_least_one::<usize>)]
+    pub outbox_limit: usize,
+
+    /// Requests kept in each cluster's journal (GET /_emulator/clusters/{c}/requests); 0 keeps
+    /// none.
+    #[arg(long, env = "WA_EMU_JOURNAL_LIMIT", default_value_t = defaults::JOURNAL_LIMIT, allow_negative_numbers = true,
+          value_parser = whole::<usize>)]
+    pub journal_limit: usize,
+
+    /// Require `Authorization: Bearer <token>` on every /_emulator call but health.
+    #[arg(long, env = "WA_EMU_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
+
+    /// Serve no /_emulator route but GET /_emulator/health (the others answer 404).
+    #[arg(long, env = "WA_EMU_NO_CONTROL_API", value_parser = BoolishValueParser::new())]
+    pub no_control_api: bool,
+
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, env = "WA_EMU_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS, allow_negative_numbers = true,
+          value_parser = at_least_one::<usize>)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send its request headers before it is dropped (for a new
+    /// connection: its first request, TLS handshake included).
+    #[arg(long, env = "WA_EMU_HEADER_TIMEOUT", default_value = defaults::HEADER_TIMEOUT, value_parser = duration)]
+    pub header_timeout: Duration,
+
+    /// How long a client may take to send a request body once its headers are in; then it is
+    /// answered 408 and the connection closed.
+    #[arg(long, env = "WA_EMU_BODY_TIMEOUT", default_value = defaults::BODY_TIMEOUT, value_parser = duration)]
+    pub body_timeout: Duration,
+
+    /// How long a connection may stay open with no request in flight (HTTP/2 connections are
+    /// also pinged every third of it). HTTP/1 connections waiting for their next request are
+    /// closed after --header-timeout already.
+    #[arg(long, env = "WA_EMU_IDLE_TIMEOUT", default_value = defaults::IDLE_TIMEOUT, value_parser = duration)]
+    pub idle_timeout: Duration,
+
+    /// Coreapps of each cluster's deployment: 1 is a single instance (the plain health shape);
+    /// more makes a high-availability deployment with two Masters, whose /v1/health lists every
+    /// node, and allows multiconnect shards up to the number of running Coreapps.
+    #[arg(long, env = "WA_EMU_COREAPPS", default_value_t = defaults::COREAPPS, allow_negative_numbers = true,
+          value_parser = coreapps)]
+    pub coreapps: u16,
+
+    /// How long a shard whose Coreapp was stopped stays down before a running Coreapp takes it
+    /// over (high availability).
+    #[arg(long, env = "WA_EMU_FAILOVER_DELAY", default_value = defaults::FAILOVER_DELAY, value_parser = duration)]
+    pub failover_delay: Duration,
+
+    /// Clusters that may exist at once; a request naming a new cluster beyond it is answered
+    /// 429 / 1015, while existing clusters keep working.
+    #[arg(long, env = "WA_EMU_MAX_CLUSTERS", default_value_t = defaults::MAX_CLUSTERS, allow_negative_numbers = true,
+          value_parser = at_least_one::<usize>)]
+    pub max_clusters: usize,
+
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
+    #[arg(long, env = "WA_EMU_SHUTDOWN_GRACE", default_value = defaults::SHUTDOWN_GRACE, value_parser = duration)]
+    pub shutdown_grace: Duration,
+
+    /// Serve HTTPS, on a self-signed certificate made at startup (as the real deployment did).
+    #[arg(long, env = "WA_EMU_TLS", value_parser = BoolishValueParser::new())]
+    pub tls: bool,
+
+    /// PEM certificate chain to serve HTTPS with (with --tls-key).
+    #[arg(long, env = "WA_EMU_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "WA_EMU_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Log line format.
+    #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl Flags {
+    /// The library's configuration these flags describe.
+    pub fn config(&self) -> Config {
+        let f = self.clone();
+        let mut config = Config::default()
+            .listen(f.listen)
+            .policy(f.policy)
+            .api_version(f.api_version)
+            .token_ttl(f.token_ttl)
+            .code_ttl(f.code_ttl)
+            .code_rate_limit(f.code_rate_limit)
+            .code_rate_window(f.code_rate_window)
+            .restart_duration(f.restart_duration)
+            .outbox_limit(f.outbox_limit)
+            .journal_limit(f.journal_limit)
+            .no_control_api(f.no_control_api)
+            .max_connections(f.max_connections)
+            .header_timeout(f.header_timeout)
+            .body_timeout(f.body_timeout)
+            .idle_timeout(f.idle_timeout)
+            .coreapps(f.coreapps)
+            .failover_delay(f.failover_delay)
+            .max_clusters(f.max_clusters)
+            .shutdown_grace(f.shutdown_grace)
+            .tls(f.tls);
+        if let Some(dir) = f.data_dir {
+            config = config.data_dir(dir);
+        }
+        if let Some(rules) = f.rules {
+            config = config.rules(rules);
+        }
+        if let Some(password) = f.admin_password {
+            config = config.admin_password(password);
+        }
+        if let Some(code) = f.fixed_code {
+            config = config.fixed_code(code);
+        }
+        if let Some(token) = f.control_token {
+            config = config.control_token(token);
+        }
+        if let Some(cert) = f.tls_cert {
+            config = config.tls_cert(cert);
+        }
+        if let Some(key) = f.tls_key {
+            config = config.tls_key(key);
+        }
+        config
+    }
+}
+
+/// `--policy`: the built-in policies by name, listed in `--help` and in errors.
+fn policy() -> impl TypedValueParser<Value = PolicyKind> {
+    PossibleValuesParser::new(PolicyKind::ALL.map(PolicyKind::as_str))
+        .map(|name| name.parse().unwrap_or(PolicyKind::Classic))
+}
+
+/// Parses a humantime duration (`30s`, `10m`, `7d`).
+pub fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write durations as 30s, 10m, 7d)"))
+}
+
+/// A whole number, with a message that says so.
+fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("write a whole number of 0 or more (got {text:?})"))
+}
+
+/// A whole number of at least 1.
+fn at_least_one<T: std::str::FromStr + PartialEq + Default>(text: &str) -> Result<T, String> {
+    match text.trim().parse::<T>() {
+        Ok(n) if n != T::default() => Ok(n),
+        _ => Err(format!("write a whole number of at least 1 (got {text:?})")),
+    }
+}
+
+fn coreapps(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(n) if (1..=MAX_COREAPPS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "write a whole number from 1 to {} (got {text:?})",
+            MAX_COREAPPS
+        )),
+    }
+}
+
+fn non_empty(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("must not be empty (for example v2.45.1)".into())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+fn six_digits(text: &str) -> Result<String, String> {
+    if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("the code must be exactly 6 digits".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_flags_make_the_default_config() {
+        if std::env::vars().any(|(k, _)| k.starts_with("WA_EMU_")) {
+            return; // the environment sets flags; the defaults cannot be compared here
+        }
+        let cli = Cli::try_parse_from(["wa-onprem-emulator"]).unwrap();
+        assert_eq!(cli.flags.config(), Config::default());
+    }
+
+    #[test]
+    fn durations_and_codes_are_checked() {
+        let cli = Cli::try_parse_from([
+            "x",
+            "--token-ttl",
+            "30s",
+            "--code-ttl",
+            "2m",
+            "--fixed-code",
+            "123456",
+        ])
+        .unwrap();
+        assert_eq!(cli.flags.token_ttl, Duration::from_secs(30));
+        assert_eq!(cli.flags.code_ttl, Duration::from_secs(120));
+        assert_eq!(cli.flags.fixed_code.as_deref(), Some("123456"));
+        assert!(Cli::try_parse_from(["x", "--fixed-code", "12345"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--token-ttl", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--policy", "nope"]).is_err());
+    }
+
+    #[test]
+    fn yes_no_variables_and_numbers_are_read_as_people_write_them() {
+        let cli = Cli::try_parse_from(["x", "--tls", "--no-control-api"]).unwrap();
+        assert!(
+            cli.flags.tls && cli.flags.no_control_api,
+            "the flags alone are yes"
+        );
+        let parser = BoolishValueParser::new();
+        let cmd = clap::Command::new("x");
+        for (text, expected) in [
+            ("1", true),
+            ("yes", true),
+            ("on", true),
+            ("0", false),
+            ("off", false),
+            ("no", false),
+        ] {
+            let value = parser
+                .parse_ref(&cmd, None, std::ffi::OsStr::new(text))
+                .unwrap();
+            assert_eq!(value, expected, "{text}");
+        }
+        let negative = Cli::try_parse_from(["x", "--code-rate-limit", "-1"]).unwrap_err();
+        assert!(negative.to_string().contains("at least 1"), "{negative}");
+        let zero = Cli::try_parse_from(["x", "--max-connections", "0"]).unwrap_err();
+        assert!(zero.to_string().contains("at least 1"), "{zero}");
+        let empty = Cli::try_parse_from(["x", "--api-version", ""]).unwrap_err();
+        assert!(empty.to_string().contains("must not be empty"), "{empty}");
+        assert!(Cli::try_parse_from(["x", "--journal-limit", "0"]).is_ok());
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli = Cli::try_parse_from(["x", "cert", "--vname", "Acme", "--localized", "ja_JP=ア"])
+            .unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Cert { ref vname, ref localized })
+            if vname == "Acme" && localized == &["ja_JP=ア"])
+        );
+    }
+}
