@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::Cluster;
 use super::state::State;
-use super::users::{Role, digest};
+use super::users::Role;
 use crate::domain::faults::FaultAction;
 use crate::domain::json::Object;
 use crate::domain::{Error, Result};
@@ -54,11 +54,6 @@ impl Cluster {
     /// Admits one vendor request: fires a matching armed fault; unless one answers instead,
     /// checks the restart, the serving Coreapps and the caller, in the order the real API did.
     pub fn admit(&self, request: Admission<'_>) -> Admitted {
-        // Hashed outside the lock.
-        let key = match &request.caller {
-            Caller::Token { token, .. } => token.clone().map(digest),
-            Caller::Anyone => Err(Error::NotReady),
-        };
         let now = self.now();
         self.with(|c| {
             let fault = c
@@ -78,10 +73,10 @@ impl Cluster {
             let caller = match request.caller {
                 Caller::Anyone => Ok(None),
                 Caller::Token {
+                    token,
                     admin,
                     while_restarting,
-                    ..
-                } => token_caller(c, &self.name, now, key, admin, while_restarting),
+                } => token_caller(c, &self.name, now, token, admin, while_restarting),
             };
             Admitted { fault, caller }
         })
@@ -92,7 +87,7 @@ fn token_caller(
     c: &mut State,
     cluster: &str,
     now: SystemTime,
-    key: std::result::Result<[u8; 32], Error>,
+    token: std::result::Result<&str, Error>,
     admin: bool,
     while_restarting: bool,
 ) -> Result<Option<Role>> {
@@ -110,7 +105,8 @@ fn token_caller(
             });
         }
     }
-    let role = c.session_role(&key?, now)?;
+    let key = c.token_key(token?);
+    let role = c.session_role(&key, now)?;
     if admin && role != Role::Admin {
         return Err(Error::Forbidden {
             rule: "not_admin",

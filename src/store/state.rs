@@ -47,6 +47,9 @@ pub(super) struct State {
     pub users: SmallMap<Box<str>, User>,
     /// Live tokens by SHA-256 of the token text.
     pub sessions: SmallMap<[u8; 32], Session>,
+    /// The last token checked and its SHA-256: a client sends the same token request after
+    /// request, so most checks skip the hash. Kept in memory only, like the token itself.
+    pub last_token: Option<(Box<str>, [u8; 32])>,
     /// The registered number, if any.
     pub registered: Option<Account>,
     /// Two-step pins by E.164 number: they belong to the number, not to the registration.
@@ -85,6 +88,7 @@ impl State {
         Self {
             users: SmallMap::Few(vec![(ADMIN.into(), admin)]),
             sessions: SmallMap::default(),
+            last_token: None,
             registered: None,
             pins: HashMap::new(),
             pending: None,
