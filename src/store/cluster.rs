@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 
 use super::Settings;
+use super::events::{Kind, Scope};
 use super::persist::{Change, ClusterRecord, Log, MetaRecord, Ticket};
 use super::state::State;
 use crate::domain::clock::{later, latest};
@@ -71,6 +72,11 @@ impl Cluster {
         };
         drop(guard);
         (result, ticket)
+    }
+
+    /// Where its events happen.
+    pub(super) fn scope(&self) -> Scope {
+        Scope::Cluster(self.name.clone())
     }
 
     /// The name as stored in changes.
@@ -207,8 +213,8 @@ impl Cluster {
     /// Tells subscribers that `what` changed in this cluster.
     pub fn changed(&self, what: &'static str) {
         self.settings.events.publish(
-            &self.name,
-            "state",
+            self.scope(),
+            Kind::State,
             || serde_json::json!({"cluster": &*self.name, "what": what}),
         );
     }
@@ -234,9 +240,11 @@ impl Cluster {
         self.arrivals.notify_waiters();
         ticket.durable().await?;
         let name = self.name.clone();
-        self.settings
-            .events
-            .publish(&self.name, "reset", || serde_json::json!({"cluster": name}));
+        self.settings.events.publish(
+            self.scope(),
+            Kind::Reset,
+            || serde_json::json!({"cluster": name}),
+        );
         Ok(())
     }
 }

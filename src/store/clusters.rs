@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::events::{Kind, Scope};
 use super::persist::Change;
 use super::{Cluster, CodeFilter, Settings};
 use crate::domain::model::SentCode;
@@ -133,8 +134,7 @@ impl Store {
             slot.arrivals.notify_waiters();
         }
         ticket.durable().await?;
-        let every: Arc<str> = "*".into();
-        self.settings.events.publish(&every, "reset", || {
+        self.settings.events.publish(Scope::All, Kind::Reset, || {
             serde_json::json!({"cluster": "*", "clusters": old.keys().map(|k| &**k).collect::<Vec<_>>()})
         });
         Ok(())

@@ -9,21 +9,71 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
 /// Events buffered for the slowest subscriber.
 pub const CAPACITY: usize = 1024;
 
-/// One event.
+/// What kind of thing happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A code was "sent" (the outbox record).
+    CodeSent,
+    /// A vendor request was journaled (the journal entry).
+    Request,
+    /// Something of a cluster's state changed (`{"cluster", "what"}`).
+    State,
+    /// A cluster, or every cluster, was reset.
+    Reset,
+}
+
+impl Kind {
+    /// The name subscribers see as `event:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CodeSent => "code_sent",
+            Self::Request => "request",
+            Self::State => "state",
+            Self::Reset => "reset",
+        }
+    }
+}
+
+/// Where it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// In one cluster.
+    Cluster(Arc<str>),
+    /// In every cluster (a reset of all).
+    All,
+}
+
+impl Scope {
+    /// Whether a subscriber to cluster `only` (or to all, `None`) is told.
+    pub fn concerns(&self, only: Option<&str>) -> bool {
+        match (self, only) {
+            (Self::All, _) | (_, None) => true,
+            (Self::Cluster(cluster), Some(only)) => **cluster == *only,
+        }
+    }
+}
+
+/// One event, its server-sent-events frame made once for every subscriber.
 #[derive(Debug, Clone)]
 pub struct Event {
-    /// The cluster it happened in.
-    pub cluster: Arc<str>,
-    /// `code_sent`, `request`, `state` or `reset`.
-    pub kind: &'static str,
-    /// What happened, as JSON.
-    pub data: Arc<Value>,
+    /// Where it happened.
+    pub scope: Scope,
+    /// What happened.
+    pub kind: Kind,
+    /// `event: <kind>` and one line of `data:` JSON.
+    pub frame: Bytes,
+}
+
+/// A server-sent-events frame.
+pub fn frame(kind: &str, data: &Value) -> Bytes {
+    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
 }
 
 /// The publishing side.
@@ -43,15 +93,16 @@ impl Default for Events {
 }
 
 impl Events {
-    /// Publishes the event `make` builds, only when somebody listens.
-    pub fn publish(&self, cluster: &Arc<str>, kind: &'static str, make: impl FnOnce() -> Value) {
+    /// Publishes the event `make` builds, only when somebody listens; it is serialized once,
+    /// whoever listens.
+    pub fn publish(&self, scope: Scope, kind: Kind, make: impl FnOnce() -> Value) {
         if self.sender.receiver_count() == 0 {
             return;
         }
         let event = Event {
-            cluster: cluster.clone(),
+            scope,
             kind,
-            data: Arc::new(make()),
+            frame: frame(kind.as_str(), &make()),
         };
         let _ = self.sender.send(event);
     }
@@ -69,5 +120,20 @@ impl Events {
     /// Events lost by slow subscribers since startup.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscriber_hears_its_cluster_and_what_concerns_all() {
+        let a = Scope::Cluster("a".into());
+        assert!(a.concerns(Some("a")) && a.concerns(None));
+        assert!(!a.concerns(Some("b")));
+        assert!(Scope::All.concerns(Some("b")) && Scope::All.concerns(None));
+        let event = frame(Kind::CodeSent.as_str(), &serde_json::json!({"code": "1"}));
+        assert_eq!(&event[..], b"event: code_sent\ndata: {\"code\":\"1\"}\n\n");
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rand::Rng;
 
 use super::Cluster;
+use super::events::Kind;
 use super::persist::Change;
 use super::small_map::grow_exactly_while_small;
 use crate::domain::backup;
@@ -168,16 +169,18 @@ impl Cluster {
         ticket.durable().await?;
         if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
             self.arrivals.notify_waiters();
-            self.settings.events.publish(&self.name, "code_sent", || {
-                let filter = CodeFilter {
-                    cc: Some(&request.number.cc),
-                    phone_number: Some(&request.number.phone_number),
-                    method: Some(request.method),
-                };
-                self.latest_code(filter)
-                    .map(|sent| sent.view(self.name()))
-                    .unwrap_or_default()
-            });
+            self.settings
+                .events
+                .publish(self.scope(), Kind::CodeSent, || {
+                    let filter = CodeFilter {
+                        cc: Some(&request.number.cc),
+                        phone_number: Some(&request.number.phone_number),
+                        method: Some(request.method),
+                    };
+                    self.latest_code(filter)
+                        .map(|sent| sent.view(self.name()))
+                        .unwrap_or_default()
+                });
         }
         outcome
     }

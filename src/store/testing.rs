@@ -1,6 +1,7 @@
 //! What tests steer a cluster with besides its API: armed faults and the request journal.
 
 use super::Cluster;
+use super::events::Kind;
 use super::journal::{Entry, EntryFilter};
 use crate::domain::faults::{ArmedFault, FaultSpec};
 
@@ -30,11 +31,13 @@ impl Cluster {
 
     /// Records a request in the journal.
     pub fn record(&self, entry: Entry) {
-        self.settings.events.publish(&self.name, "request", || {
-            let mut view = serde_json::to_value(&entry).unwrap_or_default();
-            view["cluster"] = self.name().into();
-            view
-        });
+        self.settings
+            .events
+            .publish(self.scope(), Kind::Request, || {
+                let mut view = serde_json::to_value(&entry).unwrap_or_default();
+                view["cluster"] = self.name().into();
+                view
+            });
         let limit = self.settings.journal_limit;
         self.with(|c| c.journal.record(entry, limit));
     }

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::http::call::{Answer, Call, cluster_name};
 use crate::http::envelope::Reply;
-use crate::store::events::Event;
+use crate::store::events::{Event, frame};
 
 /// Chunks queued for one subscriber's connection.
 const QUEUE: usize = 64;
@@ -28,10 +28,6 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 #[derive(Deserialize)]
 struct EventsQuery {
     cluster: Option<String>,
-}
-
-fn frame(kind: &str, data: &serde_json::Value) -> Bytes {
-    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
 }
 
 /// `GET /_emulator/events?cluster=NAME`: the event stream, of one cluster or of all.
@@ -56,9 +52,7 @@ pub fn stream<'c>(call: &'c Call<'c>) -> Answer<'c> {
             }
             let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
             keep_alive.tick().await;
-            let wanted = |event: &Event| {
-                only.as_deref().is_none_or(|c| c == &*event.cluster) || &*event.cluster == "*"
-            };
+            let wanted = |event: &Event| event.scope.concerns(only.as_deref());
             loop {
                 let first = tokio::select! {
                     event = events.recv() => event,
@@ -76,7 +70,7 @@ pub fn stream<'c>(call: &'c Call<'c>) -> Answer<'c> {
                 while let Some(event) = next.take() {
                     match event {
                         Ok(event) if wanted(&event) => {
-                            batch.extend_from_slice(&frame(event.kind, &event.data));
+                            batch.extend_from_slice(&event.frame);
                         }
                         Ok(_) => {}
                         Err(broadcast::error::RecvError::Lagged(lost)) => {
