@@ -46,15 +46,105 @@ fn one() -> u32 {
     1
 }
 
+/// The requests of which vendor route a fault applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum FaultRoute {
+    /// `*`: every vendor route.
+    Any,
+    /// One vendor path, as `/v1/account` (the cluster prefix left out).
+    Path(String),
+}
+
+impl TryFrom<String> for FaultRoute {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        if text == "*" {
+            Ok(Self::Any)
+        } else if text.starts_with("/v1/") {
+            Ok(Self::Path(text))
+        } else {
+            Err(format!(
+                "`route` must be a vendor path such as /v1/account, or * (got {text:?})"
+            ))
+        }
+    }
+}
+
+impl From<FaultRoute> for String {
+    fn from(route: FaultRoute) -> Self {
+        match route {
+            FaultRoute::Any => "*".into(),
+            FaultRoute::Path(path) => path,
+        }
+    }
+}
+
+/// The method of a request, as a fault filters on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+pub enum Verb {
+    /// GET (and HEAD, which is served as GET).
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// DELETE.
+    Delete,
+    /// PATCH.
+    Patch,
+}
+
+impl Verb {
+    /// Every verb, as the route table spells them.
+    const ALL: [Self; 5] = [Self::Get, Self::Post, Self::Put, Self::Delete, Self::Patch];
+
+    /// The verb named `text`, in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|verb| verb.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// Its name in upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
+        }
+    }
+}
+
+impl TryFrom<String> for Verb {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text).ok_or_else(|| {
+            format!("`method` must be GET, POST, PUT, DELETE or PATCH (got {text:?})")
+        })
+    }
+}
+
+impl From<Verb> for &'static str {
+    fn from(verb: Verb) -> Self {
+        verb.as_str()
+    }
+}
+
 /// A fault as the control API takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// The vendor path it applies to, as `/v1/account` (the cluster prefix is left out), or `*`.
-    pub route: String,
+    pub route: FaultRoute,
     /// HTTP method it applies to; any when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Verb>,
     /// Only requests whose body has this `cc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc: Option<String>,
@@ -71,12 +161,6 @@ pub struct FaultSpec {
 impl FaultSpec {
     /// Checks the values serde cannot.
     pub fn check(&self) -> Result<(), String> {
-        if self.route != "*" && !self.route.starts_with("/v1/") {
-            return Err(format!(
-                "`route` must be a vendor path such as /v1/account, or * (got {:?})",
-                self.route
-            ));
-        }
         if self.times == 0 {
             return Err("`times` must be at least 1".into());
         }
@@ -95,13 +179,14 @@ impl FaultSpec {
     }
 
     /// Whether the fault applies to this request.
-    pub fn matches(&self, method: &str, route: &str, body: Option<&Object<'_>>) -> bool {
+    pub fn matches(&self, method: Verb, route: &str, body: Option<&Object<'_>>) -> bool {
         let field = |name: &str| body.and_then(|b| b.str(name));
-        (self.route == "*" || self.route == route)
-            && self
-                .method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+        let on_route = match &self.route {
+            FaultRoute::Any => true,
+            FaultRoute::Path(path) => path == route,
+        };
+        on_route
+            && self.method.is_none_or(|m| m == method)
             && self.cc.as_deref().is_none_or(|cc| field("cc") == Some(cc))
             && self
                 .phone_number
@@ -159,7 +244,7 @@ impl Faults {
     /// Fires the first live fault matching the request, if any.
     pub fn fire(
         &mut self,
-        method: &str,
+        method: Verb,
         route: &str,
         body: Option<&Object<'_>>,
     ) -> Option<FaultAction> {
@@ -197,10 +282,10 @@ mod tests {
         faults.arm(vec![spec(serde_json::json!({
             "route": "/v1/account", "times": 2, "fault": {"type": "not_ready"}
         }))]);
-        assert!(faults.fire("POST", "/v1/account/verify", None).is_none());
-        assert!(faults.fire("POST", "/v1/account", None).is_some());
-        assert!(faults.fire("POST", "/v1/account", None).is_some());
-        assert!(faults.fire("POST", "/v1/account", None).is_none());
+        assert!(faults.fire(Verb::Post, "/v1/account/verify", None).is_none());
+        assert!(faults.fire(Verb::Post, "/v1/account", None).is_some());
+        assert!(faults.fire(Verb::Post, "/v1/account", None).is_some());
+        assert!(faults.fire(Verb::Post, "/v1/account", None).is_none());
         assert_eq!(faults.list()[0].fired, 2);
         assert!(!faults.any_live());
     }
@@ -212,11 +297,19 @@ mod tests {
         }));
         let bytes = br#"{"cc": "1", "phone_number": "555"}"#;
         let body = Object::parse(bytes).unwrap().unwrap();
-        assert!(f.matches("POST", "/v1/account", Some(&body)));
-        assert!(!f.matches("GET", "/v1/account", Some(&body)));
-        assert!(!f.matches("POST", "/v1/account", None));
+        assert!(f.matches(Verb::Post, "/v1/account", Some(&body)));
+        assert!(!f.matches(Verb::Get, "/v1/account", Some(&body)));
+        assert!(!f.matches(Verb::Post, "/v1/account", None));
         assert!(f.check().is_ok());
-        let bad = spec(serde_json::json!({"route": "account", "fault": {"type": "drop"}}));
-        assert!(bad.check().is_err());
+        assert_eq!(serde_json::to_value(&f).unwrap()["method"], "POST");
+        assert_eq!(serde_json::to_value(&f).unwrap()["route"], "*");
+        let bad = serde_json::from_value::<FaultSpec>(
+            serde_json::json!({"route": "account", "fault": {"type": "drop"}}),
+        );
+        assert!(bad.unwrap_err().to_string().contains("vendor path"));
+        let verb = serde_json::from_value::<FaultSpec>(
+            serde_json::json!({"route": "*", "method": "fetch", "fault": {"type": "drop"}}),
+        );
+        assert!(verb.unwrap_err().to_string().contains("GET, POST"));
     }
 }

@@ -22,7 +22,7 @@ use super::respond::{Outcome, mark_served, write};
 use super::routes::{Access, Route, Surface, Takes};
 use super::state::AppState;
 use crate::domain::Error;
-use crate::domain::faults::FaultAction;
+use crate::domain::faults::{FaultAction, Verb};
 use crate::domain::json::{Object, ParseError};
 use crate::store::journal::Entry;
 use crate::store::users::Role;
@@ -61,6 +61,8 @@ pub struct Mounted {
     /// The vendor path the journal records, when every request of the route has the same one
     /// (made once, shared by every entry).
     pub journal_path: Option<Arc<str>>,
+    /// The route's method, as faults filter on it.
+    pub verb: Verb,
 }
 
 impl Mounted {
@@ -70,6 +72,7 @@ impl Mounted {
         Self {
             route,
             journal_path: fixed.then(|| format!("/v1{}", route.path).into()),
+            verb: Verb::parse(route.method).expect("the route table's methods are verbs"),
         }
     }
 }
@@ -121,7 +124,7 @@ async fn vendor(
                 .journal_enabled()
                 .then(|| journal_body(&raw, &parsed));
             let admitted = cluster.admit(Admission {
-                method: route.method,
+                method: mounted.verb,
                 path,
                 body: object,
                 caller: caller(route, &parts.headers),

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use super::Cluster;
 use super::state::State;
 use super::users::Role;
-use crate::domain::faults::FaultAction;
+use crate::domain::faults::{FaultAction, Verb};
 use crate::domain::json::Object;
 use crate::domain::{Error, Result};
 
@@ -31,8 +31,8 @@ pub enum Caller<'a> {
 /// A vendor request, as admission sees it.
 #[derive(Debug, Clone)]
 pub struct Admission<'a> {
-    /// HTTP method, for the faults' filters.
-    pub method: &'a str,
+    /// The route's method, for the faults' filters.
+    pub method: Verb,
     /// The vendor path (`/v1/...`), for the faults' filters.
     pub path: &'a str,
     /// The body, for the faults' number filters.
