@@ -282,7 +282,11 @@ mod tests {
         faults.arm(vec![spec(serde_json::json!({
             "route": "/v1/account", "times": 2, "fault": {"type": "not_ready"}
         }))]);
-        assert!(faults.fire(Verb::Post, "/v1/account/verify", None).is_none());
+        assert!(
+            faults
+                .fire(Verb::Post, "/v1/account/verify", None)
+                .is_none()
+        );
         assert!(faults.fire(Verb::Post, "/v1/account", None).is_some());
         assert!(faults.fire(Verb::Post, "/v1/account", None).is_some());
         assert!(faults.fire(Verb::Post, "/v1/account", None).is_none());

@@ -56,6 +56,29 @@ async fn faults_match_a_number_and_take_every_shape() {
         .control(Method::POST, "/clusters/default/faults", Some(faults))
         .await;
     assert_eq!(armed.body["faults"].as_array().unwrap().len(), 5);
+    assert_eq!(armed.body["faults"][4]["method"], "GET");
+
+    // A method or route no request can have is refused, not armed to never fire.
+    for (bad, says) in [
+        (
+            json!({"route": "/v1/health", "method": "FETCH", "fault": {"type": "drop"}}),
+            "GET, POST",
+        ),
+        (
+            json!({"route": "health", "fault": {"type": "drop"}}),
+            "vendor path",
+        ),
+    ] {
+        let refused = app
+            .control(Method::POST, "/clusters/default/faults", Some(json!([bad])))
+            .await;
+        assert_eq!(refused.status, 400, "{:?}", refused.body);
+        assert!(
+            refused.body.to_string().contains(says),
+            "{:?}",
+            refused.body
+        );
+    }
 
     // Another number is not affected.
     assert_eq!(
