@@ -217,20 +217,45 @@ type Held = Holding<AppBody>;
 impl hyper::service::Service<Request<Incoming>> for AppService {
     type Response = http::Response<Held>;
     type Error = DropConnection;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, DropConnection>> + Send>>;
+    type Future = Answering;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let app = self.app.clone();
-        let in_flight = self.activity.begin();
-        Box::pin(async move {
-            let Ok(response) = tower::ServiceExt::oneshot(app, req).await;
-            if response.extensions().get::<DropConnection>().is_some() {
-                return Err(DropConnection);
-            }
-            // A streamed answer (server-sent events) is in flight until its body ends.
-            let keep = response.extensions().get::<Streaming>().map(|_| in_flight);
-            Ok(response.map(|body| Holding { body, _keep: keep }))
-        })
+        Answering {
+            answer: tower::ServiceExt::oneshot(self.app.clone(), req),
+            in_flight: Some(self.activity.begin()),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// One request being answered: the application's answer, with the connection marked busy
+    /// until it is written (and, for a stream, until the stream ends). A named future, so that
+    /// no request pays for a box.
+    struct Answering {
+        #[pin]
+        answer: tower::util::Oneshot<App, Request<Incoming>>,
+        in_flight: Option<InFlight>,
+    }
+}
+
+impl Future for Answering {
+    type Output = Result<http::Response<Held>, DropConnection>;
+
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let Ok(response) = std::task::ready!(this.answer.poll(cx));
+        if response.extensions().get::<DropConnection>().is_some() {
+            return std::task::Poll::Ready(Err(DropConnection));
+        }
+        // A streamed answer (server-sent events) is in flight until its body ends.
+        let keep = match response.extensions().get::<Streaming>() {
+            Some(_) => this.in_flight.take(),
+            None => None,
+        };
+        std::task::Poll::Ready(Ok(response.map(|body| Holding { body, _keep: keep })))
     }
 }
 
