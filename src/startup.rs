@@ -177,10 +177,12 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
             } else {
                 "open, no token"
             };
+            let console = format!("{url}/_emulator/ui");
             tracing::info!(
                 control_api = %format!("{url}/_emulator"),
+                %console,
                 %openapi,
-                "control API: {url}/_emulator ({guard}); OpenAPI document: {openapi}"
+                "control API: {url}/_emulator ({guard}); console: {console}; OpenAPI document: {openapi}"
             );
         }
     }

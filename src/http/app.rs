@@ -40,9 +40,10 @@ use super::state::AppState;
 /// is on), with the vendor's envelope for paths and methods it does not route.
 pub fn router(state: AppState) -> Router {
     let mut paths: Vec<(String, MethodRouter<AppState>)> = Vec::new();
-    let served = ROUTES.iter().filter(|r| {
-        r.surface == Surface::Vendor || r.access == Access::Open || state.control.enabled
-    });
+    // Without the control API only its health probe answers (for container health checks).
+    let served = ROUTES
+        .iter()
+        .filter(|r| r.surface != Surface::Control || state.control.enabled || r.path == "/health");
     for route in served {
         let filter = method_filter(route.method);
         let mounted = Mounted::new(route);

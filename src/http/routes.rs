@@ -375,6 +375,18 @@ pub const ROUTES: &[Route] = &[
     Route {
         surface: Surface::Control,
         method: "GET",
+        path: "",
+        summary: "The control API's index: where the console, the OpenAPI document, the events and the clusters are",
+        access: Access::Open,
+        body: None,
+        responses: &[(200, "Links to the control API's parts")],
+        takes: Takes::Nothing,
+        while_restarting: false,
+        handler: front::control_index,
+    },
+    Route {
+        surface: Surface::Control,
+        method: "GET",
         path: "/health",
         summary: "Liveness, for container health checks",
         access: Access::Open,

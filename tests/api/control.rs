@@ -278,3 +278,48 @@ async fn invalid_cluster_names_are_refused() {
         .await;
     answer.assert_error(400, 1025, "Cluster name");
 }
+
+#[tokio::test]
+async fn the_control_api_address_answers_with_an_index_token_or_not() {
+    let guarded = TestApp::spawn(config().control_token("ctl-token")).await;
+    for path in ["/_emulator", "/_emulator/"] {
+        let index = reqwest::get(format!("{}{path}", guarded.base))
+            .await
+            .unwrap();
+        assert_eq!(index.status(), 200, "{path}");
+        let body: serde_json::Value = index.json().await.unwrap();
+        for (part, link) in [
+            ("console", "/_emulator/ui"),
+            ("openapi", "/_emulator/openapi.json"),
+            ("events", "/_emulator/events"),
+            ("clusters", "/_emulator/clusters"),
+        ] {
+            assert_eq!(body[part], link, "{body}");
+        }
+        assert!(
+            body["token"].as_str().unwrap().starts_with("required"),
+            "{body}"
+        );
+    }
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/_emulator", guarded.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(browser.status(), 303);
+    assert_eq!(browser.headers()["location"], "/_emulator/ui");
+
+    let off = TestApp::spawn(config().no_control_api(true)).await;
+    let index = reqwest::get(format!("{}/_emulator", off.base))
+        .await
+        .unwrap();
+    assert_eq!(index.status(), 404, "no control API, no index");
+    let health = reqwest::get(format!("{}/_emulator/health", off.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "its health probe still answers");
+}

@@ -159,6 +159,7 @@ async fn startup_says_who_the_admin_is_where_state_lives_and_where_the_apis_are(
     assert_eq!(fields["state"], "memory");
     assert_eq!(fields["control_api"], format!("{url}/_emulator"));
     assert_eq!(fields["openapi"], format!("{url}/_emulator/openapi.json"));
+    assert_eq!(fields["console"], format!("{url}/_emulator/ui"));
     let text = messages.join("\n");
     assert!(
         text.contains("\"secret\"") && text.contains("new_password"),
@@ -174,6 +175,14 @@ async fn startup_says_who_the_admin_is_where_state_lives_and_where_the_apis_are(
         .unwrap();
     assert_eq!(root["openapi"], "/_emulator/openapi.json");
     assert_eq!(root["name"], "wa-onprem-emulator");
+    // The control API's address, as printed, answers with its index.
+    let index: Value = reqwest::get(fields["control_api"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(index["console"], "/_emulator/ui");
     let refused = reqwest::Client::new()
         .get(format!("{url}/clusters/logged/v1/health"))
         .send()

@@ -15,6 +15,43 @@ pub fn health<'c>(_: &'c Call<'c>) -> Answer<'c> {
     })
 }
 
+/// `GET /_emulator`: the control API's index, for whoever follows the address the startup
+/// lines print. It holds no data, so it needs no token; a browser is sent to the console.
+pub fn control_index<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        if call.accepts_html {
+            return Ok(Reply::see_other("/_emulator/ui"));
+        }
+        let guarded = call.state.control.token.is_some();
+        Ok(Reply::control(&json!({
+            "name": "wa-onprem-emulator control API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "token": if guarded {
+                "required: Authorization: Bearer <the --control-token> on every route but health and this index"
+            } else {
+                "none required"
+            },
+            "console": "/_emulator/ui",
+            "openapi": "/_emulator/openapi.json",
+            "events": "/_emulator/events",
+            "health": "/_emulator/health",
+            "clusters": "/_emulator/clusters",
+            "cluster": {
+                "codes": "/_emulator/clusters/{cluster}/codes",
+                "latest_code": "/_emulator/clusters/{cluster}/codes/latest?cc=&phone_number=&wait=",
+                "policy": "/_emulator/clusters/{cluster}/policy",
+                "faults": "/_emulator/clusters/{cluster}/faults",
+                "clock": "/_emulator/clusters/{cluster}/clock",
+                "requests": "/_emulator/clusters/{cluster}/requests",
+                "topology": "/_emulator/clusters/{cluster}/topology",
+                "reset": "POST /_emulator/clusters/{cluster}/reset",
+            },
+            "certs": "POST /_emulator/certs {\"vname\"}",
+            "reset_all": "POST /_emulator/reset",
+        })))
+    })
+}
+
 /// `GET /`: what this server is and where to go from here, for whoever opens it in a browser or
 /// with curl.
 pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
