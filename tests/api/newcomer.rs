@@ -106,6 +106,50 @@ fn an_address_in_use_is_one_message_and_exit_code_2() {
 }
 
 #[test]
+fn variables_get_the_help_flags_get_and_the_address_says_its_form() {
+    // A variable's bad value lists what to write, and suggests one, as the flag's does.
+    let (out, stderr) = refused(&[], &[("WA_EMU_POLICY", "SUNSET")]);
+    assert_one_error(
+        &out,
+        &stderr,
+        &[
+            "WA_EMU_POLICY",
+            "classic, sunset, scripted",
+            "similar value exists: 'sunset'",
+        ],
+    );
+    let (out, stderr) = refused(&[], &[("WA_EMU_LOG_FORMAT", "yaml")]);
+    assert_one_error(
+        &out,
+        &stderr,
+        &["WA_EMU_LOG_FORMAT", "write one of text, json"],
+    );
+    let (out, stderr) = refused(&[], &[("WA_EMU_CODE_TTL", "ten")]);
+    assert_one_error(&out, &stderr, &["WA_EMU_CODE_TTL", "as 30s, 10m"]);
+    assert!(!stderr.contains("expected number"), "{stderr}");
+
+    // People try --port; the address is --listen HOST:PORT, with the port they gave.
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = Command::new(BIN);
+        command.args(args).env_remove("WA_EMU_LISTEN");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out, stderr)
+    };
+    let (out, stderr) = run(&["--port", "8080"], &[]);
+    assert_one_error(&out, &stderr, &["--listen HOST:PORT", "127.0.0.1:8080"]);
+    let (out, stderr) = run(&["--listen", "9091"], &[]);
+    assert_one_error(&out, &stderr, &["HOST:PORT", "127.0.0.1:9091"]);
+    let (out, stderr) = run(&[], &[("WA_EMU_LISTEN", "9092")]);
+    assert_one_error(&out, &stderr, &["WA_EMU_LISTEN", "127.0.0.1:9092"]);
+    let help = String::from_utf8(run(&["--help"], &[]).0.stdout).unwrap();
+    assert!(help.contains("--listen <HOST:PORT>"), "{help}");
+}
+
+#[test]
 fn yes_no_variables_read_as_people_write_them_and_bad_ones_name_the_variable() {
     let (out, stderr) = refused(&[], &[("WA_EMU_TLS", "maybe")]);
     assert_one_error(&out, &stderr, &["WA_EMU_TLS", "'maybe'", "--tls"]);

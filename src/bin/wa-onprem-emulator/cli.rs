@@ -62,8 +62,10 @@ pub enum LogFormat {
 /// the library's [`Config`].
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct Flags {
-    /// Address to listen on; port 0 picks a free port (the address actually bound is logged).
-    #[arg(long, env = "WA_EMU_LISTEN", default_value = defaults::LISTEN)]
+    /// Address to listen on, as HOST:PORT (0.0.0.0:9090 for every interface); port 0 picks a
+    /// free port (the address actually bound is logged).
+    #[arg(long, env = "WA_EMU_LISTEN", default_value = defaults::LISTEN, value_name = "HOST:PORT",
+          value_parser = host_port)]
     pub listen: String,
 
     /// Registration policy of every cluster at start: `classic` (the flow before retirement),
@@ -253,7 +255,23 @@ fn policy() -> impl TypedValueParser<Value = PolicyKind> {
 
 /// Parses a humantime duration (`30s`, `10m`, `7d`).
 pub fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (write durations as 30s, 10m, 7d)"))
+    humantime::parse_duration(text)
+        .map_err(|_| "write a duration with its unit, as 30s, 10m, 2h or 7d".to_owned())
+}
+
+/// `HOST:PORT`, with a port of 0 to 65535; a bare port says how to write it.
+fn host_port(text: &str) -> Result<String, String> {
+    let example =
+        |port: &str| format!("write HOST:PORT, for example 127.0.0.1:{port} or 0.0.0.0:{port}");
+    if text.parse::<u16>().is_ok() {
+        return Err(example(text));
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(text.to_owned())
+        }
+        _ => Err(example("9090")),
+    }
 }
 
 /// A whole number, with a message that says so.

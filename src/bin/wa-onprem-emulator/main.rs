@@ -91,19 +91,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
             _ => String::new(),
         };
         let flag = arg.split_whitespace().next().unwrap_or(arg);
-        let why = e
-            .to_string()
-            .lines()
-            .next()
-            .and_then(|line| line.split_once("': ").map(|(_, why)| why.to_owned()))
-            .map(|why| {
-                if why.contains("not a boolean") {
-                    "write true or false, 1 or 0, yes or no, on or off".to_owned()
-                } else {
-                    why
-                }
-            })
-            .unwrap_or_default();
+        let why = why_invalid(&e.to_string(), &value);
         eprintln!(
             "error: invalid value '{value}' in {variable} (the variable of {flag}){}",
             if why.is_empty() {
@@ -114,9 +102,82 @@ fn usage_error(e: clap::Error) -> ExitCode {
         );
         return ExitCode::from(CANNOT_START);
     }
+    if e.kind() == ErrorKind::UnknownArgument
+        && let Some(hint) = spelled_otherwise(&e)
+    {
+        eprintln!("{hint}");
+        return ExitCode::from(CANNOT_START);
+    }
     let code = if e.use_stderr() { CANNOT_START } else { 0 };
     let _ = e.print();
     ExitCode::from(code)
+}
+
+/// What a clap error says of a bad value, on one line: the reason after the value, the possible
+/// values and clap's suggestion, as a flag's error shows them.
+fn why_invalid(message: &str, value: &str) -> String {
+    let mut lines = message.lines();
+    let mut parts: Vec<String> = lines
+        .next()
+        .and_then(|line| line.split_once("': ").map(|(_, why)| why.to_owned()))
+        .map(|why| {
+            if why.contains("not a boolean") {
+                "write true or false, 1 or 0, yes or no, on or off".to_owned()
+            } else {
+                why
+            }
+        })
+        .into_iter()
+        .collect();
+    for line in lines.map(str::trim) {
+        if let Some(values) = line
+            .strip_prefix("[possible values: ")
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            parts.push(format!("write one of {values}"));
+            let similar = values
+                .split(", ")
+                .find(|v| v.eq_ignore_ascii_case(value) && *v != value);
+            if let Some(similar) = similar
+                && !message.contains("tip: ")
+            {
+                parts.push(format!("a similar value exists: '{similar}'"));
+            }
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            parts.push(tip.to_owned());
+        }
+    }
+    parts.join("; ")
+}
+
+/// The hint for a flag people try that the emulator spells otherwise.
+fn spelled_otherwise(e: &clap::Error) -> Option<String> {
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let flag = arg.split(['=', ' ']).next()?;
+    let port = || {
+        let args: Vec<String> = std::env::args().collect();
+        let at = args.iter().position(|a| a.starts_with(flag))?;
+        match args[at].split_once('=') {
+            Some((_, value)) => Some(value.to_owned()),
+            None => args.get(at + 1).cloned(),
+        }
+    };
+    match flag {
+        "--port" | "-p" => {
+            let port = port()
+                .filter(|p| p.parse::<u16>().is_ok())
+                .unwrap_or("9090".into());
+            Some(format!(
+                "error: unexpected argument '{flag}': the port is part of --listen HOST:PORT (WA_EMU_LISTEN), for example --listen 127.0.0.1:{port}"
+            ))
+        }
+        "--host" | "--bind" | "--address" | "--addr" => Some(format!(
+            "error: unexpected argument '{flag}': the address is --listen HOST:PORT (WA_EMU_LISTEN), for example --listen 0.0.0.0:9090"
+        )),
+        _ => None,
+    }
 }
 
 /// The variable a flag's bad value came from, when it was not on the command line.
