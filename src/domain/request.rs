@@ -44,6 +44,10 @@ impl<'o, 'a> Fields<'o, 'a> {
             .iter()
             .find(|n| self.body.get(n).is_none_or(Field::is_null))
         {
+            Some(&"cert") => Err(Error::Missing {
+                field: "cert",
+                hint: Some(MAKE_A_CERT),
+            }),
             Some(name) => Err(Error::missing(name)),
             None => Ok(()),
         }
@@ -76,6 +80,9 @@ impl<'o, 'a> Fields<'o, 'a> {
     }
 }
 
+/// Where a certificate comes from, now that WhatsApp Manager issues none.
+const MAKE_A_CERT: &str = "make one with POST /_emulator/certs {\"vname\": \"Your Business\"} or `wa-onprem-emulator cert --vname NAME`";
+
 /// Validates `POST /v1/account`.
 pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> {
     let fields = Fields::new(body, &["cc", "phone_number", "method", "cert", "pin"])?;
@@ -96,7 +103,7 @@ pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> 
         Error::invalid(
             "cert",
             e.rule(),
-            format!("Parameter 'cert' is not valid: {e}; paste the base64 certificate from WhatsApp Manager or one made by the emulator"),
+            format!("Parameter 'cert' is not valid: {e}; paste the base64 certificate from WhatsApp Manager, or {MAKE_A_CERT}"),
         )
     })?;
 

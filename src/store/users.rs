@@ -100,6 +100,12 @@ impl Cluster {
             .remembered
             .is_some_and(|r| bool::from(r.ct_eq(&remembered)));
         if !known && !password::verify(password, &user.password_hash) {
+            if username == password::ADMIN && password == password::DEFAULT_ADMIN_PASSWORD {
+                return Err(unauthenticated(
+                    "bad_credentials",
+                    "Wrong username or password: admin's password is no longer \"secret\" (it was changed at the first login, or set with --admin-password)",
+                ));
+            }
             return Err(BAD_CREDENTIALS);
         }
         let user_hash = user.password_hash.clone();
@@ -267,7 +273,7 @@ impl State {
     pub(super) fn session_role(&mut self, key: &[u8; 32], now: SystemTime) -> Result<Role> {
         let session = self.sessions.get(key).ok_or(unauthenticated(
             "invalid_token",
-            "Invalid or revoked token: log in again with POST /v1/users/login",
+            "Invalid or revoked token: log in again with POST /v1/users/login (a token works only in the cluster that issued it)",
         ))?;
         if now >= session.expires_at {
             // Not stored: an expired token stays expired when it is loaded again.

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
+use wa_onprem_emulator::Config;
+
 use crate::helpers::{TestApp, config};
 
 #[tokio::test]
@@ -322,4 +324,83 @@ async fn the_control_api_address_answers_with_an_index_token_or_not() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200, "its health probe still answers");
+}
+
+/// Messages that say what to do next (issue 20, finding 8).
+#[tokio::test]
+async fn refusals_say_what_to_do_next() {
+    let app = TestApp::spawn(config()).await;
+    let token = app.admin_token().await;
+
+    // No certificate: where to get one.
+    let missing = app
+        .post(
+            "/account",
+            &token,
+            json!({"cc": "1", "phone_number": "6315550000", "method": "sms"}),
+        )
+        .await;
+    missing.assert_error(400, 1008, "POST /_emulator/certs");
+
+    // `+1` in a query arrives as " 1": the filters are echoed and the `+` pointed out.
+    let latest = app
+        .control(
+            Method::GET,
+            "/clusters/default/codes/latest?cc=+1&phone_number=6315550000",
+            None,
+        )
+        .await;
+    let details = latest.error().2.to_owned();
+    assert_eq!(latest.status, 404);
+    assert!(
+        details.contains(r#"cc=" 1""#) && details.contains("'+'"),
+        "{details}"
+    );
+    let none = app
+        .control(Method::GET, "/clusters/default/codes/latest", None)
+        .await;
+    assert!(
+        none.error()
+            .2
+            .contains("No code has been sent in cluster default")
+    );
+
+    // A fault without a field its type needs: what each type takes.
+    let fault = app
+        .control(
+            Method::POST,
+            "/clusters/default/faults",
+            Some(json!([{"route": "/v1/account", "fault": {"type": "error", "code": 1005}}])),
+        )
+        .await;
+    assert_eq!(fault.status, 400);
+    let details = fault.error().2;
+    assert!(
+        details.contains("`status`") && details.contains("error {\"status\": 400-599"),
+        "{details}"
+    );
+
+    // A token of another cluster: tokens belong to the cluster that issued them.
+    let elsewhere = app.in_cluster("other");
+    let answer = elsewhere.get("/health", &token).await;
+    answer.assert_error(401, 1005, "only in the cluster that issued it");
+
+    // Logging in with "secret" once it was changed.
+    let fresh = TestApp::spawn(Config::default()).await;
+    let first = fresh
+        .login_with(
+            "admin",
+            "secret",
+            Some(json!({"new_password": "N3w!passw0rd"})),
+        )
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let again = fresh.login_with("admin", "secret", None).await;
+    again.assert_error(401, 1005, "no longer \"secret\"");
+    let wrong = fresh.login_with("admin", "Wr0ng!pass", None).await;
+    wrong.assert_error(401, 1005, "Wrong username or password");
+    assert!(
+        !wrong.error().2.contains("secret"),
+        "only for the old default"
+    );
 }

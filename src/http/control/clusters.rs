@@ -46,6 +46,33 @@ impl CodesQuery {
         })
     }
 
+    /// The filters as the query gave them, for a message; a `+` that arrived as a space is
+    /// pointed out.
+    fn described(&self) -> Option<String> {
+        let given: Vec<String> = [
+            ("cc", &self.cc),
+            ("phone_number", &self.phone_number),
+            ("method", &self.method),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some(format!("{name}={:?}", value.as_deref()?)))
+        .collect();
+        if given.is_empty() {
+            return None;
+        }
+        let mut text = given.join(", ");
+        let spaced = [&self.cc, &self.phone_number]
+            .into_iter()
+            .flatten()
+            .any(|v| v.contains(' '));
+        if spaced {
+            text.push_str(
+                " (a '+' in a URL query arrives as a space: write the digits alone, as cc=1)",
+            );
+        }
+        Some(text)
+    }
+
     fn wait(&self) -> Result<Duration, Error> {
         let Some(text) = self.wait.as_deref() else {
             return Ok(Duration::ZERO);
@@ -89,7 +116,11 @@ pub fn latest_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
         match call.state.store.wait_for_code(name, filter, deadline).await {
             Some(sent) => Ok(Reply::control(&sent.view(name))),
             None => {
-                Err(Error::not_found("code", "No code matching the filters has been sent").into())
+                let message = match q.described() {
+                    Some(filters) => format!("No code matching {filters} has been sent"),
+                    None => format!("No code has been sent in cluster {name}"),
+                };
+                Err(Error::not_found("code", message).into())
             }
         }
     })

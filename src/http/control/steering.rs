@@ -40,8 +40,13 @@ pub fn arm_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
         };
         let mut specs = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            let spec: FaultSpec = serde_json::from_value(item)
-                .map_err(|e| Error::invalid("faults", "format", format!("faults[{i}]: {e}")))?;
+            let spec: FaultSpec = serde_json::from_value(item).map_err(|e| {
+                Error::invalid(
+                    "faults",
+                    "format",
+                    format!("faults[{i}]: {e}{}", fault_help(&e)),
+                )
+            })?;
             spec.check()
                 .map_err(|e| Error::invalid("faults", "value", format!("faults[{i}]: {e}")))?;
             specs.push(spec);
@@ -250,4 +255,14 @@ pub fn start_node<'c>(call: &'c Call<'c>) -> Answer<'c> {
         call.cluster.set_node_running(call.node(), true)?;
         Ok(topology_body(&call.cluster))
     })
+}
+
+/// What a fault of each type takes, for a fault sent without a field it needs.
+fn fault_help(e: &serde_json::Error) -> &'static str {
+    if !e.to_string().contains("missing field") {
+        return "";
+    }
+    "; a fault is {\"route\", \"fault\": {\"type\": ...}} with the type's fields: \
+     error {\"status\": 400-599, \"code\", \"details\", \"title\"?}, delay {\"ms\"}, \
+     drop {}, not_ready {}, malformed {\"status\"?}"
 }
