@@ -82,6 +82,19 @@ impl PartialEq<String> for Text {
     }
 }
 
+/// A code as the control API and the event stream show it.
+#[derive(Debug, Serialize)]
+pub struct SentView<'a> {
+    cluster: &'a str,
+    cc: &'a str,
+    phone_number: &'a str,
+    method: Method,
+    code: &'a Text,
+    vname: &'a Text,
+    sent_at: String,
+    expires_at: String,
+}
+
 /// A code as the outbox records it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SentCode {
@@ -104,17 +117,17 @@ pub struct SentCode {
 
 impl SentCode {
     /// The code as the control API and the event stream show it.
-    pub fn view(&self, cluster: &str) -> serde_json::Value {
+    pub fn view<'a>(&'a self, cluster: &'a str) -> SentView<'a> {
         use super::clock::rfc3339;
-        serde_json::json!({
-            "cluster": cluster,
-            "cc": &*self.number.cc,
-            "phone_number": &*self.number.phone_number,
-            "method": self.method,
-            "code": self.code,
-            "vname": self.vname,
-            "sent_at": rfc3339(self.sent_at),
-            "expires_at": rfc3339(self.expires_at),
-        })
+        SentView {
+            cluster,
+            cc: &self.number.cc,
+            phone_number: &self.number.phone_number,
+            method: self.method,
+            code: &self.code,
+            vname: &self.vname,
+            sent_at: rfc3339(self.sent_at),
+            expires_at: rfc3339(self.expires_at),
+        }
     }
 }

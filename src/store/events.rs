@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use serde_json::Value;
+use serde::Serialize;
 use tokio::sync::broadcast;
 
 /// Events buffered for the slowest subscriber.
@@ -71,9 +71,16 @@ pub struct Event {
     pub frame: Bytes,
 }
 
-/// A server-sent-events frame.
-pub fn frame(kind: &str, data: &Value) -> Bytes {
-    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
+/// A server-sent-events frame: `data` serialized straight into it, with no JSON tree between.
+pub fn frame(kind: &str, data: &impl Serialize) -> Bytes {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    // Event data are plain structs and maps: serializing them cannot fail.
+    let _ = serde_json::to_writer(&mut out, data);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
 }
 
 /// The publishing side.
@@ -95,8 +102,8 @@ impl Default for Events {
 impl Events {
     /// Publishes the event `make` builds, only when somebody listens; it is serialized once,
     /// whoever listens.
-    pub fn publish(&self, scope: Scope, kind: Kind, make: impl FnOnce() -> Value) {
-        if self.sender.receiver_count() == 0 {
+    pub fn publish<T: Serialize>(&self, scope: Scope, kind: Kind, make: impl FnOnce() -> T) {
+        if !self.listening() {
             return;
         }
         let event = Event {
@@ -105,6 +112,11 @@ impl Events {
             frame: frame(kind.as_str(), &make()),
         };
         let _ = self.sender.send(event);
+    }
+
+    /// Whether anybody listens (so that nothing is built for nobody).
+    pub fn listening(&self) -> bool {
+        self.sender.receiver_count() > 0
     }
 
     /// A new subscription, from now on.

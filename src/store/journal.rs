@@ -14,6 +14,7 @@ use std::time::SystemTime;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::small_map::grow_exactly_while_small;
 use crate::domain::clock::rfc3339;
@@ -68,7 +69,29 @@ impl Entry {
 
 impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize_in(None, serializer)
+    }
+}
+
+/// An entry with the cluster it was recorded in, as the event stream sends it.
+pub struct InCluster<'a>(pub &'a str, pub &'a Entry);
+
+impl Serialize for InCluster<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.1.serialize_in(Some(self.0), serializer)
+    }
+}
+
+impl Entry {
+    fn serialize_in<S: Serializer>(
+        &self,
+        cluster: Option<&str>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
+        if let Some(cluster) = cluster {
+            map.serialize_entry("cluster", cluster)?;
+        }
         map.serialize_entry("time", &rfc3339(self.at))?;
         map.serialize_entry("method", &*self.method)?;
         map.serialize_entry("path", &*self.path)?;
@@ -81,10 +104,11 @@ impl Serialize for Entry {
                 map.serialize_entry("body", &**body)?;
                 map.serialize_entry("body_truncated", &true)?;
             }
-            Some(body) => {
-                let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-                map.serialize_entry("body", &value)?;
-            }
+            // Redacted JSON text already: sent as it is, not parsed into a tree again.
+            Some(body) => match serde_json::from_str::<&RawValue>(body) {
+                Ok(raw) => map.serialize_entry("body", raw)?,
+                Err(_) => map.serialize_entry("body", &Value::Null)?,
+            },
             None => {}
         }
         map.end()

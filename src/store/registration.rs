@@ -92,6 +92,8 @@ impl Cluster {
         }
         let settings = self.settings();
         let key = (request.number.key(), request.method);
+        let mut announced = None;
+        let announce = &mut announced;
         let (outcome, ticket) = self.write(move |c, log| {
             // Read under the lock, so that times recorded in this cluster never go backwards.
             let now = self.now();
@@ -160,6 +162,10 @@ impl Cluster {
                         expires_at,
                     };
                     log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
+                    // The event is made from this record, for those who listen.
+                    if settings.events.listening() {
+                        *announce = Some(sent.clone());
+                    }
                     grow_exactly_while_small(&mut c.outbox);
                     c.outbox.push_back(sent);
                     Ok(CodeOutcome::CodeSent { vname })
@@ -169,18 +175,11 @@ impl Cluster {
         ticket.durable().await?;
         if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
             self.arrivals.notify_waiters();
-            self.settings
-                .events
-                .publish(self.scope(), Kind::CodeSent, || {
-                    let filter = CodeFilter {
-                        cc: Some(&request.number.cc),
-                        phone_number: Some(&request.number.phone_number),
-                        method: Some(request.method),
-                    };
-                    self.latest_code(filter)
-                        .map(|sent| sent.view(self.name()))
-                        .unwrap_or_default()
-                });
+            if let Some(sent) = announced {
+                self.settings
+                    .events
+                    .publish(self.scope(), Kind::CodeSent, || sent.view(self.name()));
+            }
         }
         outcome
     }

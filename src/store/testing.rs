@@ -2,7 +2,7 @@
 
 use super::Cluster;
 use super::events::Kind;
-use super::journal::{Entry, EntryFilter};
+use super::journal::{Entry, EntryFilter, InCluster};
 use crate::domain::faults::{ArmedFault, FaultSpec};
 
 impl Cluster {
@@ -34,9 +34,7 @@ impl Cluster {
         self.settings
             .events
             .publish(self.scope(), Kind::Request, || {
-                let mut view = serde_json::to_value(&entry).unwrap_or_default();
-                view["cluster"] = self.name().into();
-                view
+                InCluster(self.name(), &entry)
             });
         let limit = self.settings.journal_limit;
         self.with(|c| c.journal.record(entry, limit));

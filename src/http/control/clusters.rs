@@ -95,12 +95,8 @@ pub fn list_codes<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {
         let q: CodesQuery = call.query()?;
         let name = call.cluster.name();
-        let codes: Vec<Value> = call
-            .cluster
-            .codes(q.filter()?)
-            .iter()
-            .map(|s| s.view(name))
-            .collect();
+        let sent = call.cluster.codes(q.filter()?);
+        let codes: Vec<_> = sent.iter().map(|s| s.view(name)).collect();
         Ok(Reply::control(&json!({ "codes": codes })))
     })
 }
