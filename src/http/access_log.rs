@@ -34,6 +34,36 @@ pub fn enabled() -> bool {
     tracing::enabled!(target: ACCESS_LOG, tracing::Level::WARN)
 }
 
+/// The access line's text: `POST /v1/account 403 account.refused in default, 240 µs`.
+struct Line<'a> {
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    reason: Option<&'a str>,
+    cluster: Option<&'a str>,
+    micros: u64,
+}
+
+impl std::fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.method, self.path, self.status)?;
+        if let Some(reason) = self.reason {
+            write!(f, " {reason}")?;
+        }
+        // A cluster is named unless it is `default` or the path already names it.
+        let in_path = |c: &str| {
+            self.path
+                .strip_prefix("/clusters/")
+                .and_then(|rest| rest.strip_prefix(c))
+                .is_some_and(|rest| rest.starts_with('/'))
+        };
+        if let Some(cluster) = self.cluster.filter(|c| *c != "default" && !in_path(c)) {
+            write!(f, " in {cluster}")?;
+        }
+        write!(f, ", {} µs", self.micros)
+    }
+}
+
 /// `TraceLayer`'s response hook: the access line.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AccessLog;
@@ -59,16 +89,26 @@ impl<B> OnResponse<B> for AccessLog {
         };
         let method = served.method.as_str();
         let path = &*served.path;
-        let cluster = served.cluster.as_deref().unwrap_or("");
+        // Fields without a value are not recorded at all.
+        let cluster = served.cluster.as_deref();
+        let reason = Some(reason).filter(|r| !r.is_empty());
+        let line = Line {
+            method,
+            path,
+            status,
+            reason,
+            cluster,
+            micros,
+        };
         match severity {
             Severity::Internal => {
-                tracing::error!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
+                tracing::error!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{line}");
             }
             Severity::Forced => {
-                tracing::warn!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status} forced by {reason}");
+                tracing::warn!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{line} (forced)");
             }
             Severity::Normal => {
-                tracing::info!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{method} {path} {status}");
+                tracing::info!(target: ACCESS_LOG, method, path, cluster, status, reason, micros, "{line}");
             }
         }
     }

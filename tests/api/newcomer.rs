@@ -292,3 +292,74 @@ fn logs_have_no_colour_when_they_are_not_a_terminal() {
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     assert!(!first.contains('\u{1b}'), "no ANSI escapes: {first:?}");
 }
+
+/// The text log is what the README shows: the startup lines word for word (but the time and the
+/// port), and one compact line per request with only what has a value.
+#[tokio::test]
+async fn text_logs_are_the_readme_s_compact_lines() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let sample: Vec<String> = readme
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.starts_with("```"))
+        .map(|l| l.split_once(' ').unwrap().1.trim_start().to_owned())
+        .collect();
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut startup = Vec::new();
+    for _ in 0..sample.len() {
+        let line = lines.next().unwrap().unwrap();
+        startup.push(line.split_once(' ').unwrap().1.trim_start().to_owned());
+    }
+    let port = startup[0]
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let expected: Vec<String> = sample
+        .iter()
+        .map(|l| l.replace("127.0.0.1:9090", &format!("127.0.0.1:{port}")))
+        .collect();
+    assert_eq!(startup, expected);
+
+    let base = format!("http://127.0.0.1:{port}");
+    reqwest::get(format!("{base}/clusters/t1/v1/health"))
+        .await
+        .unwrap();
+    reqwest::get(format!("{base}/_emulator/health"))
+        .await
+        .unwrap();
+    let mut access = Vec::new();
+    while access.len() < 2 {
+        access.push(lines.next().unwrap().unwrap());
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert!(
+        access[0].ends_with(" µs")
+            && access[0].contains(" INFO GET /clusters/t1/v1/health 401 auth.missing_token, "),
+        "{access:?}"
+    );
+    assert!(
+        access[1].contains(" INFO GET /_emulator/health 200, "),
+        "{access:?}"
+    );
+    for line in &access {
+        assert!(
+            !line.contains("=\"\"") && !line.contains("method="),
+            "{line}"
+        );
+        assert!(line.len() < 100, "compact: {line}");
+    }
+}

@@ -18,6 +18,7 @@ use wa_onprem_emulator::cert::{self, LocalizedName};
 use crate::cli::{Cli, Command, LogFormat};
 
 mod cli;
+mod logs;
 use wa_onprem_emulator::{AppState, clock, healthcheck, routes, serve_with, tls};
 
 /// The emulator could not start: the configuration or the machine is not as it needs.
@@ -229,7 +230,7 @@ fn start_logging(format: LogFormat) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
-        LogFormat::Text => builder.init(),
+        LogFormat::Text => builder.event_format(logs::Compact).init(),
         LogFormat::Json => builder.json().init(),
     }
 }
