@@ -155,6 +155,19 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
             "admin user: admin, with the password of --admin-password; no change required"
         );
     }
+    if tls {
+        match &config.tls_cert {
+            Some(cert) => tracing::info!(
+                tls = "own",
+                "HTTPS with the certificate of --tls-cert {}",
+                cert.display()
+            ),
+            None => tracing::info!(
+                tls = "self-signed",
+                "HTTPS on a self-signed certificate made at startup for localhost, 127.0.0.1, ::1 and emulator: clients must be told to trust it (curl -k), or serve your own with --tls-cert FILE --tls-key FILE; plain http:// requests are answered 400"
+            ),
+        }
+    }
     match &config.data_dir {
         Some(dir) => {
             let state = dir.join(crate::store::persist::FILE_NAME);
@@ -226,7 +239,15 @@ pub async fn serve_with(
         "Too many open connections (limit {}); retry shortly",
         limits.max_connections
     );
-    let overload = envelope(&state.meta, 1011, title(1011), &details);
+    let refusals = server::Refusals {
+        overload: envelope(&state.meta, 1011, title(1011), &details),
+        plain_http_to_tls: envelope(
+            &state.meta,
+            1025,
+            title(1025),
+            "This emulator serves HTTPS (--tls) and the request was plain HTTP: use https:// (trust the certificate, as with curl --cacert or -k)",
+        ),
+    };
     let store = state.store.clone();
     let shutdown = async move {
         shutdown.await;
@@ -237,7 +258,7 @@ pub async fn serve_with(
         listener,
         app(state.clone()),
         limits,
-        overload,
+        refusals,
         tls,
         shutdown,
     )

@@ -89,11 +89,17 @@ pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
             Err(e) => return Err(format!("{addr}: {e}")),
         }
     }
-    let status_line = String::from_utf8_lossy(&head[..read]);
+    let status_line = String::from_utf8_lossy(&head[..read]).into_owned();
     let status = status_line.split_whitespace().nth(1).unwrap_or("");
+    // The HTTPS emulator answers plain HTTP itself, with a reason saying so.
+    let plain_to_https = !tls && status == "400" && {
+        let mut rest = Vec::new();
+        let _ = stream.take(4096).read_to_end(&mut rest);
+        String::from_utf8_lossy(&rest).contains("request.plain_http_to_tls")
+    };
     if status == "200" {
         Ok(())
-    } else if !tls && read >= 1 && (head[0] == 0x15 || head[0] == 0x16) {
+    } else if plain_to_https || !tls && read >= 1 && (head[0] == 0x15 || head[0] == 0x16) {
         // A TLS record (an alert or a handshake) where HTTP was expected.
         Err(format!(
             "{url}: this looks like HTTPS: add --tls (or probe an https:// URL)"

@@ -49,13 +49,22 @@ const H2_MAX_PENDING_RESETS: usize = 32;
 /// Streams the server may reset for protocol errors before closing the connection.
 const H2_MAX_ERROR_RESETS: usize = 256;
 
+/// What the accept loop answers by itself, in the vendor's envelope.
+#[derive(Debug, Clone)]
+pub struct Refusals {
+    /// A connection over the limit (503).
+    pub overload: Bytes,
+    /// Plain HTTP sent to the HTTPS emulator (400).
+    pub plain_http_to_tls: Bytes,
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, lets requests in
 /// flight finish (up to `limits.shutdown_grace`) and returns.
 pub async fn run(
     listener: TcpListener,
     app: App,
     limits: Limits,
-    overload_body: Bytes,
+    refusals: Refusals,
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -76,6 +85,9 @@ pub async fn run(
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| "its address".to_owned(), |a| a.to_string());
     tokio::pin!(shutdown);
     loop {
         let (stream, _peer) = tokio::select! {
@@ -92,8 +104,13 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            let body = overload_body.clone();
-            tokio::spawn(refuse(stream, body));
+            let body = refusals.overload.clone();
+            tokio::spawn(refuse(
+                stream,
+                "503 Service Unavailable",
+                "limit.connections",
+                body,
+            ));
             continue;
         };
         let activity = Arc::new(Activity::new());
@@ -104,10 +121,36 @@ pub async fn run(
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
+        let plain_http_to_tls = refusals.plain_http_to_tls.clone();
+        let local = local.clone();
         tokio::spawn(async move {
             let connection = async {
+                // Clients are often pointed at the wrong scheme (the real API was HTTPS): the
+                // first byte tells a TLS handshake (0x16) from an HTTP request line (a letter).
+                let mut first = [0u8; 1];
+                let first = match stream.peek(&mut first).await {
+                    Ok(1) => Some(first[0]),
+                    _ => None,
+                };
                 match tls {
+                    None if first == Some(0x16) => tracing::warn!(
+                        "a client started a TLS handshake (https://) on this plain-HTTP emulator: \
+                         point it at http://{local}, or start the emulator with --tls"
+                    ),
                     None => serve_io(&builder, TokioIo::new(stream), service, watcher).await,
+                    Some(_) if first.is_some_and(|b| b.is_ascii_uppercase()) => {
+                        tracing::warn!(
+                            "a client sent plain HTTP (http://) to this HTTPS emulator (--tls): \
+                             point it at https://{local}"
+                        );
+                        refuse(
+                            stream,
+                            "400 Bad Request",
+                            "request.plain_http_to_tls",
+                            plain_http_to_tls,
+                        )
+                        .await;
+                    }
                     Some(config) => match TlsAcceptor::from(config).accept(stream).await {
                         Ok(stream) => {
                             serve_io(&builder, TokioIo::new(stream), service, watcher).await;
@@ -295,10 +338,10 @@ where
     }
 }
 
-/// Answers a connection over the limit with 503 and closes it.
-async fn refuse(mut stream: tokio::net::TcpStream, body: Bytes) {
+/// Answers a connection by itself (over the limit, or plain HTTP to HTTPS) and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream, status: &str, reason: &str, body: Bytes) {
     let head = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-emulator-reason: limit.connections\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-emulator-reason: {reason}\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).await;

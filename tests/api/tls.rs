@@ -112,3 +112,77 @@ async fn a_lone_tls_cert_is_a_startup_error() {
         "{missing}"
     );
 }
+
+/// The scheme mixed up, both ways (issue 20, finding 6): plain HTTP to the HTTPS emulator is
+/// answered 400 in plain HTTP saying to use https://; a TLS handshake on the plain emulator is
+/// logged as a warning saying to use http:// or --tls.
+#[tokio::test]
+async fn a_client_on_the_wrong_scheme_is_told_which_to_use() {
+    let https = Emulator::builder()
+        .config(Config::default().tls(true))
+        .start()
+        .await;
+    let plain_url = format!("http://{}/_emulator/health", https.address());
+    let answer = reqwest::get(&plain_url).await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert_eq!(
+        answer.headers()["x-emulator-reason"],
+        "request.plain_http_to_tls"
+    );
+    let body: serde_json::Value = answer.json().await.unwrap();
+    let details = body["errors"][0]["details"].as_str().unwrap();
+    assert!(details.contains("https://"), "{details}");
+    assert_eq!(body["errors"][0]["code"], 1025);
+
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(crate::helpers::BIN)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let addr = loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(addr) = entry["fields"]["addr"].as_str() {
+            break addr.to_owned();
+        }
+    };
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // The start of a TLS ClientHello.
+    tcp.write_all(&[
+        0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03,
+    ])
+    .await
+    .unwrap();
+    let mut warned = None;
+    while let Ok(line) = lines.recv_timeout(std::time::Duration::from_secs(5)) {
+        if line.contains("TLS handshake") {
+            warned = Some(line);
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    let warned = warned.expect("a warning names the mix-up");
+    let entry: serde_json::Value = serde_json::from_str(&warned).unwrap();
+    assert_eq!(entry["level"], "WARN");
+    let message = entry["fields"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("http://{addr}")) && message.contains("--tls"),
+        "{message}"
+    );
+}
