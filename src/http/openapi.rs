@@ -81,7 +81,7 @@ fn operation(route: &Route, path: &str) -> Value {
         Access::Open => None,
         Access::Basic => Some(json!([{"basic": []}])),
         Access::Token | Access::Admin => Some(json!([{"token": []}])),
-        Access::Control => Some(json!([{}, {"control": []}])),
+        Access::Control | Access::ControlStream => Some(json!([{}, {"control": []}])),
     };
     if let Some(security) = security {
         op.insert("security".into(), security);
@@ -153,7 +153,7 @@ fn common_responses(route: &Route) -> Vec<(u16, &'static str)> {
     ];
     match route.access {
         Access::Open => {}
-        Access::Basic | Access::Control => {
+        Access::Basic | Access::Control | Access::ControlStream => {
             statuses.push((401, "Missing or wrong credentials"));
         }
         Access::Token if route.while_restarting => {

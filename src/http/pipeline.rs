@@ -200,8 +200,10 @@ async fn control(
 ) -> (Response, Option<Arc<Cluster>>) {
     let mut addressed = None;
     let outcome = async {
-        if route.access == Access::Control {
-            check_control_token(state, parts)?;
+        match route.access {
+            Access::Control => check_control_token(state, parts, false)?,
+            Access::ControlStream => check_control_token(state, parts, true)?,
+            _ => {}
         }
         let cluster = match params.cluster.as_deref() {
             Some(name) => {
@@ -225,11 +227,22 @@ async fn control(
     (write(&state.meta, outcome, route.access), addressed)
 }
 
-fn check_control_token(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+/// The control token, from `Authorization: Bearer`, or (where `in_query`) from `?token=`.
+fn check_control_token(state: &AppState, parts: &Parts, in_query: bool) -> Result<(), ApiError> {
     let Some(expected) = &state.control.token else {
         return Ok(());
     };
-    let given = bearer(&parts.headers).unwrap_or("");
+    let from_query = || {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(parts.uri.query()?)
+            .ok()?
+            .into_iter()
+            .find_map(|(name, value)| (name == "token").then_some(value))
+    };
+    let queried = if in_query { from_query() } else { None };
+    let given = match bearer(&parts.headers) {
+        Ok(token) => token,
+        Err(_) => queried.as_deref().unwrap_or(""),
+    };
     if bool::from(subtle::ConstantTimeEq::ct_eq(
         given.as_bytes(),
         expected.as_bytes(),
@@ -252,7 +265,7 @@ fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
             admin: route.access == Access::Admin,
             while_restarting: route.while_restarting,
         },
-        Access::Open | Access::Basic | Access::Control => Caller::Anyone,
+        Access::Open | Access::Basic | Access::Control | Access::ControlStream => Caller::Anyone,
     }
 }
 

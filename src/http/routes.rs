@@ -41,6 +41,9 @@ pub enum Access {
     Admin,
     /// The `--control-token`, when one is configured.
     Control,
+    /// Like [`Access::Control`], the token also taken from `?token=`: a browser's EventSource
+    /// cannot send headers.
+    ControlStream,
 }
 
 /// What body a route reads.
@@ -422,22 +425,30 @@ pub const ROUTES: &[Route] = &[
         Takes::Nothing,
         clusters::reset_all,
     ),
-    ctl(
-        "GET",
-        "/ui",
-        "The web console: codes as an inbox, the journal, the cluster's state and actions",
-        None,
-        Takes::Nothing,
-        console::page,
-    ),
-    ctl(
-        "GET",
-        "/events",
-        "Server-sent events: codes sent, requests, state changes, resets (filter: cluster)",
-        None,
-        Takes::Nothing,
-        events::stream,
-    ),
+    // The page holds no data: it opens without the token and asks for it.
+    Route {
+        access: Access::Open,
+        responses: &[(200, "The page")],
+        ..ctl(
+            "GET",
+            "/ui",
+            "The web console: codes as an inbox, the journal, the cluster's state and actions",
+            None,
+            Takes::Nothing,
+            console::page,
+        )
+    },
+    Route {
+        access: Access::ControlStream,
+        ..ctl(
+            "GET",
+            "/events",
+            "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
+            None,
+            Takes::Nothing,
+            events::stream,
+        )
+    },
     ctl(
         "GET",
         "/clusters",

@@ -189,3 +189,66 @@ async fn a_browser_opening_the_root_is_sent_to_the_console_and_the_page_is_serve
         "nothing from a CDN"
     );
 }
+
+/// With `--control-token` the page opens in a browser, asks for the token, keeps it for the
+/// session and goes live with it (the event stream takes it in its query).
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: `cargo test -- --ignored`, as .ci/run does"]
+async fn with_a_control_token_the_console_asks_for_it_and_goes_live() {
+    let app = TestApp::spawn(config().control_token("ctl-s3cret")).await;
+    let ui = app.in_cluster("ui");
+    let token = ui.admin_token().await;
+    let cert = reqwest::Client::new()
+        .post(format!("{}/_emulator/certs", app.base))
+        .bearer_auth("ctl-s3cret")
+        .json(&json!({"vname": "Acme"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["cert"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_driver, client) = browser().await;
+    client
+        .goto(&format!("{}/_emulator/ui?cluster=ui", app.base))
+        .await
+        .unwrap();
+    until(&client, "#live", Duration::from_secs(10), |t| {
+        t == "control token needed"
+    })
+    .await;
+    let field = client.find(Locator::Id("token")).await.unwrap();
+    assert!(
+        field.is_displayed().await.unwrap(),
+        "the page asks for the token"
+    );
+    field.send_keys("ctl-s3cret").await.unwrap();
+    client
+        .execute(
+            "document.getElementById('token').dispatchEvent(new Event('change'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    until(&client, "#live", Duration::from_secs(10), |t| t == "live").await;
+
+    // Live with the token: a code appears without reload.
+    assert_eq!(
+        ui.request_code(&token, "6315550000", "sms", &cert)
+            .await
+            .status,
+        202
+    );
+    until(&client, "#inbox li .code", Duration::from_secs(2), |t| {
+        !t.is_empty()
+    })
+    .await;
+
+    // The token is kept for the browser session: a reload goes live at once.
+    client.refresh().await.unwrap();
+    until(&client, "#live", Duration::from_secs(10), |t| t == "live").await;
+    client.close().await.unwrap();
+}

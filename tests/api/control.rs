@@ -404,3 +404,29 @@ async fn refusals_say_what_to_do_next() {
         "only for the old default"
     );
 }
+
+/// With a control token the console's page opens without it (it holds no data) and the event
+/// stream also takes the token in its query, as a browser's EventSource sends no headers; no
+/// other route does.
+#[tokio::test]
+async fn the_console_opens_without_the_token_and_the_stream_takes_it_in_its_query() {
+    let app = TestApp::spawn(config().control_token("ctl-s3cret")).await;
+    let get = |path: &str| {
+        reqwest::Client::new()
+            .get(format!("{}/_emulator{path}", app.base))
+            .send()
+    };
+    let page = get("/ui").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("id=\"token\""));
+    assert_eq!(get("/events").await.unwrap().status(), 401);
+    assert_eq!(get("/events?token=wrong").await.unwrap().status(), 401);
+    let stream = get("/events?token=ctl-s3cret").await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    drop(stream);
+    assert_eq!(
+        get("/clusters?token=ctl-s3cret").await.unwrap().status(),
+        401
+    );
+}
