@@ -252,3 +252,179 @@ async fn with_a_control_token_the_console_asks_for_it_and_goes_live() {
     until(&client, "#live", Duration::from_secs(10), |t| t == "live").await;
     client.close().await.unwrap();
 }
+
+/// The class and badge of the inbox's `n`th code (newest first), read in one go: the inbox is
+/// redrawn as events arrive.
+async fn code_state(client: &Client, n: usize) -> (String, String) {
+    let read = client
+        .execute(
+            "const li = document.querySelectorAll('#inbox li')[arguments[0]];
+             return li ? [li.className, li.querySelector('.badge').textContent] : ['', ''];",
+            vec![json!(n)],
+        )
+        .await
+        .unwrap();
+    let text = |i: usize| read[i].as_str().unwrap_or_default().to_owned();
+    (text(0), text(1))
+}
+
+/// Waits until the inbox's `n`th code is in `state`.
+async fn until_code(client: &Client, n: usize, state: &str) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let (class, badge) = code_state(client, n).await;
+        if class == format!("code-{state}") && badge == state {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "code {n} is {class:?} / {badge:?}, not {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Codes are marked live, used, replaced or expired by the cluster's clock; warnings stand out;
+/// empty panes say what to do; journal lines carry their status class; resetting everything asks
+/// first; `?live=0` loads once without a stream, and says when it has.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: `cargo test -- --ignored`, as .ci/run does"]
+async fn codes_are_marked_by_the_cluster_s_clock_and_resetting_everything_asks_first() {
+    let app = TestApp::spawn(config()).await;
+    let ui = app.in_cluster("marks");
+    let token = ui.admin_token().await;
+    let cert = ui.cert("Acme").await;
+    let (_driver, client) = browser().await;
+    client
+        .goto(&format!("{}/_emulator/ui?cluster=marks", app.base))
+        .await
+        .unwrap();
+    until(&client, "#live", Duration::from_secs(10), |t| t == "live").await;
+    until(&client, "#inbox-empty", Duration::from_secs(2), |t| {
+        t.contains("No code sent in cluster marks") && t.contains("curl -s -X POST")
+    })
+    .await;
+
+    // A code sent is live; once verified it is used.
+    ui.request_code(&token, "6315550000", "sms", &cert).await;
+    until_code(&client, 0, "live").await;
+    let code = ui.latest_code("6315550000").await;
+    assert_eq!(ui.verify(&token, &code).await.status, 201);
+    until_code(&client, 0, "used").await;
+
+    // A new code, then the cluster's clock past its life: expired, and the state says so.
+    ui.request_code(&token, "6315550001", "sms", &cert).await;
+    until_code(&client, 0, "live").await;
+    ui.control(
+        reqwest::Method::POST,
+        "/clusters/marks/clock",
+        Some(json!({"advance_seconds": 601})),
+    )
+    .await;
+    until_code(&client, 0, "expired").await;
+    until_code(&client, 1, "used").await;
+    let state = until(&client, "#state", Duration::from_secs(2), |t| {
+        t.contains("expired")
+    })
+    .await;
+    assert!(state.contains("+601 s virtual"), "{state}");
+    let warnings = client.find_all(Locator::Css("#state .warn")).await.unwrap();
+    assert_eq!(
+        warnings.len(),
+        2,
+        "the expired code and the virtual clock stand out"
+    );
+    let journal = client
+        .find_all(Locator::Css("#journal li.s2"))
+        .await
+        .unwrap();
+    assert!(!journal.is_empty(), "2xx lines are marked");
+
+    // Resetting everything asks first: dismissed, nothing is reset; accepted, all is.
+    let reset_all = client.find(Locator::Id("reset-all")).await.unwrap();
+    reset_all.click().await.unwrap();
+    let question = client.get_alert_text().await.unwrap();
+    assert!(question.contains("every cluster"), "{question}");
+    client.dismiss_alert().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        ui.control(reqwest::Method::GET, "/clusters/marks/codes", None)
+            .await
+            .body["codes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    reset_all.click().await.unwrap();
+    client.accept_alert().await.unwrap();
+    until(&client, "#inbox-empty", Duration::from_secs(2), |t| {
+        t.contains("No code sent")
+    })
+    .await;
+
+    // ?live=0: loaded once, no stream, and the page says it has loaded.
+    client
+        .goto(&format!("{}/_emulator/ui?cluster=marks&live=0", app.base))
+        .await
+        .unwrap();
+    until(&client, "#live", Duration::from_secs(5), |t| {
+        t == "not live (?live=0)"
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while client
+        .execute(
+            "return document.documentElement.dataset.loaded || ''",
+            vec![],
+        )
+        .await
+        .unwrap()
+        != json!("true")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the page never said it had loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    client.close().await.unwrap();
+}
+
+/// Headless Chromium with a virtual time budget finishes on `?live=0` (an open stream keeps
+/// virtual time from ever running out) and sees the loaded page.
+#[tokio::test]
+#[ignore = "needs chromium: `cargo test -- --ignored`, as .ci/run does"]
+async fn a_virtual_time_budget_finishes_on_the_page_without_a_stream() {
+    let app = TestApp::spawn(config()).await;
+    let url = format!("{}/_emulator/ui?live=0", app.base);
+    let profile = std::env::temp_dir().join(format!("wa-emu-chromium-{}", std::process::id()));
+    let run = tokio::process::Command::new("chromium")
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            &url,
+        ])
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("chromium finished within its virtual time budget")
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("data-loaded=\"true\""),
+        "{}",
+        &dom[..dom.len().min(400)]
+    );
+    assert!(dom.contains("not live (?live=0)"));
+}
