@@ -2,7 +2,8 @@
 # Runs schemathesis (`--checks all`) against a running emulator's vendor API, from the OpenAPI
 # document it serves, with an admin token. Two runs: every vendor operation but user creation,
 # then user creation without the server-error check (the vendor's documented 500 / 1014 for a
-# duplicate user). The README's Compatibility section explains what is left out and why.
+# duplicate user). The book's Compatibility chapter (docs/src/compatibility.md) explains what is
+# left out and why.
 #   bash .ci/schemathesis.sh BASE_URL ADMIN_PASSWORD ST_BINARY
 set -euo pipefail
 base=$1

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Runs the README's curl walk-through ("A whole registration with curl") and the backup and
-# restore block that follows on from it, against a running emulator, twice in a row, and checks
-# that they print what the README shows: the lines of the blocks that look like answers
-# (`# {...}` and `# 201`), in order.
+# Runs the README's curl walk-through ("A whole registration with curl") and the book's backup
+# and restore block (docs/src/backup.md) that follows on from it, against a running emulator,
+# twice in a row, and checks that they print what the documents show: the lines of the blocks
+# that look like answers (`# {...}` and `# 201`), in order.
 #   bash .ci/walkthrough.sh BASE_URL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=$1
 first_sh_block() {
-  awk -v heading="$1" '$0 == heading {s=1} s&&/^```sh$/{f=1;next} f&&/^```$/{exit} f' README.md
+  awk -v heading="$2" '$0 == heading {s=1} s&&/^```sh$/{f=1;next} f&&/^```$/{exit} f' "$1"
 }
-walk=$(first_sh_block "## A whole registration with curl")
-backup=$(first_sh_block "## Backup and restore")
-[[ -n "$walk" && -n "$backup" ]] || { echo "walk-through or backup block not found in README.md"; exit 1; }
+walk=$(first_sh_block README.md "## A whole registration with curl")
+backup=$(first_sh_block docs/src/backup.md "# Backup and restore")
+[[ -n "$walk" && -n "$backup" ]] || { echo "walk-through (README.md) or backup block (docs/src/backup.md) not found"; exit 1; }
 block=$(printf '%s\n%s\n' "$walk" "$backup")
 expected=$(printf '%s\n' "$block" | sed -n 's/^# \(\({\|[0-9][0-9][0-9]$\).*\)$/\1/p')
 script=$(printf '%s\n' "$block" | sed "s|^B=http://127.0.0.1:9090$|B=$base|")

@@ -70,7 +70,7 @@ pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
             "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
             "health": "/_emulator/health",
             "console": if control { "/_emulator/ui" } else { "off (--no-control-api)" },
-            "docs": "README.md of the emulator: sections 'A whole registration with curl', 'The vendor API' and 'The control API'",
+            "docs": "README.md of the emulator (a whole registration with curl), and its book in docs/: the vendor API, the control API, configuration",
         })))
     })
 }
