@@ -117,14 +117,28 @@ impl AppState {
     }
 }
 
-/// The TLS configuration `config` asks for (`None` for plain HTTP).
+/// The TLS configuration `config` asks for (`None` for plain HTTP). A self-signed certificate
+/// is written where [`self_signed_cert_path`] says.
 pub fn tls(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, StartupError> {
     server::tls::configure(
         config.tls,
         config.tls_cert.as_deref(),
         config.tls_key.as_deref(),
+        &self_signed_cert_path(config),
     )
     .map_err(StartupError)
+}
+
+/// Where the self-signed certificate of `--tls` is written, for clients to trust: `tls-cert.pem`
+/// in `--data-dir`, else a file of this process in the temporary folder.
+pub fn self_signed_cert_path(config: &Config) -> std::path::PathBuf {
+    match &config.data_dir {
+        Some(dir) => dir.join("tls-cert.pem"),
+        None => std::env::temp_dir().join(format!(
+            "wa-onprem-emulator-{}-cert.pem",
+            std::process::id()
+        )),
+    }
 }
 
 /// Says at startup what a newcomer needs: where it listens, who the admin is, where state lives,
@@ -162,10 +176,16 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
                 "HTTPS with the certificate of --tls-cert {}",
                 cert.display()
             ),
-            None => tracing::info!(
-                tls = "self-signed",
-                "HTTPS on a self-signed certificate made at startup for localhost, 127.0.0.1, ::1 and emulator: clients must be told to trust it (curl -k), or serve your own with --tls-cert FILE --tls-key FILE; plain http:// requests are answered 400"
-            ),
+            None => {
+                let pem = self_signed_cert_path(config);
+                tracing::info!(
+                    tls = "self-signed",
+                    tls_cert = %pem.display(),
+                    "HTTPS on a self-signed certificate made at startup for localhost, 127.0.0.1, ::1 and emulator, written to {}: trust it with curl --cacert {} (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE), or serve your own with --tls-cert FILE --tls-key FILE; plain http:// requests are answered 400",
+                    pem.display(),
+                    pem.display()
+                );
+            }
         }
     }
     match &config.data_dir {

@@ -17,6 +17,8 @@ pub struct Identity {
     pub chain: Vec<CertificateDer<'static>>,
     /// The leaf's private key.
     pub key: PrivateKeyDer<'static>,
+    /// The certificate as PEM, when it was made here (for clients to trust).
+    pub made_pem: Option<String>,
 }
 
 impl Identity {
@@ -29,6 +31,7 @@ impl Identity {
         Ok(Self {
             chain: vec![made.cert.der().clone()],
             key: PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()).into(),
+            made_pem: Some(made.cert.pem()),
         })
     }
 
@@ -45,7 +48,11 @@ impl Identity {
         }
         let key = PrivateKeyDer::from_pem_file(key)
             .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
-        Ok(Self { chain, key })
+        Ok(Self {
+            chain,
+            key,
+            made_pem: None,
+        })
     }
 
     /// The rustls server configuration, offering HTTP/2 and HTTP/1.1.
@@ -63,11 +70,13 @@ impl Identity {
 }
 
 /// The TLS configuration asked for, if any: the operator's certificate and key, or a
-/// self-signed certificate when only `self_signed` is set.
+/// self-signed certificate when only `self_signed` is set, which is also written as PEM to
+/// `made_to` so that clients can be told to trust it (`curl --cacert FILE`).
 pub fn configure(
     self_signed: bool,
     cert: Option<&Path>,
     key: Option<&Path>,
+    made_to: &Path,
 ) -> Result<Option<Arc<ServerConfig>>, String> {
     let identity = match (cert, key) {
         (Some(cert), Some(key)) => Identity::from_pem_files(cert, key)?,
@@ -79,5 +88,13 @@ pub fn configure(
             );
         }
     };
+    if let Some(pem) = &identity.made_pem {
+        std::fs::write(made_to, pem).map_err(|e| {
+            format!(
+                "cannot write the self-signed certificate to {}: {e}",
+                made_to.display()
+            )
+        })?;
+    }
     identity.server_config().map(Some)
 }

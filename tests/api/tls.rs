@@ -186,3 +186,52 @@ async fn a_client_on_the_wrong_scheme_is_told_which_to_use() {
         "{message}"
     );
 }
+
+/// The `--tls` startup line says where the self-signed certificate is and how to trust it; a
+/// client trusting that file (as `curl --cacert` would) gets through.
+#[tokio::test]
+async fn the_self_signed_certificate_is_written_where_the_startup_line_says() {
+    use rustls::pki_types::pem::PemObject;
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("wa-emu-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = std::process::Command::new(crate::helpers::BIN)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--tls",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut addr, mut pem) = (None, None);
+    while addr.is_none() || pem.is_none() {
+        let line = lines.next().expect("startup ended early").unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(a) = entry["fields"]["addr"].as_str() {
+            addr = Some(a.to_owned());
+        }
+        if let Some(path) = entry["fields"]["tls_cert"].as_str() {
+            let message = entry["fields"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("curl --cacert {path}")),
+                "{message}"
+            );
+            assert!(message.contains("self-signed"), "{message}");
+            pem = Some(path.to_owned());
+        }
+    }
+    let pem = pem.unwrap();
+    assert_eq!(std::path::Path::new(&pem), dir.join("tls-cert.pem"));
+    let root = rustls::pki_types::CertificateDer::from_pem_file(&pem).unwrap();
+    let (status, _) = https_get(addr.unwrap().parse().unwrap(), root, "/_emulator/health").await;
+    child.kill().ok();
+    child.wait().ok();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(status, 200);
+}
