@@ -149,3 +149,24 @@ mod tests {
         assert_eq!(&event[..], b"event: code_sent\ndata: {\"code\":\"1\"}\n\n");
     }
 }
+
+#[cfg(test)]
+mod sharing {
+    use super::*;
+
+    /// An event is serialized once, whoever listens: every subscriber gets the same bytes.
+    #[test]
+    fn every_subscriber_gets_the_one_frame() {
+        let events = Events::default();
+        let (mut a, mut b) = (events.subscribe(), events.subscribe());
+        let mut made = 0;
+        events.publish(Scope::All, Kind::Reset, || {
+            made += 1;
+            serde_json::json!({"cluster": "*"})
+        });
+        assert_eq!(made, 1);
+        let (a, b) = (a.try_recv().unwrap(), b.try_recv().unwrap());
+        assert_eq!(a.frame.as_ptr(), b.frame.as_ptr(), "one buffer, shared");
+        assert!(a.frame.starts_with(b"event: reset\ndata: "));
+    }
+}

@@ -428,3 +428,35 @@ async fn a_virtual_time_budget_finishes_on_the_page_without_a_stream() {
     );
     assert!(dom.contains("not live (?live=0)"));
 }
+
+/// The console's layout holds from a narrow window to a wide screen: nothing runs off the side.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: `cargo test -- --ignored`, as .ci/run does"]
+async fn the_layout_holds_from_narrow_to_wide() {
+    let app = TestApp::spawn(config()).await;
+    let (_driver, client) = browser().await;
+    for width in [400u32, 1024, 1440, 1920] {
+        client.set_window_size(width, 900).await.unwrap();
+        client
+            .goto(&format!("{}/_emulator/ui?live=0", app.base))
+            .await
+            .unwrap();
+        until(&client, "#live", Duration::from_secs(5), |t| {
+            t.starts_with("not live")
+        })
+        .await;
+        let overflow = client
+            .execute(
+                "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            overflow,
+            json!(0),
+            "at {width} px the page runs off the side"
+        );
+    }
+    client.close().await.unwrap();
+}

@@ -42,3 +42,20 @@ fn the_embedding_example_of_the_readme_is_a_test_that_runs() {
         );
     }
 }
+
+/// The README is a front page, not the reference (which is the book in docs/).
+#[test]
+fn the_readme_is_a_front_page_that_points_at_the_book() {
+    let lines = README.lines().count();
+    assert!(
+        lines <= 250,
+        "the README has {lines} lines; the reference belongs in docs/"
+    );
+    for chapter in [
+        "docs/src/vendor-api.md",
+        "docs/src/control-api.md",
+        "docs/src/configuration.md",
+    ] {
+        assert!(README.contains(chapter), "the README links {chapter}");
+    }
+}
