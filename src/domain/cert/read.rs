@@ -141,20 +141,12 @@ fn payload_details(bytes: &[u8]) -> Result<Option<&[u8]>, Malformed> {
 /// The `details` of a [`VerifiedNameCertificate`](super::VerifiedNameCertificate) (its signatures are read past).
 fn certificate_details(bytes: &[u8], depth: u32) -> Result<Option<&[u8]>, Malformed> {
     let mut details = None;
-    walk(
-        bytes,
-        depth,
-        |tag| match tag {
-            1..=3 => Some(WireType::LengthDelimited),
-            _ => None,
-        },
-        |tag, value| {
-            if let (1, Value::Bytes(found)) = (tag, value) {
-                details = Some(found);
-            }
-            Ok(())
-        },
-    )?;
+    walk(bytes, depth, fields_1_to_3, |tag, value| {
+        if let (1, Value::Bytes(found)) = (tag, value) {
+            details = Some(found);
+        }
+        Ok(())
+    })?;
     Ok(details)
 }
 
@@ -184,26 +176,24 @@ fn read_details(bytes: &[u8]) -> Result<DetailsView<'_>, Malformed> {
     Ok(view)
 }
 
+/// The schema of a [`VerifiedNameCertificate`](super::VerifiedNameCertificate) and of a
+/// [`LocalizedName`]: fields 1 to 3, each length-delimited (bytes or strings).
+fn fields_1_to_3(tag: u32) -> Option<WireType> {
+    (1..=3).contains(&tag).then_some(WireType::LengthDelimited)
+}
+
 fn read_localized(bytes: &[u8], depth: u32) -> Result<LocalizedName, Malformed> {
     let mut name = LocalizedName::default();
-    walk(
-        bytes,
-        depth,
-        |tag| match tag {
-            1..=3 => Some(WireType::LengthDelimited),
-            _ => None,
-        },
-        |tag, value| {
-            if let Value::Bytes(field) = value {
-                let field = Some(text(field)?.to_owned());
-                match tag {
-                    1 => name.lg = field,
-                    2 => name.lc = field,
-                    _ => name.verified_name = field,
-                }
+    walk(bytes, depth, fields_1_to_3, |tag, value| {
+        if let Value::Bytes(field) = value {
+            let field = Some(text(field)?.to_owned());
+            match tag {
+                1 => name.lg = field,
+                2 => name.lc = field,
+                _ => name.verified_name = field,
             }
-            Ok(())
-        },
-    )?;
+        }
+        Ok(())
+    })?;
     Ok(name)
 }
