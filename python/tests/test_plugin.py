@@ -1,0 +1,100 @@
+"""The package as a user of it sees it: the pytest plugin's fixtures with the published
+`wabclient` client of the real On-Premises API, and the module's cluster helpers."""
+
+import threading
+
+import pytest
+import requests
+from wabclient.client import Client
+
+from wa_onprem_emulator import Emulator, EmulatorError
+
+
+def session(cluster):
+    """A requests session addressed to `cluster`: wabclient keeps only the host of its base URL,
+    so the cluster goes in a header."""
+    s = requests.Session()
+    s.headers.update(cluster.headers)
+    return s
+
+
+def registered_client(cluster, number="6315550000", vname="Caffè Sport"):
+    """Logs in (changing the factory password, as the real API asks) and registers +1 `number`
+    with wabclient, reading the code from the cluster; the client."""
+    root = cluster.emulator.url
+    first = session(cluster)
+    first.auth = ("admin", "secret")
+    Client(root, session=first).config.set_initial_password("N3w!passw0rd")
+    client = Client(root, session=session(cluster))
+    client.config.login("admin", "N3w!passw0rd")
+    account = client.config.request_code("+1" + number, cluster.make_cert(vname))
+    assert account == {"vname": vname}, account
+    client.config.register(cluster.latest_code("1", number))
+    return client
+
+
+def test_wabclient_registers_a_number_in_its_own_cluster(wa_cluster):
+    client = registered_client(wa_cluster)
+    assert client.healthcheck()["health"]["gateway_status"] == "connected"
+    paths = [entry["path"] for entry in wa_cluster.journal()]
+    assert "/v1/account/verify" in paths, paths
+
+
+def test_two_tests_in_parallel_clusters_do_not_interfere(wa_emulator):
+    clusters = [wa_emulator.cluster(f"parallel-{i}") for i in range(2)]
+    results, errors = {}, []
+
+    def run(cluster):
+        try:
+            client = registered_client(cluster, vname=cluster.name)
+            results[cluster.name] = client.healthcheck()["health"]["gateway_status"]
+        except Exception as e:  # reported below, with the cluster
+            errors.append((cluster.name, e))
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clusters]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert results == {"parallel-0": "connected", "parallel-1": "connected"}
+    # The same number in each, each with its own code and verified name.
+    for cluster in clusters:
+        codes = wa_emulator.control("GET", f"/clusters/{cluster.name}/codes")["codes"]
+        assert [c["vname"] for c in codes] == [cluster.name], codes
+        cluster.reset()
+
+
+def test_the_cluster_helpers_steer_the_emulator(wa_cluster):
+    wa_cluster.set_policy("sunset")
+    first = requests.Session()
+    first.auth = ("admin", "secret")
+    answer = first.post(wa_cluster.url + "/v1/users/login", json={"new_password": "N3w!passw0rd"})
+    token = answer.json()["users"][0]["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"cc": "1", "phone_number": "6315550000", "method": "sms",
+            "cert": wa_cluster.make_cert("Acme")}
+    refused = requests.post(wa_cluster.url + "/v1/account", json=body, headers=auth)
+    assert refused.status_code == 403
+    assert "biz_link_on_prem_reg_blocked" in refused.json()["errors"][0]["details"]
+
+    wa_cluster.set_policy("classic")
+    armed = wa_cluster.arm_fault("/v1/account", {"type": "not_ready"})
+    assert armed[0]["remaining"] == 1
+    assert requests.post(wa_cluster.url + "/v1/account", json=body, headers=auth).status_code == 503
+    assert requests.post(wa_cluster.url + "/v1/account", json=body, headers=auth).status_code == 202
+
+    before = wa_cluster.advance_clock(601)
+    assert before["offset_seconds"] >= 601
+    # The code sent a moment ago is now stale on the cluster's clock.
+    code = wa_cluster.latest_code("1", "6315550000")
+    stale = requests.post(wa_cluster.url + "/v1/account/verify", json={"code": code}, headers=auth)
+    assert stale.json()["errors"][0]["details"] == "Unknown error: stale"
+
+    wa_cluster.reset()
+    assert wa_cluster.journal() == []
+
+
+def test_a_bad_setting_is_said_at_start():
+    with pytest.raises(EmulatorError, match="--code-ttl"):
+        Emulator(code_ttl="soon").start()

@@ -1,0 +1,219 @@
+"""Start the wa-onprem-emulator binary from Python, and steer it through its control API.
+
+    from wa_onprem_emulator import Emulator
+
+    with Emulator(admin_password="Adm1n!pass", fixed_code="123456") as emulator:
+        cluster = emulator.cluster("my-test")
+        # point the client under test at cluster.url, then:
+        code = cluster.latest_code("1", "6315550000", wait=5)
+
+Keyword arguments of `Emulator` are the binary's flags (`code_ttl="2m"` is `--code-ttl 2m`;
+`True` is a switch alone; `None` and `False` leave the flag out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sysconfig
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, List, Optional
+
+__all__ = ["Cluster", "Emulator", "EmulatorError", "binary"]
+
+_NAME = "wa-onprem-emulator"
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not be started, or its control API refused a call."""
+
+
+def binary() -> str:
+    """The path of the emulator's binary: `WA_EMU_BINARY`, the one this package installed, or
+    the one on `PATH`."""
+    given = os.environ.get("WA_EMU_BINARY")
+    if given:
+        return given
+    exe = _NAME + (".exe" if os.name == "nt" else "")
+    installed = os.path.join(sysconfig.get_path("scripts"), exe)
+    if os.path.exists(installed):
+        return installed
+    found = shutil.which(_NAME)
+    if found:
+        return found
+    raise EmulatorError(f"{_NAME} not found: install the wheel, or set WA_EMU_BINARY")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flags(settings: Dict[str, Any]) -> List[str]:
+    args: List[str] = []
+    for key, value in settings.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            args.append(flag)
+        else:
+            args.extend([flag, str(value)])
+    return args
+
+
+class Emulator:
+    """An emulator: started from the binary on a free port (and stopped at the end of a `with`
+    block or by `stop()`), or, with `url=`, one already running."""
+
+    def __init__(self, url: Optional[str] = None, *, control_token: Optional[str] = None,
+                 start_timeout: float = 10.0, **settings: Any) -> None:
+        self._given_url = url.rstrip("/") if url else None
+        self._control_token = control_token
+        self._settings = settings
+        if control_token is not None:
+            self._settings["control_token"] = control_token
+        self._start_timeout = start_timeout
+        self._process: Optional[subprocess.Popen] = None
+        self._url: Optional[str] = self._given_url
+
+    @property
+    def url(self) -> str:
+        """The emulator's base URL (`http://127.0.0.1:PORT`)."""
+        if self._url is None:
+            raise EmulatorError("the emulator is not started")
+        return self._url
+
+    def start(self) -> "Emulator":
+        """Starts the binary (unless a URL was given) and waits until it answers its health."""
+        if self._given_url is None and self._process is None:
+            port = _free_port()
+            command = [binary(), "--listen", f"127.0.0.1:{port}", *_flags(self._settings)]
+            self._process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self._url = f"http://127.0.0.1:{port}"
+        self._wait_healthy()
+        return self
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self._start_timeout
+        while True:
+            if self._process is not None and self._process.poll() is not None:
+                said = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                raise EmulatorError(f"the emulator exited at start:\n{said}")
+            try:
+                with urllib.request.urlopen(self.url + "/_emulator/health", timeout=1) as res:
+                    if res.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise EmulatorError(f"no answer from {self.url} within {self._start_timeout} s")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stops the binary this object started (an emulator given by URL is left running)."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stderr:
+                self._process.stderr.close()
+            self._process = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def cluster(self, name: str) -> "Cluster":
+        """The isolated test world `name` (1-64 of A-Z, a-z, 0-9, '.', '_', '-')."""
+        return Cluster(self, name)
+
+    def make_cert(self, vname: str) -> str:
+        """A base64 verified-name certificate for `vname`, for `POST /v1/account`."""
+        return self.control("POST", "/certs", {"vname": vname})["cert"]
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """A call of the control API (`/_emulator` + `path`); its JSON answer."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if self._control_token:
+            request.add_header("Authorization", f"Bearer {self._control_token}")
+        try:
+            with urllib.request.urlopen(request, timeout=330) as res:
+                text = res.read()
+        except urllib.error.HTTPError as e:
+            raise EmulatorError(f"{method} /_emulator{path}: {e.code} {e.read().decode(errors='replace')}") from None
+        return json.loads(text) if text else None
+
+
+class Cluster:
+    """One cluster of an emulator: a test world of its own (users, tokens, number, codes,
+    policy, faults, clock, journal)."""
+
+    def __init__(self, emulator: Emulator, name: str) -> None:
+        self.emulator = emulator
+        self.name = name
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client under test: its `/v1/...` calls reach this cluster."""
+        return f"{self.emulator.url}/clusters/{self.name}"
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        """Headers that address this cluster from the emulator's root URL, for clients that
+        keep only the host of their base URL (wabclient does): `X-Emulator-Cluster: name`."""
+        return {"X-Emulator-Cluster": self.name}
+
+    def _path(self, rest: str) -> str:
+        return f"/clusters/{urllib.parse.quote(self.name, safe='')}{rest}"
+
+    def latest_code(self, cc: str, phone_number: str, wait: float = 5.0) -> str:
+        """The 6-digit code last sent to +`cc` `phone_number`, waiting up to `wait` seconds for
+        one to arrive."""
+        query = urllib.parse.urlencode({"cc": cc, "phone_number": phone_number, "wait": wait})
+        return self.emulator.control("GET", self._path(f"/codes/latest?{query}"))["code"]
+
+    def make_cert(self, vname: str) -> str:
+        """A base64 verified-name certificate for `vname`."""
+        return self.emulator.make_cert(vname)
+
+    def reset(self) -> None:
+        """The cluster as new: users, tokens, number, pins, codes, policy, faults, clock."""
+        self.emulator.control("POST", self._path("/reset"))
+
+    def set_policy(self, policy: str, rules: Any = None) -> Any:
+        """Switches the registration policy: `classic`, `sunset` or `scripted` (with `rules`, a
+        list of rule objects or the text of a rules file)."""
+        body: Dict[str, Any] = {"policy": policy}
+        if rules is not None:
+            body["rules"] = rules
+        return self.emulator.control("PUT", self._path("/policy"), body)
+
+    def arm_fault(self, route: str, fault: Dict[str, Any], times: int = 1, **filters: Any) -> Any:
+        """Arms a one-shot fault on vendor `route` (`/v1/account`, or `*`), such as
+        `{"type": "not_ready"}`; `filters` narrow it (`method`, `cc`, `phone_number`)."""
+        spec = {"route": route, "fault": fault, "times": times, **filters}
+        return self.emulator.control("POST", self._path("/faults"), [spec])["faults"]
+
+    def advance_clock(self, seconds: float) -> Any:
+        """Moves the cluster's virtual clock forward."""
+        return self.emulator.control("POST", self._path("/clock"), {"advance_seconds": seconds})
+
+    def journal(self) -> List[Dict[str, Any]]:
+        """The vendor requests the cluster received, oldest first (bodies redacted)."""
+        return self.emulator.control("GET", self._path("/requests"))["requests"]

@@ -1,0 +1,44 @@
+"""The pytest plugin (registered through the `pytest11` entry point): `wa_emulator`, one
+emulator for the test session, and `wa_cluster`, a fresh isolated cluster for each test.
+
+    pytest                                              # starts the packaged binary
+    pytest --wa-emulator-url http://127.0.0.1:9090      # uses one already running
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Iterator
+
+import pytest
+
+from . import Cluster, Emulator
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wa-onprem-emulator")
+    group.addoption("--wa-emulator-url", default=None,
+                    help="use the emulator already running at this URL instead of starting one")
+    group.addoption("--wa-emulator-control-token", default=None,
+                    help="the --control-token of that emulator, if it has one")
+
+
+@pytest.fixture(scope="session")
+def wa_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """One emulator for the test session: started from the packaged binary on a free port (or
+    the one `--wa-emulator-url` names), stopped at the end."""
+    url = request.config.getoption("--wa-emulator-url")
+    token = request.config.getoption("--wa-emulator-control-token")
+    emulator = Emulator(url, control_token=token)
+    with emulator:
+        yield emulator
+
+
+@pytest.fixture
+def wa_cluster(wa_emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """A cluster of its own for this test, named after it, reset when it ends."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", request.node.name)[:48].strip("-.") or "test"
+    cluster = wa_emulator.cluster(f"{stem}-{uuid.uuid4().hex[:8]}")
+    yield cluster
+    cluster.reset()
