@@ -59,6 +59,8 @@ pub mod defaults {
     pub const MAX_CLUSTERS: usize = 100_000;
     /// `--shutdown-grace`.
     pub const SHUTDOWN_GRACE: &str = "10s";
+    /// `--migration-delay`.
+    pub const MIGRATION_DELAY: &str = "0s";
 }
 
 /// A default duration, written in humantime in [`defaults`].
@@ -97,6 +99,8 @@ pub struct Config {
     pub(crate) tls: bool,
     pub(crate) tls_cert: Option<PathBuf>,
     pub(crate) tls_key: Option<PathBuf>,
+    pub(crate) graph_token: Option<String>,
+    pub(crate) migration_delay: Duration,
 }
 
 impl Default for Config {
@@ -130,6 +134,8 @@ impl Default for Config {
             tls: false,
             tls_cert: None,
             tls_key: None,
+            graph_token: None,
+            migration_delay: default_duration(MIGRATION_DELAY),
         }
     }
 }
@@ -226,6 +232,9 @@ exact_setters! {
     shutdown_grace: Duration,
     /// Serve HTTPS on a self-signed certificate made at startup.
     tls: bool,
+    /// How long a migration to the Cloud API (register with a backup) takes, on the cluster's
+    /// clock (0: it answers at once; the real call takes about 15 s).
+    migration_delay: Duration,
 }
 
 optional_setters! {
@@ -243,6 +252,9 @@ optional_setters! {
     tls_cert: PathBuf,
     /// PEM private key of the certificate chain.
     tls_key: PathBuf,
+    /// The one access token the Graph surface (the Cloud API) takes; any non-empty one when
+    /// unset.
+    graph_token: String,
 }
 
 impl Config {

@@ -102,6 +102,7 @@ impl AppState {
             admin_hash: password::hash(admin_password).into(),
             admin_must_change,
             persist,
+            migration_delay: config.migration_delay,
         };
         let store = Store::new(settings).map_err(|e| StartupError(format!("stored state: {e}")))?;
         Ok(Self {
@@ -113,6 +114,7 @@ impl AppState {
                 token: config.control_token.as_deref().map(Into::into),
             },
             openapi: openapi::document().to_string().into(),
+            graph_token: config.graph_token.as_deref().map(Into::into),
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use super::cloud::CloudError;
 use super::policy::Refusal;
 
 /// An error a vendor rule chose: a scripted outcome or an armed fault, given as the vendor would
@@ -104,6 +105,9 @@ pub enum Error {
     /// An error a rule chose (scripted policy, armed fault).
     #[error("{}", .0.details)]
     Vendor(Box<VendorError>),
+    /// A failure of the Cloud API's registration.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
     /// State could not be stored. Never caused by client input.
     #[error("storage: {0}")]
     Storage(String),
@@ -157,6 +161,7 @@ impl Error {
                 "The default password must be changed: log in again with {\"new_password\": \"...\"} in the body".into()
             }
             Self::Vendor(error) => error.details.clone().into(),
+            Self::Cloud(error) => error.details(),
             Self::Storage(_) => "Internal error".into(),
         }
     }
@@ -178,6 +183,7 @@ impl Error {
             Self::UserExists => "users.duplicate".into(),
             Self::PasswordChangeRequired => "auth.password_change_required".into(),
             Self::Vendor(error) => error.rule.clone().into(),
+            Self::Cloud(error) => error.reason(),
             Self::Storage(_) => "internal".into(),
         }
     }

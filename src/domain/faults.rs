@@ -54,6 +54,23 @@ pub enum FaultRoute {
     Any,
     /// One vendor path, as `/v1/account` (the cluster prefix left out).
     Path(String),
+    /// One Graph path, as `/v23.0/{id}/register`, whatever version a request names: `tail` is
+    /// the path after the version.
+    Graph {
+        /// As given.
+        text: String,
+        /// After the version (`/{id}/register`).
+        tail: String,
+    },
+}
+
+/// The path after a leading Graph version (`/v23.0/x` → `/x`).
+pub fn graph_tail(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/v")?;
+    let end = rest.find('/').unwrap_or(rest.len());
+    let (major, minor) = rest[..end].split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(major) && digits(minor)).then_some(&rest[end..])
 }
 
 impl TryFrom<String> for FaultRoute {
@@ -64,9 +81,14 @@ impl TryFrom<String> for FaultRoute {
             Ok(Self::Any)
         } else if text.starts_with("/v1/") {
             Ok(Self::Path(text))
+        } else if let Some(tail) = graph_tail(&text).filter(|t| t.len() > 1) {
+            Ok(Self::Graph {
+                tail: tail.to_owned(),
+                text,
+            })
         } else {
             Err(format!(
-                "`route` must be a vendor path such as /v1/account, or * (got {text:?})"
+                "`route` must be a vendor path such as /v1/account, a Graph path such as /v23.0/{{id}}/register, or * (got {text:?})"
             ))
         }
     }
@@ -77,6 +99,7 @@ impl From<FaultRoute> for String {
         match route {
             FaultRoute::Any => "*".into(),
             FaultRoute::Path(path) => path,
+            FaultRoute::Graph { text, .. } => text,
         }
     }
 }
@@ -184,6 +207,7 @@ impl FaultSpec {
         let on_route = match &self.route {
             FaultRoute::Any => true,
             FaultRoute::Path(path) => path == route,
+            FaultRoute::Graph { tail, .. } => graph_tail(route) == Some(tail.as_str()),
         };
         on_route
             && self.method.is_none_or(|m| m == method)

@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod cert;
+pub mod cloud;
 pub mod clock;
 pub mod error;
 pub mod faults;

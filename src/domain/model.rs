@@ -82,10 +82,22 @@ impl PartialEq<String> for Text {
     }
 }
 
+/// Which API sent a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SentBy {
+    /// `POST /v1/account` of the On-Premises API.
+    #[default]
+    OnPremises,
+    /// `POST /{PHONE_NUMBER_ID}/request_code` of the Cloud API.
+    Cloud,
+}
+
 /// A code as the control API and the event stream show it.
 #[derive(Debug, Serialize)]
 pub struct SentView<'a> {
     cluster: &'a str,
+    surface: SentBy,
     cc: &'a str,
     phone_number: &'a str,
     method: Method,
@@ -113,6 +125,9 @@ pub struct SentCode {
     pub sent_at: SystemTime,
     /// When it goes stale.
     pub expires_at: SystemTime,
+    /// Which API sent it (On-Premises in records of earlier versions).
+    #[serde(default)]
+    pub surface: SentBy,
 }
 
 impl SentCode {
@@ -121,6 +136,7 @@ impl SentCode {
         use super::clock::rfc3339;
         SentView {
             cluster,
+            surface: self.surface,
             cc: &self.number.cc,
             phone_number: &self.number.phone_number,
             method: self.method,

@@ -178,6 +178,13 @@ impl Topology {
         }
     }
 
+    /// Stops every Coreapp at `now`: the deployment is shut down (a migration away, a restore).
+    pub fn stop_all(&mut self, now: SystemTime) {
+        for node in 0..self.coreapps() {
+            self.stop(node, now);
+        }
+    }
+
     /// Starts a stopped Coreapp: it runs as a secondary until a shard needs it. A shard it
     /// served and that no other Coreapp took over is served again at once.
     pub fn start(&mut self, node: u16) {

@@ -82,17 +82,28 @@ fn method_filter(method: &str) -> MethodFilter {
     }
 }
 
-/// A path no route has: "not emulated here" for paths of the real API, else "no such endpoint".
+/// A path no route has: "not emulated here" for paths of the real API, else "no such endpoint"
+/// (in the Graph envelope below a Graph version).
 async fn no_route(State(state): State<AppState>, request: Request) -> Response {
-    let path = request.uri().path();
-    let asked = format!("{} {path}", request.method());
-    let error = if not_emulated(vendor_path(path)) {
+    unrouted(&state, request.method(), request.uri().path())
+}
+
+/// The answer to `method path` that no route has.
+pub(super) fn unrouted(state: &AppState, method: &http::Method, path: &str) -> Response {
+    let asked = format!("{method} {path}");
+    let vendor = vendor_path(path);
+    let error = if not_emulated(vendor) {
         ApiError::NotEmulated { request: asked }
     } else {
         ApiError::NoRoute { request: asked }
     };
-    let mut response = error_response(&state.meta, &error, Access::Open);
-    mark_served(&mut response, request.method(), path, None);
+    let graph = vendor
+        .split('/')
+        .nth(1)
+        .is_some_and(super::graph::is_version);
+    let access = if graph { Access::Graph } else { Access::Open };
+    let mut response = error_response(&state.meta, &error, access);
+    mark_served(&mut response, method, path, None);
     response
 }
 

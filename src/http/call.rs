@@ -71,6 +71,8 @@ pub struct Call<'r> {
     pub raw: &'r [u8],
     /// The body as a JSON object, on routes that take one.
     pub body: Option<Object<'r>>,
+    /// Whether the body is a form (`application/x-www-form-urlencoded`).
+    pub form_body: bool,
 }
 
 impl<'r> Call<'r> {

@@ -207,6 +207,8 @@ fn domain_wire(e: &Error) -> Wire {
         // The vendor's documented answer to a duplicate user.
         Error::UserExists => (S::INTERNAL_SERVER_ERROR, 1014, Normal),
         Error::Storage(_) => (S::INTERNAL_SERVER_ERROR, 1014, Internal),
+        // Only the Graph surface fails so; it writes its own envelope.
+        Error::Cloud(_) => (S::BAD_REQUEST, 1009, Normal),
         Error::Vendor(v) => {
             let status = S::from_u16(v.status).unwrap_or(S::INTERNAL_SERVER_ERROR);
             let title = match &v.title {

@@ -15,6 +15,7 @@ mod control;
 pub mod envelope;
 pub mod error;
 mod faults;
+mod graph;
 mod onprem;
 pub mod openapi;
 mod paths;

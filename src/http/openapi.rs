@@ -27,7 +27,8 @@ pub fn document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Emulator of the WhatsApp Business On-Premises API's account registration. \
                 Vendor routes are served at /v1 (cluster `default`) and at /clusters/{cluster}/v1 \
-                (or with the X-Emulator-Cluster header); /_emulator is the emulator's own control API. \
+                (or with the X-Emulator-Cluster header); the Cloud API's phone-number registration (Graph) \
+                at /{version} and /clusters/{cluster}/{version}; /_emulator is the emulator's own control API. \
                 Every 4xx and 5xx carries X-Emulator-Reason naming the rule that fired."
         },
         "paths": paths,
@@ -35,9 +36,30 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "basic": {"type": "http", "scheme": "basic"},
                 "token": {"type": "http", "scheme": "bearer", "description": "A token from POST /v1/users/login"},
-                "control": {"type": "http", "scheme": "bearer", "description": "The --control-token, when one is configured"}
+                "control": {"type": "http", "scheme": "bearer", "description": "The --control-token, when one is configured"},
+                "graph": {"type": "http", "scheme": "bearer", "description": "A Graph access token: any non-empty one, or the --graph-token"},
+                "graph_query": {"type": "apiKey", "in": "query", "name": "access_token", "description": "The Graph access token as a query parameter"}
             },
             "schemas": {
+                "GraphError": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {
+                        "type": "object",
+                        "required": ["message", "type", "code", "fbtrace_id"],
+                        "properties": {
+                            "message": {"type": "string"},
+                            "type": {"type": "string"},
+                            "code": {"type": "integer"},
+                            "error_subcode": {"type": "integer"},
+                            "error_data": {"type": "object", "properties": {
+                                "messaging_product": {"type": "string"},
+                                "details": {"type": "string"}
+                            }},
+                            "fbtrace_id": {"type": "string"}
+                        }
+                    }}
+                },
                 "Meta": {
                     "type": "object",
                     "properties": {"api_status": {"type": "string"}, "version": {"type": "string"}}
@@ -67,6 +89,7 @@ fn operation(route: &Route, path: &str) -> Value {
     let tag = match route.surface {
         Surface::Vendor => "vendor",
         Surface::Control | Surface::Root => "control",
+        Surface::Graph => "graph",
     };
     op.insert("tags".into(), json!([tag]));
     op.insert(
@@ -82,6 +105,7 @@ fn operation(route: &Route, path: &str) -> Value {
         Access::Basic => Some(json!([{"basic": []}])),
         Access::Token | Access::Admin => Some(json!([{"token": []}])),
         Access::Control | Access::ControlStream => Some(json!([{}, {"control": []}])),
+        Access::Graph => Some(json!([{"graph": []}, {"graph_query": []}])),
     };
     if let Some(security) = security {
         op.insert("security".into(), security);
@@ -104,7 +128,11 @@ fn operation(route: &Route, path: &str) -> Value {
     }
     if let Some(body) = route.body {
         let example: Value = serde_json::from_str(body).expect("route examples are JSON");
-        let required = !matches!(route.takes, Takes::OptionalJson | Takes::OptionalObject);
+        // Graph parameters may come in the query string instead.
+        let required = !matches!(
+            route.takes,
+            Takes::OptionalJson | Takes::OptionalObject | Takes::Graph
+        );
         let schema = body_schema(&example);
         op.insert(
             "requestBody".into(),
@@ -123,8 +151,12 @@ fn operation(route: &Route, path: &str) -> Value {
         }
         let mut response = json!({"description": what});
         if status >= 400 {
-            response["content"] =
-                json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}});
+            let schema = if route.surface == Surface::Graph {
+                "#/components/schemas/GraphError"
+            } else {
+                "#/components/schemas/Error"
+            };
+            response["content"] = json!({"application/json": {"schema": {"$ref": schema}}});
         }
         if status == 405 {
             response["headers"] = json!({"Allow": {"description": "The methods the path takes", "schema": {"type": "string"}}});
@@ -168,6 +200,9 @@ fn common_responses(route: &Route) -> Vec<(u16, &'static str)> {
             statuses.push((403, "1005: not an admin token, or refused"));
             statuses.push((503, "1011: Coreapp restarting, or no Coreapp running"));
         }
+        Access::Graph => {
+            statuses.push((401, "104: no access token; 190: not the --graph-token"));
+        }
     }
     statuses
 }
@@ -181,6 +216,10 @@ fn parameter_schema(name: &str) -> Value {
             "description": "1 to 64 of A-Z a-z 0-9 . _ -, not only dots"
         }),
         "node" => json!({"type": "string", "pattern": "^coreapp[1-9][0-9]?$"}),
+        "version" => json!({"type": "string", "pattern": "^v[0-9]{1,3}\\.[0-9]{1,3}$",
+            "description": "A Graph API version, such as v23.0"}),
+        "id" => json!({"type": "string", "pattern": "^[0-9]{1,20}$",
+            "description": "A phone number id, or the WhatsApp Business Account id (GET /_emulator/clusters/{cluster}/cloud lists them)"}),
         _ => json!({"type": "string", "minLength": 1}),
     }
 }
@@ -205,7 +244,12 @@ fn field_schema(name: &str, example: &Value) -> Value {
         }
         "phone_number" => json!({"type": "string", "pattern": "^[0-9]{1,14}$",
             "description": "digits only; with cc at most 15 digits (E.164)"}),
-        "method" => json!({"type": "string", "pattern": "^([sS][mM][sS]|[vV][oO][iI][cC][eE])$"}),
+        "method" | "code_method" => {
+            json!({"type": "string", "pattern": "^([sS][mM][sS]|[vV][oO][iI][cC][eE])$"})
+        }
+        "language" => json!({"type": "string", "pattern": "^[A-Za-z_-]{2,6}$"}),
+        "messaging_product" => json!({"type": "string", "enum": ["whatsapp"]}),
+        "verified_name" => json!({"type": "string", "minLength": 1}),
         "pin" => json!({"type": "string", "pattern": "^[0-9]{6}$"}),
         "code" => json!({"type": "string", "pattern": "^([0-9]{6}|[0-9]{3}-[0-9]{3})$"}),
         "cert" => json!({"type": "string", "minLength": 1,

@@ -21,7 +21,9 @@ use super::read::{journal_body, read_body};
 use super::respond::{Outcome, mark_served, write};
 use super::routes::{Access, Route, Surface, Takes};
 use super::state::AppState;
+use super::graph;
 use crate::domain::Error;
+use crate::domain::cloud::CloudError;
 use crate::domain::faults::{FaultAction, Verb};
 use crate::domain::json::{Object, ParseError};
 use crate::store::journal::Entry;
@@ -32,6 +34,8 @@ use crate::store::{Admission, Caller, Cluster};
 /// percent-decoded by axum.
 struct Params {
     cluster: Option<Arc<str>>,
+    /// `{version}` of a Graph route.
+    version: Option<Arc<str>>,
     own: Option<Arc<str>>,
 }
 
@@ -41,11 +45,14 @@ async fn params(parts: &mut Parts) -> Result<Params, ApiError> {
         .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))?;
     let mut params = Params {
         cluster: None,
+        version: None,
         own: None,
     };
     for (name, value) in &raw {
         if name == "cluster" {
             params.cluster = Some(value.into());
+        } else if name == "version" {
+            params.version = Some(value.into());
         } else {
             params.own = Some(value.into());
         }
@@ -83,8 +90,18 @@ pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Respo
     let (mut parts, body) = request.into_parts();
     let (mut response, cluster) = match params(&mut parts).await {
         Err(e) => (write(&state.meta, Outcome::Error(e), route.access), None),
+        // `/v1/...` and `/_emulator/...` paths no route has reach the Graph routes' patterns:
+        // they answer as unrouted paths do.
+        Ok(params)
+            if route.surface == Surface::Graph
+                && !params.version.as_deref().is_some_and(graph::is_version) =>
+        {
+            return super::app::unrouted(&state, &parts.method, parts.uri.path());
+        }
         Ok(params) => match route.surface {
-            Surface::Vendor => vendor(&state, &mounted, &parts, &params, body).await,
+            Surface::Vendor | Surface::Graph => {
+                vendor(&state, &mounted, &parts, &params, body).await
+            }
             Surface::Control | Surface::Root => control(&state, route, &parts, &params, body).await,
         },
     };
@@ -265,7 +282,11 @@ fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
             admin: route.access == Access::Admin,
             while_restarting: route.while_restarting,
         },
-        Access::Open | Access::Basic | Access::Control | Access::ControlStream => Caller::Anyone,
+        Access::Open
+        | Access::Basic
+        | Access::Control
+        | Access::ControlStream
+        | Access::Graph => Caller::Anyone,
     }
 }
 
@@ -305,13 +326,16 @@ fn prepare<'r>(
         Access::Basic => Some(basic(&parts.headers)?),
         _ => None,
     };
+    if route.access == Access::Graph {
+        check_graph_token(state, parts)?;
+    }
     // Admission has checked the token of the routes that take one.
     let token = match route.access {
         Access::Token | Access::Admin => bearer(&parts.headers).ok(),
         _ => None,
     };
     let body = match route.takes {
-        Takes::Nothing | Takes::Raw => None,
+        Takes::Nothing | Takes::Raw | Takes::Graph => None,
         takes => {
             if matches!(takes, Takes::Json | Takes::OptionalJson) {
                 check_json_type(&parts.headers)?;
@@ -354,5 +378,35 @@ fn prepare<'r>(
             .is_some_and(|accept| accept.starts_with("text/html")),
         raw,
         body,
+        form_body: graph::params::is_form(&parts.headers),
     })
+}
+
+/// A Graph access token, from `Authorization: Bearer` or `?access_token=`: any non-empty one,
+/// or exactly the `--graph-token`.
+fn check_graph_token(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+    let from_query = || {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(parts.uri.query()?)
+            .ok()?
+            .into_iter()
+            .find_map(|(name, value)| (name == "access_token").then_some(value))
+    };
+    let given = match bearer(&parts.headers) {
+        Ok(token) => Some(token.to_owned()),
+        Err(_) => from_query().filter(|t| !t.is_empty()),
+    };
+    let Some(given) = given else {
+        return Err(Error::Cloud(CloudError::Token { missing: true }).into());
+    };
+    match &state.graph_token {
+        Some(expected)
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                given.as_bytes(),
+                expected.as_bytes(),
+            )) =>
+        {
+            Err(Error::Cloud(CloudError::Token { missing: false }).into())
+        }
+        _ => Ok(()),
+    }
 }

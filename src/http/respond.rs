@@ -87,6 +87,9 @@ fn reply_response(meta: &Meta, mut reply: Reply) -> Response {
 
 /// The answer to a failure: its status, envelope and headers.
 pub fn error_response(meta: &Meta, error: &ApiError, access: Access) -> Response {
+    if access == Access::Graph {
+        return super::graph::wire::graph_error_response(error);
+    }
     let wire = error.wire();
     if wire.severity == Severity::Internal {
         tracing::error!(error = %error, "internal failure");

@@ -4,6 +4,7 @@
 
 use super::call::Handler;
 use super::control::{clusters, console, events, front, steering};
+use super::graph::{numbers, registration};
 use super::onprem;
 
 /// Where a route is mounted.
@@ -15,6 +16,9 @@ pub enum Surface {
     Control,
     /// The emulator's front door, `GET /`.
     Root,
+    /// The Cloud API (Graph): at `/{version}` (any `vNN.N`) and at
+    /// `/clusters/{cluster}/{version}`.
+    Graph,
 }
 
 impl Surface {
@@ -24,6 +28,7 @@ impl Surface {
             Self::Vendor => &["/v1", "/clusters/{cluster}/v1"],
             Self::Control => &["/_emulator"],
             Self::Root => &[""],
+            Self::Graph => &["/{version}", "/clusters/{cluster}/{version}"],
         }
     }
 }
@@ -44,6 +49,9 @@ pub enum Access {
     /// Like [`Access::Control`], the token also taken from `?token=`: a browser's EventSource
     /// cannot send headers.
     ControlStream,
+    /// A Graph access token (`Authorization: Bearer` or `?access_token=`): any non-empty one,
+    /// or the `--graph-token`.
+    Graph,
 }
 
 /// What body a route reads.
@@ -61,6 +69,8 @@ pub enum Takes {
     OptionalObject,
     /// The bytes, which the handler reads itself.
     Raw,
+    /// Graph parameters: in the query string, a JSON body or a form body, read by the handler.
+    Graph,
 }
 
 /// One route.
@@ -131,6 +141,29 @@ const fn vendor(
         body,
         responses,
         takes,
+        while_restarting: false,
+        handler,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn graph(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    body: Option<&'static str>,
+    responses: &'static [(u16, &'static str)],
+    handler: Handler,
+) -> Route {
+    Route {
+        surface: Surface::Graph,
+        method,
+        path,
+        summary,
+        access: Access::Graph,
+        body,
+        responses,
+        takes: Takes::Graph,
         while_restarting: false,
         handler,
     }
@@ -375,6 +408,90 @@ pub const ROUTES: &[Route] = &[
         onprem::health::v1,
     )
     .while_restarting(),
+    graph(
+        "GET",
+        "/{id}",
+        "A phone number (fields: ?fields=id,display_phone_number,…) or the WhatsApp Business Account",
+        None,
+        &[(200, "The phone number's fields"), (400, "100: no such id, or an unknown field")],
+        numbers::get_object,
+    ),
+    graph(
+        "POST",
+        "/{id}",
+        "Set the two-step verification pin of a registered phone number",
+        Some(r#"{"pin": "123456"}"#),
+        &[
+            (200, "{\"success\": true}"),
+            (400, "100: a pin that is not 6 digits, or no such id"),
+            (404, "133010: the number is not registered"),
+        ],
+        numbers::set_pin,
+    ),
+    graph(
+        "GET",
+        "/{id}/phone_numbers",
+        "The phone numbers of the WhatsApp Business Account (the On-Premises number included)",
+        None,
+        &[(200, "{\"data\": […], \"paging\": …}"), (400, "100: not the account's id")],
+        numbers::list,
+    ),
+    graph(
+        "POST",
+        "/{id}/phone_numbers",
+        "Add a phone number to the WhatsApp Business Account",
+        Some(r#"{"cc": "1", "phone_number": "6315550000", "verified_name": "Acme"}"#),
+        &[(200, "{\"id\": …}"), (400, "100: a parameter is missing or not valid")],
+        numbers::add,
+    ),
+    graph(
+        "POST",
+        "/{id}/request_code",
+        "Send a verification code to the phone number (the outbox, as On-Premises codes)",
+        Some(r#"{"code_method": "SMS", "language": "en"}"#),
+        &[
+            (200, "{\"success\": true}"),
+            (400, "100, or 136024: the number is registered"),
+        ],
+        registration::request_code,
+    ),
+    graph(
+        "POST",
+        "/{id}/verify_code",
+        "Verify the code sent",
+        Some(r#"{"code": "123456"}"#),
+        &[
+            (200, "{\"success\": true}"),
+            (400, "100, or 136025: no code, expired, or wrong"),
+        ],
+        registration::verify_code,
+    ),
+    graph(
+        "POST",
+        "/{id}/register",
+        "Register the phone number on the Cloud API; with backup, migrate it from the cluster's On-Premises deployment",
+        Some(r#"{"messaging_product": "whatsapp", "pin": "123456"}"#),
+        &[
+            (200, "{\"success\": true}"),
+            (
+                400,
+                "100 (parameters, backup), 133005 (pin mismatch), 133006 (not verified), 133009 (pin too fast), 133015 (deregistered a moment ago), 133016 (rate limit)",
+            ),
+        ],
+        registration::register,
+    ),
+    graph(
+        "POST",
+        "/{id}/deregister",
+        "Deregister the phone number from the Cloud API",
+        None,
+        &[
+            (200, "{\"success\": true}"),
+            (400, "133016: rate limit"),
+            (404, "133010: the number is not registered"),
+        ],
+        registration::deregister,
+    ),
     Route {
         surface: Surface::Control,
         method: "GET",
@@ -498,6 +615,14 @@ pub const ROUTES: &[Route] = &[
         ),
         Takes::Object,
         clusters::put_policy,
+    ),
+    ctl(
+        "GET",
+        "/clusters/{cluster}/cloud",
+        "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
+        None,
+        Takes::Nothing,
+        clusters::get_cloud,
     ),
     ctl(
         "POST",

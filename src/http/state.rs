@@ -22,6 +22,9 @@ pub struct AppState {
     pub control: ControlAccess,
     /// The OpenAPI document, made once from the route table at start.
     pub openapi: Bytes,
+    /// The one access token the Graph surface takes (`--graph-token`); any non-empty one when
+    /// `None`.
+    pub graph_token: Option<Arc<str>>,
 }
 
 /// Who may use `/_emulator` (its health probe is always open).

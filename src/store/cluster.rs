@@ -122,6 +122,9 @@ impl Cluster {
                 .ok_or_else(|| format!("cluster {}: stored number {e164:?}", self.name))?;
             c.sends.insert((number.key(), method), times);
         }
+        if let Some(waba) = record.cloud {
+            c.waba = waba;
+        }
         let mut codes = record.codes;
         codes.sort_by_key(|(seq, _)| *seq);
         c.outbox_seq = codes.last().map_or(0, |(seq, _)| *seq);

@@ -159,7 +159,7 @@ impl Cluster {
             } else {
                 c.topology.stop(node, now);
             }
-            Ok(())
+            Ok::<(), Error>(())
         })?;
         self.changed("topology");
         Ok(())
@@ -189,7 +189,7 @@ impl Cluster {
             if let Some(delay) = failover_delay {
                 c.topology.failover_delay = delay;
             }
-            Ok(())
+            Ok::<(), Error>(())
         })?;
         self.changed("topology");
         Ok(())

@@ -7,6 +7,7 @@
 //! the clock and restarts.
 
 mod admission;
+pub mod cloud;
 mod cluster;
 mod clusters;
 pub mod deployment;

@@ -13,7 +13,7 @@ use super::persist::Change;
 use super::small_map::grow_exactly_while_small;
 use crate::domain::backup;
 use crate::domain::clock::later;
-use crate::domain::model::{Account, Pending, SentCode};
+use crate::domain::model::{Account, Pending, SentBy, SentCode};
 use crate::domain::phone::Method;
 use crate::domain::policy::{CodeDecision, NumberState, PendingView, Refusal, VerifyDecision};
 use crate::domain::request::CodeRequest;
@@ -160,6 +160,7 @@ impl Cluster {
                         vname: vname.clone().into(),
                         sent_at: now,
                         expires_at,
+                        surface: SentBy::OnPremises,
                     };
                     log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
                     // The event is made from this record, for those who listen.
@@ -277,30 +278,28 @@ impl Cluster {
     }
 
     /// `POST /v1/settings/restore`: brings a backed-up registration and its pins onto this
-    /// deployment, which must have no registered number.
-    pub async fn restore_backup(&self, payload: backup::Payload) -> Result<()> {
-        let (result, ticket) = self.write(|c, log| {
-            if let Some(current) = &c.registered {
-                return Err(Error::Forbidden {
-                    rule: "restore_onto_registered",
-                    message: if current.number == payload.registered.number {
-                        "Restore needs an unregistered deployment: this number is already registered here"
-                    } else {
-                        "Restore needs an unregistered deployment: another number is registered here"
-                    },
-                });
-            }
+    /// deployment. Onto a deployment that has a number, as Meta documents it ("the application
+    /// stops and you have to start it again"): the registration is replaced and every Coreapp
+    /// stops until it is started again (control API or console). Answers whether it stopped.
+    pub async fn restore_backup(&self, payload: backup::Payload) -> Result<bool> {
+        let now = self.now();
+        let (stopped, ticket) = self.write(|c, log| {
+            let stopped = c.registered.is_some();
             c.registered = Some(payload.registered);
             c.pins.extend(payload.pins);
             c.pending = None;
+            if stopped {
+                c.topology.stop_all(now);
+            }
             log.push(|| Change::Registration(self.key(), c.registration_record()));
-            Ok(())
+            stopped
         });
         ticket.durable().await?;
-        if result.is_ok() {
-            self.changed("registration");
+        self.changed("registration");
+        if stopped {
+            self.changed("topology");
         }
-        result
+        Ok(stopped)
     }
 
     /// Codes in the outbox matching `filter`, oldest first.

@@ -43,4 +43,6 @@ pub struct Settings {
     pub admin_hash: Arc<str>,
     /// Whether the admin must change that password at first login (the factory default).
     pub admin_must_change: bool,
+    /// How long a migration to the Cloud API takes, on the cluster's clock.
+    pub migration_delay: Duration,
 }

@@ -11,6 +11,7 @@ use super::Settings;
 use super::journal::Journal;
 use super::persist::{Change, Log, RegistrationRecord};
 use super::small_map::SmallMap;
+use crate::domain::cloud::Waba;
 use crate::domain::faults::Faults;
 use crate::domain::model::{Account, Pending, SentCode};
 use crate::domain::password::ADMIN;
@@ -75,6 +76,8 @@ pub(super) struct State {
     pub journal: Journal,
     /// Masters, Coreapps and shards.
     pub topology: Topology,
+    /// The Cloud API's phone numbers of the cluster's WhatsApp Business Account.
+    pub waba: Waba,
 }
 
 impl State {
@@ -101,6 +104,7 @@ impl State {
             faults: Faults::default(),
             journal: Journal::default(),
             topology: Topology::new(settings.coreapps, settings.failover_delay),
+            waba: Waba::default(),
         }
     }
 

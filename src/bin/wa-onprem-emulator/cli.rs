@@ -192,6 +192,17 @@ pub struct Flags {
     #[arg(long, env = "WA_EMU_TLS_KEY", value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
 
+    /// The one access token the Graph surface (the Cloud API, /{version}/…) takes, as
+    /// `Authorization: Bearer` or `?access_token=`; when unset, any non-empty token is taken, as a
+    /// system user's would be.
+    #[arg(long, env = "WA_EMU_GRAPH_TOKEN", hide_env_values = true)]
+    pub graph_token: Option<String>,
+
+    /// How long a migration to the Cloud API (POST /{id}/register with a backup) takes before it
+    /// answers, on the cluster's clock (the real one takes about 15 s).
+    #[arg(long, env = "WA_EMU_MIGRATION_DELAY", default_value = defaults::MIGRATION_DELAY, value_parser = duration)]
+    pub migration_delay: Duration,
+
     /// Log line format.
     #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -221,6 +232,7 @@ impl Flags {
             .failover_delay(f.failover_delay)
             .max_clusters(f.max_clusters)
             .shutdown_grace(f.shutdown_grace)
+            .migration_delay(f.migration_delay)
             .tls(f.tls);
         if let Some(dir) = f.data_dir {
             config = config.data_dir(dir);
@@ -236,6 +248,9 @@ impl Flags {
         }
         if let Some(token) = f.control_token {
             config = config.control_token(token);
+        }
+        if let Some(token) = f.graph_token {
+            config = config.graph_token(token);
         }
         if let Some(cert) = f.tls_cert {
             config = config.tls_cert(cert);

@@ -19,6 +19,8 @@ pub use scripted::{RuleSpec, Scripted};
 pub use sunset::Sunset;
 
 use crate::domain::VendorError;
+use crate::domain::cloud::Operation;
+use crate::domain::phone::Number;
 use crate::domain::request::CodeRequest;
 
 /// What the registration server says no with: 403/1005 `Unknown error: <reason>`.
@@ -190,6 +192,22 @@ pub trait RegistrationPolicy: Send + Sync + fmt::Debug {
         pending: Option<&PendingView<'_>>,
         now: SystemTime,
     ) -> VerifyDecision;
+
+    /// What the policy forces on a Cloud API operation for `number` (scripted rules with
+    /// `surface = "cloud"`); nothing by default.
+    fn cloud(&self, _operation: Operation, _number: &Number) -> CloudForced {
+        CloudForced::default()
+    }
+}
+
+/// What a policy forces on a Cloud API operation: a wait (holding no lock), then perhaps an
+/// error instead of the operation.
+#[derive(Debug, Clone, Default)]
+pub struct CloudForced {
+    /// How long to hold the request first.
+    pub delay: Duration,
+    /// The error to answer instead.
+    pub error: Option<Box<VendorError>>,
 }
 
 /// The built-in policies, by name.

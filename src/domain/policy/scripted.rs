@@ -22,11 +22,12 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Classic, ClassicRules, CodeDecision, NumberState, PendingView, RegistrationPolicy,
-    VerifyDecision,
+    Classic, ClassicRules, CloudForced, CodeDecision, NumberState, PendingView,
+    RegistrationPolicy, VerifyDecision,
 };
 use crate::domain::VendorError;
-use crate::domain::phone::Method;
+use crate::domain::cloud::Operation;
+use crate::domain::phone::{Method, Number};
 use crate::domain::request::CodeRequest;
 
 /// What a rule forces.
@@ -79,6 +80,14 @@ pub struct RuleSpec {
     /// `delay`: how long, as `1500ms`, `2s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<String>,
+    /// `cloud`: the rule applies to the Cloud API's operations instead of `POST /v1/account`;
+    /// `on_premises` (the default) to the On-Premises API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surface: Option<String>,
+    /// With `surface = "cloud"`: the one operation it applies to (`request_code`, `verify_code`,
+    /// `register`, `deregister`, `set_pin`); every one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
 }
 
 /// A checked rule.
@@ -90,6 +99,9 @@ pub struct Rule {
     method: Option<Method>,
     delay: Duration,
     status: u16,
+    /// Whether it applies to the Cloud API.
+    cloud: bool,
+    operation: Option<Operation>,
 }
 
 fn digits_only(field: &str, value: &str) -> Result<(), String> {
@@ -128,6 +140,33 @@ impl Rule {
                     .ok_or_else(|| format!("`method` must be sms or voice (got {m:?})"))?,
             ),
         };
+        let cloud = match spec.surface.as_deref() {
+            None | Some("on_premises") => false,
+            Some("cloud") => true,
+            Some(other) => {
+                return Err(format!(
+                    "`surface` must be on_premises or cloud (got {other:?})"
+                ));
+            }
+        };
+        let operation = match &spec.operation {
+            None => None,
+            Some(_) if !cloud => {
+                return Err("`operation` belongs to rules with surface = \"cloud\"".into());
+            }
+            Some(name) => Some(Operation::parse(name).ok_or_else(|| {
+                format!(
+                    "`operation` must be one of {} (got {name:?})",
+                    Operation::ALL.map(Operation::as_str).join(", ")
+                )
+            })?),
+        };
+        if cloud && spec.method.is_some() {
+            return Err("`method` belongs to On-Premises rules; a cloud rule names an `operation`".into());
+        }
+        if cloud && spec.outcome == Outcome::AlreadyRegistered {
+            return Err("`already_registered` is an On-Premises outcome; a cloud rule forces `error`, `delay` or `classic`".into());
+        }
         let mut delay = Duration::ZERO;
         let mut status = 200;
         match spec.outcome {
@@ -174,6 +213,8 @@ impl Rule {
             method,
             delay,
             status,
+            cloud,
+            operation,
         })
     }
 
@@ -182,12 +223,23 @@ impl Rule {
         &self.spec
     }
 
-    fn matches(&self, request: &CodeRequest) -> bool {
-        let number_ok = match &self.digits {
+    fn matches_number(&self, number: &Number) -> bool {
+        match &self.digits {
             None => true,
-            Some((digits, whole)) => request.number.starts_with(digits, *whole),
-        };
-        number_ok && self.method.is_none_or(|m| m == request.method)
+            Some((digits, whole)) => number.starts_with(digits, *whole),
+        }
+    }
+
+    fn matches(&self, request: &CodeRequest) -> bool {
+        !self.cloud
+            && self.matches_number(&request.number)
+            && self.method.is_none_or(|m| m == request.method)
+    }
+
+    fn matches_cloud(&self, operation: Operation, number: &Number) -> bool {
+        self.cloud
+            && self.operation.is_none_or(|op| op == operation)
+            && self.matches_number(number)
     }
 
     fn error(&self) -> Box<VendorError> {
@@ -309,6 +361,25 @@ impl RegistrationPolicy for Scripted {
     ) -> VerifyDecision {
         self.classic.verify(code, pending, now)
     }
+
+    fn cloud(&self, operation: Operation, number: &Number) -> CloudForced {
+        let mut forced = CloudForced::default();
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.matches_cloud(operation, number))
+        {
+            match rule.spec.outcome {
+                Outcome::Delay => forced.delay += rule.delay,
+                Outcome::Error => {
+                    forced.error = Some(rule.error());
+                    break;
+                }
+                Outcome::Classic | Outcome::AlreadyRegistered => break,
+            }
+        }
+        forced
+    }
 }
 
 #[cfg(test)]
@@ -345,6 +416,8 @@ mod tests {
             title: None,
             details: Some("x".into()),
             delay: None,
+            surface: None,
+            operation: None,
         };
         assert!(Rule::new(spec(Some(403)), 1).is_ok());
         assert!(

@@ -183,6 +183,18 @@ fn policy_body(cluster: &str, policy: &dyn crate::domain::policy::RegistrationPo
     body
 }
 
+/// `GET /_emulator/clusters/{cluster}/cloud`: the WhatsApp Business Account of the Cloud API,
+/// with every phone number (the On-Premises one included) and its pending code.
+pub fn get_cloud<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        Ok(Reply::control(&serde_json::json!({
+            "cluster": call.cluster.name(),
+            "waba_id": call.cluster.waba_id(),
+            "phone_numbers": call.cluster.phone_numbers(true),
+        })))
+    })
+}
+
 /// `GET /_emulator/clusters/{cluster}/policy`: its name, and its rules when scripted.
 pub fn get_policy<'c>(call: &'c Call<'c>) -> Answer<'c> {
     Box::pin(async move {

@@ -34,8 +34,11 @@ const REGISTRATION: TableDefinition<&str, &[u8]> = TableDefinition::new("registr
 const SENDS: TableDefinition<&str, &[u8]> = TableDefinition::new("sends");
 const CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("codes");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const TABLES: [TableDefinition<&str, &[u8]>; 6] =
-    [USERS, SESSIONS, REGISTRATION, SENDS, CODES, META];
+/// Added after the first release: a database without it gets it when opened (older emulators
+/// ignore it).
+const CLOUD: TableDefinition<&str, &[u8]> = TableDefinition::new("cloud");
+const TABLES: [TableDefinition<&str, &[u8]>; 7] =
+    [USERS, SESSIONS, REGISTRATION, SENDS, CODES, META, CLOUD];
 
 /// Separates the cluster name from the rest of a key; never in a cluster name.
 const SEP: char = '\u{1f}';
@@ -211,6 +214,10 @@ fn load_all(db: &Database) -> Result<HashMap<String, ClusterRecord>, String> {
         c.meta = Some(decode(v, "policy")?);
         Ok(())
     })?;
+    each(CLOUD, &mut |c, _, v| {
+        c.cloud = Some(decode(v, "cloud phone numbers")?);
+        Ok(())
+    })?;
     Ok(clusters)
 }
 
@@ -253,6 +260,7 @@ fn apply(txn: &WriteTransaction, change: &Change) -> Result<(), String> {
         ),
         Change::ClearCodes(c) => clear(txn, CODES, Some(c)),
         Change::Meta(c, meta) => put(META, &key(c, ""), Some(encode(meta)?)),
+        Change::Cloud(c, waba) => put(CLOUD, &key(c, ""), Some(encode(waba)?)),
         Change::ResetCluster(c) => TABLES.iter().try_for_each(|t| clear(txn, *t, Some(c))),
         Change::ResetAll => TABLES.iter().try_for_each(|t| clear(txn, *t, None)),
     }

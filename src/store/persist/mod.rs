@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 pub use durable::{Durable, FILE_NAME};
 
 use super::{Session, User};
+use crate::domain::cloud::Waba;
 use crate::domain::model::{Account, Pending, SentCode};
 use crate::domain::phone::Method;
 use crate::domain::policy::RuleSpec;
@@ -73,6 +74,8 @@ pub enum Change {
     ClearCodes(Arc<str>),
     /// Policy or clock changed.
     Meta(Arc<str>, MetaRecord),
+    /// The Cloud API's phone numbers changed.
+    Cloud(Arc<str>, Waba),
     /// The cluster was reset.
     ResetCluster(Arc<str>),
     /// Every cluster was reset.
@@ -94,6 +97,8 @@ pub struct ClusterRecord {
     pub codes: Vec<(u64, SentCode)>,
     /// Policy and clock.
     pub meta: Option<MetaRecord>,
+    /// The Cloud API's phone numbers.
+    pub cloud: Option<Waba>,
 }
 
 /// The changes one operation makes, collected only when they will be stored: in memory, the

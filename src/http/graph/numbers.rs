@@ -1,0 +1,227 @@
+//! The WhatsApp Business Account and its phone numbers: `GET /{id}` (a phone number, with
+//! `?fields=`, or the account), `GET` and `POST /{waba_id}/phone_numbers`.
+
+use serde_json::{Map, Value, json};
+
+use super::params::Params;
+use crate::domain::Error;
+use crate::domain::cloud::CloudError;
+use crate::domain::phone::{self, Number};
+use crate::http::call::{Answer, Call};
+use crate::http::envelope::Reply;
+use crate::store::cloud::PhoneView;
+
+/// The fields a phone number has, as Graph names them.
+const FIELDS: &[&str] = &[
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "code_verification_status",
+    "platform_type",
+    "status",
+    "quality_rating",
+    "name_status",
+    "throughput",
+    "is_pin_enabled",
+    "account_mode",
+];
+
+/// The fields answered when `fields` is not given, as Meta's examples show them.
+const DEFAULT_FIELDS: &[&str] = &[
+    "verified_name",
+    "code_verification_status",
+    "display_phone_number",
+    "quality_rating",
+    "platform_type",
+    "throughput",
+    "id",
+];
+
+fn field(view: &PhoneView, name: &str) -> Value {
+    match name {
+        "id" => json!(view.id),
+        "display_phone_number" => json!(view.display_phone_number),
+        "verified_name" => json!(view.verified_name),
+        "code_verification_status" => json!(view.code_verification_status),
+        "platform_type" => json!(view.platform_type),
+        "status" => json!(view.status),
+        "quality_rating" => json!("GREEN"),
+        "name_status" => json!("APPROVED"),
+        "throughput" => json!({"level": view.throughput}),
+        "is_pin_enabled" => json!(view.is_pin_enabled),
+        "account_mode" => json!("LIVE"),
+        _ => Value::Null,
+    }
+}
+
+/// The names `fields` asks for (the defaults when absent); an unknown one is refused as Graph
+/// does.
+fn selected(params: &Params) -> Result<Vec<String>, Error> {
+    let Some(fields) = params.text("fields")? else {
+        return Ok(DEFAULT_FIELDS.iter().map(|f| (*f).to_owned()).collect());
+    };
+    let mut names = vec!["id".to_owned()];
+    for name in fields.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !FIELDS.contains(&name) {
+            return Err(CloudError::invalid(
+                "fields",
+                format!(
+                    "Tried accessing nonexisting field ({name}) on node type (WhatsAppBusinessPhoneNumber); the fields are {}",
+                    FIELDS.join(", ")
+                ),
+            )
+            .into());
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+fn object(view: &PhoneView, names: &[String]) -> Value {
+    let map: Map<String, Value> = names
+        .iter()
+        .map(|name| (name.clone(), field(view, name)))
+        .collect();
+    Value::Object(map)
+}
+
+fn success() -> Reply {
+    Reply::control(&json!({"success": true}))
+}
+
+/// The id of the path.
+fn id<'c>(call: &'c Call<'c>) -> &'c str {
+    call.param.as_deref().unwrap_or_default()
+}
+
+fn not_the_account(id: &str, method: &'static str) -> Error {
+    CloudError::UnknownObject {
+        id: id.to_owned(),
+        method,
+    }
+    .into()
+}
+
+/// `GET /{id}`: a phone number (`?fields=`), or the business account.
+pub fn get_object<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let params = Params::of(call)?;
+        params.only(&[])?;
+        let id = id(call);
+        if id == call.cluster.waba_id() {
+            return Ok(Reply::control(&json!({
+                "id": id,
+                "name": format!("Emulated WhatsApp Business Account ({})", call.cluster.name()),
+                "timezone_id": "1",
+                "message_template_namespace": format!("emulated_{}", call.cluster.name()),
+            })));
+        }
+        let names = selected(&params)?;
+        let view = call.cluster.phone_number(id)?;
+        Ok(Reply::control(&object(&view, &names)))
+    })
+}
+
+/// `POST /{id} {"pin"}`: sets the two-step verification pin of a registered phone number.
+pub fn set_pin<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let params = Params::of(call)?;
+        params.only(&["pin"])?;
+        let id = id(call);
+        if id == call.cluster.waba_id() {
+            return Err(not_the_account(id, "post").into());
+        }
+        let pin = super::registration::pin(&params)?;
+        call.cluster.cloud_set_pin(id, pin).await?;
+        Ok(success())
+    })
+}
+
+/// `GET /{waba_id}/phone_numbers`.
+pub fn list<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let params = Params::of(call)?;
+        params.only(&["limit", "after", "before"])?;
+        let id = id(call);
+        if id != call.cluster.waba_id() {
+            return Err(not_the_account(id, "get").into());
+        }
+        let names = selected(&params)?;
+        let data: Vec<Value> = call
+            .cluster
+            .phone_numbers(false)
+            .iter()
+            .map(|view| object(view, &names))
+            .collect();
+        let cursor = |v: Option<&Value>| {
+            use base64::Engine;
+            let id = v.and_then(|v| v["id"].as_str()).unwrap_or_default();
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
+        };
+        let paging = json!({"cursors": {"before": cursor(data.first()), "after": cursor(data.last())}});
+        Ok(Reply::control(&json!({"data": data, "paging": paging})))
+    })
+}
+
+/// The number of `cc` and `phone_number` (formatting characters dropped): a real calling code
+/// and at most 15 digits.
+fn number(cc: &str, phone_number: &str) -> Result<Number, Error> {
+    let cc = cc.trim_start_matches('+');
+    if !phone::is_calling_code(cc) {
+        return Err(CloudError::invalid(
+            "cc",
+            format!("Param cc must be an ITU country calling code, such as 1 or 44 (got {cc:?})"),
+        )
+        .into());
+    }
+    let national: String = phone_number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    if national.is_empty() || !national.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CloudError::invalid(
+            "phone_number",
+            format!("Param phone_number must be digits (got {phone_number:?})"),
+        )
+        .into());
+    }
+    if cc.len() + national.len() > 15 {
+        return Err(CloudError::invalid(
+            "phone_number",
+            "Params cc and phone_number together have more than the 15 digits of E.164",
+        )
+        .into());
+    }
+    Ok(Number {
+        cc: cc.into(),
+        phone_number: national.into(),
+    })
+}
+
+/// `POST /{waba_id}/phone_numbers {"cc" (or "country_code"), "phone_number", "verified_name"}`
+/// → `{"id"}`.
+pub fn add<'c>(call: &'c Call<'c>) -> Answer<'c> {
+    Box::pin(async move {
+        let params = Params::of(call)?;
+        params.only(&["cc", "country_code", "phone_number", "verified_name"])?;
+        let id = id(call);
+        if id != call.cluster.waba_id() {
+            return Err(not_the_account(id, "post").into());
+        }
+        let cc = match params.text("cc")? {
+            Some(cc) => cc,
+            None => params.required("country_code").map_err(|_| {
+                Error::from(CloudError::invalid(
+                    "missing",
+                    "The parameter cc (or country_code) is required",
+                ))
+            })?,
+        };
+        let number = number(&cc, &params.required("phone_number")?)?;
+        let name = params.required("verified_name")?;
+        let id = call.cluster.add_phone_number(number, name).await?;
+        Ok(Reply::control(&json!({"id": id})))
+    })
+}

@@ -1,0 +1,537 @@
+//! The Cloud API's phone numbers of one cluster: adding numbers to its WhatsApp Business
+//! Account, codes, registration, two-step pins and the migration of the cluster's On-Premises
+//! number, under the cluster's lock as every other operation.
+//!
+//! The cluster's On-Premises registration is one source of truth: its number appears in the
+//! account as `ON_PREMISE` without an entry of its own until a Cloud operation touches it.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rand::Rng;
+use serde::Serialize;
+
+use super::Cluster;
+use super::events::Kind;
+use super::persist::{Change, Log};
+use super::state::State;
+use crate::domain::backup;
+use crate::domain::clock::{later, rfc3339};
+use crate::domain::cloud::{
+    CloudCode, CloudError, CloudNumber, CodeStatus, Counted, NumberStatus, Operation, Platform,
+    REREGISTER_WAIT, display, phone_id, waba_id,
+};
+use crate::domain::model::{SentBy, SentCode};
+use crate::domain::phone::{Method, Number};
+use crate::domain::{Error, Result};
+
+/// A phone number as the Graph surface and the control API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhoneView {
+    /// Its id.
+    pub id: String,
+    /// Country calling code.
+    pub cc: String,
+    /// National number.
+    pub phone_number: String,
+    /// `+1 631-555-0000`.
+    pub display_phone_number: String,
+    /// Its display name.
+    pub verified_name: String,
+    /// NOT_VERIFIED, VERIFIED or EXPIRED.
+    pub code_verification_status: CodeStatus,
+    /// CLOUD_API, ON_PREMISE or NOT_APPLICABLE.
+    pub platform_type: Platform,
+    /// PENDING, CONNECTED or DISCONNECTED.
+    pub status: NumberStatus,
+    /// Whether a two-step verification pin is set.
+    pub is_pin_enabled: bool,
+    /// STANDARD, or HIGH for a multiconnect number migrated from On-Premises.
+    pub throughput: &'static str,
+    /// Where its data rests, when registration named a region.
+    pub data_localization_region: Option<String>,
+    /// The code awaiting `verify_code` (the control API's view only).
+    pub pending_code: Option<PendingCode>,
+    /// Until when register and deregister are refused (the control API's view only).
+    pub blocked_until: Option<String>,
+}
+
+/// A code awaiting `verify_code`, as the control API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingCode {
+    /// The 6 digits.
+    pub code: String,
+    /// sms or voice.
+    pub method: Method,
+    /// When it goes stale.
+    pub expires_at: String,
+}
+
+/// `POST /{id}/register`, read.
+#[derive(Debug)]
+pub struct Registration {
+    /// The pin: the number's two-step pin, or the one it gets.
+    pub pin: String,
+    /// `data_localization_region`.
+    pub region: Option<String>,
+    /// The On-Premises backup of a migration, opened with its password.
+    pub backup: Option<backup::Payload>,
+}
+
+impl State {
+    /// Whether the On-Premises deployment serves now (running, not restarting).
+    fn on_prem_connected(&mut self, now: SystemTime) -> bool {
+        self.topology.settle(now);
+        self.registered.is_some() && self.topology.has_serving_coreapp() && !self.is_restarting(now)
+    }
+
+    fn view(&mut self, number: &CloudNumber, now: SystemTime, control: bool) -> PhoneView {
+        let on_prem = self
+            .registered
+            .as_ref()
+            .is_some_and(|a| a.number == number.number);
+        let (platform, status) = if number.registered {
+            (Platform::CloudApi, number.status())
+        } else if on_prem {
+            let connected = self.on_prem_connected(now);
+            (
+                Platform::OnPremise,
+                if connected {
+                    NumberStatus::Connected
+                } else {
+                    NumberStatus::Disconnected
+                },
+            )
+        } else {
+            (Platform::NotApplicable, number.status())
+        };
+        let pin = if number.registered || !on_prem {
+            number.pin.is_some()
+        } else {
+            self.pins.contains_key(&number.number.e164())
+        };
+        PhoneView {
+            id: number.id.clone(),
+            cc: number.number.cc.to_string(),
+            phone_number: number.number.phone_number.to_string(),
+            display_phone_number: display(&number.number),
+            verified_name: number.verified_name.clone(),
+            code_verification_status: number.code_status(now),
+            platform_type: platform,
+            status,
+            is_pin_enabled: pin,
+            throughput: if number.high_throughput {
+                "HIGH"
+            } else {
+                "STANDARD"
+            },
+            data_localization_region: number.data_localization_region.clone(),
+            pending_code: control
+                .then(|| {
+                    number.code.as_ref().map(|c| PendingCode {
+                        code: c.code.to_string(),
+                        method: c.method,
+                        expires_at: rfc3339(c.expires_at),
+                    })
+                })
+                .flatten(),
+            blocked_until: control
+                .then(|| number.blocked_until.filter(|u| now < *u).map(rfc3339))
+                .flatten(),
+        }
+    }
+
+    /// The entry the On-Premises number would have, when it has none yet.
+    fn on_prem_entry(&self, cluster: &str) -> Option<CloudNumber> {
+        let account = self.registered.as_ref()?;
+        if self.waba.by_number(&account.number).is_some() {
+            return None;
+        }
+        Some(CloudNumber::new(
+            phone_id(cluster, &account.number),
+            account.number.clone(),
+            account.vname.to_string(),
+        ))
+    }
+
+    /// Every number of the account, the On-Premises one included.
+    fn views(&mut self, cluster: &str, now: SystemTime, control: bool) -> Vec<PhoneView> {
+        let mut numbers = self.waba.numbers.clone();
+        numbers.extend(self.on_prem_entry(cluster));
+        numbers.iter().map(|n| self.view(n, now, control)).collect()
+    }
+
+    /// The index of the number `id`, its entry made for the On-Premises number when needed.
+    fn entry(&mut self, cluster: &str, id: &str) -> Result<usize, CloudError> {
+        if let Some(i) = self.waba.numbers.iter().position(|n| n.id == id) {
+            return Ok(i);
+        }
+        match self.on_prem_entry(cluster) {
+            Some(entry) if entry.id == id => {
+                self.waba.numbers.push(entry);
+                Ok(self.waba.numbers.len() - 1)
+            }
+            _ => Err(CloudError::UnknownObject {
+                id: id.to_owned(),
+                method: "post",
+            }),
+        }
+    }
+
+    /// Takes the number away from the On-Premises deployment, which disconnects and shuts down.
+    fn shut_down_on_prem(&mut self, now: SystemTime, release: bool) {
+        if release {
+            self.registered = None;
+            self.pending = None;
+        }
+        self.topology.stop_all(now);
+    }
+}
+
+/// Which number of the account an operation is for.
+fn unknown(id: &str, method: &'static str) -> Error {
+    CloudError::UnknownObject {
+        id: id.to_owned(),
+        method,
+    }
+    .into()
+}
+
+impl Cluster {
+    /// The id of the cluster's WhatsApp Business Account.
+    pub fn waba_id(&self) -> String {
+        waba_id(self.name())
+    }
+
+    /// Every phone number of the account (`control`: with the pending code and block).
+    pub fn phone_numbers(&self, control: bool) -> Vec<PhoneView> {
+        let now = self.now();
+        self.with(|c| c.views(self.name(), now, control))
+    }
+
+    /// The phone number `id`.
+    pub fn phone_number(&self, id: &str) -> Result<PhoneView> {
+        self.phone_numbers(false)
+            .into_iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| unknown(id, "get"))
+    }
+
+    /// Adds `number` to the account (`POST /{waba_id}/phone_numbers`); a number already there
+    /// keeps its entry and id.
+    pub async fn add_phone_number(&self, number: Number, verified_name: String) -> Result<String> {
+        let (id, ticket) = self.write(|c, log| {
+            let id = phone_id(self.name(), &number);
+            if c.waba.numbers.iter().all(|n| n.id != id) {
+                c.waba.numbers.push(CloudNumber::new(id.clone(), number, verified_name));
+                self.log_cloud(c, log);
+            }
+            id
+        });
+        ticket.durable().await?;
+        self.changed("cloud");
+        Ok(id)
+    }
+
+    fn log_cloud(&self, c: &State, log: &mut Log) {
+        log.push(|| Change::Cloud(self.key(), c.waba.clone()));
+    }
+
+    /// What the policy forces on `operation` for the number `id`: its delay is waited out
+    /// here (holding no lock); its error is returned.
+    async fn forced(&self, operation: Operation, id: &str) -> Result<()> {
+        let number = self.with(|c| {
+            c.waba
+                .numbers
+                .iter()
+                .find(|n| n.id == id)
+                .map(|n| n.number.clone())
+                .or_else(|| c.on_prem_entry(self.name()).filter(|e| e.id == id).map(|e| e.number))
+        });
+        let Some(number) = number else {
+            return Ok(());
+        };
+        let forced = self.policy().cloud(operation, &number);
+        if !forced.delay.is_zero() {
+            tokio::time::sleep(forced.delay).await;
+        }
+        match forced.error {
+            Some(error) => Err(Error::Vendor(error)),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `f` on the number `id` under the lock; the account is stored whatever `f` answers
+    /// (a refused request may still have been counted).
+    async fn on_number<R>(
+        &self,
+        operation: Operation,
+        id: &str,
+        f: impl FnOnce(&mut State, usize, SystemTime, &mut Log) -> Result<R>,
+    ) -> Result<R> {
+        self.forced(operation, id).await?;
+        let (result, ticket) = self.write(|c, log| {
+            let now = self.now();
+            let result = c
+                .entry(self.name(), id)
+                .map_err(Error::from)
+                .and_then(|i| f(c, i, now, log));
+            self.log_cloud(c, log);
+            log.push(|| Change::Registration(self.key(), c.registration_record()));
+            result
+        });
+        ticket.durable().await?;
+        self.changed("cloud");
+        result
+    }
+
+    /// `POST /{id}/request_code`: a code to the number, in the outbox like any other.
+    pub async fn cloud_request_code(&self, id: &str, method: Method) -> Result<()> {
+        let settings = self.settings();
+        let mut announced = None;
+        let announce = &mut announced;
+        self.on_number(Operation::RequestCode, id, |c, i, now, log| {
+            let number = &mut c.waba.numbers[i];
+            if number.registered {
+                return Err(CloudError::RequestCode {
+                    rule: "registered",
+                    details: "This phone number is registered on the Cloud API: deregister it before verifying it again".into(),
+                }
+                .into());
+            }
+            let code: Arc<str> = match &settings.fixed_code {
+                Some(code) => code.clone(),
+                None => format!("{:06}", rand::rng().random_range(0..1_000_000)).into(),
+            };
+            let expires_at = later(now, settings.code_ttl);
+            number.code = Some(CloudCode {
+                code: code.clone(),
+                method,
+                expires_at,
+            });
+            let sent = SentCode {
+                seq: 0,
+                number: number.number.clone(),
+                method,
+                code: code.into(),
+                vname: Arc::<str>::from(number.verified_name.as_str()).into(),
+                sent_at: now,
+                expires_at,
+                surface: SentBy::Cloud,
+            };
+            while c.outbox.len() >= settings.outbox_limit {
+                if let Some(old) = c.outbox.pop_front() {
+                    log.push(|| Change::Code(self.key(), old.seq, None));
+                }
+            }
+            c.outbox_seq += 1;
+            let sent = SentCode {
+                seq: c.outbox_seq,
+                ..sent
+            };
+            log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
+            if settings.events.listening() {
+                *announce = Some(sent.clone());
+            }
+            c.outbox.push_back(sent);
+            Ok(())
+        })
+        .await?;
+        self.arrivals.notify_waiters();
+        if let Some(sent) = announced {
+            self.settings
+                .events
+                .publish(self.scope(), Kind::CodeSent, || sent.view(self.name()));
+        }
+        Ok(())
+    }
+
+    /// `POST /{id}/verify_code`.
+    pub async fn cloud_verify_code(&self, id: &str, code: &str) -> Result<()> {
+        self.on_number(Operation::VerifyCode, id, |c, i, now, _| {
+            let number = &mut c.waba.numbers[i];
+            let refuse = |rule, details: &'static str| -> Error {
+                CloudError::VerifyCode {
+                    rule,
+                    details: details.into(),
+                }
+                .into()
+            };
+            let Some(pending) = &number.code else {
+                return Err(if number.verified {
+                    refuse(
+                        "already_verified",
+                        "This phone number is already verified: register it (POST /{id}/register)",
+                    )
+                } else {
+                    refuse(
+                        "no_code",
+                        "No code was requested for this phone number: request one with POST /{id}/request_code",
+                    )
+                });
+            };
+            if now >= pending.expires_at {
+                return Err(refuse(
+                    "expired",
+                    "The code has expired: request a new one with POST /{id}/request_code",
+                ));
+            }
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                pending.code.as_bytes(),
+                code.as_bytes(),
+            )) {
+                return Err(refuse(
+                    "mismatch",
+                    "The code does not match the last code sent to this phone number",
+                ));
+            }
+            number.code = None;
+            number.verified = true;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Waits `delay` on the cluster's clock: the real time, or less when the cluster's time is
+    /// moved forward meanwhile.
+    async fn wait_on_clock(&self, delay: Duration) {
+        if delay.is_zero() {
+            return;
+        }
+        let until = later(self.now(), delay);
+        loop {
+            let left = until.duration_since(self.now()).unwrap_or_default();
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.min(Duration::from_millis(50))).await;
+        }
+    }
+
+    /// `POST /{id}/register`: with a backup, the migration of the cluster's On-Premises number.
+    pub async fn cloud_register(&self, id: &str, request: Registration) -> Result<()> {
+        if request.backup.is_some() {
+            self.wait_on_clock(self.settings().migration_delay).await;
+        }
+        self.on_number(Operation::Register, id, move |c, i, now, _| {
+            c.waba.numbers[i].count(Counted::Register, now)?;
+            match request.backup {
+                Some(payload) => migrate(c, i, now, payload, request.pin, request.region),
+                None => register(c, i, now, request.pin, request.region),
+            }
+        })
+        .await
+    }
+
+    /// `POST /{id}/deregister`.
+    pub async fn cloud_deregister(&self, id: &str) -> Result<()> {
+        self.on_number(Operation::Deregister, id, |c, i, now, _| {
+            let number = &mut c.waba.numbers[i];
+            if !number.registered {
+                return Err(CloudError::NotRegistered.into());
+            }
+            number.count(Counted::Deregister, now)?;
+            number.registered = false;
+            number.deregistered_at = Some(now);
+            Ok(())
+        })
+        .await
+    }
+
+    /// `POST /{id} {"pin"}`: sets or changes the two-step verification pin.
+    pub async fn cloud_set_pin(&self, id: &str, pin: String) -> Result<()> {
+        self.on_number(Operation::SetPin, id, |c, i, _, _| {
+            let number = &mut c.waba.numbers[i];
+            if !number.registered {
+                return Err(CloudError::NotRegistered.into());
+            }
+            number.pin = Some(pin);
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// A registration after a code was verified.
+fn register(
+    c: &mut State,
+    i: usize,
+    now: SystemTime,
+    pin: String,
+    region: Option<String>,
+) -> Result<()> {
+    let number = &mut c.waba.numbers[i];
+    if number
+        .deregistered_at
+        .is_some_and(|at| now.duration_since(at).is_ok_and(|d| d < REREGISTER_WAIT))
+    {
+        return Err(CloudError::RecentlyDeregistered.into());
+    }
+    if !number.verified {
+        return Err(CloudError::ReverificationNeeded.into());
+    }
+    let expected = number.pin.clone();
+    number.check_pin(expected.as_deref(), &pin, now)?;
+    number.pin = Some(pin);
+    number.registered = true;
+    number.ever_registered = true;
+    number.data_localization_region = region;
+    let moved = number.number.clone();
+    // The number leaves the On-Premises deployment that had it.
+    if c.registered.as_ref().is_some_and(|a| a.number == moved) {
+        c.shut_down_on_prem(now, true);
+    }
+    Ok(())
+}
+
+/// The migration of the cluster's On-Premises number with a backup of its deployment.
+fn migrate(
+    c: &mut State,
+    i: usize,
+    now: SystemTime,
+    payload: backup::Payload,
+    pin: String,
+    region: Option<String>,
+) -> Result<()> {
+    let target = c.waba.numbers[i].number.clone();
+    if payload.registered.number != target {
+        return Err(CloudError::invalid(
+            "backup_other_number",
+            format!(
+                "backup.data is a backup of {}, not of this phone number ({}): make the backup on the deployment that has this number",
+                payload.registered.number, target
+            ),
+        )
+        .into());
+    }
+    let holds = c.registered.as_ref().is_some_and(|a| a.number == target);
+    if !holds || !c.on_prem_connected(now) {
+        return Err(CloudError::invalid(
+            "backup_not_connected",
+            "The On-Premises deployment of this backup does not have this number connected (not registered there, shut down or restarting): start it (POST /_emulator/clusters/{cluster}/nodes/coreapp1/start) and register the number there first",
+        )
+        .into());
+    }
+    let expected = c.pins.get(&target.e164()).cloned();
+    let shards = c.topology.shards();
+    let number = &mut c.waba.numbers[i];
+    match number.check_pin(expected.as_deref(), &pin, now) {
+        Ok(()) => {}
+        Err(CloudError::PinMismatch) => {
+            // "If you use the wrong pin, your on-premise deployment will be down."
+            c.shut_down_on_prem(now, false);
+            return Err(CloudError::PinMismatch.into());
+        }
+        Err(other) => return Err(other.into()),
+    }
+    number.pin = Some(expected.unwrap_or(pin));
+    number.verified = true;
+    number.code = None;
+    number.registered = true;
+    number.ever_registered = true;
+    number.high_throughput = shards >= 2;
+    number.data_localization_region = region;
+    number.verified_name = payload.registered.vname.to_string();
+    c.shut_down_on_prem(now, true);
+    Ok(())
+}
