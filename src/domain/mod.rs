@@ -4,8 +4,8 @@
 
 pub mod backup;
 pub mod cert;
-pub mod cloud;
 pub mod clock;
+pub mod cloud;
 pub mod error;
 pub mod faults;
 pub mod json;

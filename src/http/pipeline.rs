@@ -16,12 +16,12 @@ use super::Response;
 use super::call::{Call, basic, bearer, check_json_type, cluster_name};
 use super::error::{ApiError, REASON_HEADER, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
+use super::graph;
 use super::paths::{method_name, vendor_path};
 use super::read::{journal_body, read_body};
 use super::respond::{Outcome, mark_served, write};
 use super::routes::{Access, Route, Surface, Takes};
 use super::state::AppState;
-use super::graph;
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
 use crate::domain::faults::{FaultAction, Verb};
@@ -282,11 +282,9 @@ fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
             admin: route.access == Access::Admin,
             while_restarting: route.while_restarting,
         },
-        Access::Open
-        | Access::Basic
-        | Access::Control
-        | Access::ControlStream
-        | Access::Graph => Caller::Anyone,
+        Access::Open | Access::Basic | Access::Control | Access::ControlStream | Access::Graph => {
+            Caller::Anyone
+        }
     }
 }
 

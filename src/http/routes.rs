@@ -413,7 +413,10 @@ pub const ROUTES: &[Route] = &[
         "/{id}",
         "A phone number (fields: ?fields=id,display_phone_number,…) or the WhatsApp Business Account",
         None,
-        &[(200, "The phone number's fields"), (400, "100: no such id, or an unknown field")],
+        &[
+            (200, "The phone number's fields"),
+            (400, "100: no such id, or an unknown field"),
+        ],
         numbers::get_object,
     ),
     graph(
@@ -433,7 +436,10 @@ pub const ROUTES: &[Route] = &[
         "/{id}/phone_numbers",
         "The phone numbers of the WhatsApp Business Account (the On-Premises number included)",
         None,
-        &[(200, "{\"data\": […], \"paging\": …}"), (400, "100: not the account's id")],
+        &[
+            (200, "{\"data\": […], \"paging\": …}"),
+            (400, "100: not the account's id"),
+        ],
         numbers::list,
     ),
     graph(
@@ -441,7 +447,10 @@ pub const ROUTES: &[Route] = &[
         "/{id}/phone_numbers",
         "Add a phone number to the WhatsApp Business Account",
         Some(r#"{"cc": "1", "phone_number": "6315550000", "verified_name": "Acme"}"#),
-        &[(200, "{\"id\": …}"), (400, "100: a parameter is missing or not valid")],
+        &[
+            (200, "{\"id\": …}"),
+            (400, "100: a parameter is missing or not valid"),
+        ],
         numbers::add,
     ),
     graph(

@@ -223,7 +223,9 @@ impl Cluster {
         let (id, ticket) = self.write(|c, log| {
             let id = phone_id(self.name(), &number);
             if c.waba.numbers.iter().all(|n| n.id != id) {
-                c.waba.numbers.push(CloudNumber::new(id.clone(), number, verified_name));
+                c.waba
+                    .numbers
+                    .push(CloudNumber::new(id.clone(), number, verified_name));
                 self.log_cloud(c, log);
             }
             id
@@ -246,7 +248,11 @@ impl Cluster {
                 .iter()
                 .find(|n| n.id == id)
                 .map(|n| n.number.clone())
-                .or_else(|| c.on_prem_entry(self.name()).filter(|e| e.id == id).map(|e| e.number))
+                .or_else(|| {
+                    c.on_prem_entry(self.name())
+                        .filter(|e| e.id == id)
+                        .map(|e| e.number)
+                })
         });
         let Some(number) = number else {
             return Ok(());
@@ -427,10 +433,11 @@ impl Cluster {
     pub async fn cloud_deregister(&self, id: &str) -> Result<()> {
         self.on_number(Operation::Deregister, id, |c, i, now, _| {
             let number = &mut c.waba.numbers[i];
+            // Every deregister request counts, as every register request does.
+            number.count(Counted::Deregister, now)?;
             if !number.registered {
                 return Err(CloudError::NotRegistered.into());
             }
-            number.count(Counted::Deregister, now)?;
             number.registered = false;
             number.deregistered_at = Some(now);
             Ok(())

@@ -47,7 +47,9 @@ async fn a_backup_restores_the_registration_and_pins_elsewhere() {
         .await
         .assert_error(400, 1008, "pin");
 
-    // Restoring onto a registered deployment is refused, and changes nothing.
+    // Restoring onto a registered deployment (Meta: "the application stops and you have to start
+    // it again"): accepted, the deployment stops, and a start brings it back with the restored
+    // registration.
     let again = other
         .post(
             "/settings/restore",
@@ -55,13 +57,34 @@ async fn a_backup_restores_the_registration_and_pins_elsewhere() {
             json!({"password": "B4ckup!pass", "data": backup.body["settings"]["data"]}),
         )
         .await;
-    again.assert_error(403, 1005, "unregistered");
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        other.get("/health", &other_token).await.body["health"]["gateway_status"],
+        "disconnected"
+    );
+    other
+        .request_code(&other_token, "6315550000", "sms", &cert)
+        .await
+        .assert_error(503, 1011, "coreapp1/start");
+    let started = other
+        .control(
+            reqwest::Method::POST,
+            &format!("/clusters/{}/nodes/coreapp1/start", other.cluster),
+            None,
+        )
+        .await;
+    assert_eq!(started.status, 200, "{:?}", started.body);
+    assert_eq!(
+        other.get("/health", &other_token).await.body["health"]["gateway_status"],
+        "connected"
+    );
     assert_eq!(
         other
-            .request_code(&other_token, "6315550001", "sms", &cert)
+            .request_code(&other_token, "6315550000", "sms", &cert)
             .await
             .status,
-        201
+        201,
+        "the restored number is registered again"
     );
 }
 

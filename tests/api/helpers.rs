@@ -51,6 +51,24 @@ impl Answer {
         )
     }
 
+    /// Asserts a Graph error: status, code, the exact `message`, and `details` mentioning
+    /// `needle`.
+    #[track_caller]
+    pub fn assert_graph_error(&self, status: u16, code: u64, message: &str, needle: &str) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        let e = &self.body["error"];
+        assert_eq!(e["code"], code, "{:?}", self.body);
+        assert_eq!(e["message"], message, "{:?}", self.body);
+        assert_eq!(e["error_data"]["messaging_product"], "whatsapp");
+        let details = e["error_data"]["details"].as_str().unwrap();
+        assert!(
+            details.contains(needle),
+            "{details:?} should mention {needle:?}"
+        );
+        assert!(e["type"].is_string() && e["fbtrace_id"].is_string());
+        assert!(!self.reason().is_empty(), "every error names its rule");
+    }
+
     pub fn reason(&self) -> &str {
         self.headers
             .get("x-emulator-reason")
@@ -194,6 +212,45 @@ impl TestApp {
             req = req.json(&body);
         }
         self.send(req).await
+    }
+
+    /// A Graph (Cloud API) call of this cluster: `path` below `/v23.0`, with `token` as Bearer
+    /// when given and `body` as JSON when given.
+    pub async fn graph(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let prefix = if self.cluster == "default" {
+            String::new()
+        } else {
+            format!("/clusters/{}", self.cluster)
+        };
+        let mut req = self
+            .client
+            .request(method, format!("{}{prefix}/v23.0{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.send(req).await
+    }
+
+    /// The cluster's WhatsApp Business Account, as the control API shows it.
+    pub async fn cloud(&self) -> Value {
+        let answer = self
+            .control(
+                reqwest::Method::GET,
+                &format!("/clusters/{}/cloud", self.cluster),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body
     }
 
     pub async fn cert(&self, vname: &str) -> String {

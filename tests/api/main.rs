@@ -5,6 +5,7 @@ mod account;
 mod auth;
 mod backup;
 mod binary;
+mod cloud;
 mod clusters;
 mod console;
 mod control;

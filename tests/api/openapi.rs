@@ -34,7 +34,9 @@ async fn every_route_of_the_document_is_served_by_the_router() {
             let concrete = path
                 .replace("{cluster}", "openapi-check")
                 .replace("{username}", "admin")
-                .replace("{node}", "coreapp1");
+                .replace("{node}", "coreapp1")
+                .replace("{version}", "v23.0")
+                .replace("{id}", "100000000000001");
             let req = Request::builder()
                 .method(method.to_uppercase().as_str())
                 .uri(&concrete)
@@ -53,7 +55,8 @@ async fn every_route_of_the_document_is_served_by_the_router() {
             count += 1;
         }
     }
-    // Vendor routes are mounted twice (/v1 and /clusters/{cluster}/v1).
+    // Vendor and Graph routes are mounted twice (/v1 and /clusters/{cluster}/v1; /{version}
+    // and /clusters/{cluster}/{version}).
     let table = wa_onprem_emulator::routes::ROUTES;
     let expected: usize = table.iter().map(|r| r.surface.mounts().len()).sum();
     assert_eq!(count, expected);

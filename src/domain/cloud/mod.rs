@@ -213,7 +213,10 @@ impl CloudNumber {
             Counted::Register => &mut self.registers,
             Counted::Deregister => &mut self.deregisters,
         };
-        times.retain(|t| now.duration_since(*t).map_or(true, |age| age < LIMIT_WINDOW));
+        times.retain(|t| {
+            now.duration_since(*t)
+                .map_or(true, |age| age < LIMIT_WINDOW)
+        });
         if times.len() >= LIMIT {
             let until = later(now, BLOCKED_FOR);
             self.blocked_until = Some(until);
@@ -351,8 +354,11 @@ mod tests {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let mut n = number();
         for i in 0..10 {
-            n.count(Counted::Deregister, later(start, Duration::from_secs(i * 3600)))
-                .unwrap();
+            n.count(
+                Counted::Deregister,
+                later(start, Duration::from_secs(i * 3600)),
+            )
+            .unwrap();
         }
         // 72 hours after the first, it no longer counts.
         assert!(

@@ -22,8 +22,8 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Classic, ClassicRules, CloudForced, CodeDecision, NumberState, PendingView,
-    RegistrationPolicy, VerifyDecision,
+    Classic, ClassicRules, CloudForced, CodeDecision, NumberState, PendingView, RegistrationPolicy,
+    VerifyDecision,
 };
 use crate::domain::VendorError;
 use crate::domain::cloud::Operation;
@@ -162,7 +162,9 @@ impl Rule {
             })?),
         };
         if cloud && spec.method.is_some() {
-            return Err("`method` belongs to On-Premises rules; a cloud rule names an `operation`".into());
+            return Err(
+                "`method` belongs to On-Premises rules; a cloud rule names an `operation`".into(),
+            );
         }
         if cloud && spec.outcome == Outcome::AlreadyRegistered {
             return Err("`already_registered` is an On-Premises outcome; a cloud rule forces `error`, `delay` or `classic`".into());
@@ -237,9 +239,7 @@ impl Rule {
     }
 
     fn matches_cloud(&self, operation: Operation, number: &Number) -> bool {
-        self.cloud
-            && self.operation.is_none_or(|op| op == operation)
-            && self.matches_number(number)
+        self.cloud && self.operation.is_none_or(|op| op == operation) && self.matches_number(number)
     }
 
     fn error(&self) -> Box<VendorError> {

@@ -27,7 +27,16 @@ mod tests {
         for good in ["v23.0", "v1.0", "v100.12"] {
             assert!(super::is_version(good), "{good}");
         }
-        for bad in ["v1", "23.0", "v23.", "v.0", "va.b", "_emulator", "v1.0.1", ""] {
+        for bad in [
+            "v1",
+            "23.0",
+            "v23.",
+            "v.0",
+            "va.b",
+            "_emulator",
+            "v1.0.1",
+            "",
+        ] {
             assert!(!super::is_version(bad), "{bad}");
         }
     }

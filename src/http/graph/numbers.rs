@@ -160,7 +160,8 @@ pub fn list<'c>(call: &'c Call<'c>) -> Answer<'c> {
             let id = v.and_then(|v| v["id"].as_str()).unwrap_or_default();
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
         };
-        let paging = json!({"cursors": {"before": cursor(data.first()), "after": cursor(data.last())}});
+        let paging =
+            json!({"cursors": {"before": cursor(data.first()), "after": cursor(data.last())}});
         Ok(Reply::control(&json!({"data": data, "paging": paging})))
     })
 }

@@ -30,9 +30,8 @@ impl Params {
             // `curl -d '{…}'` sends JSON as a form: a body that opens with `{` is JSON.
             let json = raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
             if call.form_body && !json {
-                let form: Vec<(String, String)> = serde_urlencoded::from_bytes(raw).map_err(|e| {
-                    invalid("body", format!("The form body cannot be read: {e}"))
-                })?;
+                let form: Vec<(String, String)> = serde_urlencoded::from_bytes(raw)
+                    .map_err(|e| invalid("body", format!("The form body cannot be read: {e}")))?;
                 for (name, value) in form {
                     map.insert(name, Value::String(value));
                 }
@@ -97,7 +96,9 @@ impl Params {
             Value::Object(map) => Ok(Some(map)),
             _ => Err(invalid(
                 "type",
-                format!("Param {name} must be a JSON object such as {{\"data\": …, \"password\": …}}"),
+                format!(
+                    "Param {name} must be a JSON object such as {{\"data\": …, \"password\": …}}"
+                ),
             )),
         }
     }

@@ -54,7 +54,9 @@ pub fn request_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
         if !known {
             return Err(invalid(
                 "language",
-                format!("Param language must be a language code such as en or en_US (got {language:?})"),
+                format!(
+                    "Param language must be a language code such as en or en_US (got {language:?})"
+                ),
             )
             .into());
         }
@@ -138,7 +140,11 @@ pub fn register<'c>(call: &'c Call<'c>) -> Answer<'c> {
                 )
                 .into());
             }
-            None => return Err(invalid("missing", "The parameter messaging_product is required").into()),
+            None => {
+                return Err(
+                    invalid("missing", "The parameter messaging_product is required").into(),
+                );
+            }
         }
         let pin = pin(&params)?;
         let region = params.text("data_localization_region")?;

@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use http::header::{self, HeaderValue};
 use http::StatusCode;
+use http::header::{self, HeaderValue};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde_json::json;
@@ -48,8 +48,8 @@ fn cloud_status(e: &CloudError) -> StatusCode {
 /// The Graph form of any failure: the Cloud API's own with their codes; the rest as Graph
 /// answers them (parameters 100, credentials 190, the emulator's own failures 1 or 2).
 pub fn graph_wire(error: &ApiError) -> GraphWire {
-    let generic = |status, code: u32, details: Cow<'static, str>, reason: Cow<'static, str>| {
-        GraphWire {
+    let generic =
+        |status, code: u32, details: Cow<'static, str>, reason: Cow<'static, str>| GraphWire {
             status,
             code,
             subcode: None,
@@ -58,8 +58,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             details,
             reason,
             severity: Severity::Normal,
-        }
-    };
+        };
     match error {
         ApiError::Domain(Error::Cloud(e)) => GraphWire {
             status: cloud_status(e),
@@ -90,7 +89,12 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
         },
         ApiError::Domain(e @ Error::Storage(_)) => GraphWire {
             severity: Severity::Internal,
-            ..generic(StatusCode::INTERNAL_SERVER_ERROR, 1, e.details(), e.reason())
+            ..generic(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                1,
+                e.details(),
+                e.reason(),
+            )
         },
         ApiError::Domain(e @ (Error::NotReady | Error::Unavailable { .. })) => {
             generic(StatusCode::SERVICE_UNAVAILABLE, 2, e.details(), e.reason())
