@@ -16,6 +16,7 @@ mod events;
 mod helpers;
 mod hostile;
 mod invariants;
+mod migration;
 mod newcomer;
 mod openapi;
 mod panics;
