@@ -75,7 +75,7 @@ pub mod policy {
 
 /// The records the emulator keeps of what it "sent": the outbox's codes and their numbers.
 pub mod outbox {
-    pub use crate::domain::model::{SentCode, Text};
+    pub use crate::domain::model::{SentBy, SentCode, Text};
     pub use crate::domain::phone::{Method, Number};
 }
 

@@ -15,6 +15,14 @@ struct Harness {
     runtime: tokio::runtime::Runtime,
     app: App,
     token: String,
+    /// Graph ids: the account's and a number's, of the `default` and `fuzz` clusters.
+    ids: Vec<String>,
+}
+
+/// Sends `req`; the answer's JSON body.
+async fn json(app: &App, req: http::Request<Full<Bytes>>) -> serde_json::Value {
+    let body = app.respond(req).await.into_body().collect().await.unwrap();
+    serde_json::from_slice(&body.to_bytes()).unwrap()
 }
 
 fn harness() -> &'static Harness {
@@ -26,16 +34,36 @@ fn harness() -> &'static Harness {
             .unwrap();
         let config = Config::default().admin_password("Adm1n!pass");
         let app = app(AppState::new(&config).unwrap());
-        let token = runtime.block_on(async {
+        let (token, ids) = runtime.block_on(async {
             let req = http::Request::post("/v1/users/login")
                 .header("authorization", "Basic YWRtaW46QWRtMW4hcGFzcw==")
                 .body(Full::new(Bytes::new()))
                 .unwrap();
-            let body = app.respond(req).await.into_body().collect().await.unwrap();
-            let value: serde_json::Value = serde_json::from_slice(&body.to_bytes()).unwrap();
-            value["users"][0]["token"].as_str().unwrap().to_owned()
+            let value = json(&app, req).await;
+            let token = value["users"][0]["token"].as_str().unwrap().to_owned();
+            // A Cloud number in each cluster the Graph mounts reach.
+            let mut ids = Vec::new();
+            for (cluster, prefix) in [("default", ""), ("fuzz", "/clusters/fuzz")] {
+                let req = http::Request::get(format!("/_emulator/clusters/{cluster}/cloud"))
+                    .body(Full::new(Bytes::new()))
+                    .unwrap();
+                let waba = json(&app, req).await["waba_id"].as_str().unwrap().to_owned();
+                let body = r#"{"cc": "1", "phone_number": "6315550000", "verified_name": "Fuzz"}"#;
+                let req = http::Request::post(format!("{prefix}/v23.0/{waba}/phone_numbers"))
+                    .header("authorization", "Bearer fuzz")
+                    .body(Full::new(Bytes::from_static(body.as_bytes())))
+                    .unwrap();
+                let id = json(&app, req).await["id"].as_str().unwrap().to_owned();
+                ids.extend([waba, id]);
+            }
+            (token, ids)
         });
-        Harness { runtime, app, token }
+        Harness {
+            runtime,
+            app,
+            token,
+            ids,
+        }
     })
 }
 
@@ -58,7 +86,9 @@ fuzz_target!(|data: &[u8]| {
             let mount = route.surface.mounts()[usize::from(selector) % route.surface.mounts().len()];
             let path = format!("{mount}{}", route.path)
                 .replace("{cluster}", "fuzz")
-                .replace("{username}", "operator");
+                .replace("{username}", "operator")
+                .replace("{version}", "v23.0")
+                .replace("{id}", &h.ids[usize::from(selector / 8) % h.ids.len()]);
             let mut req = http::Request::builder().method(route.method).uri(path);
             if selector % 2 == 0 {
                 req = req.header("authorization", format!("Bearer {}", h.token));

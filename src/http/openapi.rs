@@ -151,12 +151,16 @@ fn operation(route: &Route, path: &str) -> Value {
         }
         let mut response = json!({"description": what});
         if status >= 400 {
-            let schema = if route.surface == Surface::Graph {
-                "#/components/schemas/GraphError"
-            } else {
-                "#/components/schemas/Error"
+            let graph = json!({"$ref": "#/components/schemas/GraphError"});
+            let vendor = json!({"$ref": "#/components/schemas/Error"});
+            let schema = match (route.surface, status) {
+                // A version segment that is not `vNN.N` is no Graph path: it is answered as
+                // any path no route has, in the On-Premises envelope.
+                (Surface::Graph, 404) => json!({"anyOf": [graph, vendor]}),
+                (Surface::Graph, _) => graph,
+                _ => vendor,
             };
-            response["content"] = json!({"application/json": {"schema": {"$ref": schema}}});
+            response["content"] = json!({"application/json": {"schema": schema}});
         }
         if status == 405 {
             response["headers"] = json!({"Allow": {"description": "The methods the path takes", "schema": {"type": "string"}}});

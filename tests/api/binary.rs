@@ -196,6 +196,60 @@ fn the_unmodified_whatsappez_package_registers_a_number() {
     published_client_flow("whatsappez_flow.py");
 }
 
+/// The published Cloud API client `pywa` 4.5.0, unmodified, adds a number, requests a code,
+/// verifies, registers, reads and deregisters it, and raises its own errors for the emulator's
+/// (`tests/compat/pywa_flow.py`). Run as the wabclient test is.
+#[test]
+#[ignore = "needs the published pywa: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
+fn the_unmodified_pywa_package_registers_a_cloud_number() {
+    published_client_flow("pywa_flow.py");
+}
+
+/// Meta's official Node.js SDK `whatsapp` 0.0.5-Alpha, unmodified, sets a Cloud API number's
+/// pin (`tests/compat/node_sdk_flow.js`). The SDK speaks HTTPS to port 443 only: the binary runs
+/// with `--tls` on 127.0.0.1:443 (root, or a capability to bind it) and Node trusts its
+/// self-signed certificate through `NODE_EXTRA_CA_CERTS`. Needs Node and the SDK in
+/// `WA_EMU_NODE_MODULES` (`.ci/run` installs it in target/node-sdk).
+#[test]
+#[ignore = "needs node, the published whatsapp SDK and port 443: `cargo test -- --ignored`, as .ci/run does"]
+fn the_unmodified_node_sdk_sets_a_cloud_pin() {
+    let dir = std::env::temp_dir().join(format!("wa-emu-node-sdk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut command = Command::new(BIN);
+    command
+        .args(["--listen", "127.0.0.1:443", "--log-format", "json", "--tls"])
+        .arg("--data-dir")
+        .arg(&dir);
+    let _running = spawn(command);
+    let modules = std::env::var("WA_EMU_NODE_MODULES").unwrap_or_else(|_| {
+        format!(
+            "{}/target/node-sdk/node_modules",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    let script = format!(
+        "{}/tests/compat/node_sdk_flow.js",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new("node")
+        .arg(&script)
+        .env("WA_BASE_URL", "localhost")
+        .env("CLOUD_API_VERSION", "v23.0")
+        .env("CLOUD_API_ACCESS_TOKEN", "EAAG-emulated-token")
+        .env("NODE_EXTRA_CA_CERTS", dir.join("tls-cert.pem"))
+        .env("NODE_ENV", "production")
+        .env("NODE_PATH", &modules)
+        .output()
+        .expect("node runs (see .ci/run)");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{script} failed (is the SDK in {modules}? see .ci/run):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn cert_subcommand_rejects_malformed_localized_names() {
     let out = Command::new(BIN)

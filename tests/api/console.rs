@@ -460,3 +460,74 @@ async fn the_layout_holds_from_narrow_to_wide() {
     }
     client.close().await.unwrap();
 }
+
+/// The Cloud API's side of the cluster: its account and numbers, a code sent by `request_code`
+/// in the inbox (marked as the Cloud API's) and in the number's line, and a registration seen
+/// live.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: `cargo test -- --ignored`, as .ci/run does"]
+async fn the_console_shows_the_cloud_account_live() {
+    let app = TestApp::spawn(config()).await;
+    let ui = app.in_cluster("ui-cloud");
+    let (_driver, client) = browser().await;
+    client
+        .goto(&format!("{}/_emulator/ui?cluster=ui-cloud", app.base))
+        .await
+        .unwrap();
+    until(&client, "#live", Duration::from_secs(10), |t| t == "live").await;
+    let waba = ui.cloud().await["waba_id"].as_str().unwrap().to_owned();
+    until(&client, "#waba", Duration::from_secs(2), |t| t == waba).await;
+    until(&client, "#cloud-empty", Duration::from_secs(2), |t| {
+        t.contains("phone_numbers")
+    })
+    .await;
+
+    let added = ui
+        .graph(
+            reqwest::Method::POST,
+            &format!("/{waba}/phone_numbers"),
+            Some("t"),
+            Some(serde_json::json!({"cc": "1", "phone_number": "6315550000", "verified_name": "Cloud Café"})),
+        )
+        .await;
+    let id = added.body["id"].as_str().unwrap().to_owned();
+    until(&client, "#cloud li", Duration::from_secs(2), |t| {
+        t.contains("+1 631-555-0000") && t.contains("NOT_APPLICABLE")
+    })
+    .await;
+    ui.graph(
+        reqwest::Method::POST,
+        &format!("/{id}/request_code?code_method=SMS&language=en"),
+        Some("t"),
+        None,
+    )
+    .await;
+    let code = ui.latest_code("6315550000").await;
+    until(&client, "#inbox li", Duration::from_secs(2), |t| {
+        t.contains("Cloud API") && t.contains("Cloud Café")
+    })
+    .await;
+    until(&client, "#cloud li", Duration::from_secs(2), |t| {
+        t.contains(&code)
+    })
+    .await;
+    ui.graph(
+        reqwest::Method::POST,
+        &format!("/{id}/verify_code"),
+        Some("t"),
+        Some(serde_json::json!({"code": code})),
+    )
+    .await;
+    ui.graph(
+        reqwest::Method::POST,
+        &format!("/{id}/register"),
+        Some("t"),
+        Some(serde_json::json!({"messaging_product": "whatsapp", "pin": "123456"})),
+    )
+    .await;
+    until(&client, "#cloud li", Duration::from_secs(2), |t| {
+        t.contains("CLOUD_API · CONNECTED") && t.contains("pin set")
+    })
+    .await;
+    client.close().await.unwrap();
+}

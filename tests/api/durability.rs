@@ -308,6 +308,41 @@ async fn state_of_every_kind_comes_back_after_a_restart() {
         Some(json!({"advance_seconds": 30})),
     )
     .await;
+    // A Cloud API number, verified and registered with a pin.
+    let waba = app.cloud().await["waba_id"].as_str().unwrap().to_owned();
+    let graph = |path: &str| format!("{base}/v23.0{path}");
+    let client = reqwest::Client::new();
+    let added: Value = client
+        .post(graph(&format!("/{waba}/phone_numbers")))
+        .bearer_auth("t")
+        .json(&json!({"cc": "44", "phone_number": "7911000000", "verified_name": "Kept"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = added["id"].as_str().unwrap().to_owned();
+    for (path, body) in [
+        (
+            "request_code",
+            json!({"code_method": "SMS", "language": "en"}),
+        ),
+        ("verify_code", json!({"code": "123456"})),
+        (
+            "register",
+            json!({"messaging_product": "whatsapp", "pin": "112233"}),
+        ),
+    ] {
+        let answer = client
+            .post(graph(&format!("/{id}/{path}")))
+            .bearer_auth("t")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+    }
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(child.wait().unwrap().success());
@@ -342,6 +377,24 @@ async fn state_of_every_kind_comes_back_after_a_restart() {
     app.request_code(&token, "6315550000", "voice", &cert)
         .await
         .assert_error(400, 1008, "pin");
+    // The Cloud number is back, registered with its pin, and its code in the outbox.
+    let cloud = app.cloud().await;
+    let kept = cloud["phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{cloud:?}"));
+    assert_eq!(kept["platform_type"], "CLOUD_API");
+    assert_eq!(kept["is_pin_enabled"], true);
+    let sent = app
+        .control(
+            reqwest::Method::GET,
+            "/clusters/default/codes/latest?cc=44",
+            None,
+        )
+        .await;
+    assert_eq!(sent.body["surface"], "cloud");
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).ok();

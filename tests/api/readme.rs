@@ -48,13 +48,14 @@ fn the_embedding_example_of_the_readme_is_a_test_that_runs() {
 fn the_readme_is_a_front_page_that_points_at_the_book() {
     let lines = README.lines().count();
     assert!(
-        lines <= 250,
+        lines <= 310,
         "the README has {lines} lines; the reference belongs in docs/"
     );
     for chapter in [
         "docs/src/vendor-api.md",
         "docs/src/control-api.md",
         "docs/src/configuration.md",
+        "docs/src/cloud.md",
     ] {
         assert!(README.contains(chapter), "the README links {chapter}");
     }

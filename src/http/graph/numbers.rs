@@ -24,6 +24,29 @@ const FIELDS: &[&str] = &[
     "throughput",
     "is_pin_enabled",
     "account_mode",
+    "is_official_business_account",
+    "is_on_biz_app",
+    "is_preverified_number",
+];
+
+/// Fields the real API has that the emulator does not fill: asked for, they are left out, as
+/// Graph leaves out a field with no value (so that clients asking for every field, as pywa
+/// does, work).
+const NOT_EMULATED: &[&str] = &[
+    "conversational_automation",
+    "quality_score",
+    "webhook_configuration",
+    "new_name_status",
+    "whatsapp_business_manager_messaging_limit",
+    "messaging_limit_tier",
+    "search_visibility",
+    "eligibility_for_api_business_global_search",
+    "health_status",
+    "certificate",
+    "new_certificate",
+    "last_onboarded_time",
+    "country_code",
+    "country_dial_code",
 ];
 
 /// The fields answered when `fields` is not given, as Meta's examples show them.
@@ -50,6 +73,7 @@ fn field(view: &PhoneView, name: &str) -> Value {
         "throughput" => json!({"level": view.throughput}),
         "is_pin_enabled" => json!(view.is_pin_enabled),
         "account_mode" => json!("LIVE"),
+        "is_official_business_account" | "is_on_biz_app" | "is_preverified_number" => json!(false),
         _ => Value::Null,
     }
 }
@@ -61,7 +85,12 @@ fn selected(params: &Params) -> Result<Vec<String>, Error> {
         return Ok(DEFAULT_FIELDS.iter().map(|f| (*f).to_owned()).collect());
     };
     let mut names = vec!["id".to_owned()];
-    for name in fields.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for asked in fields.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        // `health_status.phone_number(…)`: a field with modifiers.
+        let name = asked.split(['.', '{', '(']).next().unwrap_or(asked);
+        if NOT_EMULATED.contains(&name) {
+            continue;
+        }
         if !FIELDS.contains(&name) {
             return Err(CloudError::invalid(
                 "fields",
