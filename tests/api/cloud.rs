@@ -592,3 +592,33 @@ async fn clusters_have_their_own_account_and_numbers() {
     assert_eq!(reset.status, 200);
     assert_eq!(a.cloud().await["phone_numbers"], json!([]));
 }
+
+#[tokio::test]
+async fn the_example_rules_file_forces_a_cloud_outcome_and_leaves_on_premises_alone() {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules.example.toml");
+    let app = TestApp::spawn(
+        config()
+            .policy(wa_onprem_emulator::policy::PolicyKind::Scripted)
+            .rules(rules),
+    )
+    .await
+    .in_cluster("cloud-example-rules");
+    let id = add_number(&app, "6315550190").await;
+    let forced = post(&app, &format!("/{id}/register"), register_body("123456")).await;
+    forced.assert_graph_error(
+        400,
+        133016,
+        "(#133016) Account register deregister rate limit exceeded",
+        "rules.example.toml",
+    );
+    assert_eq!(forced.reason(), "scripted.cloud-blocked");
+    // The same number on the On-Premises API: the classic flow.
+    let token = app.admin_token().await;
+    let cert = app.cert("Acme").await;
+    assert_eq!(
+        app.request_code(&token, "6315550190", "sms", &cert)
+            .await
+            .status,
+        202
+    );
+}

@@ -80,6 +80,31 @@ async fn a_body_announced_over_the_limit_is_refused_before_it_is_sent() {
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
 }
 
+/// The Graph surface has the same limits, answered in its own envelope.
+#[tokio::test]
+async fn graph_routes_have_the_same_body_limit_and_timeout() {
+    let app = TestApp::spawn(config().body_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
+    stream
+        .write_all(b"POST /v23.0/100000000000001/register HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 1000000000\r\n\r\n")
+        .await
+        .unwrap();
+    let (_, text) = closed_within(&mut stream, Duration::from_secs(2)).await;
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("\"error\":{"), "{text}");
+    assert!(text.contains("larger than the limit"), "{text}");
+
+    let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
+    stream
+        .write_all(b"POST /v23.0/100000000000001/register HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 10\r\n\r\n{\"pi")
+        .await
+        .unwrap();
+    let (_, text) = closed_within(&mut stream, Duration::from_secs(2)).await;
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":100"), "{text}");
+    assert!(text.contains("--body-timeout"), "{text}");
+}
+
 #[tokio::test]
 async fn silent_connections_at_the_limit_do_not_lock_out_health_for_long() {
     let app = TestApp::spawn(
