@@ -29,10 +29,10 @@ use super::Response;
 use super::access_log::AccessLog;
 use super::envelope::Meta;
 use super::error::{ApiError, Severity};
-use super::paths::{collapse_slashes, not_emulated, vendor_path};
+use super::paths::collapse_slashes;
 use super::pipeline::{self, Mounted};
 use super::read::BoxError;
-use super::respond::{error_response, mark_served};
+use super::respond::{error_response, mark_served, unrouted};
 use super::routes::{Access, ROUTES, Surface};
 use super::state::AppState;
 
@@ -86,25 +86,6 @@ fn method_filter(method: &str) -> MethodFilter {
 /// (in the Graph envelope below a Graph version).
 async fn no_route(State(state): State<AppState>, request: Request) -> Response {
     unrouted(&state, request.method(), request.uri().path())
-}
-
-/// The answer to `method path` that no route has.
-pub(super) fn unrouted(state: &AppState, method: &http::Method, path: &str) -> Response {
-    let asked = format!("{method} {path}");
-    let vendor = vendor_path(path);
-    let error = if not_emulated(vendor) {
-        ApiError::NotEmulated { request: asked }
-    } else {
-        ApiError::NoRoute { request: asked }
-    };
-    let graph = vendor
-        .split('/')
-        .nth(1)
-        .is_some_and(super::graph::is_version);
-    let access = if graph { Access::Graph } else { Access::Open };
-    let mut response = error_response(&state.meta, &error, access);
-    mark_served(&mut response, method, path, None);
-    response
 }
 
 /// A routed path asked with a method it does not take (the router adds `Allow`).

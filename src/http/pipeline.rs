@@ -19,7 +19,7 @@ use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
 use super::graph;
 use super::paths::{method_name, vendor_path};
 use super::read::{journal_body, read_body};
-use super::respond::{Outcome, mark_served, write};
+use super::respond::{Outcome, mark_served, unrouted, write};
 use super::routes::{Access, Route, Surface, Takes};
 use super::state::AppState;
 use crate::domain::Error;
@@ -96,7 +96,7 @@ pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Respo
             if route.surface == Surface::Graph
                 && !params.version.as_deref().is_some_and(graph::is_version) =>
         {
-            return super::app::unrouted(&state, &parts.method, parts.uri.path());
+            return unrouted(&state, &parts.method, parts.uri.path());
         }
         Ok(params) => match route.surface {
             Surface::Vendor | Surface::Graph => {

@@ -12,7 +12,9 @@ use super::access_log::Served;
 use super::body::EventBody;
 use super::envelope::{Kind, Meta, Reply};
 use super::error::{ApiError, REASON_HEADER, Severity};
+use super::paths::{not_emulated, vendor_path};
 use super::routes::Access;
+use super::state::AppState;
 
 /// What a route answered, before it is written.
 pub enum Outcome {
@@ -126,4 +128,23 @@ pub fn mark_served(response: &mut Response, method: &Method, path: &str, cluster
             cluster: cluster.map(Into::into),
         });
     }
+}
+
+/// The answer to `method path` that no route has.
+pub fn unrouted(state: &AppState, method: &http::Method, path: &str) -> Response {
+    let asked = format!("{method} {path}");
+    let vendor = vendor_path(path);
+    let error = if not_emulated(vendor) {
+        ApiError::NotEmulated { request: asked }
+    } else {
+        ApiError::NoRoute { request: asked }
+    };
+    let graph = vendor
+        .split('/')
+        .nth(1)
+        .is_some_and(super::graph::is_version);
+    let access = if graph { Access::Graph } else { Access::Open };
+    let mut response = error_response(&state.meta, &error, access);
+    mark_served(&mut response, method, path, None);
+    response
 }

@@ -14,7 +14,6 @@ use crate::domain::Error;
 use crate::domain::cloud::{CloudError, CloudErrorTitle, title};
 use crate::http::Response;
 use crate::http::error::{ApiError, REASON_HEADER, Severity};
-use crate::http::respond::json_response;
 
 /// A Graph error's parts.
 #[derive(Debug)]
@@ -166,9 +165,14 @@ pub fn graph_error_response(error: &ApiError) -> Response {
         body["error_subcode"] = json!(subcode);
     }
     let bytes = serde_json::to_vec(&json!({"error": body})).unwrap_or_default();
-    let mut response = json_response(wire.status, bytes.into());
+    let mut response = Response::new(axum::body::Body::from(bytes));
+    *response.status_mut() = wire.status;
     response.extensions_mut().insert(wire.severity);
     let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(value) = HeaderValue::from_str(&wire.reason) {
         headers.insert(REASON_HEADER, value);
     }
