@@ -8,11 +8,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use rand::Rng;
 use serde::Serialize;
 
 use super::Cluster;
-use super::events::Kind;
 use super::persist::{Change, Log};
 use super::state::State;
 use crate::domain::backup;
@@ -305,10 +303,7 @@ impl Cluster {
                 }
                 .into());
             }
-            let code: Arc<str> = match &settings.fixed_code {
-                Some(code) => code.clone(),
-                None => format!("{:06}", rand::rng().random_range(0..1_000_000)).into(),
-            };
+            let code = self.new_code();
             let expires_at = later(now, settings.code_ttl);
             number.code = Some(CloudCode {
                 code: code.clone(),
@@ -325,30 +320,11 @@ impl Cluster {
                 expires_at,
                 surface: SentBy::Cloud,
             };
-            while c.outbox.len() >= settings.outbox_limit {
-                if let Some(old) = c.outbox.pop_front() {
-                    log.push(|| Change::Code(self.key(), old.seq, None));
-                }
-            }
-            c.outbox_seq += 1;
-            let sent = SentCode {
-                seq: c.outbox_seq,
-                ..sent
-            };
-            log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
-            if settings.events.listening() {
-                *announce = Some(sent.clone());
-            }
-            c.outbox.push_back(sent);
+            *announce = self.post_code(c, sent, log);
             Ok(())
         })
         .await?;
-        self.arrivals.notify_waiters();
-        if let Some(sent) = announced {
-            self.settings
-                .events
-                .publish(self.scope(), Kind::CodeSent, || sent.view(self.name()));
-        }
+        self.code_sent(announced);
         Ok(())
     }
 

@@ -9,8 +9,9 @@ use rand::Rng;
 
 use super::Cluster;
 use super::events::Kind;
-use super::persist::Change;
+use super::persist::{Change, Log};
 use super::small_map::grow_exactly_while_small;
+use super::state::State;
 use crate::domain::backup;
 use crate::domain::clock::later;
 use crate::domain::model::{Account, Pending, SentBy, SentCode};
@@ -83,6 +84,47 @@ fn no_registered_number() -> Error {
 }
 
 impl Cluster {
+    /// A new code: the `--fixed-code`, or 6 random digits.
+    pub(super) fn new_code(&self) -> Arc<str> {
+        match &self.settings.fixed_code {
+            Some(code) => code.clone(),
+            None => format!("{:06}", rand::rng().random_range(0..1_000_000)).into(),
+        }
+    }
+
+    /// Puts `sent` in the locked outbox `c` as its newest code (numbered here; the oldest dropped
+    /// beyond the limit), each change logged. Answers the record for the event stream when anyone
+    /// listens.
+    pub(super) fn post_code(
+        &self,
+        c: &mut State,
+        mut sent: SentCode,
+        log: &mut Log,
+    ) -> Option<SentCode> {
+        while c.outbox.len() >= self.settings.outbox_limit {
+            if let Some(old) = c.outbox.pop_front() {
+                log.push(|| Change::Code(self.key(), old.seq, None));
+            }
+        }
+        c.outbox_seq += 1;
+        sent.seq = c.outbox_seq;
+        log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
+        let announced = self.settings.events.listening().then(|| sent.clone());
+        grow_exactly_while_small(&mut c.outbox);
+        c.outbox.push_back(sent);
+        announced
+    }
+
+    /// Once a code's changes are stored: wakes those waiting for one, and tells the event stream.
+    pub(super) fn code_sent(&self, announced: Option<SentCode>) {
+        self.arrivals.notify_waiters();
+        if let Some(sent) = announced {
+            self.settings
+                .events
+                .publish(self.scope(), Kind::CodeSent, || sent.view(self.name()));
+        }
+    }
+
     /// `POST /v1/account`, after validation: waits out any delay the policy asks for (a slow
     /// registration server, holding no lock), then lets the policy decide.
     pub async fn request_code(&self, request: &CodeRequest<'_>) -> Result<CodeOutcome> {
@@ -120,10 +162,7 @@ impl Cluster {
                 CodeDecision::Refuse(refusal) => Err(Error::Refused(refusal)),
                 CodeDecision::Fail(error) => Err(Error::Vendor(error)),
                 CodeDecision::SendCode => {
-                    let code = match &settings.fixed_code {
-                        Some(code) => code.clone(),
-                        None => format!("{:06}", rand::rng().random_range(0..1_000_000)).into(),
-                    };
+                    let code = self.new_code();
                     let vname: Arc<str> = request.cert.vname.as_str().into();
                     let expires_at = later(now, settings.code_ttl);
                     let method = key.1;
@@ -146,14 +185,8 @@ impl Cluster {
                         wrong_guesses: 0,
                     });
                     log.push(|| Change::Registration(self.key(), c.registration_record()));
-                    while c.outbox.len() >= settings.outbox_limit {
-                        if let Some(old) = c.outbox.pop_front() {
-                            log.push(|| Change::Code(self.key(), old.seq, None));
-                        }
-                    }
-                    c.outbox_seq += 1;
                     let sent = SentCode {
-                        seq: c.outbox_seq,
+                        seq: 0,
                         number: request.number.clone(),
                         method: request.method,
                         code: code.into(),
@@ -162,25 +195,14 @@ impl Cluster {
                         expires_at,
                         surface: SentBy::OnPremises,
                     };
-                    log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
-                    // The event is made from this record, for those who listen.
-                    if settings.events.listening() {
-                        *announce = Some(sent.clone());
-                    }
-                    grow_exactly_while_small(&mut c.outbox);
-                    c.outbox.push_back(sent);
+                    *announce = self.post_code(c, sent, log);
                     Ok(CodeOutcome::CodeSent { vname })
                 }
             }
         });
         ticket.durable().await?;
         if matches!(outcome, Ok(CodeOutcome::CodeSent { .. })) {
-            self.arrivals.notify_waiters();
-            if let Some(sent) = announced {
-                self.settings
-                    .events
-                    .publish(self.scope(), Kind::CodeSent, || sent.view(self.name()));
-            }
+            self.code_sent(announced);
         }
         outcome
     }

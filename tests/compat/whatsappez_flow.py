@@ -52,11 +52,19 @@ assert shards["account"] == {"shards": 1}, shards
 refused = settings.setShards("1", "6315550000", 1, None)
 assert refused["errors"][0]["code"] == 1008 and "cert" in refused["errors"][0]["details"], refused
 
-# 4. Backup and restore (onto the same, registered, deployment: refused, as documented).
+# 4. Backup and restore onto the same, running, deployment: accepted, and the application stops
+#    until it is started again (Meta: "the application stops and must be restarted").
 backup = settings.backupSettings("B4ckup!pass")
 data = backup["settings"]["data"]
+wrong = settings.restoreSettings("not-the-pass", data)
+assert wrong["errors"][0]["code"] == 1009, wrong
 restored = settings.restoreSettings("B4ckup!pass", data)
-assert restored["errors"][0]["code"] == 1005, restored
+assert "errors" not in restored and restored["meta"]["api_status"] == "stable", restored
+stopped = settings.getShards()
+assert stopped["errors"][0]["code"] == 1011, stopped
+urllib.request.urlopen(urllib.request.Request(
+    base + "/_emulator/clusters/default/nodes/coreapp1/start", method="POST"))
+assert settings.getShards()["account"] == {"shards": 1}
 
 # 5. Application settings are not emulated, and say so.
 app_settings = settings.getSettings()
