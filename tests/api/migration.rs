@@ -61,6 +61,23 @@ async fn start(app: &TestApp) {
     assert_eq!(started.status, 200, "{:?}", started.body);
 }
 
+/// Registering the (already moved) number again with `pin` is refused as a pin mismatch.
+async fn assert_pin_mismatch(app: &TestApp, id: &str, pin: &str) {
+    app.graph(
+        Method::POST,
+        &format!("/{id}/register"),
+        TOKEN,
+        Some(json!({"messaging_product": "whatsapp", "pin": pin})),
+    )
+    .await
+    .assert_graph_error(
+        400,
+        133005,
+        "(#133005) Two step verification PIN Mismatch",
+        "pin",
+    );
+}
+
 #[tokio::test]
 async fn a_migration_moves_the_number_and_shuts_the_deployment_down() {
     let app = TestApp::spawn(config()).await.in_cluster("migrate-ok");
@@ -110,19 +127,7 @@ async fn a_migration_moves_the_number_and_shuts_the_deployment_down() {
         )
         .await;
     assert_eq!(control.status, 200);
-    app.graph(
-        Method::POST,
-        &format!("/{id}/register"),
-        TOKEN,
-        Some(json!({"messaging_product": "whatsapp", "pin": "111111"})),
-    )
-    .await
-    .assert_graph_error(
-        400,
-        133005,
-        "(#133005) Two step verification PIN Mismatch",
-        "pin",
-    );
+    assert_pin_mismatch(&app, &id, "111111").await;
 }
 
 #[tokio::test]
@@ -133,19 +138,7 @@ async fn without_an_on_premises_pin_the_pin_sent_becomes_the_pin() {
     assert_eq!(moved.body, json!({"success": true}), "{:?}", moved.body);
     assert_eq!(number(&app).await["is_pin_enabled"], true);
     // Registering again (already registered) checks that pin.
-    app.graph(
-        Method::POST,
-        &format!("/{id}/register"),
-        TOKEN,
-        Some(json!({"messaging_product": "whatsapp", "pin": "000000"})),
-    )
-    .await
-    .assert_graph_error(
-        400,
-        133005,
-        "(#133005) Two step verification PIN Mismatch",
-        "pin",
-    );
+    assert_pin_mismatch(&app, &id, "000000").await;
 }
 
 #[tokio::test]
