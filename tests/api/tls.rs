@@ -193,7 +193,7 @@ async fn a_client_on_the_wrong_scheme_is_told_which_to_use() {
 async fn the_self_signed_certificate_is_written_where_the_startup_line_says() {
     use rustls::pki_types::pem::PemObject;
     use std::io::BufRead;
-    let dir = std::env::temp_dir().join(format!("wa-emu-tls-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("wa-emu-tls-self-signed-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut child = std::process::Command::new(crate::helpers::BIN)
         .args([
