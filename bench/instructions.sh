@@ -36,11 +36,12 @@ requests=$(echo "$tree" | grep -E '< .*AppService as hyper::service::service::Se
 # one copy hyper's parser makes of each request's head (without LTO the two counts are equal).
 requests=${requests:-$(echo "$tree" | awk -v RS= '/\* [^\n]*:__memcpy[a-z_]* /' \
   | grep -E 'role.rs:<hyper::proto::h1::role::Server as hyper::proto::h1::Http1Transaction>::parse \(' \
-  | head -1 | grep -oE '\(([0-9,]+)x\)' | tr -d '(),x')}
+  | head -1 | grep -oE '\(([0-9,]+)x\)' | tr -d '(),x' || true)}
+[[ -n "$requests" ]] || { echo "no request count found in the profile (see the comments above)"; exit 1; }
 total=$(callgrind_annotate "$out" 2>/dev/null | grep 'PROGRAM TOTALS' | awk '{print $1}' | tr -d ,)
 # Startup (the main thread) and the benchmark's one login are not requests of the scenario.
 main=$(echo "$tree" | grep -E '\* .*wa_onprem_emulator::main( |$)' | head -1 | awk '{print $1}' | tr -d , || true)
-login=$(echo "$tree" | grep -E '\* .*argon2::Argon2::(fill_blocks|hash_password_into_with_memory)( |$)' | head -1 | awk '{print $1}' | tr -d , || true)
+login=$(echo "$tree" | grep -E '\* .*argon2::Argon2::fill_blocks( |$)' | head -1 | awk '{print $1}' | tr -d , || true)
 mallocs=$(echo "$tree" | awk '/^$/{b=""} {b=b"\n"$0} /\* .*malloc.c:malloc \[/{print b}' \
   | grep -oE '\(([0-9,]+)x\)' | tr -d '(),x' | paste -sd+ | bc)
 echo "scenario=$scenario requests=$requests" \
