@@ -29,6 +29,23 @@ pub struct Served {
     pub cluster: Option<Arc<str>>,
 }
 
+impl Served {
+    /// What the access line prints of the request of `parts`, when the log is on.
+    pub fn of(parts: &http::request::Parts) -> Option<Self> {
+        enabled().then(|| Self {
+            method: parts.method.clone(),
+            path: parts.uri.path().into(),
+            cluster: None,
+        })
+    }
+
+    /// Notes on `response` what the access line prints, with the cluster the request addressed.
+    pub fn mark(mut self, response: &mut super::Response, cluster: Option<&str>) {
+        self.cluster = cluster.map(Into::into);
+        response.extensions_mut().insert(self);
+    }
+}
+
 /// Whether access lines are written at all (so nothing is noted for them when they are not).
 pub fn enabled() -> bool {
     tracing::enabled!(target: ACCESS_LOG, tracing::Level::WARN)

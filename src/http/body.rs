@@ -6,8 +6,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use http::header::{self, HeaderValue};
 use http_body::{Frame, SizeHint};
 use tokio::sync::mpsc;
+
+use super::Response;
 
 /// Marks an answer whose body is a stream, so that the server counts its connection busy for as
 /// long as the stream lasts.
@@ -24,6 +27,21 @@ impl EventBody {
     /// The body of what `chunks` receives.
     pub fn new(chunks: mpsc::Receiver<Bytes>) -> Self {
         Self { chunks }
+    }
+}
+
+impl axum::response::IntoResponse for EventBody {
+    /// A stream of server-sent events, marked [`Streaming`].
+    fn into_response(self) -> Response {
+        let mut response = Response::new(axum::body::Body::new(self));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response.extensions_mut().insert(Streaming);
+        response
     }
 }
 

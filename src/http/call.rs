@@ -1,23 +1,26 @@
-//! One call of a route: everything the application worked out before the handler runs (the
-//! cluster, who is calling, the body parsed once), passed to the handler as a plain value.
+//! What a handler takes: the extractors a handler's signature names ([`InCluster`],
+//! [`JsonBody`], [`RawBody`], [`Credentials`], [`BearerToken`], [`Username`], [`Node`],
+//! [`GraphId`], [`Query`], [`AcceptsHtml`], and axum's `State`), read from the [`Call`] the
+//! pipeline worked out once (the cluster, the credentials, the body parsed once) and from the
+//! request's parts.
 //!
-//! Also the readers of the request's parts that decide it: the cluster name, HTTP Basic and
-//! Bearer credentials, the content type and the query string.
+//! Also the readers of the request's parts that decide a call: the cluster name, HTTP Basic and
+//! Bearer credentials and the content type.
 
 use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::extract::{FromRequestParts, RawPathParams};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use http::HeaderMap;
 use http::header;
+use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::AppState;
-use super::envelope::Reply;
 use super::error::{ApiError, invalid_request};
+use super::read::ParsedBody;
 use crate::domain::Error;
 use crate::domain::json::Object;
 use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
@@ -25,14 +28,16 @@ use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
 /// Header that picks the cluster of a plain `/v1/...` request.
 pub const CLUSTER_HEADER: &str = "x-emulator-cluster";
 
-/// What a handler returns.
-pub type Answer<'c> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'c>>;
+/// A route's handler: an axum handler of the route table, called by the pipeline with the
+/// request (its [`Call`] in the extensions) and the application's state.
+pub type Handler = fn(axum::extract::Request, super::AppState) -> HandlerFuture;
 
-/// A route's handler.
-pub type Handler = for<'c> fn(&'c Call<'c>) -> Answer<'c>;
+/// What a [`Handler`] returns: the answer, its typed outcome in the extensions.
+pub type HandlerFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = super::Response> + Send>>;
 
 /// HTTP Basic credentials.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Credentials {
     decoded: String,
     colon: usize,
@@ -50,56 +55,164 @@ impl Credentials {
     }
 }
 
-/// One call of a route.
-pub struct Call<'r> {
-    /// The application's state.
-    pub state: &'r AppState,
+/// What the pipeline decided of one request before its handler runs: the cluster, the
+/// credentials it checked and the body it read and parsed once. The pipeline puts it in the
+/// request's extensions; the extractors below hand its parts to the handler.
+#[derive(Clone)]
+pub struct Call {
     /// The cluster addressed.
     pub cluster: Arc<Cluster>,
-    /// The token of the call, on routes that take one.
-    pub token: Option<&'r str>,
     /// HTTP Basic credentials, on the login route.
     pub credentials: Option<Credentials>,
-    /// The path parameter besides `{cluster}` (`{username}`, `{node}`), percent-decoded by the
-    /// router.
-    pub param: Option<Cow<'r, str>>,
-    /// The query string.
-    pub query: &'r str,
-    /// Whether the client asks for HTML first (a browser).
-    pub accepts_html: bool,
-    /// The body as sent.
-    pub raw: &'r [u8],
-    /// The body as a JSON object, on routes that take one.
-    pub body: Option<Object<'r>>,
-    /// Whether the body is a form (`application/x-www-form-urlencoded`).
-    pub form_body: bool,
+    /// The body, parsed, on routes that read one (taken by [`JsonBody`]).
+    pub body: Option<ParsedBody>,
 }
 
-impl<'r> Call<'r> {
-    /// The body; an empty object where an optional body was not sent.
-    pub fn object(&self) -> &Object<'r> {
+/// The pipeline's [`Call`] of the request; a handler called outside the pipeline is a bug.
+fn prepared(parts: &mut Parts) -> Result<&mut Call, ApiError> {
+    parts
+        .extensions
+        .get_mut::<Call>()
+        .ok_or(ApiError::Unprepared(
+            "a handler was called without the pipeline",
+        ))
+}
+
+/// The cluster the request addresses.
+pub struct InCluster(pub Arc<Cluster>);
+
+impl<S: Send + Sync> FromRequestParts<S> for InCluster {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(prepared(parts)?.cluster.clone()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Credentials {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match prepared(parts)?.credentials.take() {
+            Some(credentials) => Ok(credentials),
+            None => Ok(basic(&parts.headers)?),
+        }
+    }
+}
+
+/// The JSON object body, as the route's `takes` admitted it: an empty object where an optional
+/// body was not sent (or the route takes none).
+pub struct JsonBody(Option<ParsedBody>);
+
+impl JsonBody {
+    /// The object.
+    pub fn object(&self) -> &Object<'_> {
         static EMPTY: Object<'static> = Object::EMPTY;
-        self.body.as_ref().unwrap_or(&EMPTY)
+        match self.0.as_ref().map(|parsed| &parsed.get().0) {
+            Some(Ok(Some(object))) => object,
+            _ => &EMPTY,
+        }
     }
+}
 
-    /// `{username}` of the path.
-    pub fn username(&self) -> &str {
-        self.param.as_deref().unwrap_or_default()
+impl<S: Send + Sync> FromRequestParts<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(prepared(parts)?.body.take()))
     }
+}
 
-    /// `{node}` of the path.
-    pub fn node(&self) -> &str {
-        self.param.as_deref().unwrap_or_default()
+/// The body's bytes, as sent. A handler takes the body once: as a [`JsonBody`] or as a
+/// `RawBody`.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequestParts<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match &prepared(parts)?.body {
+            Some(parsed) => Ok(Self(Bytes::clone(parsed.backing_cart()))),
+            None => Err(ApiError::Unprepared("a handler takes the body twice")),
+        }
     }
+}
 
-    /// The query string as `T`.
-    pub fn query<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_urlencoded::from_str(self.query).map_err(|e| {
+/// The Bearer token the request carries (admission has checked it).
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(bearer(&parts.headers)?.to_owned()))
+    }
+}
+
+/// The path parameter besides `{cluster}` and `{version}`, percent-decoded by the router.
+async fn own_param<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<String, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))?;
+    let own = params
+        .iter()
+        .find(|(name, _)| !matches!(*name, "cluster" | "version"))
+        .map(|(_, value)| value.to_owned());
+    Ok(own.unwrap_or_default())
+}
+
+/// `{username}` of the path.
+pub struct Username(pub String);
+
+/// `{node}` of the path (`coreappN`).
+pub struct Node(pub String);
+
+/// `{id}` of a Graph path: a phone number's, or the business account's.
+pub struct GraphId(pub String);
+
+macro_rules! path_param {
+    ($($name:ident),*) => {$(
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                Ok(Self(own_param(parts, state).await?))
+            }
+        }
+    )*};
+}
+
+path_param!(Username, Node, GraphId);
+
+/// The query string as `T`.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query).map(Self).map_err(|e| {
             invalid_request(
                 "query",
                 format!("The query string is not valid: Failed to deserialize query string: {e}"),
             )
         })
+    }
+}
+
+/// Whether the client asks for HTML first (a browser).
+pub struct AcceptsHtml(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for AcceptsHtml {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let accept = parts.headers.get(header::ACCEPT);
+        let html = accept
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.starts_with("text/html"));
+        Ok(Self(html))
     }
 }
 
@@ -192,5 +305,76 @@ pub fn check_json_type(headers: &HeaderMap) -> Result<(), ApiError> {
             "content_type",
             format!("Content-Type must be application/json (got {ct:?})"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn answer(router: Router, uri: &str) -> (http::StatusCode, String, Option<ApiError>) {
+        let mut response = router
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let error = response.extensions_mut().remove::<ApiError>();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap(), error)
+    }
+
+    #[tokio::test]
+    async fn the_own_path_parameter_is_neither_the_cluster_nor_the_version() {
+        let router = Router::new()
+            .route(
+                "/clusters/{cluster}/{version}/{id}",
+                get(|GraphId(id): GraphId| async move { id }),
+            )
+            .route(
+                "/v1/users/{username}",
+                get(|Username(u): Username| async move { u }),
+            );
+        let (_, id, _) = answer(router.clone(), "/clusters/c1/v21.0/1234").await;
+        assert_eq!(id, "1234");
+        let (_, name, _) = answer(router, "/v1/users/al%20ice").await;
+        assert_eq!(name, "al ice");
+    }
+
+    #[tokio::test]
+    async fn a_bad_query_is_refused_with_what_is_wrong() {
+        #[derive(serde::Deserialize)]
+        struct Wait {
+            #[allow(dead_code)]
+            wait: u32,
+        }
+        let router = Router::new().route("/q", get(|_: Query<Wait>| async { "read" }));
+        let (status, _, error) = answer(router, "/q?wait=soon").await;
+        assert_eq!(
+            status,
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "a placeholder"
+        );
+        let error = error.expect("the typed error rides in the extensions");
+        assert_eq!(error.wire().status, http::StatusCode::BAD_REQUEST);
+        assert!(
+            error
+                .to_string()
+                .starts_with("The query string is not valid: "),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn outside_the_pipeline_an_extractor_answers_a_bug_not_a_panic() {
+        let router = Router::new().route("/c", get(|_: InCluster| async { "served" }));
+        let (_, _, error) = answer(router, "/c").await;
+        assert!(matches!(error, Some(ApiError::Unprepared(_))), "{error:?}");
     }
 }

@@ -59,8 +59,9 @@ pub enum Kind {
     Control,
 }
 
-/// A successful answer, before `meta`.
-#[derive(Debug)]
+/// A successful answer, before `meta`. As a handler's return value its `IntoResponse` leaves it
+/// in the response's extensions, where the pipeline takes it to write the answer.
+#[derive(Debug, Clone)]
 pub struct Reply {
     /// HTTP status.
     pub status: StatusCode,
@@ -70,8 +71,6 @@ pub struct Reply {
     pub kind: Kind,
     /// The rule that decided it, for the journal.
     pub decided: Option<&'static str>,
-    /// A stream of chunks instead of `body` (server-sent events).
-    pub stream: Option<tokio::sync::mpsc::Receiver<bytes::Bytes>>,
     /// The media type of `body`.
     pub content_type: &'static str,
     /// Where a redirection points.
@@ -91,7 +90,6 @@ impl Reply {
             body: to_json(body),
             kind: Kind::Vendor,
             decided: None,
-            stream: None,
             content_type: "application/json",
             location: None,
         }
@@ -104,7 +102,6 @@ impl Reply {
             body: b"{}".to_vec(),
             kind: Kind::Vendor,
             decided: None,
-            stream: None,
             content_type: "application/json",
             location: None,
         }
@@ -117,7 +114,6 @@ impl Reply {
             body: to_json(body),
             kind: Kind::Control,
             decided: None,
-            stream: None,
             content_type: "application/json",
             location: None,
         }
@@ -130,21 +126,7 @@ impl Reply {
             body: body.to_vec(),
             kind: Kind::Control,
             decided: None,
-            stream: None,
             content_type: "application/json",
-            location: None,
-        }
-    }
-
-    /// A control-API answer streaming the chunks `chunks` receives (server-sent events).
-    pub fn events(chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body: Vec::new(),
-            kind: Kind::Control,
-            decided: None,
-            stream: Some(chunks),
-            content_type: "text/event-stream",
             location: None,
         }
     }
@@ -156,7 +138,6 @@ impl Reply {
             body: page.as_bytes().to_vec(),
             kind: Kind::Control,
             decided: None,
-            stream: None,
             content_type: "text/html; charset=utf-8",
             location: None,
         }
@@ -169,7 +150,6 @@ impl Reply {
             body: Vec::new(),
             kind: Kind::Control,
             decided: None,
-            stream: None,
             content_type: "text/plain",
             location: Some(location),
         }

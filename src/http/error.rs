@@ -71,6 +71,10 @@ pub enum ApiError {
     /// A handler panicked: a bug of the emulator (1000, 500).
     #[error("a handler panicked")]
     Panicked,
+    /// A handler's extractor found what the pipeline prepares missing: a bug of the emulator
+    /// (1000, 500).
+    #[error("{0}")]
+    Unprepared(&'static str),
 }
 
 /// The title the vendor gives each error code.
@@ -168,6 +172,14 @@ impl ApiError {
                         .into(),
                     "internal.panic".into(),
                 ),
+                Self::Unprepared(_) => (
+                    S::INTERNAL_SERVER_ERROR,
+                    1000,
+                    "The emulator failed while answering this request (a bug: please report it \
+                     with the request); it keeps serving"
+                        .into(),
+                    "internal.unprepared".into(),
+                ),
             };
         Wire {
             status,
@@ -175,7 +187,7 @@ impl ApiError {
             title: title(code).into(),
             details,
             reason,
-            severity: if matches!(self, Self::Panicked) {
+            severity: if matches!(self, Self::Panicked | Self::Unprepared(_)) {
                 Severity::Internal
             } else {
                 Severity::Normal

@@ -3,8 +3,10 @@
 //! in [`routes`].
 //!
 //! Every route runs through one [`pipeline`]: the body is read and parsed once; faults, the
-//! journal, `meta`, the envelope and the `X-Emulator-Reason` header are each done there, and the
-//! handler gets everything else as a plain [`call::Call`]. [`app`] puts tower-http's layers
+//! journal, `meta`, the envelope and the `X-Emulator-Reason` header are each done there. Handlers
+//! are axum handlers: their signatures name the extractors of [`call`] they use (the cluster,
+//! the parsed body, the credentials, path parameters, the query), and they return a `Reply` or
+//! an `ApiError`, which the pipeline writes from the response's extensions. [`app`] puts tower-http's layers
 //! around the router: sensitive headers, the access log, path normalisation, caught panics.
 
 mod access_log;

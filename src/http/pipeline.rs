@@ -9,23 +9,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, RawPathParams, Request};
-use http::header;
 use http::request::Parts;
 
 use super::Response;
+use super::access_log::Served;
 use super::call::{Call, basic, bearer, check_json_type, cluster_name};
 use super::error::{ApiError, REASON_HEADER, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
 use super::graph;
 use super::paths::{method_name, vendor_path};
-use super::read::{journal_body, read_body};
-use super::respond::{Outcome, mark_served, unrouted, write};
+use super::read::{ParsedBody, journal_body, parse_body, read_body};
+use super::respond::{Outcome, unrouted, write};
 use super::routes::{Access, Route, Surface, Takes};
 use super::state::AppState;
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
 use crate::domain::faults::{FaultAction, Verb};
-use crate::domain::json::{Object, ParseError};
+use crate::domain::json::ParseError;
 use crate::store::journal::Entry;
 use crate::store::users::Role;
 use crate::store::{Admission, Caller, Cluster};
@@ -88,6 +88,8 @@ impl Mounted {
 pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Response {
     let route = mounted.route;
     let (mut parts, body) = request.into_parts();
+    // Noted now: the handler takes the request.
+    let served = Served::of(&parts);
     let (mut response, cluster) = match params(&mut parts).await {
         Err(e) => (write(&state.meta, Outcome::Error(e), route.access), None),
         // `/v1/...` and `/_emulator/...` paths no route has reach the Graph routes' patterns:
@@ -100,17 +102,14 @@ pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Respo
         }
         Ok(params) => match route.surface {
             Surface::Vendor | Surface::Graph => {
-                vendor(&state, &mounted, &parts, &params, body).await
+                vendor(&state, &mounted, parts, &params, body).await
             }
-            Surface::Control | Surface::Root => control(&state, route, &parts, &params, body).await,
+            Surface::Control | Surface::Root => control(&state, route, parts, &params, body).await,
         },
     };
-    mark_served(
-        &mut response,
-        &parts.method,
-        parts.uri.path(),
-        cluster.as_deref().map(Cluster::name),
-    );
+    if let Some(served) = served {
+        served.mark(&mut response, cluster.as_deref().map(Cluster::name));
+    }
     response
 }
 
@@ -118,7 +117,7 @@ pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Respo
 async fn vendor(
     state: &AppState,
     mounted: &Mounted,
-    parts: &Parts,
+    parts: Parts,
     params: &Params,
     body: axum::body::Body,
 ) -> (Response, Option<Arc<Cluster>>) {
@@ -132,18 +131,24 @@ async fn vendor(
     };
     let at = cluster.now();
     let path = vendor_path(parts.uri.path());
+    let method = method_name(&parts.method);
+    let journal_path = cluster
+        .journal_enabled()
+        .then(|| match &mounted.journal_path {
+            Some(fixed) => fixed.clone(),
+            None => Arc::from(path),
+        });
     let (outcome, body) = match read_body(body, state.body_timeout).await {
         Err(e) => (Outcome::Error(e), None),
         Ok(raw) => {
-            let parsed = Object::parse(&raw);
-            let object = parsed.as_ref().ok().and_then(Option::as_ref);
+            let parsed = parse_body(raw);
             let journaled = cluster
                 .journal_enabled()
-                .then(|| journal_body(&raw, &parsed));
+                .then(|| journal_body(parsed.backing_cart(), &parsed.get().0));
             let admitted = cluster.admit(Admission {
                 method: mounted.verb,
                 path,
-                body: object,
+                body: parsed.get().0.as_ref().ok().and_then(Option::as_ref),
                 caller: caller(route, &parts.headers),
             });
             let forced = match admitted.fault {
@@ -156,19 +161,8 @@ async fn vendor(
             let outcome = match forced {
                 Some(outcome) => outcome,
                 None => {
-                    let own = params.own.as_deref();
                     let role = admitted.caller;
-                    call(
-                        state,
-                        route,
-                        parts,
-                        cluster.clone(),
-                        own,
-                        role,
-                        &raw,
-                        parsed,
-                    )
-                    .await
+                    call(state, route, parts, cluster.clone(), role, parsed).await
                 }
             };
             (outcome, journaled.flatten())
@@ -177,7 +171,7 @@ async fn vendor(
     let decided = match &outcome {
         Outcome::Reply(reply) => reply.decided.map(Cow::Borrowed),
         Outcome::Raw(_) => Some(Cow::Borrowed(FAULT_RULE)),
-        Outcome::Error(_) => None,
+        Outcome::Error(_) | Outcome::Written(_) => None,
     };
     let response = write(&state.meta, outcome, route.access);
     // An error's rule is the reason its answer carries.
@@ -185,7 +179,7 @@ async fn vendor(
         let reason = response.headers().get(REASON_HEADER)?.to_str().ok()?;
         Some(Cow::Owned(reason.to_owned()))
     });
-    if cluster.journal_enabled() {
+    if let Some(path) = journal_path {
         let status = if response.extensions().get::<DropConnection>().is_some() {
             0
         } else {
@@ -193,11 +187,8 @@ async fn vendor(
         };
         cluster.record(Entry {
             at,
-            method: method_name(&parts.method),
-            path: match &mounted.journal_path {
-                Some(fixed) => fixed.clone(),
-                None => path.into(),
-            },
+            method,
+            path,
             status,
             reason: decided,
             body,
@@ -211,15 +202,15 @@ async fn vendor(
 async fn control(
     state: &AppState,
     route: &'static Route,
-    parts: &Parts,
+    parts: Parts,
     params: &Params,
     body: axum::body::Body,
 ) -> (Response, Option<Arc<Cluster>>) {
     let mut addressed = None;
     let outcome = async {
         match route.access {
-            Access::Control => check_control_token(state, parts, false)?,
-            Access::ControlStream => check_control_token(state, parts, true)?,
+            Access::Control => check_control_token(state, &parts, false)?,
+            Access::ControlStream => check_control_token(state, &parts, true)?,
             _ => {}
         }
         let cluster = match params.cluster.as_deref() {
@@ -231,10 +222,8 @@ async fn control(
             }
             None => state.store.detached(),
         };
-        let raw = read_body(body, state.body_timeout).await?;
-        let parsed = Object::parse(&raw);
-        let own = params.own.as_deref();
-        match call(state, route, parts, cluster, own, Ok(None), &raw, parsed).await {
+        let parsed = parse_body(read_body(body, state.body_timeout).await?);
+        match call(state, route, parts, cluster, Ok(None), parsed).await {
             Outcome::Error(e) => Err(e),
             other => Ok(other),
         }
@@ -288,38 +277,36 @@ fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
     }
 }
 
-/// Reads the body the route takes and, on login, the credentials, then runs its handler.
-/// `role` is what admission decided of the caller.
-#[allow(clippy::too_many_arguments)]
+/// Checks what the route takes of the request (credentials, a Graph token, a JSON body), then
+/// runs its handler with the [`Call`] in the request's extensions. `role` is what admission
+/// decided of the caller.
 async fn call(
     state: &AppState,
     route: &'static Route,
-    parts: &Parts,
+    mut parts: Parts,
     cluster: Arc<Cluster>,
-    param: Option<&str>,
     role: crate::domain::Result<Option<Role>>,
-    raw: &[u8],
-    parsed: Result<Option<Object<'_>>, ParseError>,
+    parsed: ParsedBody,
 ) -> Outcome {
     if let Err(e) = role {
         return Outcome::Error(e.into());
     }
-    let call = match prepare(state, route, parts, cluster, param, raw, parsed) {
+    let call = match prepare(state, route, &parts, cluster, parsed) {
         Ok(call) => call,
         Err(e) => return Outcome::Error(e),
     };
-    (route.handler)(&call).await.into()
+    parts.extensions.insert(call);
+    let request = Request::from_parts(parts, axum::body::Body::empty());
+    Outcome::of((route.handler)(request, state.clone()).await)
 }
 
-fn prepare<'r>(
-    state: &'r AppState,
+fn prepare(
+    state: &AppState,
     route: &'static Route,
-    parts: &'r Parts,
+    parts: &Parts,
     cluster: Arc<Cluster>,
-    param: Option<&'r str>,
-    raw: &'r [u8],
-    parsed: Result<Option<Object<'r>>, ParseError>,
-) -> Result<Call<'r>, ApiError> {
+    parsed: ParsedBody,
+) -> Result<Call, ApiError> {
     let credentials = match route.access {
         Access::Basic => Some(basic(&parts.headers)?),
         _ => None,
@@ -327,56 +314,38 @@ fn prepare<'r>(
     if route.access == Access::Graph {
         check_graph_token(state, parts)?;
     }
-    // Admission has checked the token of the routes that take one.
-    let token = match route.access {
-        Access::Token | Access::Admin => bearer(&parts.headers).ok(),
-        _ => None,
-    };
-    let body = match route.takes {
-        Takes::Nothing | Takes::Raw | Takes::Graph => None,
-        takes => {
-            if matches!(takes, Takes::Json | Takes::OptionalJson) {
-                check_json_type(&parts.headers)?;
+    let takes = route.takes;
+    if matches!(takes, Takes::Json | Takes::OptionalJson) {
+        check_json_type(&parts.headers)?;
+    }
+    if !matches!(takes, Takes::Nothing | Takes::Raw | Takes::Graph) {
+        match &parsed.get().0 {
+            Ok(Some(_)) => {}
+            Ok(None) if matches!(takes, Takes::OptionalJson | Takes::OptionalObject) => {}
+            Ok(None) => {
+                return Err(invalid_request(
+                    "empty_body",
+                    "The request body is empty: send a JSON object",
+                ));
             }
-            match parsed {
-                Ok(Some(object)) => Some(object),
-                Ok(None) if matches!(takes, Takes::OptionalJson | Takes::OptionalObject) => None,
-                Ok(None) => {
-                    return Err(invalid_request(
-                        "empty_body",
-                        "The request body is empty: send a JSON object",
-                    ));
-                }
-                Err(ParseError::NotObject) => {
-                    return Err(invalid_request(
-                        "not_object",
-                        "The request body must be a JSON object",
-                    ));
-                }
-                Err(ParseError::NotJson(e)) => {
-                    return Err(invalid_request(
-                        "not_json",
-                        format!("The request body is not valid JSON: {e}"),
-                    ));
-                }
+            Err(ParseError::NotObject) => {
+                return Err(invalid_request(
+                    "not_object",
+                    "The request body must be a JSON object",
+                ));
+            }
+            Err(ParseError::NotJson(e)) => {
+                return Err(invalid_request(
+                    "not_json",
+                    format!("The request body is not valid JSON: {e}"),
+                ));
             }
         }
-    };
+    }
     Ok(Call {
-        state,
         cluster,
-        token,
         credentials,
-        param: param.map(Cow::Borrowed),
-        query: parts.uri.query().unwrap_or(""),
-        accepts_html: parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.starts_with("text/html")),
-        raw,
-        body,
-        form_body: graph::params::is_form(&parts.headers),
+        body: Some(parsed),
     })
 }
 

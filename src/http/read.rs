@@ -2,12 +2,14 @@
 //! within the body timeout; and the journal's redacted copy of it, made from the one parse.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body::Body as HttpBody;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use yoke::{Yoke, Yokeable};
 
 use super::error::{ApiError, invalid_request};
 use crate::domain::json::{Object, ParseError, Redacted};
@@ -90,6 +92,19 @@ where
         Some(joined) => joined.freeze(),
         None => first.unwrap_or_default(),
     })
+}
+
+/// A body parsed as a JSON object, borrowing the bytes it was read from.
+#[derive(Clone, Yokeable)]
+pub struct Parsed<'a>(pub Result<Option<Object<'a>>, ParseError>);
+
+/// A body's bytes with their one parse, handed on together (strings of the object borrow the
+/// bytes, which are not copied).
+pub type ParsedBody = Yoke<Parsed<'static>, Arc<Bytes>>;
+
+/// Parses `raw` once, keeping the bytes.
+pub fn parse_body(raw: Bytes) -> ParsedBody {
+    Yoke::attach_to_cart(Arc::new(raw), |raw: &Bytes| Parsed(Object::parse(raw)))
 }
 
 /// The journal's copy of a body: redacted JSON text, from the one parse; `None` for a body that

@@ -3,13 +3,13 @@
 //! access log needs, in the response's extensions.
 
 use axum::body::Body;
+use axum::response::IntoResponse;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
 use super::Response;
 use super::access_log::Served;
-use super::body::EventBody;
 use super::envelope::{Kind, Meta, Reply};
 use super::error::{ApiError, REASON_HEADER, Severity};
 use super::paths::{not_emulated, vendor_path};
@@ -22,6 +22,45 @@ pub enum Outcome {
     Error(ApiError),
     /// An answer a fault forces as it is (a broken body, or no answer at all).
     Raw(Response),
+    /// An answer a handler wrote itself (the event stream), sent as it is.
+    Written(Response),
+}
+
+impl Outcome {
+    /// What a handler answered: the [`Reply`] or [`ApiError`] its `IntoResponse` left in the
+    /// extensions, else the response as the handler wrote it.
+    pub fn of(mut response: Response) -> Self {
+        let extensions = response.extensions_mut();
+        if let Some(reply) = extensions.remove::<Reply>() {
+            Self::Reply(reply)
+        } else if let Some(error) = extensions.remove::<ApiError>() {
+            Self::Error(error)
+        } else {
+            Self::Written(response)
+        }
+    }
+}
+
+/// A reply as a handler returns it: a placeholder with its status, the reply itself in the
+/// extensions for the pipeline, which writes the answer (with `meta`, journal and log).
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self.status;
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// A failure as a handler or an extractor returns it: a placeholder, the error itself in the
+/// extensions for the pipeline, which writes its envelope (as in axum's error-handling example).
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response.extensions_mut().insert(self);
+        response
+    }
 }
 
 impl From<Result<Reply, ApiError>> for Outcome {
@@ -51,23 +90,13 @@ pub fn write(meta: &Meta, outcome: Outcome, access: Access) -> Response {
             response.extensions_mut().insert(Severity::Forced);
             response
         }
+        Outcome::Written(response) => response,
         Outcome::Reply(reply) => reply_response(meta, reply),
         Outcome::Error(error) => error_response(meta, &error, access),
     }
 }
 
-fn reply_response(meta: &Meta, mut reply: Reply) -> Response {
-    if let Some(events) = reply.stream.take() {
-        let mut response = Response::new(Body::new(EventBody::new(events)));
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        response.extensions_mut().insert(super::body::Streaming);
-        return response;
-    }
+fn reply_response(meta: &Meta, reply: Reply) -> Response {
     let body = match reply.kind {
         Kind::Vendor => meta.splice(reply.body),
         Kind::Control => reply.body.into(),

@@ -195,6 +195,14 @@ const fn ctl(
     }
 }
 
+/// A handler of the table: the axum handler `f` (any function of extractors) called with the
+/// request and the state, as a plain function pointer.
+macro_rules! handler {
+    ($f:path) => {
+        |request, state| axum::handler::Handler::call($f, request, state)
+    };
+}
+
 /// Every route of the emulator.
 pub const ROUTES: &[Route] = &[
     Route {
@@ -210,7 +218,7 @@ pub const ROUTES: &[Route] = &[
         )],
         takes: Takes::Nothing,
         while_restarting: false,
-        handler: front::front_door,
+        handler: handler!(front::front_door),
     },
     vendor(
         "POST",
@@ -224,7 +232,7 @@ pub const ROUTES: &[Route] = &[
             (401, "Wrong credentials"),
         ],
         Takes::OptionalJson,
-        onprem::users::login,
+        handler!(onprem::users::login),
     ),
     vendor(
         "POST",
@@ -234,7 +242,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "Revoked"), (401, "Invalid token")],
         Takes::Nothing,
-        onprem::users::logout,
+        handler!(onprem::users::logout),
     ),
     vendor(
         "POST",
@@ -249,7 +257,7 @@ pub const ROUTES: &[Route] = &[
             (500, "1014 Already exists"),
         ],
         Takes::Json,
-        onprem::users::create,
+        handler!(onprem::users::create),
     ),
     vendor(
         "GET",
@@ -259,7 +267,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "The user's role"), (404, "No such user")],
         Takes::Nothing,
-        onprem::users::read,
+        handler!(onprem::users::read),
     ),
     vendor(
         "PUT",
@@ -269,7 +277,7 @@ pub const ROUTES: &[Route] = &[
         Some(r#"{"password": "N3w!passw0rd"}"#),
         &[(200, "Changed"), (404, "No such user")],
         Takes::Json,
-        onprem::users::update,
+        handler!(onprem::users::update),
     ),
     vendor(
         "DELETE",
@@ -283,7 +291,7 @@ pub const ROUTES: &[Route] = &[
             (404, "No such user"),
         ],
         Takes::Nothing,
-        onprem::users::delete,
+        handler!(onprem::users::delete),
     ),
     vendor(
         "POST",
@@ -301,7 +309,7 @@ pub const ROUTES: &[Route] = &[
             (503, "1011 restarting"),
         ],
         Takes::Json,
-        onprem::account::request_code,
+        handler!(onprem::account::request_code),
     ),
     vendor(
         "POST",
@@ -321,7 +329,7 @@ pub const ROUTES: &[Route] = &[
             (404, "No registered number"),
         ],
         Takes::Json,
-        onprem::account::set_shards,
+        handler!(onprem::account::set_shards),
     ),
     vendor(
         "GET",
@@ -331,7 +339,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "{\"account\": {\"shards\": N}}")],
         Takes::Nothing,
-        onprem::account::get_shards,
+        handler!(onprem::account::get_shards),
     ),
     vendor(
         "POST",
@@ -348,7 +356,7 @@ pub const ROUTES: &[Route] = &[
             ),
         ],
         Takes::Json,
-        onprem::account::verify,
+        handler!(onprem::account::verify),
     ),
     vendor(
         "POST",
@@ -358,7 +366,7 @@ pub const ROUTES: &[Route] = &[
         Some(r#"{"pin": "123456"}"#),
         &[(200, "Set"), (404, "No registered number")],
         Takes::Json,
-        onprem::settings::set_pin,
+        handler!(onprem::settings::set_pin),
     ),
     vendor(
         "DELETE",
@@ -368,7 +376,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "Off"), (404, "No registered number")],
         Takes::Nothing,
-        onprem::settings::remove_pin,
+        handler!(onprem::settings::remove_pin),
     ),
     vendor(
         "POST",
@@ -381,7 +389,7 @@ pub const ROUTES: &[Route] = &[
             (404, "No registered number"),
         ],
         Takes::Json,
-        onprem::settings::backup,
+        handler!(onprem::settings::backup),
     ),
     vendor(
         "POST",
@@ -395,7 +403,7 @@ pub const ROUTES: &[Route] = &[
             (403, "A number is registered here"),
         ],
         Takes::Json,
-        onprem::settings::restore,
+        handler!(onprem::settings::restore),
     ),
     vendor(
         "GET",
@@ -405,7 +413,7 @@ pub const ROUTES: &[Route] = &[
         None,
         &[(200, "unregistered, connecting or connected")],
         Takes::Nothing,
-        onprem::health::v1,
+        handler!(onprem::health::v1),
     )
     .while_restarting(),
     graph(
@@ -417,7 +425,7 @@ pub const ROUTES: &[Route] = &[
             (200, "The phone number's fields"),
             (400, "100: no such id, or an unknown field"),
         ],
-        numbers::get_object,
+        handler!(numbers::get_object),
     ),
     graph(
         "POST",
@@ -429,7 +437,7 @@ pub const ROUTES: &[Route] = &[
             (400, "100: a pin that is not 6 digits, or no such id"),
             (404, "133010: the number is not registered"),
         ],
-        numbers::set_pin,
+        handler!(numbers::set_pin),
     ),
     graph(
         "GET",
@@ -440,7 +448,7 @@ pub const ROUTES: &[Route] = &[
             (200, "{\"data\": […], \"paging\": …}"),
             (400, "100: not the account's id"),
         ],
-        numbers::list,
+        handler!(numbers::list),
     ),
     graph(
         "POST",
@@ -451,7 +459,7 @@ pub const ROUTES: &[Route] = &[
             (200, "{\"id\": …}"),
             (400, "100: a parameter is missing or not valid"),
         ],
-        numbers::add,
+        handler!(numbers::add),
     ),
     graph(
         "POST",
@@ -462,7 +470,7 @@ pub const ROUTES: &[Route] = &[
             (200, "{\"success\": true}"),
             (400, "100, or 136024: the number is registered"),
         ],
-        registration::request_code,
+        handler!(registration::request_code),
     ),
     graph(
         "POST",
@@ -473,7 +481,7 @@ pub const ROUTES: &[Route] = &[
             (200, "{\"success\": true}"),
             (400, "100, or 136025: no code, expired, or wrong"),
         ],
-        registration::verify_code,
+        handler!(registration::verify_code),
     ),
     graph(
         "POST",
@@ -487,7 +495,7 @@ pub const ROUTES: &[Route] = &[
                 "100 (parameters, backup), 133005 (pin mismatch), 133006 (not verified), 133009 (pin too fast), 133015 (deregistered a moment ago), 133016 (rate limit)",
             ),
         ],
-        registration::register,
+        handler!(registration::register),
     ),
     graph(
         "POST",
@@ -499,7 +507,7 @@ pub const ROUTES: &[Route] = &[
             (400, "133016: rate limit"),
             (404, "133010: the number is not registered"),
         ],
-        registration::deregister,
+        handler!(registration::deregister),
     ),
     Route {
         surface: Surface::Control,
@@ -511,7 +519,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[(200, "Links to the control API's parts")],
         takes: Takes::Nothing,
         while_restarting: false,
-        handler: front::control_index,
+        handler: handler!(front::control_index),
     },
     Route {
         surface: Surface::Control,
@@ -523,7 +531,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
         takes: Takes::Nothing,
         while_restarting: false,
-        handler: front::health,
+        handler: handler!(front::health),
     },
     ctl(
         "GET",
@@ -531,7 +539,7 @@ pub const ROUTES: &[Route] = &[
         "This document",
         None,
         Takes::Nothing,
-        front::openapi,
+        handler!(front::openapi),
     ),
     ctl(
         "POST",
@@ -541,7 +549,7 @@ pub const ROUTES: &[Route] = &[
             r#"{"vname": "Yamato", "localized_names": [{"lg": "ja", "lc": "JP", "verified_name": "株式会社ヤマト"}]}"#,
         ),
         Takes::Object,
-        clusters::make_cert,
+        handler!(clusters::make_cert),
     ),
     ctl(
         "POST",
@@ -549,7 +557,7 @@ pub const ROUTES: &[Route] = &[
         "Return every cluster to a fresh state",
         None,
         Takes::Nothing,
-        clusters::reset_all,
+        handler!(clusters::reset_all),
     ),
     // The page holds no data: it opens without the token and asks for it.
     Route {
@@ -561,7 +569,7 @@ pub const ROUTES: &[Route] = &[
             "The web console: codes as an inbox, the journal, the cluster's state and actions",
             None,
             Takes::Nothing,
-            console::page,
+            handler!(console::page),
         )
     },
     Route {
@@ -572,7 +580,7 @@ pub const ROUTES: &[Route] = &[
             "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
             None,
             Takes::Nothing,
-            events::stream,
+            handler!(events::stream),
         )
     },
     ctl(
@@ -581,7 +589,7 @@ pub const ROUTES: &[Route] = &[
         "Names of the clusters that exist",
         None,
         Takes::Nothing,
-        clusters::list_clusters,
+        handler!(clusters::list_clusters),
     ),
     ctl(
         "GET",
@@ -589,7 +597,7 @@ pub const ROUTES: &[Route] = &[
         "The outbox, oldest first (filters: cc, phone_number, method)",
         None,
         Takes::Nothing,
-        clusters::list_codes,
+        handler!(clusters::list_codes),
     ),
     ctl(
         "DELETE",
@@ -597,7 +605,7 @@ pub const ROUTES: &[Route] = &[
         "Empty the outbox",
         None,
         Takes::Nothing,
-        clusters::clear_codes,
+        handler!(clusters::clear_codes),
     ),
     ctl(
         "GET",
@@ -605,7 +613,7 @@ pub const ROUTES: &[Route] = &[
         "The newest matching code; wait=SECONDS holds until one arrives",
         None,
         Takes::Nothing,
-        clusters::latest_code,
+        handler!(clusters::latest_code),
     ),
     ctl(
         "GET",
@@ -613,7 +621,7 @@ pub const ROUTES: &[Route] = &[
         "The cluster's policy (and rules)",
         None,
         Takes::Nothing,
-        clusters::get_policy,
+        handler!(clusters::get_policy),
     ),
     ctl(
         "PUT",
@@ -623,7 +631,7 @@ pub const ROUTES: &[Route] = &[
             r#"{"policy": "scripted", "rules": [{"prefix": "1631", "outcome": "error", "status": 403, "code": 1005, "details": "Unknown error: too_many"}]}"#,
         ),
         Takes::Object,
-        clusters::put_policy,
+        handler!(clusters::put_policy),
     ),
     ctl(
         "GET",
@@ -631,7 +639,7 @@ pub const ROUTES: &[Route] = &[
         "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
         None,
         Takes::Nothing,
-        clusters::get_cloud,
+        handler!(clusters::get_cloud),
     ),
     ctl(
         "POST",
@@ -639,7 +647,7 @@ pub const ROUTES: &[Route] = &[
         "Return the cluster to a fresh state",
         None,
         Takes::Nothing,
-        clusters::reset_cluster,
+        handler!(clusters::reset_cluster),
     ),
     ctl(
         "GET",
@@ -647,7 +655,7 @@ pub const ROUTES: &[Route] = &[
         "Armed and spent faults, with how often each fired",
         None,
         Takes::Nothing,
-        steering::list_faults,
+        handler!(steering::list_faults),
     ),
     ctl(
         "POST",
@@ -657,7 +665,7 @@ pub const ROUTES: &[Route] = &[
             r#"[{"route": "/v1/account", "times": 2, "fault": {"type": "error", "status": 500, "code": 1014, "details": "Unknown error: boom"}}]"#,
         ),
         Takes::Raw,
-        steering::arm_faults,
+        handler!(steering::arm_faults),
     ),
     ctl(
         "DELETE",
@@ -665,7 +673,7 @@ pub const ROUTES: &[Route] = &[
         "Disarm every fault",
         None,
         Takes::Nothing,
-        steering::clear_faults,
+        handler!(steering::clear_faults),
     ),
     ctl(
         "GET",
@@ -673,7 +681,7 @@ pub const ROUTES: &[Route] = &[
         "The cluster's current (virtual) time",
         None,
         Takes::Nothing,
-        steering::get_clock,
+        handler!(steering::get_clock),
     ),
     ctl(
         "POST",
@@ -681,7 +689,7 @@ pub const ROUTES: &[Route] = &[
         "Move the cluster's time forward",
         Some(r#"{"advance_seconds": 600}"#),
         Takes::Object,
-        steering::advance_clock,
+        handler!(steering::advance_clock),
     ),
     ctl(
         "GET",
@@ -689,7 +697,7 @@ pub const ROUTES: &[Route] = &[
         "The request journal (filters: path, status)",
         None,
         Takes::Nothing,
-        steering::list_requests,
+        handler!(steering::list_requests),
     ),
     ctl(
         "DELETE",
@@ -697,7 +705,7 @@ pub const ROUTES: &[Route] = &[
         "Empty the journal",
         None,
         Takes::Nothing,
-        steering::clear_requests,
+        handler!(steering::clear_requests),
     ),
     ctl(
         "GET",
@@ -705,7 +713,7 @@ pub const ROUTES: &[Route] = &[
         "The deployment: Coreapps, shards, failover delay, every node with its status",
         None,
         Takes::Nothing,
-        steering::get_topology,
+        handler!(steering::get_topology),
     ),
     ctl(
         "PUT",
@@ -713,7 +721,7 @@ pub const ROUTES: &[Route] = &[
         "Set the number of Coreapps and the failover delay",
         Some(r#"{"coreapps": 3, "failover_delay_seconds": 2}"#),
         Takes::Object,
-        steering::put_topology,
+        handler!(steering::put_topology),
     ),
     ctl(
         "POST",
@@ -721,7 +729,7 @@ pub const ROUTES: &[Route] = &[
         "Stop a Coreapp (coreapp1…): its shards fail over after the delay",
         None,
         Takes::Nothing,
-        steering::stop_node,
+        handler!(steering::stop_node),
     ),
     ctl(
         "POST",
@@ -729,7 +737,7 @@ pub const ROUTES: &[Route] = &[
         "Start a stopped Coreapp",
         None,
         Takes::Nothing,
-        steering::start_node,
+        handler!(steering::start_node),
     ),
     ctl(
         "POST",
@@ -737,6 +745,6 @@ pub const ROUTES: &[Route] = &[
         "Simulate a Coreapp restart",
         Some(r#"{"duration_seconds": 2}"#),
         Takes::OptionalObject,
-        steering::restart,
+        handler!(steering::restart),
     ),
 ];

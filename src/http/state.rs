@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::envelope::Meta;
 use crate::store::Store;
 
-/// The state the router is built with; handlers read it through [`super::call::Call::state`].
+/// The state the router is built with; handlers read it with axum's `State` extractor.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Every cluster's state.

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -12,8 +13,10 @@ use crate::domain::clock::unix_seconds;
 use crate::domain::phone::Method;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::Fields;
-use crate::http::call::{Answer, Call};
+use crate::http::AppState;
+use crate::http::call::{InCluster, JsonBody, Query};
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 use crate::store::CodeFilter;
 
 /// Longest `wait` for `codes/latest`, in seconds.
@@ -21,7 +24,7 @@ pub const MAX_WAIT_SECONDS: f64 = 300.0;
 
 /// Filters of the outbox queries.
 #[derive(Debug, Default, Deserialize)]
-struct CodesQuery {
+pub struct CodesQuery {
     cc: Option<String>,
     phone_number: Option<String>,
     method: Option<String>,
@@ -91,43 +94,42 @@ impl CodesQuery {
 }
 
 /// `GET /_emulator/clusters/{cluster}/codes`: the outbox, oldest first.
-pub fn list_codes<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let q: CodesQuery = call.query()?;
-        let name = call.cluster.name();
-        let sent = call.cluster.codes(q.filter()?);
-        let codes: Vec<_> = sent.iter().map(|s| s.view(name)).collect();
-        Ok(Reply::control(&json!({ "codes": codes })))
-    })
+pub async fn list_codes(
+    InCluster(cluster): InCluster,
+    Query(q): Query<CodesQuery>,
+) -> Result<Reply, ApiError> {
+    let name = cluster.name();
+    let sent = cluster.codes(q.filter()?);
+    let codes: Vec<_> = sent.iter().map(|s| s.view(name)).collect();
+    Ok(Reply::control(&json!({ "codes": codes })))
 }
 
 /// `GET /_emulator/clusters/{cluster}/codes/latest`: the newest matching code; with `wait`,
 /// held until one arrives (woken by the arrival, not by polling) or the time is up (404).
-pub fn latest_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let q: CodesQuery = call.query()?;
-        let filter = q.filter()?;
-        let deadline = Instant::now() + q.wait()?;
-        let name = call.cluster.name();
-        match call.state.store.wait_for_code(name, filter, deadline).await {
-            Some(sent) => Ok(Reply::control(&sent.view(name))),
-            None => {
-                let message = match q.described() {
-                    Some(filters) => format!("No code matching {filters} has been sent"),
-                    None => format!("No code has been sent in cluster {name}"),
-                };
-                Err(Error::not_found("code", message).into())
-            }
+pub async fn latest_code(
+    State(state): State<AppState>,
+    InCluster(cluster): InCluster,
+    Query(q): Query<CodesQuery>,
+) -> Result<Reply, ApiError> {
+    let filter = q.filter()?;
+    let deadline = Instant::now() + q.wait()?;
+    let name = cluster.name();
+    match state.store.wait_for_code(name, filter, deadline).await {
+        Some(sent) => Ok(Reply::control(&sent.view(name))),
+        None => {
+            let message = match q.described() {
+                Some(filters) => format!("No code matching {filters} has been sent"),
+                None => format!("No code has been sent in cluster {name}"),
+            };
+            Err(Error::not_found("code", message).into())
         }
-    })
+    }
 }
 
 /// `DELETE /_emulator/clusters/{cluster}/codes`: empties the outbox.
-pub fn clear_codes<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        call.cluster.clear_codes().await?;
-        Ok(Reply::control(&json!({ "codes": [] })))
-    })
+pub async fn clear_codes(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    cluster.clear_codes().await?;
+    Ok(Reply::control(&json!({ "codes": [] })))
 }
 
 #[derive(Deserialize)]
@@ -138,41 +140,37 @@ struct LocalizedIn {
 }
 
 /// `POST /_emulator/certs {"vname", "localized_names"}`: a certificate for `POST /v1/account`.
-pub fn make_cert<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let fields = Fields::new(call.object(), &["vname", "localized_names"])?;
-        fields.require(&["vname"])?;
-        let vname = fields.str("vname")?;
-        if vname.trim().is_empty() {
-            return Err(
-                Error::invalid("vname", "empty", "Parameter 'vname' must not be empty").into(),
-            );
-        }
-        let localized: Vec<LocalizedIn> = match fields.get("localized_names") {
-            None => Vec::new(),
-            Some(value) => serde_json::from_value(value.to_json()).map_err(|e| {
-                Error::invalid(
-                    "localized_names",
-                    "format",
-                    format!(
-                        "Parameter 'localized_names' must be a list of {{\"lg\", \"lc\", \"verified_name\"}} strings: {e}"
-                    ),
-                )
-            })?,
-        };
-        let names: Vec<LocalizedName> = localized
-            .into_iter()
-            .map(|l| LocalizedName {
-                lg: Some(l.lg),
-                lc: Some(l.lc),
-                verified_name: Some(l.verified_name),
-            })
-            .collect();
-        let now = unix_seconds(call.state.store.settings().clock.now());
-        Ok(Reply::control(
-            &json!({ "cert": cert::make(vname, &names, now) }),
-        ))
-    })
+pub async fn make_cert(State(state): State<AppState>, body: JsonBody) -> Result<Reply, ApiError> {
+    let fields = Fields::new(body.object(), &["vname", "localized_names"])?;
+    fields.require(&["vname"])?;
+    let vname = fields.str("vname")?;
+    if vname.trim().is_empty() {
+        return Err(Error::invalid("vname", "empty", "Parameter 'vname' must not be empty").into());
+    }
+    let localized: Vec<LocalizedIn> = match fields.get("localized_names") {
+        None => Vec::new(),
+        Some(value) => serde_json::from_value(value.to_json()).map_err(|e| {
+            Error::invalid(
+                "localized_names",
+                "format",
+                format!(
+                    "Parameter 'localized_names' must be a list of {{\"lg\", \"lc\", \"verified_name\"}} strings: {e}"
+                ),
+            )
+        })?,
+    };
+    let names: Vec<LocalizedName> = localized
+        .into_iter()
+        .map(|l| LocalizedName {
+            lg: Some(l.lg),
+            lc: Some(l.lc),
+            verified_name: Some(l.verified_name),
+        })
+        .collect();
+    let now = unix_seconds(state.store.settings().clock.now());
+    Ok(Reply::control(
+        &json!({ "cert": cert::make(vname, &names, now) }),
+    ))
 }
 
 fn policy_body(cluster: &str, policy: &dyn crate::domain::policy::RegistrationPolicy) -> Value {
@@ -185,107 +183,100 @@ fn policy_body(cluster: &str, policy: &dyn crate::domain::policy::RegistrationPo
 
 /// `GET /_emulator/clusters/{cluster}/cloud`: the WhatsApp Business Account of the Cloud API,
 /// with every phone number (the On-Premises one included) and its pending code.
-pub fn get_cloud<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        Ok(Reply::control(&serde_json::json!({
-            "cluster": call.cluster.name(),
-            "waba_id": call.cluster.waba_id(),
-            "phone_numbers": call.cluster.phone_numbers(true),
-        })))
-    })
+pub async fn get_cloud(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    Ok(Reply::control(&serde_json::json!({
+        "cluster": cluster.name(),
+        "waba_id": cluster.waba_id(),
+        "phone_numbers": cluster.phone_numbers(true),
+    })))
 }
 
 /// `GET /_emulator/clusters/{cluster}/policy`: its name, and its rules when scripted.
-pub fn get_policy<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let policy = call.cluster.policy();
-        Ok(Reply::control(&policy_body(call.cluster.name(), &*policy)))
-    })
+pub async fn get_policy(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    let policy = cluster.policy();
+    Ok(Reply::control(&policy_body(cluster.name(), &*policy)))
 }
 
 /// `PUT /_emulator/clusters/{cluster}/policy {"policy": "classic" | "sunset" | "scripted",
 /// "rules": [...]}`. Without `rules`, `scripted` reuses the rules the emulator started with.
-pub fn put_policy<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let fields = Fields::new(call.object(), &["policy", "rules"])?;
-        fields.require(&["policy"])?;
-        let text = fields.str("policy")?;
-        let kind: PolicyKind = text.parse().map_err(|_| {
-            Error::invalid(
-                "policy",
-                "unknown",
-                format!(
-                    "Parameter 'policy' must be \"classic\", \"sunset\" or \"scripted\" (got {text:?})"
-                ),
-            )
-        })?;
-        let settings = call.state.store.settings();
-        let rules = match fields.get("rules") {
-            Some(_) if kind != PolicyKind::Scripted => {
-                return Err(Error::Unexpected {
-                    field: "rules".into(),
-                }
-                .into());
+pub async fn put_policy(
+    State(state): State<AppState>,
+    InCluster(cluster): InCluster,
+    body: JsonBody,
+) -> Result<Reply, ApiError> {
+    let fields = Fields::new(body.object(), &["policy", "rules"])?;
+    fields.require(&["policy"])?;
+    let text = fields.str("policy")?;
+    let kind: PolicyKind = text.parse().map_err(|_| {
+        Error::invalid(
+            "policy",
+            "unknown",
+            format!(
+                "Parameter 'policy' must be \"classic\", \"sunset\" or \"scripted\" (got {text:?})"
+            ),
+        )
+    })?;
+    let settings = state.store.settings();
+    let rules = match fields.get("rules") {
+        Some(_) if kind != PolicyKind::Scripted => {
+            return Err(Error::Unexpected {
+                field: "rules".into(),
             }
-            // A list of rule objects, or the text of a rules file (TOML, as --rules takes).
-            Some(value) => {
-                let parsed = match value.as_str() {
-                    Some(toml) => scripted::parse_toml(toml),
-                    None => scripted::parse_json(&value.to_json()),
-                };
-                Some(parsed.map_err(|e| {
-                    Error::invalid(
-                        "rules",
-                        "format",
-                        format!("Parameter 'rules' is not valid: {e}"),
-                    )
-                })?)
+            .into());
+        }
+        // A list of rule objects, or the text of a rules file (TOML, as --rules takes).
+        Some(value) => {
+            let parsed = match value.as_str() {
+                Some(toml) => scripted::parse_toml(toml),
+                None => scripted::parse_json(&value.to_json()),
+            };
+            Some(parsed.map_err(|e| {
+                Error::invalid(
+                    "rules",
+                    "format",
+                    format!("Parameter 'rules' is not valid: {e}"),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let policy = match (kind, rules) {
+        (PolicyKind::Scripted, None) if settings.default_policy.name() == "scripted" => {
+            settings.default_policy.clone()
+        }
+        (PolicyKind::Scripted, None) => {
+            return Err(Error::Missing {
+                field: "rules",
+                hint: Some("the scripted policy needs a list of rules"),
             }
-            None => None,
-        };
-        let policy = match (kind, rules) {
-            (PolicyKind::Scripted, None) if settings.default_policy.name() == "scripted" => {
-                settings.default_policy.clone()
-            }
-            (PolicyKind::Scripted, None) => {
-                return Err(Error::Missing {
-                    field: "rules",
-                    hint: Some("the scripted policy needs a list of rules"),
-                }
-                .into());
-            }
-            (kind, rules) => kind
-                .build(settings.rules, rules)
-                .map_err(|e| Error::invalid("rules", "format", e))?,
-        };
-        call.cluster.set_policy(policy.clone()).await?;
-        Ok(Reply::control(&policy_body(call.cluster.name(), &*policy)))
-    })
+            .into());
+        }
+        (kind, rules) => kind
+            .build(settings.rules, rules)
+            .map_err(|e| Error::invalid("rules", "format", e))?,
+    };
+    cluster.set_policy(policy.clone()).await?;
+    Ok(Reply::control(&policy_body(cluster.name(), &*policy)))
 }
 
 /// `POST /_emulator/clusters/{cluster}/reset`: the cluster as new.
-pub fn reset_cluster<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let name = call.cluster.name();
-        call.state.store.reset(name).await?;
-        Ok(Reply::control(&json!({ "reset": [name] })))
-    })
+pub async fn reset_cluster(
+    State(state): State<AppState>,
+    InCluster(cluster): InCluster,
+) -> Result<Reply, ApiError> {
+    let name = cluster.name();
+    state.store.reset(name).await?;
+    Ok(Reply::control(&json!({ "reset": [name] })))
 }
 
 /// `POST /_emulator/reset`: every cluster as new.
-pub fn reset_all<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let names = call.state.store.names();
-        call.state.store.reset_all().await?;
-        Ok(Reply::control(&json!({ "reset": names })))
-    })
+pub async fn reset_all(State(state): State<AppState>) -> Result<Reply, ApiError> {
+    let names = state.store.names();
+    state.store.reset_all().await?;
+    Ok(Reply::control(&json!({ "reset": names })))
 }
 
 /// `GET /_emulator/clusters`: the clusters that exist.
-pub fn list_clusters<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        Ok(Reply::control(
-            &json!({ "clusters": call.state.store.names() }),
-        ))
-    })
+pub async fn list_clusters(State(state): State<AppState>) -> Result<Reply, ApiError> {
+    Ok(Reply::control(&json!({ "clusters": state.store.names() })))
 }

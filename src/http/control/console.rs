@@ -2,13 +2,12 @@
 //! third-party code), live through `GET /_emulator/events`; every action it offers is a call of
 //! the control API.
 
-use crate::http::call::{Answer, Call};
 use crate::http::envelope::Reply;
 
 /// The page.
 const PAGE: &str = include_str!("console.html");
 
 /// `GET /_emulator/ui`.
-pub fn page<'c>(_: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move { Ok(Reply::html(PAGE)) })
+pub async fn page() -> Reply {
+    Reply::html(PAGE)
 }

@@ -9,13 +9,16 @@
 
 use std::time::Duration;
 
+use axum::extract::State;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::http::call::{Answer, Call, cluster_name};
-use crate::http::envelope::Reply;
+use crate::http::AppState;
+use crate::http::body::EventBody;
+use crate::http::call::{Query, cluster_name};
+use crate::http::error::ApiError;
 use crate::store::events::{Event, frame};
 
 /// Chunks queued for one subscriber's connection.
@@ -30,85 +33,82 @@ const BURST: usize = 64;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 #[derive(Deserialize)]
-struct EventsQuery {
+pub struct EventsQuery {
     cluster: Option<String>,
 }
 
 /// `GET /_emulator/events?cluster=NAME`: the event stream, of one cluster or of all.
-pub fn stream<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let q: EventsQuery = call.query()?;
-        let only = match q.cluster.as_deref() {
-            Some(name) => {
-                Some(cluster_name(Some(name), &http::HeaderMap::new(), false)?.into_owned())
-            }
-            None => None,
-        };
-        let store = call.state.store.clone();
-        let mut events = store.settings().events.subscribe();
-        let mut closing = store.closing();
-        let (chunks, body) = mpsc::channel(QUEUE);
-        let ready =
-            json!({"cluster": only, "dropped_since_start": store.settings().events.dropped()});
-        tokio::spawn(async move {
-            if chunks.send(frame("ready", &ready)).await.is_err() {
-                return;
-            }
-            let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
-            keep_alive.tick().await;
-            let wanted = |event: &Event| event.scope.concerns(only.as_deref());
-            loop {
-                let first = tokio::select! {
-                    event = events.recv() => event,
-                    _ = keep_alive.tick() => {
-                        if chunks.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
-                            break;
-                        }
-                        continue;
+pub async fn stream(
+    State(state): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> Result<EventBody, ApiError> {
+    let only = match q.cluster.as_deref() {
+        Some(name) => Some(cluster_name(Some(name), &http::HeaderMap::new(), false)?.into_owned()),
+        None => None,
+    };
+    let store = state.store.clone();
+    let mut events = store.settings().events.subscribe();
+    let mut closing = store.closing();
+    let (chunks, body) = mpsc::channel(QUEUE);
+    let ready = json!({"cluster": only, "dropped_since_start": store.settings().events.dropped()});
+    tokio::spawn(async move {
+        if chunks.send(frame("ready", &ready)).await.is_err() {
+            return;
+        }
+        let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+        keep_alive.tick().await;
+        let wanted = |event: &Event| event.scope.concerns(only.as_deref());
+        loop {
+            let first = tokio::select! {
+                event = events.recv() => event,
+                _ = keep_alive.tick() => {
+                    if chunks.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                        break;
                     }
-                    _ = closing.changed() => break,
-                };
-                // Under load, events come a few microseconds apart: gathering them for a moment
-                // turns a write per event into a write per burst, at a latency no reader sees.
-                if events.len() < BURST {
-                    tokio::time::sleep(GATHER).await;
-                }
-                // Everything waiting goes out in one chunk.
-                let mut batch = Vec::new();
-                let mut next = Some(first);
-                while let Some(event) = next.take() {
-                    match event {
-                        Ok(event) if wanted(&event) => {
-                            batch.extend_from_slice(&event.frame);
-                        }
-                        Ok(_) => {}
-                        Err(broadcast::error::RecvError::Lagged(lost)) => {
-                            store.settings().events.lost(lost);
-                            batch.extend_from_slice(&frame("dropped", &json!({"dropped": lost})));
-                        }
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    }
-                    if batch.len() < BATCH {
-                        next = match events.try_recv() {
-                            Ok(event) => Some(Ok(event)),
-                            Err(broadcast::error::TryRecvError::Lagged(lost)) => {
-                                Some(Err(broadcast::error::RecvError::Lagged(lost)))
-                            }
-                            Err(_) => None,
-                        };
-                    }
-                }
-                if batch.is_empty() {
                     continue;
                 }
-                let chunk = Bytes::from(batch);
-                // A subscriber that does not read fills its queue; the broadcast then drops the
-                // oldest events for it alone, and nothing else waits.
-                if chunks.send(chunk).await.is_err() {
-                    break;
+                _ = closing.changed() => break,
+            };
+            // Under load, events come a few microseconds apart: gathering them for a moment
+            // turns a write per event into a write per burst, at a latency no reader sees.
+            if events.len() < BURST {
+                tokio::time::sleep(GATHER).await;
+            }
+            // Everything waiting goes out in one chunk.
+            let mut batch = Vec::new();
+            let mut next = Some(first);
+            while let Some(event) = next.take() {
+                match event {
+                    Ok(event) if wanted(&event) => {
+                        batch.extend_from_slice(&event.frame);
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(lost)) => {
+                        store.settings().events.lost(lost);
+                        batch.extend_from_slice(&frame("dropped", &json!({"dropped": lost})));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+                if batch.len() < BATCH {
+                    next = match events.try_recv() {
+                        Ok(event) => Some(Ok(event)),
+                        Err(broadcast::error::TryRecvError::Lagged(lost)) => {
+                            Some(Err(broadcast::error::RecvError::Lagged(lost)))
+                        }
+                        Err(_) => None,
+                    };
                 }
             }
-        });
-        Ok(Reply::events(body))
-    })
+            if batch.is_empty() {
+                continue;
+            }
+            let chunk = Bytes::from(batch);
+            // A subscriber that does not read fills its queue; the broadcast then drops the
+            // oldest events for it alone, and nothing else waits.
+            if chunks.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(EventBody::new(body))
 }

@@ -1,81 +1,84 @@
 //! The emulator's front door: `GET /`, liveness for container health checks, and the OpenAPI
 //! document (built once at start and served from the state).
 
+use axum::extract::State;
 use serde_json::json;
 
-use crate::http::call::{Answer, Call};
+use crate::http::AppState;
+use crate::http::call::AcceptsHtml;
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 
 /// `GET /_emulator/health`: no auth, for container health checks.
-pub fn health<'c>(_: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        Ok(Reply::control(
-            &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
-        ))
-    })
+pub async fn health() -> Result<Reply, ApiError> {
+    Ok(Reply::control(
+        &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+    ))
 }
 
 /// `GET /_emulator`: the control API's index, for whoever follows the address the startup
 /// lines print. It holds no data, so it needs no token; a browser is sent to the console.
-pub fn control_index<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        if call.accepts_html {
-            return Ok(Reply::see_other("/_emulator/ui"));
-        }
-        let guarded = call.state.control.token.is_some();
-        Ok(Reply::control(&json!({
-            "name": "wa-onprem-emulator control API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "token": if guarded {
-                "required: Authorization: Bearer <the --control-token> on every route but health and this index"
-            } else {
-                "none required"
-            },
-            "console": "/_emulator/ui",
-            "openapi": "/_emulator/openapi.json",
-            "events": "/_emulator/events",
-            "health": "/_emulator/health",
-            "clusters": "/_emulator/clusters",
-            "cluster": {
-                "codes": "/_emulator/clusters/{cluster}/codes",
-                "latest_code": "/_emulator/clusters/{cluster}/codes/latest?cc=&phone_number=&wait=",
-                "policy": "/_emulator/clusters/{cluster}/policy",
-                "faults": "/_emulator/clusters/{cluster}/faults",
-                "clock": "/_emulator/clusters/{cluster}/clock",
-                "requests": "/_emulator/clusters/{cluster}/requests",
-                "topology": "/_emulator/clusters/{cluster}/topology",
-                "reset": "POST /_emulator/clusters/{cluster}/reset",
-            },
-            "certs": "POST /_emulator/certs {\"vname\"}",
-            "reset_all": "POST /_emulator/reset",
-        })))
-    })
+pub async fn control_index(
+    State(state): State<AppState>,
+    AcceptsHtml(accepts_html): AcceptsHtml,
+) -> Result<Reply, ApiError> {
+    if accepts_html {
+        return Ok(Reply::see_other("/_emulator/ui"));
+    }
+    let guarded = state.control.token.is_some();
+    Ok(Reply::control(&json!({
+        "name": "wa-onprem-emulator control API",
+        "version": env!("CARGO_PKG_VERSION"),
+        "token": if guarded {
+            "required: Authorization: Bearer <the --control-token> on every route but health and this index"
+        } else {
+            "none required"
+        },
+        "console": "/_emulator/ui",
+        "openapi": "/_emulator/openapi.json",
+        "events": "/_emulator/events",
+        "health": "/_emulator/health",
+        "clusters": "/_emulator/clusters",
+        "cluster": {
+            "codes": "/_emulator/clusters/{cluster}/codes",
+            "latest_code": "/_emulator/clusters/{cluster}/codes/latest?cc=&phone_number=&wait=",
+            "policy": "/_emulator/clusters/{cluster}/policy",
+            "faults": "/_emulator/clusters/{cluster}/faults",
+            "clock": "/_emulator/clusters/{cluster}/clock",
+            "requests": "/_emulator/clusters/{cluster}/requests",
+            "topology": "/_emulator/clusters/{cluster}/topology",
+            "reset": "POST /_emulator/clusters/{cluster}/reset",
+        },
+        "certs": "POST /_emulator/certs {\"vname\"}",
+        "reset_all": "POST /_emulator/reset",
+    })))
 }
 
 /// `GET /`: what this server is and where to go from here, for whoever opens it in a browser or
 /// with curl.
-pub fn front_door<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let control = call.state.control.enabled;
-        // A browser is sent to the console; anything else gets the JSON below.
-        if control && call.accepts_html {
-            return Ok(Reply::see_other("/_emulator/ui"));
-        }
-        Ok(Reply::control(&json!({
-            "name": "wa-onprem-emulator",
-            "version": env!("CARGO_PKG_VERSION"),
-            "about": "An emulator of the WhatsApp Business On-Premises API's account registration",
-            "vendor_api": "/v1 (or /clusters/{cluster}/v1): log in with POST /v1/users/login",
-            "control_api": if control { "/_emulator" } else { "off (--no-control-api)" },
-            "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
-            "health": "/_emulator/health",
-            "console": if control { "/_emulator/ui" } else { "off (--no-control-api)" },
-            "docs": "README.md of the emulator (a whole registration with curl), and its book in docs/: the vendor API, the control API, configuration",
-        })))
-    })
+pub async fn front_door(
+    State(state): State<AppState>,
+    AcceptsHtml(accepts_html): AcceptsHtml,
+) -> Result<Reply, ApiError> {
+    let control = state.control.enabled;
+    // A browser is sent to the console; anything else gets the JSON below.
+    if control && accepts_html {
+        return Ok(Reply::see_other("/_emulator/ui"));
+    }
+    Ok(Reply::control(&json!({
+        "name": "wa-onprem-emulator",
+        "version": env!("CARGO_PKG_VERSION"),
+        "about": "An emulator of the WhatsApp Business On-Premises API's account registration",
+        "vendor_api": "/v1 (or /clusters/{cluster}/v1): log in with POST /v1/users/login",
+        "control_api": if control { "/_emulator" } else { "off (--no-control-api)" },
+        "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
+        "health": "/_emulator/health",
+        "console": if control { "/_emulator/ui" } else { "off (--no-control-api)" },
+        "docs": "README.md of the emulator (a whole registration with curl), and its book in docs/: the vendor API, the control API, configuration",
+    })))
 }
 
 /// `GET /_emulator/openapi.json`: the document made from the route table at start.
-pub fn openapi<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move { Ok(Reply::control_bytes(call.state.openapi.clone())) })
+pub async fn openapi(State(state): State<AppState>) -> Reply {
+    Reply::control_bytes(state.openapi.clone())
 }

@@ -10,63 +10,63 @@ use crate::domain::Error;
 use crate::domain::clock::rfc3339;
 use crate::domain::faults::FaultSpec;
 use crate::domain::request::Fields;
-use crate::http::call::{Answer, Call};
+use crate::http::call::{InCluster, JsonBody, Node, Query, RawBody};
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 use crate::http::error::invalid_request;
 use crate::store::Cluster;
 use crate::store::journal::EntryFilter;
 
 /// `POST /_emulator/clusters/{cluster}/faults`: arms a fault or a list of faults.
-pub fn arm_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let body: Value = serde_json::from_slice(call.raw).map_err(|e| {
-            invalid_request(
-                "not_json",
-                format!("The body must be a fault object or a list of them: {e}"),
+pub async fn arm_faults(
+    InCluster(cluster): InCluster,
+    RawBody(raw): RawBody,
+) -> Result<Reply, ApiError> {
+    let body: Value = serde_json::from_slice(&raw).map_err(|e| {
+        invalid_request(
+            "not_json",
+            format!("The body must be a fault object or a list of them: {e}"),
+        )
+    })?;
+    let items = match body {
+        Value::Array(items) => items,
+        Value::Object(map) => match map.get("faults") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => vec![Value::Object(map)],
+        },
+        _ => {
+            return Err(invalid_request(
+                "not_object",
+                "The body must be a fault object or a list of them",
+            ));
+        }
+    };
+    let mut specs = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let spec: FaultSpec = serde_json::from_value(item).map_err(|e| {
+            Error::invalid(
+                "faults",
+                "format",
+                format!("faults[{i}]: {e}{}", fault_help(&e)),
             )
         })?;
-        let items = match body {
-            Value::Array(items) => items,
-            Value::Object(map) => match map.get("faults") {
-                Some(Value::Array(items)) => items.clone(),
-                _ => vec![Value::Object(map)],
-            },
-            _ => {
-                return Err(invalid_request(
-                    "not_object",
-                    "The body must be a fault object or a list of them",
-                ));
-            }
-        };
-        let mut specs = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            let spec: FaultSpec = serde_json::from_value(item).map_err(|e| {
-                Error::invalid(
-                    "faults",
-                    "format",
-                    format!("faults[{i}]: {e}{}", fault_help(&e)),
-                )
-            })?;
-            spec.check()
-                .map_err(|e| Error::invalid("faults", "value", format!("faults[{i}]: {e}")))?;
-            specs.push(spec);
-        }
-        let armed = call.cluster.arm_faults(specs);
-        Ok(Reply::control(&json!({ "faults": armed })))
-    })
+        spec.check()
+            .map_err(|e| Error::invalid("faults", "value", format!("faults[{i}]: {e}")))?;
+        specs.push(spec);
+    }
+    let armed = cluster.arm_faults(specs);
+    Ok(Reply::control(&json!({ "faults": armed })))
 }
 
 /// `GET /_emulator/clusters/{cluster}/faults`: armed and spent faults, with how often each fired.
-pub fn list_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move { Ok(Reply::control(&json!({ "faults": call.cluster.faults() }))) })
+pub async fn list_faults(InCluster(cluster): InCluster) -> Reply {
+    Reply::control(&json!({ "faults": cluster.faults() }))
 }
 
 /// `DELETE /_emulator/clusters/{cluster}/faults`: disarms every fault.
-pub fn clear_faults<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        call.cluster.clear_faults();
-        Ok(Reply::control(&json!({ "faults": [] })))
-    })
+pub async fn clear_faults(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    cluster.clear_faults();
+    Ok(Reply::control(&json!({ "faults": [] })))
 }
 
 fn clock_body(cluster: &Cluster) -> Reply {
@@ -78,93 +78,88 @@ fn clock_body(cluster: &Cluster) -> Reply {
 }
 
 /// `GET /_emulator/clusters/{cluster}/clock`: the cluster's current time.
-pub fn get_clock<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move { Ok(clock_body(&call.cluster)) })
+pub async fn get_clock(InCluster(cluster): InCluster) -> Reply {
+    clock_body(&cluster)
 }
 
 /// `POST /_emulator/clusters/{cluster}/clock {"advance_seconds": N}`: moves the cluster's time
 /// forward without sleeping.
-pub fn advance_clock<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let fields = Fields::new(call.object(), &["advance_seconds"])?;
-        fields.require(&["advance_seconds"])?;
-        let seconds = fields
-            .get("advance_seconds")
-            .and_then(|v| v.as_f64())
-            .filter(|s| s.is_finite() && (0.0..=10.0 * 365.0 * 86_400.0).contains(s))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "advance_seconds",
-                    "range",
-                    "Parameter 'advance_seconds' must be a number of seconds from 0 to ten years",
-                )
-            })?;
-        call.cluster
-            .advance(Duration::from_secs_f64(seconds))
-            .await?;
-        Ok(clock_body(&call.cluster))
-    })
+pub async fn advance_clock(
+    InCluster(cluster): InCluster,
+    body: JsonBody,
+) -> Result<Reply, ApiError> {
+    let fields = Fields::new(body.object(), &["advance_seconds"])?;
+    fields.require(&["advance_seconds"])?;
+    let seconds = fields
+        .get("advance_seconds")
+        .and_then(|v| v.as_f64())
+        .filter(|s| s.is_finite() && (0.0..=10.0 * 365.0 * 86_400.0).contains(s))
+        .ok_or_else(|| {
+            Error::invalid(
+                "advance_seconds",
+                "range",
+                "Parameter 'advance_seconds' must be a number of seconds from 0 to ten years",
+            )
+        })?;
+    cluster.advance(Duration::from_secs_f64(seconds)).await?;
+    Ok(clock_body(&cluster))
 }
 
 /// Filters of the journal.
 #[derive(Debug, Deserialize)]
-struct RequestsQuery {
+pub struct RequestsQuery {
     path: Option<String>,
     status: Option<u16>,
 }
 
 /// `GET /_emulator/clusters/{cluster}/requests?path=&status=`: the journal, oldest first.
-pub fn list_requests<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let q: RequestsQuery = call.query()?;
-        let entries = call.cluster.requests(EntryFilter {
-            path: q.path.as_deref(),
-            status: q.status,
-        });
-        Ok(Reply::control(&json!({ "requests": entries })))
-    })
+pub async fn list_requests(
+    InCluster(cluster): InCluster,
+    Query(q): Query<RequestsQuery>,
+) -> Result<Reply, ApiError> {
+    let entries = cluster.requests(EntryFilter {
+        path: q.path.as_deref(),
+        status: q.status,
+    });
+    Ok(Reply::control(&json!({ "requests": entries })))
 }
 
 /// `DELETE /_emulator/clusters/{cluster}/requests`: empties the journal.
-pub fn clear_requests<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        call.cluster.clear_requests();
-        Ok(Reply::control(&json!({ "requests": [] })))
-    })
+pub async fn clear_requests(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    cluster.clear_requests();
+    Ok(Reply::control(&json!({ "requests": [] })))
 }
 
 /// `POST /_emulator/clusters/{cluster}/restart {"duration_seconds"?}`: a Coreapp restart by
 /// hand, for `duration_seconds` or else `--restart-duration`.
-pub fn restart<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let fields = Fields::new(call.object(), &["duration_seconds"])?;
-        let duration = match fields.get("duration_seconds") {
-            None => call.cluster.settings().restart_duration,
-            Some(value) => value
-                .as_f64()
-                .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "duration_seconds",
-                        "range",
-                        "Parameter 'duration_seconds' must be a number of seconds from 0 to 3600",
-                    )
-                })?,
-        };
-        if duration.is_zero() {
-            return Err(Error::invalid(
-                "duration_seconds",
-                "zero",
-                "The restart would last 0 s: give 'duration_seconds' or start with --restart-duration",
-            )
-            .into());
-        }
-        let until = call.cluster.restart(duration).await?;
-        Ok(Reply::control(
-            &json!({ "cluster": call.cluster.name(), "restarting_until": rfc3339(until) }),
-        ))
-    })
+pub async fn restart(InCluster(cluster): InCluster, body: JsonBody) -> Result<Reply, ApiError> {
+    let fields = Fields::new(body.object(), &["duration_seconds"])?;
+    let duration = match fields.get("duration_seconds") {
+        None => cluster.settings().restart_duration,
+        Some(value) => value
+            .as_f64()
+            .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "duration_seconds",
+                    "range",
+                    "Parameter 'duration_seconds' must be a number of seconds from 0 to 3600",
+                )
+            })?,
+    };
+    if duration.is_zero() {
+        return Err(Error::invalid(
+            "duration_seconds",
+            "zero",
+            "The restart would last 0 s: give 'duration_seconds' or start with --restart-duration",
+        )
+        .into());
+    }
+    let until = cluster.restart(duration).await?;
+    Ok(Reply::control(
+        &json!({ "cluster": cluster.name(), "restarting_until": rfc3339(until) }),
+    ))
 }
 
 fn topology_body(cluster: &Cluster) -> Reply {
@@ -197,64 +192,64 @@ fn topology_body(cluster: &Cluster) -> Reply {
 }
 
 /// `GET /_emulator/clusters/{cluster}/topology`: Coreapps, shards, every node.
-pub fn get_topology<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move { Ok(topology_body(&call.cluster)) })
+pub async fn get_topology(InCluster(cluster): InCluster) -> Reply {
+    topology_body(&cluster)
 }
 
 /// `PUT /_emulator/clusters/{cluster}/topology {"coreapps"?, "failover_delay_seconds"?}`.
-pub fn put_topology<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let fields = Fields::new(call.object(), &["coreapps", "failover_delay_seconds"])?;
-        let max = crate::domain::topology::MAX_COREAPPS;
-        let coreapps = fields
-            .get("coreapps")
-            .map(|v| {
-                v.as_f64()
-                    .filter(|n| n.fract() == 0.0 && (1.0..=f64::from(max)).contains(n))
-                    .map(|n| n as u16)
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            "coreapps",
-                            "range",
-                            format!("Parameter 'coreapps' must be a whole number from 1 to {max}"),
-                        )
-                    })
-            })
-            .transpose()?;
-        let delay = fields
-            .get("failover_delay_seconds")
-            .map(|v| {
-                v.as_f64()
-                    .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
-                    .map(Duration::from_secs_f64)
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            "failover_delay_seconds",
-                            "range",
-                            "Parameter 'failover_delay_seconds' must be a number of seconds from 0 to 3600",
-                        )
-                    })
-            })
-            .transpose()?;
-        call.cluster.set_deployment(coreapps, delay)?;
-        Ok(topology_body(&call.cluster))
-    })
+pub async fn put_topology(
+    InCluster(cluster): InCluster,
+    body: JsonBody,
+) -> Result<Reply, ApiError> {
+    let fields = Fields::new(body.object(), &["coreapps", "failover_delay_seconds"])?;
+    let max = crate::domain::topology::MAX_COREAPPS;
+    let coreapps = fields
+        .get("coreapps")
+        .map(|v| {
+            v.as_f64()
+                .filter(|n| n.fract() == 0.0 && (1.0..=f64::from(max)).contains(n))
+                .map(|n| n as u16)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "coreapps",
+                        "range",
+                        format!("Parameter 'coreapps' must be a whole number from 1 to {max}"),
+                    )
+                })
+        })
+        .transpose()?;
+    let delay = fields
+        .get("failover_delay_seconds")
+        .map(|v| {
+            v.as_f64()
+                .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "failover_delay_seconds",
+                        "range",
+                        "Parameter 'failover_delay_seconds' must be a number of seconds from 0 to 3600",
+                    )
+                })
+        })
+        .transpose()?;
+    cluster.set_deployment(coreapps, delay)?;
+    Ok(topology_body(&cluster))
 }
 
 /// `POST /_emulator/clusters/{cluster}/nodes/{node}/stop`.
-pub fn stop_node<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        call.cluster.set_node_running(call.node(), false)?;
-        Ok(topology_body(&call.cluster))
-    })
+pub async fn stop_node(InCluster(cluster): InCluster, Node(node): Node) -> Result<Reply, ApiError> {
+    cluster.set_node_running(node.as_str(), false)?;
+    Ok(topology_body(&cluster))
 }
 
 /// `POST /_emulator/clusters/{cluster}/nodes/{node}/start`.
-pub fn start_node<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        call.cluster.set_node_running(call.node(), true)?;
-        Ok(topology_body(&call.cluster))
-    })
+pub async fn start_node(
+    InCluster(cluster): InCluster,
+    Node(node): Node,
+) -> Result<Reply, ApiError> {
+    cluster.set_node_running(node.as_str(), true)?;
+    Ok(topology_body(&cluster))
 }
 
 /// What a fault of each type takes, for a fault sent without a field it needs.

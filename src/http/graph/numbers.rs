@@ -7,8 +7,9 @@ use super::params::Params;
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
 use crate::domain::phone::{self, Number};
-use crate::http::call::{Answer, Call};
+use crate::http::call::{GraphId, InCluster};
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 use crate::store::cloud::PhoneView;
 
 /// The fields a phone number has, as Graph names them.
@@ -120,11 +121,6 @@ fn success() -> Reply {
     Reply::control(&json!({"success": true}))
 }
 
-/// The id of the path.
-fn id<'c>(call: &'c Call<'c>) -> &'c str {
-    call.param.as_deref().unwrap_or_default()
-}
-
 fn not_the_account(id: &str, method: &'static str) -> Error {
     CloudError::UnknownObject {
         id: id.to_owned(),
@@ -134,65 +130,66 @@ fn not_the_account(id: &str, method: &'static str) -> Error {
 }
 
 /// `GET /{id}`: a phone number (`?fields=`), or the business account.
-pub fn get_object<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&[])?;
-        let id = id(call);
-        if id == call.cluster.waba_id() {
-            return Ok(Reply::control(&json!({
-                "id": id,
-                "name": format!("Emulated WhatsApp Business Account ({})", call.cluster.name()),
-                "timezone_id": "1",
-                "message_template_namespace": format!("emulated_{}", call.cluster.name()),
-            })));
-        }
-        let names = selected(&params)?;
-        let view = call.cluster.phone_number(id)?;
-        Ok(Reply::control(&object(&view, &names)))
-    })
+pub async fn get_object(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&[])?;
+    let id = id.as_str();
+    if id == cluster.waba_id() {
+        return Ok(Reply::control(&json!({
+            "id": id,
+            "name": format!("Emulated WhatsApp Business Account ({})", cluster.name()),
+            "timezone_id": "1",
+            "message_template_namespace": format!("emulated_{}", cluster.name()),
+        })));
+    }
+    let names = selected(&params)?;
+    let view = cluster.phone_number(id)?;
+    Ok(Reply::control(&object(&view, &names)))
 }
 
 /// `POST /{id} {"pin"}`: sets the two-step verification pin of a registered phone number.
-pub fn set_pin<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&["pin"])?;
-        let id = id(call);
-        if id == call.cluster.waba_id() {
-            return Err(not_the_account(id, "post").into());
-        }
-        let pin = super::registration::pin(&params)?;
-        call.cluster.cloud_set_pin(id, pin).await?;
-        Ok(success())
-    })
+pub async fn set_pin(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&["pin"])?;
+    let id = id.as_str();
+    if id == cluster.waba_id() {
+        return Err(not_the_account(id, "post").into());
+    }
+    let pin = super::registration::pin(&params)?;
+    cluster.cloud_set_pin(id, pin).await?;
+    Ok(success())
 }
 
 /// `GET /{waba_id}/phone_numbers`.
-pub fn list<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&["limit", "after", "before"])?;
-        let id = id(call);
-        if id != call.cluster.waba_id() {
-            return Err(not_the_account(id, "get").into());
-        }
-        let names = selected(&params)?;
-        let data: Vec<Value> = call
-            .cluster
-            .phone_numbers(false)
-            .iter()
-            .map(|view| object(view, &names))
-            .collect();
-        let cursor = |v: Option<&Value>| {
-            use base64::Engine;
-            let id = v.and_then(|v| v["id"].as_str()).unwrap_or_default();
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
-        };
-        let paging =
-            json!({"cursors": {"before": cursor(data.first()), "after": cursor(data.last())}});
-        Ok(Reply::control(&json!({"data": data, "paging": paging})))
-    })
+pub async fn list(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&["limit", "after", "before"])?;
+    let id = id.as_str();
+    if id != cluster.waba_id() {
+        return Err(not_the_account(id, "get").into());
+    }
+    let names = selected(&params)?;
+    let data: Vec<Value> = cluster
+        .phone_numbers(false)
+        .iter()
+        .map(|view| object(view, &names))
+        .collect();
+    let cursor = |v: Option<&Value>| {
+        use base64::Engine;
+        let id = v.and_then(|v| v["id"].as_str()).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
+    };
+    let paging = json!({"cursors": {"before": cursor(data.first()), "after": cursor(data.last())}});
+    Ok(Reply::control(&json!({"data": data, "paging": paging})))
 }
 
 /// The number of `cc` and `phone_number` (formatting characters dropped): a real calling code
@@ -232,26 +229,27 @@ fn number(cc: &str, phone_number: &str) -> Result<Number, Error> {
 
 /// `POST /{waba_id}/phone_numbers {"cc" (or "country_code"), "phone_number", "verified_name"}`
 /// → `{"id"}`.
-pub fn add<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&["cc", "country_code", "phone_number", "verified_name"])?;
-        let id = id(call);
-        if id != call.cluster.waba_id() {
-            return Err(not_the_account(id, "post").into());
-        }
-        let cc = match params.text("cc")? {
-            Some(cc) => cc,
-            None => params.required("country_code").map_err(|_| {
-                Error::from(CloudError::invalid(
-                    "missing",
-                    "The parameter cc (or country_code) is required",
-                ))
-            })?,
-        };
-        let number = number(&cc, &params.required("phone_number")?)?;
-        let name = params.required("verified_name")?;
-        let id = call.cluster.add_phone_number(number, name).await?;
-        Ok(Reply::control(&json!({"id": id})))
-    })
+pub async fn add(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&["cc", "country_code", "phone_number", "verified_name"])?;
+    let id = id.as_str();
+    if id != cluster.waba_id() {
+        return Err(not_the_account(id, "post").into());
+    }
+    let cc = match params.text("cc")? {
+        Some(cc) => cc,
+        None => params.required("country_code").map_err(|_| {
+            Error::from(CloudError::invalid(
+                "missing",
+                "The parameter cc (or country_code) is required",
+            ))
+        })?,
+    };
+    let number = number(&cc, &params.required("phone_number")?)?;
+    let name = params.required("verified_name")?;
+    let id = cluster.add_phone_number(number, name).await?;
+    Ok(Reply::control(&json!({"id": id})))
 }

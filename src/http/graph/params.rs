@@ -1,12 +1,15 @@
 //! The parameters of a Graph request, wherever the client put them: the query string (pywa),
 //! a JSON body (Meta's Node.js SDK) or a form body. A body's value wins over the query's.
 
-use http::header;
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use http::{HeaderMap, header};
 use serde_json::{Map, Value};
 
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
-use crate::http::call::Call;
+use crate::http::call::RawBody;
+use crate::http::error::ApiError;
 
 /// The parameters of one Graph request.
 #[derive(Debug, Default)]
@@ -16,20 +19,30 @@ fn invalid(rule: &'static str, details: impl Into<String>) -> Error {
     CloudError::invalid(rule, details.into()).into()
 }
 
+/// The parameters of the request, from its query string and its body.
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let RawBody(raw) = RawBody::from_request_parts(parts, state).await?;
+        let query = parts.uri.query().unwrap_or("");
+        Ok(Self::read(query, &parts.headers, &raw)?)
+    }
+}
+
 impl Params {
-    /// Reads the query string and the body of `call`.
-    pub fn of(call: &Call<'_>) -> Result<Self, Error> {
+    /// Reads the query string and the body `raw` of a request with `headers`.
+    fn read(query: &str, headers: &HeaderMap, raw: &[u8]) -> Result<Self, Error> {
         let mut map = Map::new();
-        let query: Vec<(String, String)> = serde_urlencoded::from_str(call.query)
+        let query: Vec<(String, String)> = serde_urlencoded::from_str(query)
             .map_err(|e| invalid("query", format!("The query string cannot be read: {e}")))?;
         for (name, value) in query {
             map.insert(name, Value::String(value));
         }
-        let raw = call.raw;
         if !raw.iter().all(u8::is_ascii_whitespace) {
             // `curl -d '{…}'` sends JSON as a form: a body that opens with `{` is JSON.
             let json = raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-            if call.form_body && !json {
+            if is_form(headers) && !json {
                 let form: Vec<(String, String)> = serde_urlencoded::from_bytes(raw)
                     .map_err(|e| invalid("body", format!("The form body cannot be read: {e}")))?;
                 for (name, value) in form {

@@ -7,16 +7,13 @@ use super::params::Params;
 use crate::domain::cloud::CloudError;
 use crate::domain::phone::Method;
 use crate::domain::{Error, backup};
-use crate::http::call::{Answer, Call};
+use crate::http::call::{GraphId, InCluster};
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 use crate::store::cloud::Registration;
 
 fn success() -> Reply {
     Reply::control(&json!({"success": true}))
-}
-
-fn id<'c>(call: &'c Call<'c>) -> &'c str {
-    call.param.as_deref().unwrap_or_default()
 }
 
 fn invalid(rule: &'static str, details: impl Into<String>) -> Error {
@@ -34,54 +31,56 @@ pub fn pin(params: &Params) -> Result<String, Error> {
 }
 
 /// `POST /{id}/request_code {"code_method": "SMS"|"VOICE", "language"}`.
-pub fn request_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&["code_method", "language", "locale"])?;
-        let method = params.required("code_method")?;
-        let method = Method::parse(&method).ok_or_else(|| {
-            invalid(
-                "code_method",
-                format!("Param code_method must be one of {{SMS, VOICE}} (got {method:?})"),
-            )
-        })?;
-        let language = params.required("language")?;
-        let known = language.len() >= 2
-            && language.len() <= 6
-            && language
-                .bytes()
-                .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-');
-        if !known {
-            return Err(invalid(
-                "language",
-                format!(
-                    "Param language must be a language code such as en or en_US (got {language:?})"
-                ),
-            )
-            .into());
-        }
-        call.cluster.cloud_request_code(id(call), method).await?;
-        Ok(success())
-    })
+pub async fn request_code(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&["code_method", "language", "locale"])?;
+    let method = params.required("code_method")?;
+    let method = Method::parse(&method).ok_or_else(|| {
+        invalid(
+            "code_method",
+            format!("Param code_method must be one of {{SMS, VOICE}} (got {method:?})"),
+        )
+    })?;
+    let language = params.required("language")?;
+    let known = language.len() >= 2
+        && language.len() <= 6
+        && language
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-');
+    if !known {
+        return Err(invalid(
+            "language",
+            format!(
+                "Param language must be a language code such as en or en_US (got {language:?})"
+            ),
+        )
+        .into());
+    }
+    cluster.cloud_request_code(&id, method).await?;
+    Ok(success())
 }
 
 /// `POST /{id}/verify_code {"code"}`.
-pub fn verify_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&["code"])?;
-        let code = params.required("code")?;
-        let digits: String = code.chars().filter(|c| *c != '-').collect();
-        if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(
-                "code",
-                "Param code must be the 6 digits sent, as 123456 or 123-456",
-            )
-            .into());
-        }
-        call.cluster.cloud_verify_code(id(call), &digits).await?;
-        Ok(success())
-    })
+pub async fn verify_code(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&["code"])?;
+    let code = params.required("code")?;
+    let digits: String = code.chars().filter(|c| *c != '-').collect();
+    if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(
+            "code",
+            "Param code must be the 6 digits sent, as 123456 or 123-456",
+        )
+        .into());
+    }
+    cluster.cloud_verify_code(&id, &digits).await?;
+    Ok(success())
 }
 
 /// `backup: {"data", "password"}` of a migration, opened (the key derivation off the async
@@ -127,57 +126,57 @@ async fn open_backup(params: &Params) -> Result<Option<backup::Payload>, Error> 
 
 /// `POST /{id}/register {"messaging_product": "whatsapp", "pin", "data_localization_region"?,
 /// "backup"?}`.
-pub fn register<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&["pin", "data_localization_region", "backup"])?;
-        match params.text("messaging_product")?.as_deref() {
-            Some("whatsapp") => {}
-            Some(other) => {
-                return Err(invalid(
-                    "messaging_product",
-                    format!("Param messaging_product must be whatsapp (got {other:?})"),
-                )
-                .into());
-            }
-            None => {
-                return Err(
-                    invalid("missing", "The parameter messaging_product is required").into(),
-                );
-            }
-        }
-        let pin = pin(&params)?;
-        let region = params.text("data_localization_region")?;
-        if let Some(region) = &region
-            && (region.len() != 2 || !region.bytes().all(|b| b.is_ascii_uppercase()))
-        {
+pub async fn register(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&["pin", "data_localization_region", "backup"])?;
+    match params.text("messaging_product")?.as_deref() {
+        Some("whatsapp") => {}
+        Some(other) => {
             return Err(invalid(
-                "data_localization_region",
-                format!("Param data_localization_region must be a 2-letter ISO 3166 country code such as IN (got {region:?})"),
+                "messaging_product",
+                format!("Param messaging_product must be whatsapp (got {other:?})"),
             )
             .into());
         }
-        let backup = open_backup(&params).await?;
-        call.cluster
-            .cloud_register(
-                id(call),
-                Registration {
-                    pin,
-                    region,
-                    backup,
-                },
-            )
-            .await?;
-        Ok(success())
-    })
+        None => {
+            return Err(invalid("missing", "The parameter messaging_product is required").into());
+        }
+    }
+    let pin = pin(&params)?;
+    let region = params.text("data_localization_region")?;
+    if let Some(region) = &region
+        && (region.len() != 2 || !region.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        return Err(invalid(
+            "data_localization_region",
+            format!("Param data_localization_region must be a 2-letter ISO 3166 country code such as IN (got {region:?})"),
+        )
+        .into());
+    }
+    let backup = open_backup(&params).await?;
+    cluster
+        .cloud_register(
+            &id,
+            Registration {
+                pin,
+                region,
+                backup,
+            },
+        )
+        .await?;
+    Ok(success())
 }
 
 /// `POST /{id}/deregister`.
-pub fn deregister<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let params = Params::of(call)?;
-        params.only(&[])?;
-        call.cluster.cloud_deregister(id(call)).await?;
-        Ok(success())
-    })
+pub async fn deregister(
+    InCluster(cluster): InCluster,
+    GraphId(id): GraphId,
+    params: Params,
+) -> Result<Reply, ApiError> {
+    params.only(&[])?;
+    cluster.cloud_deregister(&id).await?;
+    Ok(success())
 }

@@ -123,13 +123,13 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             "This path does not take that HTTP method".into(),
             "route.method_not_allowed".into(),
         ),
-        ApiError::Panicked => GraphWire {
+        bug @ (ApiError::Panicked | ApiError::Unprepared(_)) => GraphWire {
             severity: Severity::Internal,
             ..generic(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 1,
                 "The emulator failed while answering this request (a bug: please report it)".into(),
-                "internal.panic".into(),
+                bug.wire().reason,
             )
         },
         other => {

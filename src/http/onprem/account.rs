@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+use axum::extract::State;
 use http::StatusCode;
 use serde::Serialize;
 
 use crate::domain::request;
-use crate::http::call::{Answer, Call};
+use crate::http::AppState;
+use crate::http::call::{InCluster, JsonBody};
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 use crate::store::registration::CodeOutcome;
 
 #[derive(Serialize)]
@@ -22,20 +25,21 @@ struct VName {
 
 /// `POST /v1/account`: 201 when already registered, 202 with the verified name when a code
 /// was sent, 4xx otherwise.
-pub fn request_code<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let request = request::code_request(call.object())?;
-        Ok(match call.cluster.request_code(&request).await? {
-            CodeOutcome::AlreadyRegistered => {
-                Reply::empty(StatusCode::CREATED).decided("account.already_registered")
-            }
-            CodeOutcome::CodeSent { vname } => {
-                let body = CodeSent {
-                    account: [VName { vname }],
-                };
-                Reply::vendor(StatusCode::ACCEPTED, &body).decided("account.code_sent")
-            }
-        })
+pub async fn request_code(
+    InCluster(cluster): InCluster,
+    body: JsonBody,
+) -> Result<Reply, ApiError> {
+    let request = request::code_request(body.object())?;
+    Ok(match cluster.request_code(&request).await? {
+        CodeOutcome::AlreadyRegistered => {
+            Reply::empty(StatusCode::CREATED).decided("account.already_registered")
+        }
+        CodeOutcome::CodeSent { vname } => {
+            let body = CodeSent {
+                account: [VName { vname }],
+            };
+            Reply::vendor(StatusCode::ACCEPTED, &body).decided("account.code_sent")
+        }
     })
 }
 
@@ -50,32 +54,30 @@ struct ShardCount {
 }
 
 /// `POST /v1/account/shards`: 201 once the deployment has the shards asked for.
-pub fn set_shards<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let request = request::shards_request(call.object(), call.state.meta.version())?;
-        call.cluster.set_shards(&request).await?;
-        Ok(Reply::empty(StatusCode::CREATED).decided("account.shards_set"))
-    })
+pub async fn set_shards(
+    State(state): State<AppState>,
+    InCluster(cluster): InCluster,
+    body: JsonBody,
+) -> Result<Reply, ApiError> {
+    let request = request::shards_request(body.object(), state.meta.version())?;
+    cluster.set_shards(&request).await?;
+    Ok(Reply::empty(StatusCode::CREATED).decided("account.shards_set"))
 }
 
 /// `GET /v1/account/shards`: `{"account": {"shards": N}}`.
-pub fn get_shards<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let body = Shards {
-            account: ShardCount {
-                shards: call.cluster.shards(),
-            },
-        };
-        Ok(Reply::vendor(StatusCode::OK, &body))
-    })
+pub async fn get_shards(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    let body = Shards {
+        account: ShardCount {
+            shards: cluster.shards(),
+        },
+    };
+    Ok(Reply::vendor(StatusCode::OK, &body))
 }
 
 /// `POST /v1/account/verify {"code"}`: 201 once the number is registered.
-pub fn verify<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let code = request::verify_request(call.object())?;
-        let account = call.cluster.verify(&code).await?;
-        tracing::info!(cluster = call.cluster.name(), number = %account.number, "number registered");
-        Ok(Reply::empty(StatusCode::CREATED).decided("account.registered"))
-    })
+pub async fn verify(InCluster(cluster): InCluster, body: JsonBody) -> Result<Reply, ApiError> {
+    let code = request::verify_request(body.object())?;
+    let account = cluster.verify(&code).await?;
+    tracing::info!(cluster = cluster.name(), number = %account.number, "number registered");
+    Ok(Reply::empty(StatusCode::CREATED).decided("account.registered"))
 }

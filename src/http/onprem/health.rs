@@ -5,8 +5,9 @@ use http::StatusCode;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::http::call::{Answer, Call};
+use crate::http::call::InCluster;
 use crate::http::envelope::Reply;
+use crate::http::error::ApiError;
 use crate::store::deployment::Health;
 
 #[derive(Serialize)]
@@ -51,11 +52,9 @@ impl Serialize for HealthBody {
 
 /// `GET /v1/health`: any role; served during a restart (`connecting`) and with no Coreapp
 /// running (`disconnected`).
-pub fn v1<'c>(call: &'c Call<'c>) -> Answer<'c> {
-    Box::pin(async move {
-        let body = Answered {
-            health: HealthBody(call.cluster.health()),
-        };
-        Ok(Reply::vendor(StatusCode::OK, &body))
-    })
+pub async fn v1(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
+    let body = Answered {
+        health: HealthBody(cluster.health()),
+    };
+    Ok(Reply::vendor(StatusCode::OK, &body))
 }
