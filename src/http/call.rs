@@ -20,7 +20,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, invalid_request};
-use super::read::ParsedBody;
+use super::read::{ParsedBody, raw_bytes};
 use crate::domain::Error;
 use crate::domain::json::Object;
 use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
@@ -132,7 +132,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RawBody {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         match &prepared(parts)?.body {
-            Some(parsed) => Ok(Self(Bytes::clone(parsed.backing_cart()))),
+            Some(parsed) => Ok(Self(raw_bytes(parsed).clone())),
             None => Err(ApiError::Unprepared("a handler takes the body twice")),
         }
     }

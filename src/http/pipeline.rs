@@ -18,7 +18,7 @@ use super::error::{ApiError, REASON_HEADER, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
 use super::graph;
 use super::paths::{method_name, vendor_path};
-use super::read::{ParsedBody, journal_body, parse_body, read_body};
+use super::read::{ParsedBody, journal_body, parse_body, raw_bytes, read_body};
 use super::respond::{Outcome, unrouted, write};
 use super::routes::{Access, Route, Surface, Takes};
 use super::state::AppState;
@@ -144,7 +144,7 @@ async fn vendor(
             let parsed = parse_body(raw);
             let journaled = cluster
                 .journal_enabled()
-                .then(|| journal_body(parsed.backing_cart(), &parsed.get().0));
+                .then(|| journal_body(raw_bytes(&parsed), &parsed.get().0));
             let admitted = cluster.admit(Admission {
                 method: mounted.verb,
                 path,

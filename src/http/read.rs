@@ -99,12 +99,22 @@ where
 pub struct Parsed<'a>(pub Result<Option<Object<'a>>, ParseError>);
 
 /// A body's bytes with their one parse, handed on together (strings of the object borrow the
-/// bytes, which are not copied).
-pub type ParsedBody = Yoke<Parsed<'static>, Arc<Bytes>>;
+/// bytes, which are not copied); no bytes for an empty body.
+pub type ParsedBody = Yoke<Parsed<'static>, Option<Arc<Bytes>>>;
 
 /// Parses `raw` once, keeping the bytes.
 pub fn parse_body(raw: Bytes) -> ParsedBody {
+    if raw.is_empty() {
+        return Yoke::new_owned(Parsed(Ok(None)));
+    }
     Yoke::attach_to_cart(Arc::new(raw), |raw: &Bytes| Parsed(Object::parse(raw)))
+        .wrap_cart_in_option()
+}
+
+/// The bytes of a parsed body.
+pub fn raw_bytes(parsed: &ParsedBody) -> &Bytes {
+    static EMPTY: Bytes = Bytes::new();
+    parsed.backing_cart().as_deref().unwrap_or(&EMPTY)
 }
 
 /// The journal's copy of a body: redacted JSON text, from the one parse; `None` for a body that
