@@ -164,21 +164,18 @@ impl ApiError {
                     "This path does not accept that HTTP method".into(),
                     "route.method_not_allowed".into(),
                 ),
-                Self::Panicked => (
+                Self::Panicked | Self::Unprepared(_) => (
                     S::INTERNAL_SERVER_ERROR,
                     1000,
                     "The emulator failed while answering this request (a bug: please report it \
                      with the request); it keeps serving"
                         .into(),
-                    "internal.panic".into(),
-                ),
-                Self::Unprepared(_) => (
-                    S::INTERNAL_SERVER_ERROR,
-                    1000,
-                    "The emulator failed while answering this request (a bug: please report it \
-                     with the request); it keeps serving"
-                        .into(),
-                    "internal.unprepared".into(),
+                    if matches!(self, Self::Panicked) {
+                        "internal.panic"
+                    } else {
+                        "internal.unprepared"
+                    }
+                    .into(),
                 ),
             };
         Wire {

@@ -13,6 +13,7 @@ mod clusters;
 pub mod deployment;
 pub mod events;
 pub mod journal;
+pub mod migration;
 pub mod persist;
 pub mod registration;
 mod settings;

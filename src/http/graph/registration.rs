@@ -10,7 +10,7 @@ use crate::domain::{Error, backup};
 use crate::http::call::{GraphId, InCluster};
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
-use crate::store::cloud::Registration;
+use crate::store::migration::Registration;
 
 fn success() -> Reply {
     Reply::control(&json!({"success": true}))
