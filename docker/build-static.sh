@@ -30,11 +30,16 @@ case "$target:$host" in
   x86_64-*:x86_64 | aarch64-*:aarch64)
     command -v musl-gcc >/dev/null 2>&1 || install_packages musl-tools ;;
   aarch64-*:*)
-    command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || install_packages gcc-aarch64-linux-gnu
+    # The compiler alone (without its recommended C library headers) cannot build ring's C.
+    { command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 \
+      && [[ -e /usr/aarch64-linux-gnu/include/bits/libc-header-start.h ]]; } \
+      || install_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     export CC_aarch64_unknown_linux_musl=aarch64-linux-gnu-gcc
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc ;;
   x86_64-*:*)
-    command -v x86_64-linux-gnu-gcc >/dev/null 2>&1 || install_packages gcc-x86-64-linux-gnu
+    { command -v x86_64-linux-gnu-gcc >/dev/null 2>&1 \
+      && [[ -e /usr/x86_64-linux-gnu/include/bits/libc-header-start.h ]]; } \
+      || install_packages gcc-x86-64-linux-gnu libc6-dev-amd64-cross
     export CC_x86_64_unknown_linux_musl=x86_64-linux-gnu-gcc
     export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=x86_64-linux-gnu-gcc ;;
 esac
