@@ -30,11 +30,11 @@ pub struct Served {
 }
 
 impl Served {
-    /// What the access line prints of the request of `parts`, when the log is on.
-    pub fn of(parts: &http::request::Parts) -> Option<Self> {
+    /// What the access line prints of a request, when the log is on.
+    pub fn of(method: &Method, path: &str) -> Option<Self> {
         enabled().then(|| Self {
-            method: parts.method.clone(),
-            path: parts.uri.path().into(),
+            method: method.clone(),
+            path: path.into(),
             cluster: None,
         })
     }

@@ -149,16 +149,38 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
     }
 }
 
-/// The path parameter besides `{cluster}` and `{version}`, percent-decoded by the router.
-async fn own_param<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<String, ApiError> {
-    let params = RawPathParams::from_request_parts(parts, state)
-        .await
-        .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))?;
-    let own = params
-        .iter()
-        .find(|(name, _)| !matches!(*name, "cluster" | "version"))
-        .map(|(_, value)| value.to_owned());
-    Ok(own.unwrap_or_default())
+/// The path parameters of a request, percent-decoded by the router: `{cluster}`, a Graph
+/// route's `{version}`, and the route's own (`{username}`, `{node}`, `{id}`).
+pub struct PathParams {
+    /// `{cluster}`, on routes mounted under `/clusters/{cluster}`.
+    pub cluster: Option<Arc<str>>,
+    /// `{version}` of a Graph route.
+    pub version: Option<Arc<str>>,
+    /// The route's own parameter.
+    pub own: Option<Arc<str>>,
+}
+
+impl PathParams {
+    /// The path parameters of the request of `parts`.
+    pub async fn read(parts: &mut Parts) -> Result<Self, ApiError> {
+        let raw = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))?;
+        let mut params = Self {
+            cluster: None,
+            version: None,
+            own: None,
+        };
+        for (name, value) in &raw {
+            let slot = match name {
+                "cluster" => &mut params.cluster,
+                "version" => &mut params.version,
+                _ => &mut params.own,
+            };
+            *slot = Some(value.into());
+        }
+        Ok(params)
+    }
 }
 
 /// `{username}` of the path.
@@ -175,8 +197,9 @@ macro_rules! path_param {
         impl<S: Send + Sync> FromRequestParts<S> for $name {
             type Rejection = ApiError;
 
-            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-                Ok(Self(own_param(parts, state).await?))
+            async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+                let own = PathParams::read(parts).await?.own;
+                Ok(Self(own.as_deref().unwrap_or_default().to_owned()))
             }
         }
     )*};

@@ -8,12 +8,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, RawPathParams, Request};
+use axum::extract::Request;
 use http::request::Parts;
 
 use super::Response;
 use super::access_log::Served;
-use super::call::{Call, basic, bearer, check_json_type, cluster_name};
+use super::call::{Call, PathParams, basic, bearer, check_json_type, cluster_name};
 use super::error::{ApiError, REASON_HEADER, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
 use super::graph;
@@ -29,36 +29,6 @@ use crate::domain::json::ParseError;
 use crate::store::journal::Entry;
 use crate::store::users::Role;
 use crate::store::{Admission, Caller, Cluster};
-
-/// The path parameters of a request: `{cluster}`, and the route's own (`{username}`, `{node}`),
-/// percent-decoded by axum.
-struct Params {
-    cluster: Option<Arc<str>>,
-    /// `{version}` of a Graph route.
-    version: Option<Arc<str>>,
-    own: Option<Arc<str>>,
-}
-
-async fn params(parts: &mut Parts) -> Result<Params, ApiError> {
-    let raw = RawPathParams::from_request_parts(parts, &())
-        .await
-        .map_err(|_| invalid_request("path", "A path segment is not valid UTF-8"))?;
-    let mut params = Params {
-        cluster: None,
-        version: None,
-        own: None,
-    };
-    for (name, value) in &raw {
-        if name == "cluster" {
-            params.cluster = Some(value.into());
-        } else if name == "version" {
-            params.version = Some(value.into());
-        } else {
-            params.own = Some(value.into());
-        }
-    }
-    Ok(params)
-}
 
 /// A row of the route table as mounted at one path.
 #[derive(Debug, Clone)]
@@ -89,8 +59,8 @@ pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Respo
     let route = mounted.route;
     let (mut parts, body) = request.into_parts();
     // Noted now: the handler takes the request.
-    let served = Served::of(&parts);
-    let (mut response, cluster) = match params(&mut parts).await {
+    let served = Served::of(&parts.method, parts.uri.path());
+    let (mut response, cluster) = match PathParams::read(&mut parts).await {
         Err(e) => (write(&state.meta, Outcome::Error(e), route.access), None),
         // `/v1/...` and `/_emulator/...` paths no route has reach the Graph routes' patterns:
         // they answer as unrouted paths do.
@@ -118,7 +88,7 @@ async fn vendor(
     state: &AppState,
     mounted: &Mounted,
     parts: Parts,
-    params: &Params,
+    params: &PathParams,
     body: axum::body::Body,
 ) -> (Response, Option<Arc<Cluster>>) {
     let route = mounted.route;
@@ -203,7 +173,7 @@ async fn control(
     state: &AppState,
     route: &'static Route,
     parts: Parts,
-    params: &Params,
+    params: &PathParams,
     body: axum::body::Body,
 ) -> (Response, Option<Arc<Cluster>>) {
     let mut addressed = None;

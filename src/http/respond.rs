@@ -150,12 +150,8 @@ pub fn error_response(meta: &Meta, error: &ApiError, access: Access) -> Response
 
 /// Notes on `response` what the access log prints of it, when the log is on.
 pub fn mark_served(response: &mut Response, method: &Method, path: &str, cluster: Option<&str>) {
-    if super::access_log::enabled() {
-        response.extensions_mut().insert(Served {
-            method: method.clone(),
-            path: path.into(),
-            cluster: cluster.map(Into::into),
-        });
+    if let Some(served) = Served::of(method, path) {
+        served.mark(response, cluster);
     }
 }
 
