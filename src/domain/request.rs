@@ -78,6 +78,32 @@ impl<'o, 'a> Fields<'o, 'a> {
     pub fn str(&self, name: &'static str) -> Result<&'o str, Error> {
         self.opt_str(name)?.ok_or(Error::missing(name))
     }
+
+    /// The number field `name` as a duration of 0 to `max_seconds` seconds; `None` when absent
+    /// or `null`, 1009 otherwise.
+    pub fn opt_seconds(
+        &self,
+        name: &'static str,
+        max_seconds: u32,
+    ) -> Result<Option<std::time::Duration>, Error> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        value
+            .as_f64()
+            .filter(|s| s.is_finite() && (0.0..=f64::from(max_seconds)).contains(s))
+            .map(std::time::Duration::from_secs_f64)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::invalid(
+                    name,
+                    "range",
+                    format!(
+                        "Parameter '{name}' must be a number of seconds from 0 to {max_seconds}"
+                    ),
+                )
+            })
+    }
 }
 
 /// Where a certificate comes from, now that WhatsApp Manager issues none.

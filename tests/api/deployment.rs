@@ -339,3 +339,45 @@ async fn shards_survive_a_restart_with_a_data_dir() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(shards.body["account"]["shards"], 2);
 }
+
+#[tokio::test]
+async fn delays_out_of_range_are_refused_and_nothing_changes() {
+    let app = TestApp::spawn(config()).await;
+    for (method, path, body, field) in [
+        (
+            Method::PUT,
+            "/clusters/default/topology",
+            json!({"coreapps": 3, "failover_delay_seconds": -1}),
+            "failover_delay_seconds",
+        ),
+        (
+            Method::POST,
+            "/clusters/default/restart",
+            json!({"duration_seconds": "soon"}),
+            "duration_seconds",
+        ),
+        (
+            Method::POST,
+            "/clusters/default/restart",
+            json!({"duration_seconds": 3601}),
+            "duration_seconds",
+        ),
+    ] {
+        app.control(method, path, Some(body)).await.assert_error(
+            400,
+            1009,
+            &format!("Parameter '{field}' must be a number of seconds from 0 to 3600"),
+        );
+    }
+    let topology = app
+        .control(Method::GET, "/clusters/default/topology", None)
+        .await;
+    assert_eq!(topology.body["coreapps"], 1, "{:?}", topology.body);
+    let token = app.admin_token().await;
+    let health = app.get("/health", &token).await;
+    assert_eq!(
+        health.body["health"],
+        json!({"gateway_status": "unregistered"}),
+        "no restart began"
+    );
+}

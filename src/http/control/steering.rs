@@ -130,24 +130,16 @@ pub async fn clear_requests(InCluster(cluster): InCluster) -> Result<Reply, ApiE
     Ok(Reply::control(&json!({ "requests": [] })))
 }
 
+/// Longest restart or failover delay the control API sets, in seconds.
+const MAX_SECONDS: u32 = 3600;
+
 /// `POST /_emulator/clusters/{cluster}/restart {"duration_seconds"?}`: a Coreapp restart by
 /// hand, for `duration_seconds` or else `--restart-duration`.
 pub async fn restart(InCluster(cluster): InCluster, body: JsonBody) -> Result<Reply, ApiError> {
     let fields = Fields::new(body.object(), &["duration_seconds"])?;
-    let duration = match fields.get("duration_seconds") {
-        None => cluster.settings().restart_duration,
-        Some(value) => value
-            .as_f64()
-            .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
-            .map(Duration::from_secs_f64)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "duration_seconds",
-                    "range",
-                    "Parameter 'duration_seconds' must be a number of seconds from 0 to 3600",
-                )
-            })?,
-    };
+    let duration = fields
+        .opt_seconds("duration_seconds", MAX_SECONDS)?
+        .unwrap_or(cluster.settings().restart_duration);
     if duration.is_zero() {
         return Err(Error::invalid(
             "duration_seconds",
@@ -218,21 +210,7 @@ pub async fn put_topology(
                 })
         })
         .transpose()?;
-    let delay = fields
-        .get("failover_delay_seconds")
-        .map(|v| {
-            v.as_f64()
-                .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "failover_delay_seconds",
-                        "range",
-                        "Parameter 'failover_delay_seconds' must be a number of seconds from 0 to 3600",
-                    )
-                })
-        })
-        .transpose()?;
+    let delay = fields.opt_seconds("failover_delay_seconds", MAX_SECONDS)?;
     cluster.set_deployment(coreapps, delay)?;
     Ok(topology_body(&cluster))
 }
