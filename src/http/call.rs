@@ -371,30 +371,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_query_is_refused_with_what_is_wrong() {
-        #[derive(serde::Deserialize)]
-        struct Wait {
-            #[allow(dead_code)]
-            wait: u32,
-        }
-        let router = Router::new().route("/q", get(|_: Query<Wait>| async { "read" }));
-        let (status, _, error) = answer(router, "/q?wait=soon").await;
-        assert_eq!(
-            status,
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            "a placeholder"
-        );
-        let error = error.expect("the typed error rides in the extensions");
-        assert_eq!(error.wire().status, http::StatusCode::BAD_REQUEST);
-        assert!(
-            error
-                .to_string()
-                .starts_with("The query string is not valid: "),
-            "{error}"
-        );
-    }
-
-    #[tokio::test]
     async fn outside_the_pipeline_an_extractor_answers_a_bug_not_a_panic() {
         let router = Router::new().route("/c", get(|_: InCluster| async { "served" }));
         let (_, _, error) = answer(router, "/c").await;

@@ -430,3 +430,22 @@ async fn the_console_opens_without_the_token_and_the_stream_takes_it_in_its_quer
         401
     );
 }
+
+#[tokio::test]
+async fn a_query_that_does_not_read_is_refused_with_what_is_wrong() {
+    let app = TestApp::spawn(config()).await;
+    let refused = app
+        .control(Method::GET, "/clusters/default/requests?status=soon", None)
+        .await;
+    refused.assert_error(
+        400,
+        1025,
+        "The query string is not valid: Failed to deserialize query string: invalid digit",
+    );
+    assert_eq!(refused.headers["x-emulator-reason"], "request.query");
+    let read = app
+        .control(Method::GET, "/clusters/default/requests?status=404", None)
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.body["requests"], json!([]));
+}

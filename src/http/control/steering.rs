@@ -217,7 +217,7 @@ pub async fn put_topology(
 
 /// `POST /_emulator/clusters/{cluster}/nodes/{node}/stop`.
 pub async fn stop_node(InCluster(cluster): InCluster, Node(node): Node) -> Result<Reply, ApiError> {
-    cluster.set_node_running(node.as_str(), false)?;
+    cluster.set_node_running(&node, false)?;
     Ok(topology_body(&cluster))
 }
 
@@ -226,7 +226,7 @@ pub async fn start_node(
     InCluster(cluster): InCluster,
     Node(node): Node,
 ) -> Result<Reply, ApiError> {
-    cluster.set_node_running(node.as_str(), true)?;
+    cluster.set_node_running(&node, true)?;
     Ok(topology_body(&cluster))
 }
 

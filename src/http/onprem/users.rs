@@ -79,11 +79,10 @@ pub async fn read(
     InCluster(cluster): InCluster,
     Username(username): Username,
 ) -> Result<Reply, ApiError> {
-    let username = username.as_str();
-    let role = cluster.user_role(username)?;
+    let role = cluster.user_role(&username)?;
     let item = RoleItem {
         roles: role.as_str(),
-        username,
+        username: &username,
     };
     Ok(users(StatusCode::OK, item))
 }
@@ -96,11 +95,15 @@ pub async fn update(
 ) -> Result<Reply, ApiError> {
     let fields = Fields::new(body.object(), &["password"])?;
     fields.require(&["password"])?;
-    let username = username.as_str();
     cluster
-        .set_password(username, fields.str("password")?)
+        .set_password(&username, fields.str("password")?)
         .await?;
-    Ok(users(StatusCode::OK, NameItem { username }))
+    Ok(users(
+        StatusCode::OK,
+        NameItem {
+            username: &username,
+        },
+    ))
 }
 
 /// `DELETE /v1/users/{username}`: admin only; `admin` itself cannot be deleted.
@@ -108,7 +111,11 @@ pub async fn delete(
     InCluster(cluster): InCluster,
     Username(username): Username,
 ) -> Result<Reply, ApiError> {
-    let username = username.as_str();
-    cluster.delete_user(username).await?;
-    Ok(users(StatusCode::OK, NameItem { username }))
+    cluster.delete_user(&username).await?;
+    Ok(users(
+        StatusCode::OK,
+        NameItem {
+            username: &username,
+        },
+    ))
 }
