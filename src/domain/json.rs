@@ -2,26 +2,14 @@
 //! the bytes (no copy unless they hold escapes), anything else is a [`serde_json::Value`].
 //!
 //! The request path reads every field it needs from this one parse: validation, the faults'
-//! number filters and the journal's redacted copy.
+//! number filters and the journal's redacted copy (see [`super::redact`]).
 
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
-
-/// Body fields whose values never reach the journal, matched in any case.
-const SECRET_FIELDS: &[&str] = &["password", "new_password", "pin", "code", "cert", "data"];
-
-/// What replaces a secret.
-pub const REDACTED: &str = "[redacted]";
-
-/// Whether the values of `key` are secret.
-pub fn is_secret(key: &str) -> bool {
-    SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(key))
-}
 
 /// A value of the top level of a body.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,14 +115,14 @@ impl<'a> Object<'a> {
         self.get(name).and_then(Field::as_str)
     }
 
+    /// The fields, in the order sent.
+    pub fn fields(&self) -> &[(Cow<'a, str>, Field<'a>)] {
+        &self.fields
+    }
+
     /// The field names, in the order sent.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(key, _)| key.as_ref())
-    }
-
-    /// The object as JSON text with the values of secret fields replaced, at any depth.
-    pub fn redacted(&self) -> String {
-        serde_json::to_string(&RedactedObject(self)).unwrap_or_default()
     }
 
     /// The object as a [`serde_json::Map`].
@@ -143,55 +131,6 @@ impl<'a> Object<'a> {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_json()))
             .collect()
-    }
-}
-
-struct RedactedObject<'o, 'a>(&'o Object<'a>);
-
-impl Serialize for RedactedObject<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.fields.len()))?;
-        for (key, value) in &self.0.fields {
-            if is_secret(key) {
-                map.serialize_entry(key, REDACTED)?;
-            } else {
-                match value {
-                    Field::Str(s) => map.serialize_entry(key, s)?,
-                    Field::Json(v) => map.serialize_entry(key, &Redacted(v))?,
-                }
-            }
-        }
-        map.end()
-    }
-}
-
-/// Serializes a JSON value with the values of secret fields replaced, at any depth, without
-/// copying it.
-pub struct Redacted<'a>(pub &'a Value);
-
-impl Serialize for Redacted<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Object(fields) => {
-                let mut map = serializer.serialize_map(Some(fields.len()))?;
-                for (key, value) in fields {
-                    if is_secret(key) {
-                        map.serialize_entry(key, REDACTED)?;
-                    } else {
-                        map.serialize_entry(key, &Redacted(value))?;
-                    }
-                }
-                map.end()
-            }
-            Value::Array(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&Redacted(item))?;
-                }
-                seq.end()
-            }
-            other => other.serialize(serializer),
-        }
     }
 }
 
@@ -297,7 +236,6 @@ impl<'de> Deserialize<'de> for Object<'de> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
 
     use super::*;
 
@@ -330,21 +268,5 @@ mod tests {
             Object::parse(b"{} x"),
             Err(ParseError::NotJson(_))
         ));
-    }
-
-    #[test]
-    fn secrets_are_redacted_at_any_depth_and_in_any_case() {
-        let bytes = br#"{"cc": "1", "cert": "Q0VSVA==", "Pin": "123456", "PASSWORD": "x",
-                         "nested": [{"password": "x", "ok": 1}]}"#;
-        let body = Object::parse(bytes).unwrap().unwrap();
-        let red: Value = serde_json::from_str(&body.redacted()).unwrap();
-        assert_eq!(red["cc"], "1");
-        assert_eq!(red["cert"], REDACTED);
-        assert_eq!(red["Pin"], REDACTED);
-        assert_eq!(red["PASSWORD"], REDACTED);
-        assert_eq!(red["nested"][0]["password"], REDACTED);
-        assert_eq!(red["nested"][0]["ok"], 1);
-        assert!(!body.redacted().contains("123456"));
-        assert_eq!(body.to_map()["nested"], json!([{"password": "x", "ok": 1}]));
     }
 }

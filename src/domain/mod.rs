@@ -14,6 +14,7 @@ pub mod password;
 pub mod phone;
 pub mod policy;
 mod protobuf;
+pub mod redact;
 pub mod request;
 pub mod topology;
 

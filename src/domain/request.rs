@@ -346,7 +346,7 @@ mod tests {
         let req = code_request(&body).unwrap();
         assert_eq!(req.number.e164(), "16315550000");
         assert_eq!(req.method, Method::Sms);
-        assert_eq!(req.cert.vname, "Acme");
+        assert_eq!(&*req.cert.vname, "Acme");
         assert_eq!(req.pin, None);
     }
 

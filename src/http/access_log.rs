@@ -87,6 +87,9 @@ pub struct AccessLog;
 
 impl<B> OnResponse<B> for AccessLog {
     fn on_response(self, response: &http::Response<B>, latency: Duration, _: &Span) {
+        if !enabled() {
+            return;
+        }
         let status = response.status().as_u16();
         let severity = response
             .extensions()

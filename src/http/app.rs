@@ -7,6 +7,7 @@
 //! and a handler that panics is answered with the vendor's 500 envelope by `CatchPanicLayer`.
 
 use std::any::Any;
+use std::convert::Infallible;
 use std::task::{Context, Poll};
 
 use axum::Router;
@@ -47,17 +48,20 @@ pub fn router(state: AppState) -> Router {
     for route in served {
         let filter = method_filter(route.method);
         let mounted = Mounted::new(route);
-        let handler = move |State(state): State<AppState>, request: Request| {
-            pipeline::serve(state, mounted.clone(), request)
-        };
+        let state = state.clone();
+        // A service rather than a handler: axum boxes the pipeline's future once, not twice.
+        let row = tower::service_fn(move |request: Request| {
+            let (state, mounted) = (state.clone(), mounted.clone());
+            async move { Ok::<_, Infallible>(pipeline::serve(state, mounted, request).await) }
+        });
         for mount in route.surface.mounts() {
             let path = format!("{mount}{}", route.path);
             match paths.iter_mut().find(|(p, _)| *p == path) {
                 Some((_, methods)) => {
                     let so_far = std::mem::take(methods);
-                    *methods = so_far.on(filter, handler.clone());
+                    *methods = so_far.on_service(filter, row.clone());
                 }
-                None => paths.push((path, axum::routing::on(filter, handler.clone()))),
+                None => paths.push((path, axum::routing::on_service(filter, row.clone()))),
             }
         }
     }

@@ -20,63 +20,23 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, invalid_request};
+use super::handoff::with_call;
+pub use super::handoff::{Call, Credentials};
 use super::read::{ParsedBody, raw_bytes};
 use crate::domain::Error;
 use crate::domain::json::Object;
 use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
 
 /// Header that picks the cluster of a plain `/v1/...` request.
-pub const CLUSTER_HEADER: &str = "x-emulator-cluster";
+pub const CLUSTER_HEADER: http::HeaderName = http::HeaderName::from_static("x-emulator-cluster");
 
 /// A route's handler: an axum handler of the route table, called by the pipeline with the
-/// request (its [`Call`] in the extensions) and the application's state.
+/// request and the application's state, inside [`super::handoff::run`] with its [`Call`].
 pub type Handler = fn(axum::extract::Request, super::AppState) -> HandlerFuture;
 
-/// What a [`Handler`] returns: the answer, its typed outcome in the extensions.
+/// What a [`Handler`] returns: the answer (its typed outcome in the handoff's slot).
 pub type HandlerFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = super::Response> + Send>>;
-
-/// HTTP Basic credentials.
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    decoded: String,
-    colon: usize,
-}
-
-impl Credentials {
-    /// The user name.
-    pub fn username(&self) -> &str {
-        &self.decoded[..self.colon]
-    }
-
-    /// The password.
-    pub fn password(&self) -> &str {
-        &self.decoded[self.colon + 1..]
-    }
-}
-
-/// What the pipeline decided of one request before its handler runs: the cluster, the
-/// credentials it checked and the body it read and parsed once. The pipeline puts it in the
-/// request's extensions; the extractors below hand its parts to the handler.
-#[derive(Clone)]
-pub struct Call {
-    /// The cluster addressed.
-    pub cluster: Arc<Cluster>,
-    /// HTTP Basic credentials, on the login route.
-    pub credentials: Option<Credentials>,
-    /// The body, parsed, on routes that read one (taken by [`JsonBody`]).
-    pub body: Option<ParsedBody>,
-}
-
-/// The pipeline's [`Call`] of the request; a handler called outside the pipeline is a bug.
-fn prepared(parts: &mut Parts) -> Result<&mut Call, ApiError> {
-    parts
-        .extensions
-        .get_mut::<Call>()
-        .ok_or(ApiError::Unprepared(
-            "a handler was called without the pipeline",
-        ))
-}
 
 /// The cluster the request addresses.
 pub struct InCluster(pub Arc<Cluster>);
@@ -84,8 +44,8 @@ pub struct InCluster(pub Arc<Cluster>);
 impl<S: Send + Sync> FromRequestParts<S> for InCluster {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(Self(prepared(parts)?.cluster.clone()))
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        with_call(|call| Self(call.cluster.clone()))
     }
 }
 
@@ -93,7 +53,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Credentials {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        match prepared(parts)?.credentials.take() {
+        match with_call(|call| call.credentials.take())? {
             Some(credentials) => Ok(credentials),
             None => Ok(basic(&parts.headers)?),
         }
@@ -118,8 +78,8 @@ impl JsonBody {
 impl<S: Send + Sync> FromRequestParts<S> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(Self(prepared(parts)?.body.take()))
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        with_call(|call| Self(call.body.take()))
     }
 }
 
@@ -130,11 +90,10 @@ pub struct RawBody(pub Bytes);
 impl<S: Send + Sync> FromRequestParts<S> for RawBody {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        match &prepared(parts)?.body {
-            Some(parsed) => Ok(Self(raw_bytes(parsed).clone())),
-            None => Err(ApiError::Unprepared("a handler takes the body twice")),
-        }
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        with_call(|call| call.body.as_ref().map(|parsed| raw_bytes(parsed).clone()))?
+            .map(Self)
+            .ok_or(ApiError::Unprepared("a handler takes the body twice"))
     }
 }
 
@@ -306,8 +265,7 @@ pub fn basic(headers: &HeaderMap) -> Result<Credentials, Error> {
             rule: "malformed_credentials",
             message: "The Authorization header must be 'Basic base64(username:password)'",
         })?;
-    let colon = decoded.find(':').ok_or(MISSING)?;
-    Ok(Credentials { decoded, colon })
+    Credentials::split(decoded).ok_or(MISSING)
 }
 
 /// Refuses a body whose `Content-Type` is set and is not JSON. A missing type is taken as JSON

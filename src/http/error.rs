@@ -15,7 +15,7 @@ use super::envelope::Meta;
 use crate::domain::Error;
 
 /// Header naming the rule that decided a 4xx or 5xx answer.
-pub const REASON_HEADER: &str = "x-emulator-reason";
+pub const REASON_HEADER: http::HeaderName = http::HeaderName::from_static("x-emulator-reason");
 
 /// How an answer is logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,8 +6,8 @@
 //! journal, `meta`, the envelope and the `X-Emulator-Reason` header are each done there. Handlers
 //! are axum handlers: their signatures name the extractors of [`call`] they use (the cluster,
 //! the parsed body, the credentials, path parameters, the query), and they return a `Reply` or
-//! an `ApiError`, which the pipeline writes from the response's extensions. [`app`] puts tower-http's layers
-//! around the router: sensitive headers, the access log, path normalisation, caught panics.
+//! an `ApiError`, which goes back to the pipeline through the [`handoff`] and is written there.
+//! [`app`] puts tower-http's layers around the router: sensitive headers, the access log, path normalisation, caught panics.
 
 mod access_log;
 mod app;
@@ -18,6 +18,7 @@ pub mod envelope;
 pub mod error;
 mod faults;
 mod graph;
+mod handoff;
 mod onprem;
 pub mod openapi;
 mod paths;

@@ -17,6 +17,7 @@ use super::call::{Call, PathParams, basic, bearer, check_json_type, cluster_name
 use super::error::{ApiError, REASON_HEADER, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_outcome};
 use super::graph;
+use super::handoff;
 use super::paths::{method_name, vendor_path};
 use super::read::{ParsedBody, journal_body, parse_body, raw_bytes, read_body};
 use super::respond::{Outcome, unrouted, write};
@@ -248,12 +249,12 @@ fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
 }
 
 /// Checks what the route takes of the request (credentials, a Graph token, a JSON body), then
-/// runs its handler with the [`Call`] in the request's extensions. `role` is what admission
+/// runs its handler with the [`Call`] handed off to its extractors. `role` is what admission
 /// decided of the caller.
 async fn call(
     state: &AppState,
     route: &'static Route,
-    mut parts: Parts,
+    parts: Parts,
     cluster: Arc<Cluster>,
     role: crate::domain::Result<Option<Role>>,
     parsed: ParsedBody,
@@ -265,9 +266,11 @@ async fn call(
         Ok(call) => call,
         Err(e) => return Outcome::Error(e),
     };
-    parts.extensions.insert(call);
     let request = Request::from_parts(parts, axum::body::Body::empty());
-    Outcome::of((route.handler)(request, state.clone()).await)
+    match handoff::run(call, (route.handler)(request, state.clone())).await {
+        (_, Some(answer)) => answer.into(),
+        (response, None) => Outcome::of(response),
+    }
 }
 
 fn prepare(

@@ -12,7 +12,8 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use yoke::{Yoke, Yokeable};
 
 use super::error::{ApiError, invalid_request};
-use crate::domain::json::{Object, ParseError, Redacted};
+use crate::domain::json::{Object, ParseError};
+use crate::domain::redact::{Redacted, redacted, text_of};
 
 /// Largest request body accepted, in bytes; larger ones get 413/1025.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -124,12 +125,11 @@ pub fn journal_body(
     parsed: &Result<Option<Object<'_>>, ParseError>,
 ) -> Option<Box<str>> {
     match parsed {
-        Ok(object) => object.as_ref().map(|o| o.redacted().into()),
+        Ok(object) => object.as_ref().map(redacted),
         // JSON that is not an object (a list, a string): rare, read again as a tree.
         Err(ParseError::NotObject) => serde_json::from_slice::<serde_json::Value>(raw)
             .ok()
-            .and_then(|v| serde_json::to_string(&Redacted(&v)).ok())
-            .map(Into::into),
+            .map(|v| text_of(&Redacted(&v))),
         Err(ParseError::NotJson(_)) => None,
     }
 }

@@ -12,6 +12,7 @@ use super::Response;
 use super::access_log::Served;
 use super::envelope::{Kind, Meta, Reply};
 use super::error::{ApiError, REASON_HEADER, Severity};
+use super::handoff;
 use super::paths::{not_emulated, vendor_path};
 use super::routes::Access;
 use super::state::AppState;
@@ -41,26 +42,37 @@ impl Outcome {
     }
 }
 
-/// A reply as a handler returns it: a placeholder with its status, the reply itself in the
-/// extensions for the pipeline, which writes the answer (with `meta`, journal and log).
+/// A reply as a handler returns it: a placeholder with its status, the reply itself handed
+/// back to the pipeline, which writes the answer (with `meta`, journal and log).
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
-        let mut response = Response::new(Body::empty());
-        *response.status_mut() = self.status;
-        response.extensions_mut().insert(self);
-        response
+        placeholder(self.status, Ok(self))
     }
 }
 
-/// A failure as a handler or an extractor returns it: a placeholder, the error itself in the
-/// extensions for the pipeline, which writes its envelope (as in axum's error-handling example).
+/// A failure as a handler or an extractor returns it: a placeholder, the error itself handed
+/// back to the pipeline, which writes its envelope.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = Response::new(Body::empty());
-        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        response.extensions_mut().insert(self);
-        response
+        placeholder(StatusCode::INTERNAL_SERVER_ERROR, Err(self))
     }
+}
+
+/// A placeholder answer with `status`; `answer` goes back to the pipeline through the handoff,
+/// or (outside the pipeline) in the response's extensions, as in axum's error-handling example.
+fn placeholder(status: StatusCode, answer: handoff::Answer) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    match handoff::leave(answer) {
+        None => {}
+        Some(Ok(reply)) => {
+            response.extensions_mut().insert(reply);
+        }
+        Some(Err(error)) => {
+            response.extensions_mut().insert(error);
+        }
+    }
+    response
 }
 
 impl From<Result<Reply, ApiError>> for Outcome {

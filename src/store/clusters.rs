@@ -23,11 +23,15 @@ pub fn is_valid_cluster_name(name: &str) -> bool {
         && !name.bytes().all(|b| b == b'.')
 }
 
+/// The clusters by name, hashed with foldhash: looked up on every request, and bounded by
+/// `--max-clusters`.
+type Clusters = HashMap<Arc<str>, Arc<Cluster>, foldhash::fast::RandomState>;
+
 /// Every cluster of this emulator.
 #[derive(Debug)]
 pub struct Store {
     settings: Arc<Settings>,
-    clusters: RwLock<HashMap<Arc<str>, Arc<Cluster>>>,
+    clusters: RwLock<Clusters>,
     /// Set when the server begins to shut down: held requests stop waiting.
     closing: tokio::sync::watch::Sender<bool>,
     detached: std::sync::OnceLock<Arc<Cluster>>,
@@ -37,7 +41,7 @@ impl Store {
     /// A store with what `settings.persist` holds; other clusters appear on first use.
     pub fn new(settings: Settings) -> Result<Self, String> {
         let settings = Arc::new(settings);
-        let mut clusters = HashMap::new();
+        let mut clusters = Clusters::default();
         for (name, record) in settings.persist.load()? {
             let slot = Cluster::new(&name, settings.clone());
             slot.load_record(record)?;
@@ -171,11 +175,11 @@ impl Store {
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Arc<str>, Arc<Cluster>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Clusters> {
         self.clusters.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<Cluster>>> {
+    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, Clusters> {
         self.clusters.write().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -163,7 +163,7 @@ impl Cluster {
                 CodeDecision::Fail(error) => Err(Error::Vendor(error)),
                 CodeDecision::SendCode => {
                     let code = self.new_code();
-                    let vname: Arc<str> = request.cert.vname.as_str().into();
+                    let vname = request.cert.vname.clone();
                     let expires_at = later(now, settings.code_ttl);
                     let method = key.1;
                     c.sweep(now, settings.rules.window, &self.key(), log);

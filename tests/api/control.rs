@@ -153,7 +153,7 @@ async fn certificates_are_made_with_localized_names() {
         .await;
     assert_eq!(answer.status, 200);
     let decoded = wa_onprem_emulator::cert::decode(answer.body["cert"].as_str().unwrap()).unwrap();
-    assert_eq!(decoded.vname, "Yamato");
+    assert_eq!(&*decoded.vname, "Yamato");
     assert_eq!(
         decoded.localized_names[0].verified_name.as_deref(),
         Some("株式会社ヤマト")

@@ -1,6 +1,8 @@
 //! Reading a `cert` as clients send it: base64 (white space and padding forgiven), then the
 //! protobuf walked where it lies, with no owned messages.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -41,8 +43,9 @@ impl CertError {
 /// What the emulator needs from a certificate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedCert {
-    /// `Details.verified_name`.
-    pub vname: String,
+    /// `Details.verified_name`, shared with the records that keep it (the pending code, the
+    /// outbox, the registration) rather than copied into each.
+    pub vname: Arc<str>,
     /// The localized names, in order.
     pub localized_names: Vec<LocalizedName>,
     /// `Details.issuer`, if any.
@@ -66,14 +69,28 @@ pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
     if spaced && text.trim_ascii().is_empty() || text.is_empty() {
         return Err(CertError::Empty);
     }
-    let bytes = if spaced {
+    if spaced {
         let compact: String = text.split_ascii_whitespace().collect();
-        LENIENT.decode(compact)
+        return decode_base64(&compact);
+    }
+    decode_base64(text)
+}
+
+/// Bytes of a certificate decoded on the stack; a larger one (certificates are a few hundred
+/// bytes) is decoded into an allocation.
+const ON_STACK: usize = 1024;
+
+fn decode_base64(text: &str) -> Result<DecodedCert, CertError> {
+    if base64::decoded_len_estimate(text.len()) <= ON_STACK {
+        let mut buffer = [0u8; ON_STACK];
+        let n = LENIENT
+            .decode_slice(text, &mut buffer)
+            .map_err(|_| CertError::Base64)?;
+        decode_buffer(&buffer[..n])
     } else {
-        LENIENT.decode(text)
-    };
-    let bytes = bytes.map_err(|_| CertError::Base64)?;
-    decode_buffer(&bytes)
+        let bytes = LENIENT.decode(text).map_err(|_| CertError::Base64)?;
+        decode_buffer(&bytes)
+    }
 }
 
 /// Decodes the protobuf bytes of a certificate.
@@ -99,7 +116,7 @@ pub(super) fn decode_buffer(bytes: &[u8]) -> Result<DecodedCert, CertError> {
     };
     match details.verified_name {
         Some(vname) if !vname.trim().is_empty() => Ok(DecodedCert {
-            vname: vname.to_owned(),
+            vname: vname.into(),
             localized_names: details.localized_names,
             issuer: details.issuer.map(str::to_owned),
         }),

@@ -25,7 +25,7 @@ fn decode_with_prost(bytes: &[u8]) -> Result<DecodedCert, CertError> {
     };
     match details.verified_name {
         Some(vname) if !vname.trim().is_empty() => Ok(DecodedCert {
-            vname,
+            vname: vname.into(),
             localized_names: details.localized_names,
             issuer: details.issuer,
         }),
@@ -125,7 +125,7 @@ fn merged_and_repeated_fields_agree_with_prost() {
     }
     let mut twice = first;
     twice.extend(&second);
-    assert_eq!(decode_buffer(&twice).unwrap().vname, "Second");
+    assert_eq!(decode_buffer(&twice).unwrap().vname, "Second".into());
 }
 
 fn bare(vname: Option<&str>) -> String {
@@ -151,7 +151,7 @@ fn made_certificate_round_trips_with_localized_names() {
         verified_name: Some("株式会社ヤマト".into()),
     }];
     let decoded = decode(&make("Yamato", &names, 1_700_000_000)).unwrap();
-    assert_eq!(decoded.vname, "Yamato");
+    assert_eq!(&*decoded.vname, "Yamato");
     assert_eq!(decoded.localized_names, names);
     assert_eq!(decoded.issuer.as_deref(), Some("ent:wa"));
 }
@@ -159,7 +159,7 @@ fn made_certificate_round_trips_with_localized_names() {
 #[test]
 fn bare_verified_name_certificate_decodes() {
     assert_eq!(
-        decode(&bare(Some("Caffè Sport"))).unwrap().vname,
+        &*decode(&bare(Some("Caffè Sport"))).unwrap().vname,
         "Caffè Sport"
     );
 }
@@ -172,7 +172,7 @@ fn white_space_and_missing_padding_are_ignored() {
         &cert[..10],
         cert[10..].trim_end_matches('=')
     );
-    assert_eq!(decode(&pasted).unwrap().vname, "Acme");
+    assert_eq!(decode(&pasted).unwrap().vname, "Acme".into());
 }
 
 #[test]
