@@ -12,7 +12,7 @@ use crate::domain::password;
 use crate::domain::policy::{ClassicRules, PolicyKind, scripted};
 use crate::http::envelope::Meta;
 use crate::http::error::{envelope, title};
-use crate::http::{AppState, ControlAccess, app, openapi};
+use crate::http::{AppState, ControlAccess, Shared, app, openapi};
 use crate::server;
 use crate::store::persist::{Durable, Persistence, Volatile};
 use crate::store::{Settings, Store};
@@ -105,7 +105,7 @@ impl AppState {
             migration_delay: config.migration_delay,
         };
         let store = Store::new(settings).map_err(|e| StartupError(format!("stored state: {e}")))?;
-        Ok(Self {
+        Ok(Self::new_shared(Shared {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
             body_timeout: config.body_timeout,
@@ -115,7 +115,7 @@ impl AppState {
             },
             openapi: openapi::document().to_string().into(),
             graph_token: config.graph_token.as_deref().map(Into::into),
-        })
+        }))
     }
 }
 

@@ -115,10 +115,7 @@ mod tests {
     fn payload() -> Payload {
         Payload {
             registered: Account {
-                number: Number {
-                    cc: "1".into(),
-                    phone_number: "6315550000".into(),
-                },
+                number: Number::new("1", "6315550000"),
                 vname: "Acme".into(),
             },
             pins: HashMap::from([("16315550000".into(), "123456".into())]),

@@ -137,8 +137,8 @@ impl SentCode {
         SentView {
             cluster,
             surface: self.surface,
-            cc: &self.number.cc,
-            phone_number: &self.number.phone_number,
+            cc: self.number.cc(),
+            phone_number: self.number.phone_number(),
             method: self.method,
             code: &self.code,
             vname: &self.vname,

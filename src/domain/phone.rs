@@ -77,33 +77,58 @@ impl fmt::Display for Method {
 }
 
 /// A phone number, already validated: country calling code and national number, digits only.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Stored as its E.164 digits in one shared string (a number is kept in the pending code, the
+/// outbox and the registration at once, and made once per request); it reads and writes as
+/// `{"cc", "phone_number"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Number {
-    /// Country calling code, such as `1`. Shared, not copied: a number is kept in the pending
-    /// code, the outbox and the registration at once.
-    pub cc: Arc<str>,
-    /// National number, such as `6315550000`.
-    pub phone_number: Arc<str>,
+    digits: Arc<str>,
+    /// How many of `digits` are the calling code.
+    cc_len: usize,
 }
 
 impl Number {
+    /// The number of calling code `cc` and national number `phone_number`.
+    pub fn new(cc: &str, phone_number: &str) -> Self {
+        let len = cc.len() + phone_number.len();
+        // E.164 numbers fit on the stack: one allocation, the shared string.
+        let mut on_stack = [0u8; 32];
+        let digits: Arc<str> = match on_stack.get_mut(..len) {
+            Some(buffer) => {
+                buffer[..cc.len()].copy_from_slice(cc.as_bytes());
+                buffer[cc.len()..].copy_from_slice(phone_number.as_bytes());
+                // Two strings end to end are a string.
+                std::str::from_utf8(buffer).unwrap_or_default().into()
+            }
+            None => format!("{cc}{phone_number}").into(),
+        };
+        Self {
+            digits,
+            cc_len: cc.len(),
+        }
+    }
+
+    /// Country calling code, such as `1`.
+    pub fn cc(&self) -> &str {
+        &self.digits[..self.cc_len]
+    }
+
+    /// National number, such as `6315550000`.
+    pub fn phone_number(&self) -> &str {
+        &self.digits[self.cc_len..]
+    }
+
     /// The number in E.164 digits (`16315550000`); unambiguous since calling codes are prefix-free.
-    pub fn e164(&self) -> String {
-        let mut digits = String::with_capacity(self.cc.len() + self.phone_number.len());
-        digits.push_str(&self.cc);
-        digits.push_str(&self.phone_number);
-        digits
+    pub fn e164(&self) -> &str {
+        &self.digits
     }
 
     /// The E.164 digits as one integer: unique per number (a calling code never starts with 0,
     /// and E.164 has at most 15 digits), and a key that needs no allocation.
     pub fn key(&self) -> u64 {
-        self.cc
-            .bytes()
-            .chain(self.phone_number.bytes())
-            .fold(0u64, |n, b| {
-                n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
-            })
+        self.digits.bytes().fold(0u64, |n, b| {
+            n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
+        })
     }
 
     /// The number of E.164 `digits`, split at its calling code; `None` when no assigned calling
@@ -112,17 +137,14 @@ impl Number {
         (1..=3.min(digits.len())).find_map(|n| {
             let (cc, rest) = digits.split_at(n);
             (is_calling_code(cc) && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| Self {
-                    cc: cc.into(),
-                    phone_number: rest.into(),
-                })
+                .then(|| Self::new(cc, rest))
         })
     }
 
     /// Whether the E.164 digits of this number start with `prefix` (or are `prefix`, when
     /// `whole`), without building them.
     pub fn starts_with(&self, prefix: &str, whole: bool) -> bool {
-        let (cc, national) = (self.cc.as_bytes(), self.phone_number.as_bytes());
+        let (cc, national) = (self.cc().as_bytes(), self.phone_number().as_bytes());
         let prefix = prefix.as_bytes();
         if whole && prefix.len() != cc.len() + national.len() {
             return false;
@@ -136,13 +158,40 @@ impl Number {
 
     /// Whether this number is `cc` + `phone_number` (either may be absent in a filter).
     pub fn matches(&self, cc: Option<&str>, phone_number: Option<&str>) -> bool {
-        cc.is_none_or(|cc| cc == &*self.cc) && phone_number.is_none_or(|p| p == &*self.phone_number)
+        cc.is_none_or(|cc| cc == self.cc()) && phone_number.is_none_or(|p| p == self.phone_number())
     }
 }
 
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "+{} {}", self.cc, self.phone_number)
+        write!(f, "+{} {}", self.cc(), self.phone_number())
+    }
+}
+
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Fields<'a> {
+            cc: &'a str,
+            phone_number: &'a str,
+        }
+        Fields {
+            cc: self.cc(),
+            phone_number: self.phone_number(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            cc: String,
+            phone_number: String,
+        }
+        let fields = Fields::deserialize(deserializer)?;
+        Ok(Self::new(&fields.cc, &fields.phone_number))
     }
 }
 
@@ -168,9 +217,16 @@ mod tests {
     #[test]
     fn e164_digits_split_back_and_match_prefixes() {
         let number = Number::from_e164("16315550000").unwrap();
-        assert_eq!((&*number.cc, &*number.phone_number), ("1", "6315550000"));
+        assert_eq!((number.cc(), number.phone_number()), ("1", "6315550000"));
+        assert_eq!(
+            serde_json::to_value(&number).unwrap(),
+            serde_json::json!({"cc": "1", "phone_number": "6315550000"})
+        );
+        let back: Number =
+            serde_json::from_str(r#"{"cc": "1", "phone_number": "6315550000"}"#).unwrap();
+        assert_eq!(back, number);
         let italy = Number::from_e164("390612345678").unwrap();
-        assert_eq!(&*italy.cc, "39");
+        assert_eq!(italy.cc(), "39");
         assert_eq!(italy.e164(), "390612345678");
         assert!(Number::from_e164("999").is_none());
         assert_eq!(italy.key(), 390_612_345_678);

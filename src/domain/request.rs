@@ -182,10 +182,7 @@ fn number(fields: &Fields<'_, '_>) -> Result<Number, Error> {
         ));
     }
 
-    Ok(Number {
-        cc: cc.into(),
-        phone_number: phone_number.into(),
-    })
+    Ok(Number::new(cc, phone_number))
 }
 
 /// `POST /v1/account/shards`, validated.

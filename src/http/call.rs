@@ -228,11 +228,22 @@ pub fn cluster_name<'r>(
 /// (RFC 9110).
 fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<Option<&'h str>> {
     let value = headers.get(header::AUTHORIZATION)?;
-    let given = value.to_str().ok().and_then(|v| {
+    let given = visible_text(value).and_then(|v| {
         let (name, rest) = v.split_once(' ')?;
-        name.eq_ignore_ascii_case(scheme).then_some(rest.trim())
+        name.eq_ignore_ascii_case(scheme)
+            .then_some(rest.trim_ascii())
     });
     Some(given)
+}
+
+/// A header's value as text when it is visible ASCII, as `HeaderValue::to_str` takes it,
+/// checked in one pass without an early exit, which the compiler vectorizes (a token is long).
+fn visible_text(value: &http::HeaderValue) -> Option<&str> {
+    let bytes = value.as_bytes();
+    let visible = bytes.iter().fold(true, |all, &b| {
+        all & ((b' '..=b'~').contains(&b) | (b == b'\t'))
+    });
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
 /// The Bearer token of the request.
@@ -326,6 +337,21 @@ mod tests {
         assert_eq!(id, "1234");
         let (_, name, _) = answer(router, "/v1/users/al%20ice").await;
         assert_eq!(name, "al ice");
+    }
+
+    #[test]
+    fn header_text_is_what_to_str_takes() {
+        for bytes in [
+            &b"Bearer abc"[..],
+            b"Bearer\tx y",
+            b"caf\xc3\xa9",
+            b"\xff",
+            b"",
+            b"~ !",
+        ] {
+            let value = http::HeaderValue::from_bytes(bytes).unwrap();
+            assert_eq!(visible_text(&value), value.to_str().ok(), "{bytes:?}");
+        }
     }
 
     #[tokio::test]

@@ -30,7 +30,7 @@ mod state;
 
 pub use app::{App, AppBody, app, router};
 pub use faults::DropConnection;
-pub use state::{AppState, ControlAccess};
+pub use state::{AppState, ControlAccess, Shared};
 
 /// An answer, before the outer layers.
 pub type Response = axum::response::Response;

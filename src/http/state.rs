@@ -9,9 +9,33 @@ use bytes::Bytes;
 use super::envelope::Meta;
 use crate::store::Store;
 
-/// The state the router is built with; handlers read it with axum's `State` extractor.
+/// The state the router is built with; handlers read it with axum's `State` extractor. It is
+/// cloned for every request, so it is a handle: one shared allocation, a clone one counter.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+impl AppState {
+    /// A handle on `shared`.
+    pub fn new_shared(shared: Shared) -> Self {
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+/// What an [`AppState`] shares.
+#[derive(Debug)]
+pub struct Shared {
     /// Every cluster's state.
     pub store: Arc<Store>,
     /// The `meta` of every vendor answer.

@@ -94,12 +94,12 @@ impl State {
         let pin = if number.registered || !on_prem {
             number.pin.is_some()
         } else {
-            self.pins.contains_key(&number.number.e164())
+            self.pins.contains_key(number.number.e164())
         };
         PhoneView {
             id: number.id.clone(),
-            cc: number.number.cc.to_string(),
-            phone_number: number.number.phone_number.to_string(),
+            cc: number.number.cc().to_string(),
+            phone_number: number.number.phone_number().to_string(),
             display_phone_number: display(&number.number),
             verified_name: number.verified_name.clone(),
             code_verification_status: number.code_status(now),

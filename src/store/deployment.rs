@@ -202,13 +202,13 @@ impl Cluster {
         self.with(|c| {
             serde_json::json!({
                 "registered": c.registered.as_ref().map(|a| serde_json::json!({
-                    "cc": &*a.number.cc,
-                    "phone_number": &*a.number.phone_number,
+                    "cc": a.number.cc(),
+                    "phone_number": a.number.phone_number(),
                     "vname": &*a.vname,
                 })),
                 "pending": c.pending.as_ref().map(|p| serde_json::json!({
-                    "cc": &*p.number.cc,
-                    "phone_number": &*p.number.phone_number,
+                    "cc": p.number.cc(),
+                    "phone_number": p.number.phone_number(),
                     "expires_at": rfc3339(p.expires_at),
                 })),
             })
@@ -237,7 +237,7 @@ impl Cluster {
             if request.cert.as_ref().is_some_and(|cert| *cert.vname != **vname) {
                 return Err(Error::Refused(Refusal::CertMismatch));
             }
-            let expected = c.pins.get(&number.e164()).map(String::as_str);
+            let expected = c.pins.get(number.e164()).map(String::as_str);
             match check_pin(expected, request.pin) {
                 PinCheck::Passed => {}
                 PinCheck::Missing => {

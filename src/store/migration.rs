@@ -131,7 +131,7 @@ fn migrate(
         )
         .into());
     }
-    let expected = c.pins.get(&target.e164()).cloned();
+    let expected = c.pins.get(target.e164()).cloned();
     let shards = c.topology.shards();
     let number = &mut c.waba.numbers[i];
     match number.check_pin(expected.as_deref(), &pin, now) {

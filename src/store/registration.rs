@@ -148,9 +148,9 @@ impl Cluster {
                 pin: if c.pins.is_empty() {
                     None
                 } else {
-                    c.pins.get(&request.number.e164()).map(String::as_str)
+                    c.pins.get(request.number.e164()).map(String::as_str)
                 },
-                sends: c.sends.get(&key).map_or(&[], Vec::as_slice),
+                sends: c.sends.get(&key).map_or(&[], |times| times.as_slice()),
                 now,
             };
             match c.policy.request_code(request, &state) {
@@ -175,7 +175,12 @@ impl Cluster {
                     });
                     sends.push(now);
                     log.push(|| {
-                        Change::Sends(self.key(), request.number.e164(), method, sends.clone())
+                        Change::Sends(
+                            self.key(),
+                            request.number.e164().to_owned(),
+                            method,
+                            sends.to_vec(),
+                        )
                     });
                     c.pending = Some(Pending {
                         number: request.number.clone(),
@@ -257,7 +262,7 @@ impl Cluster {
     pub async fn set_pin(&self, pin: String) -> Result<()> {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
-            c.pins.insert(number.number.e164(), pin);
+            c.pins.insert(number.number.e164().to_owned(), pin);
             log.push(|| Change::Registration(self.key(), c.registration_record()));
             Ok(())
         });
@@ -272,7 +277,7 @@ impl Cluster {
     pub async fn remove_pin(&self) -> Result<()> {
         let (result, ticket) = self.write(|c, log| {
             let number = c.registered.as_ref().ok_or_else(no_registered_number)?;
-            c.pins.remove(&number.number.e164());
+            c.pins.remove(number.number.e164());
             log.push(|| Change::Registration(self.key(), c.registration_record()));
             Ok(())
         });

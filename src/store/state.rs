@@ -41,6 +41,10 @@ pub struct Session {
     pub expires_at: SystemTime,
 }
 
+/// When codes were sent to one number by one method: the first send is kept in place (most
+/// numbers are sent one code), later ones on the heap.
+pub type SendTimes = smallvec::SmallVec<[SystemTime; 1]>;
+
 /// Everything one cluster knows.
 #[derive(Debug)]
 pub(super) struct State {
@@ -59,7 +63,7 @@ pub(super) struct State {
     pub pending: Option<Pending>,
     /// When codes were sent, by E.164 number and method, for rate limits.
     /// Keyed by the E.164 digits as an integer (`Number::key`).
-    pub sends: SmallMap<(u64, Method), Vec<SystemTime>>,
+    pub sends: SmallMap<(u64, Method), SendTimes>,
     /// When send history and sessions were last swept of what has expired.
     pub swept_at: Option<SystemTime>,
     /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.

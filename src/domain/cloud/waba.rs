@@ -42,7 +42,7 @@ fn digits_id(parts: &[&str]) -> String {
 
 /// The id of `number`'s phone number in `cluster`.
 pub fn phone_id(cluster: &str, number: &Number) -> String {
-    digits_id(&["phone", cluster, &number.e164()])
+    digits_id(&["phone", cluster, number.e164()])
 }
 
 /// The id of `cluster`'s WhatsApp Business Account.
@@ -52,8 +52,8 @@ pub fn waba_id(cluster: &str) -> String {
 
 /// `display_phone_number`: `+1 631-555-0000` for North American numbers, else `+cc national`.
 pub fn display(number: &Number) -> String {
-    let national = &*number.phone_number;
-    if &*number.cc == "1" && national.len() == 10 {
+    let national = number.phone_number();
+    if number.cc() == "1" && national.len() == 10 {
         format!(
             "+1 {}-{}-{}",
             &national[..3],
@@ -61,7 +61,7 @@ pub fn display(number: &Number) -> String {
             &national[6..]
         )
     } else {
-        format!("+{} {national}", number.cc)
+        format!("+{} {national}", number.cc())
     }
 }
 

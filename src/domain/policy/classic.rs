@@ -110,10 +110,7 @@ mod tests {
 
     fn request(pin: Option<&str>) -> CodeRequest<'_> {
         CodeRequest {
-            number: Number {
-                cc: "1".into(),
-                phone_number: "6315550000".into(),
-            },
+            number: Number::new("1", "6315550000"),
             method: Method::Sms,
             cert: DecodedCert {
                 vname: "Acme".into(),

@@ -221,10 +221,7 @@ fn number(cc: &str, phone_number: &str) -> Result<Number, Error> {
         )
         .into());
     }
-    Ok(Number {
-        cc: cc.into(),
-        phone_number: national.into(),
-    })
+    Ok(Number::new(cc, &national))
 }
 
 /// `POST /{waba_id}/phone_numbers {"cc" (or "country_code"), "phone_number", "verified_name"}`
