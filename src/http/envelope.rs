@@ -59,8 +59,8 @@ pub enum Kind {
     Control,
 }
 
-/// A successful answer, before `meta`. As a handler's return value its `IntoResponse` leaves it
-/// in the response's extensions, where the pipeline takes it to write the answer.
+/// A successful answer, before `meta`. As a handler's return value its `IntoResponse` hands it
+/// back to the pipeline (see [`super::handoff`]), which writes the answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
     /// HTTP status.

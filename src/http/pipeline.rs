@@ -269,7 +269,8 @@ async fn call(
     let request = Request::from_parts(parts, axum::body::Body::empty());
     match handoff::run(call, (route.handler)(request, state.clone())).await {
         (_, Some(answer)) => answer.into(),
-        (response, None) => Outcome::of(response),
+        // No typed answer: the handler wrote its own (the event stream).
+        (response, None) => Outcome::Written(response),
     }
 }
 

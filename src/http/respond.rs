@@ -27,21 +27,6 @@ pub enum Outcome {
     Written(Response),
 }
 
-impl Outcome {
-    /// What a handler answered: the [`Reply`] or [`ApiError`] its `IntoResponse` left in the
-    /// extensions, else the response as the handler wrote it.
-    pub fn of(mut response: Response) -> Self {
-        let extensions = response.extensions_mut();
-        if let Some(reply) = extensions.remove::<Reply>() {
-            Self::Reply(reply)
-        } else if let Some(error) = extensions.remove::<ApiError>() {
-            Self::Error(error)
-        } else {
-            Self::Written(response)
-        }
-    }
-}
-
 /// A reply as a handler returns it: a placeholder with its status, the reply itself handed
 /// back to the pipeline, which writes the answer (with `meta`, journal and log).
 impl IntoResponse for Reply {
