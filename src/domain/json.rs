@@ -91,9 +91,14 @@ impl<'a> Object<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Option<Self>, ParseError> {
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
             None => Ok(None),
-            Some(b'{') => serde_json::from_slice(bytes)
-                .map(Some)
-                .map_err(|e| ParseError::NotJson(e.to_string())),
+            Some(b'{') => match std::str::from_utf8(bytes) {
+                // Text checked whole once, rather than each string as it is borrowed.
+                Ok(text) => serde_json::from_str(text),
+                // Not UTF-8: read as bytes, for serde_json's own account of where it fails.
+                Err(_) => serde_json::from_slice(bytes),
+            }
+            .map(Some)
+            .map_err(|e| ParseError::NotJson(e.to_string())),
             Some(_) => match serde_json::from_slice::<IgnoredAny>(bytes) {
                 Ok(_) => Err(ParseError::NotObject),
                 Err(e) => Err(ParseError::NotJson(e.to_string())),
@@ -268,5 +273,40 @@ mod tests {
             Object::parse(b"{} x"),
             Err(ParseError::NotJson(_))
         ));
+    }
+
+    /// Bodies that begin as an object's text: whole, cut, or with a byte changed (often into one
+    /// that is not UTF-8).
+    fn near_objects() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let text = r#"\{"cc": "1", "phone_number": "[0-9]{0,6}", "n": [0-9]{1,3}, "esc": "a\\"é", "x": \[null, \{"y": true\}\]\}"#;
+        (
+            text,
+            any::<prop::sample::Index>(),
+            any::<u8>(),
+            any::<bool>(),
+        )
+            .prop_map(|(text, at, byte, change)| {
+                let mut bytes = text.into_bytes();
+                // The opening brace stays: what begins otherwise is read another way.
+                let i = 1 + at.index(bytes.len() - 1);
+                if change {
+                    bytes[i] = byte;
+                } else {
+                    bytes.truncate(i);
+                }
+                bytes
+            })
+    }
+
+    proptest::proptest! {
+        /// Checking the text whole first changes nothing a client sees: the same fields, or the
+        /// same error (line and column included) as parsing the bytes directly.
+        #[test]
+        fn parsing_checks_utf8_as_serde_json_does(bytes in near_objects()) {
+            let direct = serde_json::from_slice::<Object<'_>>(&bytes)
+                .map_err(|e| ParseError::NotJson(e.to_string()));
+            proptest::prop_assert_eq!(Object::parse(&bytes), direct.map(Some));
+        }
     }
 }

@@ -16,6 +16,9 @@ const SECRET_FIELDS: &[&str] = &["password", "new_password", "pin", "code", "cer
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
 
+/// [`REDACTED`] as a JSON string.
+const REDACTED_JSON: &str = "\"[redacted]\"";
+
 /// Whether the values of `key` are secret.
 pub fn is_secret(key: &str) -> bool {
     SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(key))
@@ -34,7 +37,7 @@ pub fn redacted(object: &Object<'_>) -> Box<str> {
             push_json_str(text, key, matches!(key, Cow::Borrowed(_)));
             text.push(':');
             match value {
-                _ if is_secret(key) => push_json_str(text, REDACTED, false),
+                _ if is_secret(key) => text.push_str(REDACTED_JSON),
                 Field::Str(s) => push_json_str(text, s, matches!(s, Cow::Borrowed(_))),
                 Field::Json(v) => push_json(text, &Redacted(v)),
             }

@@ -76,7 +76,7 @@ impl<'o, 'a> Fields<'o, 'a> {
 
     /// The string field `name`, which must be present.
     pub fn str(&self, name: &'static str) -> Result<&'o str, Error> {
-        self.opt_str(name)?.ok_or(Error::missing(name))
+        self.opt_str(name)?.ok_or_else(|| Error::missing(name))
     }
 
     /// The number field `name` as a duration of 0 to `max_seconds` seconds; `None` when absent

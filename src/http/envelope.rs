@@ -1,11 +1,13 @@
 //! Successful answers: what a handler returns ([`Reply`]) and the vendor's `meta`, which the
 //! application adds to every vendor answer in one place.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 /// `{"api_status": "stable", "version": "v2.45.1"}`, with the configured version.
 #[derive(Debug, Clone, Serialize)]
@@ -35,18 +37,22 @@ impl Meta {
         &self.version
     }
 
-    /// `fields`, a JSON object's text, with `"meta":{…}` added as its last field.
-    pub fn splice(&self, mut fields: Vec<u8>) -> Bytes {
-        if fields.pop() != Some(b'}') {
-            fields.clear();
-            fields.push(b'{');
+    /// `fields`, a JSON object's text, with `"meta":{…}` added as its last field: written into
+    /// one allocation of the exact length, which the answer's body then owns.
+    pub fn splice(&self, fields: &[u8]) -> Bytes {
+        let open = match fields.split_last() {
+            Some((b'}', open)) => open,
+            _ => b"{",
+        };
+        let comma = open.len() > 1;
+        let mut text = Vec::with_capacity(open.len() + usize::from(comma) + self.field.len() + 1);
+        text.extend_from_slice(open);
+        if comma {
+            text.push(b',');
         }
-        if fields.len() > 1 {
-            fields.push(b',');
-        }
-        fields.extend_from_slice(self.field.as_bytes());
-        fields.push(b'}');
-        fields.into()
+        text.extend_from_slice(self.field.as_bytes());
+        text.push(b'}');
+        text.into()
     }
 }
 
@@ -59,6 +65,10 @@ pub enum Kind {
     Control,
 }
 
+/// A body's text as a [`Reply`] holds it: a short one (most vendor answers) inline, so that the
+/// answer is allocated once, when it is written with `meta`.
+pub type BodyText = SmallVec<[u8; 64]>;
+
 /// A successful answer, before `meta`. As a handler's return value its `IntoResponse` hands it
 /// back to the pipeline (see [`super::handoff`]), which writes the answer.
 #[derive(Debug, Clone)]
@@ -66,7 +76,7 @@ pub struct Reply {
     /// HTTP status.
     pub status: StatusCode,
     /// The body's JSON object text.
-    pub body: Vec<u8>,
+    pub body: BodyText,
     /// Whose answer it is.
     pub kind: Kind,
     /// The rule that decided it, for the journal.
@@ -77,9 +87,25 @@ pub struct Reply {
     pub location: Option<&'static str>,
 }
 
-fn to_json(body: &impl Serialize) -> Vec<u8> {
-    // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
-    serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())
+fn to_json(body: &impl Serialize) -> BodyText {
+    thread_local! {
+        static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    // Written into a buffer each thread reuses, then copied into the reply.
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
+        if serde_json::to_writer(&mut *scratch, body).is_err() {
+            scratch.clear();
+            scratch.extend_from_slice(b"{}");
+        }
+        let text = BodyText::from_slice(scratch);
+        // A large answer's buffer is not kept.
+        if scratch.capacity() > 16 * 1024 {
+            *scratch = Vec::new();
+        }
+        text
+    })
 }
 
 impl Reply {
@@ -99,7 +125,7 @@ impl Reply {
     pub fn empty(status: StatusCode) -> Self {
         Self {
             status,
-            body: b"{}".to_vec(),
+            body: BodyText::from_slice(b"{}"),
             kind: Kind::Vendor,
             decided: None,
             content_type: "application/json",
@@ -123,7 +149,7 @@ impl Reply {
     pub fn control_bytes(body: Bytes) -> Self {
         Self {
             status: StatusCode::OK,
-            body: body.to_vec(),
+            body: BodyText::from_slice(&body),
             kind: Kind::Control,
             decided: None,
             content_type: "application/json",
@@ -135,7 +161,7 @@ impl Reply {
     pub fn html(page: &'static str) -> Self {
         Self {
             status: StatusCode::OK,
-            body: page.as_bytes().to_vec(),
+            body: BodyText::from_slice(page.as_bytes()),
             kind: Kind::Control,
             decided: None,
             content_type: "text/html; charset=utf-8",
@@ -147,7 +173,7 @@ impl Reply {
     pub fn see_other(location: &'static str) -> Self {
         Self {
             status: StatusCode::SEE_OTHER,
-            body: Vec::new(),
+            body: BodyText::new(),
             kind: Kind::Control,
             decided: None,
             content_type: "text/plain",
@@ -175,12 +201,12 @@ mod tests {
     #[test]
     fn meta_follows_the_body_fields() {
         let meta = Meta::new("v2.45.1");
-        let full = meta.splice(Reply::vendor(StatusCode::OK, &Body { a: 1, b: "x" }).body);
+        let full = meta.splice(&Reply::vendor(StatusCode::OK, &Body { a: 1, b: "x" }).body);
         assert_eq!(
             full,
             r#"{"a":1,"b":"x","meta":{"api_status":"stable","version":"v2.45.1"}}"#
         );
-        let empty = meta.splice(Reply::empty(StatusCode::CREATED).body);
+        let empty = meta.splice(&Reply::empty(StatusCode::CREATED).body);
         assert_eq!(
             empty,
             r#"{"meta":{"api_status":"stable","version":"v2.45.1"}}"#

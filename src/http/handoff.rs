@@ -65,18 +65,18 @@ tokio::task_local! {
 }
 
 /// Runs `handler` with `call` in its slot; returns what it answered, with the typed answer its
-/// `IntoResponse` left in the slot (`None` when it wrote a response of its own).
-pub async fn run<F>(call: Call, handler: F) -> (F::Output, Option<Answer>)
+/// `IntoResponse` left in the slot (`None` when it wrote a response of its own). (Not an
+/// `async fn`, which would keep a second copy of `call` beside the slot's.)
+pub fn run<F>(call: Call, handler: F) -> impl Future<Output = (F::Output, Option<Answer>)>
 where
     F: Future,
 {
     let slot = RefCell::new(Slot { call, answer: None });
-    SLOT.scope(slot, async {
+    SLOT.scope(slot, async move {
         let response = handler.await;
         let answer = SLOT.with(|slot| slot.borrow_mut().answer.take());
         (response, answer)
     })
-    .await
 }
 
 /// `f` of the pipeline's [`Call`]; a handler called outside the pipeline is a bug.

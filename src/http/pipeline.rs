@@ -5,6 +5,7 @@
 //! handler is [`serve`] with that row.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,39 +57,51 @@ impl Mounted {
 }
 
 /// Serves `request` by the mounted route.
-pub async fn serve(state: AppState, mounted: Mounted, request: Request) -> Response {
-    let route = mounted.route;
+///
+/// The request is taken apart before the answer's future is made, and the routes below borrow
+/// its head rather than take it: an `async fn` keeps a copy of each argument it is given, and
+/// this future is moved into its box whole (a smaller future is a cheaper request).
+pub fn serve(
+    state: AppState,
+    mounted: Mounted,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
     let (mut parts, body) = request.into_parts();
-    // Noted now: the handler takes the request.
+    // Noted now: the handler takes the request's head.
     let served = Served::of(&parts.method, parts.uri.path());
-    let (mut response, cluster) = match PathParams::read(&mut parts).await {
-        Err(e) => (write(&state.meta, Outcome::Error(e), route.access), None),
-        // `/v1/...` and `/_emulator/...` paths no route has reach the Graph routes' patterns:
-        // they answer as unrouted paths do.
-        Ok(params)
-            if route.surface == Surface::Graph
-                && !params.version.as_deref().is_some_and(graph::is_version) =>
-        {
-            return unrouted(&state, &parts.method, parts.uri.path());
-        }
-        Ok(params) => match route.surface {
-            Surface::Vendor | Surface::Graph => {
-                vendor(&state, &mounted, parts, &params, body).await
+    async move {
+        let route = mounted.route;
+        let (mut response, cluster) = match PathParams::read(&mut parts).await {
+            Err(e) => (write(&state.meta, Outcome::Error(e), route.access), None),
+            // `/v1/...` and `/_emulator/...` paths no route has reach the Graph routes'
+            // patterns: they answer as unrouted paths do.
+            Ok(params)
+                if route.surface == Surface::Graph
+                    && !params.version.as_deref().is_some_and(graph::is_version) =>
+            {
+                return unrouted(&state, &parts.method, parts.uri.path());
             }
-            Surface::Control | Surface::Root => control(&state, route, parts, &params, body).await,
-        },
-    };
-    if let Some(served) = served {
-        served.mark(&mut response, cluster.as_deref().map(Cluster::name));
+            Ok(params) => match route.surface {
+                Surface::Vendor | Surface::Graph => {
+                    vendor(&state, &mounted, &mut parts, &params, body).await
+                }
+                Surface::Control | Surface::Root => {
+                    control(&state, route, &mut parts, &params, body).await
+                }
+            },
+        };
+        if let Some(served) = served {
+            served.mark(&mut response, cluster.as_deref().map(Cluster::name));
+        }
+        response
     }
-    response
 }
 
 /// A vendor route: faults fire and the journal records, around the call.
 async fn vendor(
     state: &AppState,
     mounted: &Mounted,
-    parts: Parts,
+    parts: &mut Parts,
     params: &PathParams,
     body: axum::body::Body,
 ) -> (Response, Option<Arc<Cluster>>) {
@@ -121,6 +134,7 @@ async fn vendor(
                 path,
                 body: parsed.get().0.as_ref().ok().and_then(Option::as_ref),
                 caller: caller(route, &parts.headers),
+                at,
             });
             let forced = match admitted.fault {
                 Some(FaultAction::Delay { ms }) => {
@@ -173,15 +187,15 @@ async fn vendor(
 async fn control(
     state: &AppState,
     route: &'static Route,
-    parts: Parts,
+    parts: &mut Parts,
     params: &PathParams,
     body: axum::body::Body,
 ) -> (Response, Option<Arc<Cluster>>) {
     let mut addressed = None;
     let outcome = async {
         match route.access {
-            Access::Control => check_control_token(state, &parts, false)?,
-            Access::ControlStream => check_control_token(state, &parts, true)?,
+            Access::Control => check_control_token(state, parts, false)?,
+            Access::ControlStream => check_control_token(state, parts, true)?,
             _ => {}
         }
         let cluster = match params.cluster.as_deref() {
@@ -250,11 +264,11 @@ fn caller<'h>(route: &Route, headers: &'h http::HeaderMap) -> Caller<'h> {
 
 /// Checks what the route takes of the request (credentials, a Graph token, a JSON body), then
 /// runs its handler with the [`Call`] handed off to its extractors. `role` is what admission
-/// decided of the caller.
+/// decided of the caller. The handler takes the request's head (`parts` is left empty).
 async fn call(
     state: &AppState,
     route: &'static Route,
-    parts: Parts,
+    parts: &mut Parts,
     cluster: Arc<Cluster>,
     role: crate::domain::Result<Option<Role>>,
     parsed: ParsedBody,
@@ -262,11 +276,12 @@ async fn call(
     if let Err(e) = role {
         return Outcome::Error(e.into());
     }
-    let call = match prepare(state, route, &parts, cluster, parsed) {
+    let call = match prepare(state, route, parts, cluster, parsed) {
         Ok(call) => call,
         Err(e) => return Outcome::Error(e),
     };
-    let request = Request::from_parts(parts, axum::body::Body::empty());
+    let head = std::mem::replace(parts, Request::new(()).into_parts().0);
+    let request = Request::from_parts(head, axum::body::Body::empty());
     match handoff::run(call, (route.handler)(request, state.clone())).await {
         (_, Some(answer)) => answer.into(),
         // No typed answer: the handler wrote its own (the event stream).

@@ -39,6 +39,9 @@ pub struct Admission<'a> {
     pub body: Option<&'a Object<'a>>,
     /// Who may call.
     pub caller: Caller<'a>,
+    /// When the request arrived, by the cluster's clock ([`Cluster::now`]): restarts and token
+    /// expiry are judged at that time (the journal records the request at it too).
+    pub at: SystemTime,
 }
 
 /// What admission decided.
@@ -54,7 +57,7 @@ impl Cluster {
     /// Admits one vendor request: fires a matching armed fault; unless one answers instead,
     /// checks the restart, the serving Coreapps and the caller, in the order the real API did.
     pub fn admit(&self, request: Admission<'_>) -> Admitted {
-        let now = self.now();
+        let now = request.at;
         self.with(|c| {
             let fault = c
                 .faults

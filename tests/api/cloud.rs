@@ -622,3 +622,34 @@ async fn the_example_rules_file_forces_a_cloud_outcome_and_leaves_on_premises_al
         202
     );
 }
+
+/// The Graph routes answer behind the other surfaces' (they are asked only for paths those do
+/// not have): a Graph path asked with a method it does not take is 405 with `Allow`, a path
+/// below a Graph version that no route has is Graph's "Unknown path components" (400, 2500),
+/// at `/{version}` and below a cluster, and `/v1/...` paths the vendor API does not have stay
+/// its 404.
+#[tokio::test]
+async fn graph_paths_are_routed_after_the_others() {
+    let app = TestApp::spawn(config()).await;
+    let id = add_number(&app, "6315551234").await;
+    let wrong_method = app
+        .graph(Method::PUT, &format!("/{id}/register"), TOKEN, None)
+        .await;
+    wrong_method.assert_error(405, 1006, "method");
+    assert_eq!(wrong_method.headers["allow"], "POST");
+    for base in [String::new(), format!("/clusters/{}", app.cluster)] {
+        let unknown = app
+            .send(
+                app.client
+                    .get(format!("{}{base}/v23.0/{id}/nothing/here", app.base))
+                    .bearer_auth(TOKEN.unwrap()),
+            )
+            .await;
+        assert_eq!(unknown.status, 400, "{:?}", unknown.body);
+        assert_eq!(unknown.body["error"]["code"], 2500, "{:?}", unknown.body);
+    }
+    let token = app.admin_token().await;
+    app.get("/nowhere/at/all", &token)
+        .await
+        .assert_error(404, 1006, "/v1/nowhere/at/all");
+}

@@ -48,8 +48,6 @@ pub struct DecodedCert {
     pub vname: Arc<str>,
     /// The localized names, in order.
     pub localized_names: Vec<LocalizedName>,
-    /// `Details.issuer`, if any.
-    pub issuer: Option<String>,
 }
 
 /// Standard alphabet; padding optional, since users paste both.
@@ -118,16 +116,15 @@ pub(super) fn decode_buffer(bytes: &[u8]) -> Result<DecodedCert, CertError> {
         Some(vname) if !vname.trim().is_empty() => Ok(DecodedCert {
             vname: vname.into(),
             localized_names: details.localized_names,
-            issuer: details.issuer.map(str::to_owned),
         }),
         _ => Err(CertError::NoVerifiedName),
     }
 }
 
-/// What the emulator reads of a [`Details`](super::Details), borrowed from its bytes.
+/// What the emulator reads of a [`Details`](super::Details), borrowed from its bytes. (The
+/// issuer is checked to be text, as prost checks it, and not kept: nothing reads it.)
 #[derive(Default)]
 struct DetailsView<'a> {
-    issuer: Option<&'a str>,
     verified_name: Option<&'a str>,
     localized_names: Vec<LocalizedName>,
 }
@@ -180,7 +177,9 @@ fn read_details(bytes: &[u8]) -> Result<DetailsView<'_>, Malformed> {
         },
         |tag, value| {
             match (tag, value) {
-                (2, Value::Bytes(issuer)) => view.issuer = Some(text(issuer)?),
+                (2, Value::Bytes(issuer)) => {
+                    text(issuer)?;
+                }
                 (4, Value::Bytes(name)) => view.verified_name = Some(text(name)?),
                 (8, Value::Bytes(localized)) => view
                     .localized_names

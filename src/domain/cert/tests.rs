@@ -27,7 +27,6 @@ fn decode_with_prost(bytes: &[u8]) -> Result<DecodedCert, CertError> {
         Some(vname) if !vname.trim().is_empty() => Ok(DecodedCert {
             vname: vname.into(),
             localized_names: details.localized_names,
-            issuer: details.issuer,
         }),
         _ => Err(CertError::NoVerifiedName),
     }
@@ -153,7 +152,14 @@ fn made_certificate_round_trips_with_localized_names() {
     let decoded = decode(&make("Yamato", &names, 1_700_000_000)).unwrap();
     assert_eq!(&*decoded.vname, "Yamato");
     assert_eq!(decoded.localized_names, names);
-    assert_eq!(decoded.issuer.as_deref(), Some("ent:wa"));
+    let bytes = general_purpose::STANDARD
+        .decode(make("Yamato", &names, 1_700_000_000))
+        .unwrap();
+    let cert = BizAccountPayload::decode(bytes.as_slice())
+        .unwrap()
+        .vname_cert;
+    let details = Details::decode(cert.unwrap().details.unwrap()).unwrap();
+    assert_eq!(details.issuer.as_deref(), Some("ent:wa"));
 }
 
 #[test]

@@ -115,7 +115,6 @@ mod tests {
             cert: DecodedCert {
                 vname: "Acme".into(),
                 localized_names: vec![],
-                issuer: None,
             },
             pin,
         }
