@@ -12,11 +12,6 @@ use tokio::sync::mpsc;
 
 use super::Response;
 
-/// Marks an answer whose body is a stream, so that the server counts its connection busy for as
-/// long as the stream lasts.
-#[derive(Debug, Clone, Copy)]
-pub struct Streaming;
-
 /// A body of the chunks a channel receives.
 #[derive(Debug)]
 pub struct EventBody {
@@ -31,7 +26,8 @@ impl EventBody {
 }
 
 impl axum::response::IntoResponse for EventBody {
-    /// A stream of server-sent events, marked [`Streaming`].
+    /// A stream of server-sent events (the server counts its connection busy until it ends, as
+    /// it does for every answer until its body is written).
     fn into_response(self) -> Response {
         let mut response = Response::new(axum::body::Body::new(self));
         let headers = response.headers_mut();
@@ -40,7 +36,6 @@ impl axum::response::IntoResponse for EventBody {
             HeaderValue::from_static("text/event-stream"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        response.extensions_mut().insert(Streaming);
         response
     }
 }

@@ -153,18 +153,22 @@ async fn vendor(
             (outcome, journaled.flatten())
         }
     };
-    let decided = match &outcome {
-        Outcome::Reply(reply) => reply.decided.map(Cow::Borrowed),
-        Outcome::Raw(_) => Some(Cow::Borrowed(FAULT_RULE)),
-        Outcome::Error(_) | Outcome::Written(_) => None,
+    let (decided, failed) = match &outcome {
+        Outcome::Reply(reply) => (reply.decided.map(Cow::Borrowed), false),
+        Outcome::Raw(_) => (Some(Cow::Borrowed(FAULT_RULE)), false),
+        Outcome::Error(_) => (None, true),
+        Outcome::Written(_) => (None, false),
     };
     let response = write(&state.meta, outcome, route.access);
-    // An error's rule is the reason its answer carries.
-    let decided = decided.or_else(|| {
-        let reason = response.headers().get(REASON_HEADER)?.to_str().ok()?;
-        Some(Cow::Owned(reason.to_owned()))
-    });
     if let Some(path) = journal_path {
+        // An error's rule is the reason its answer carries (only an error's answer has one).
+        let decided = decided.or_else(|| {
+            if !failed {
+                return None;
+            }
+            let reason = response.headers().get(REASON_HEADER)?.to_str().ok()?;
+            Some(Cow::Owned(reason.to_owned()))
+        });
         let status = if response.extensions().get::<DropConnection>().is_some() {
             0
         } else {

@@ -40,10 +40,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+    // The HTTP/1 header timeout is kept by each connection's watcher (see `Activity`), not by
+    // hyper's per-request timer.
+    builder.http1().header_read_timeout(None::<Duration>);
     builder
         .http2()
         .timer(TokioTimer::new())

@@ -9,7 +9,6 @@ use http::Request;
 use hyper::body::Incoming;
 
 use super::activity::{Activity, Holding, InFlight};
-use crate::http::body::Streaming;
 use crate::http::{App, AppBody, DropConnection};
 
 /// The application as a hyper service that can refuse to answer (see [`DropConnection`]).
@@ -19,7 +18,7 @@ pub(super) struct AppService {
     pub(super) activity: Arc<Activity>,
 }
 
-/// An answer's body, holding what must live as long as a streamed one does.
+/// An answer's body, keeping its request in flight until it is written (or, streamed, ends).
 type Held = Holding<AppBody>;
 
 impl hyper::service::Service<Request<Incoming>> for AppService {
@@ -28,9 +27,10 @@ impl hyper::service::Service<Request<Incoming>> for AppService {
     type Future = Answering;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let http1 = req.version() <= http::Version::HTTP_11;
         Answering {
+            in_flight: Some(self.activity.begin(http1)),
             answer: tower::ServiceExt::oneshot(self.app.clone(), req),
-            in_flight: Some(self.activity.begin()),
         }
     }
 }
@@ -58,11 +58,9 @@ impl Future for Answering {
         if response.extensions().get::<DropConnection>().is_some() {
             return std::task::Poll::Ready(Err(DropConnection));
         }
-        // A streamed answer (server-sent events) is in flight until its body ends.
-        let keep = match response.extensions().get::<Streaming>() {
-            Some(_) => this.in_flight.take(),
-            None => None,
-        };
+        // An answer is in flight until its body is written (a streamed one, server-sent events,
+        // until it ends): the next request's deadlines run from then.
+        let keep = this.in_flight.take();
         std::task::Poll::Ready(Ok(response.map(|body| Holding { body, _keep: keep })))
     }
 }

@@ -461,3 +461,47 @@ fn percent_decode(text: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+/// On HTTP/1, after an answer, the next request's headers are due within the header timeout
+/// (not the longer idle timeout): silence and headers sent a byte at a time are both closed.
+#[tokio::test]
+async fn the_next_http1_request_must_send_its_headers_within_the_header_timeout() {
+    let app = TestApp::spawn(
+        config()
+            .header_timeout(Duration::from_millis(500))
+            .idle_timeout(Duration::from_secs(30)),
+    )
+    .await;
+    for next in [
+        &b""[..],
+        b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+    ] {
+        let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
+        stream
+            .write_all(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut first = [0u8; 1024];
+        let n = stream.read(&mut first).await.unwrap();
+        let answered = Instant::now();
+        assert!(first[..n].starts_with(b"HTTP/1.1 200"));
+        stream.write_all(next).await.unwrap();
+        let (_, text) = closed_within(&mut stream, Duration::from_secs(5)).await;
+        let took = answered.elapsed();
+        assert!(took >= Duration::from_millis(400), "{took:?}");
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert!(!text.contains("200"), "a second answer: {text}");
+    }
+    // A keep-alive connection that asks in time is served again and again.
+    let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
+    for _ in 0..3 {
+        stream
+            .write_all(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 1024];
+        let n = stream.read(&mut answer).await.unwrap();
+        assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

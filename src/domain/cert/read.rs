@@ -1,6 +1,7 @@
 //! Reading a `cert` as clients send it: base64 (white space and padding forgiven), then the
 //! protobuf walked where it lies, with no owned messages.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -74,21 +75,29 @@ pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
     decode_base64(text)
 }
 
-/// Bytes of a certificate decoded on the stack; a larger one (certificates are a few hundred
-/// bytes) is decoded into an allocation.
-const ON_STACK: usize = 1024;
+/// A decoding buffer larger than this is not kept for the next certificate.
+const KEPT: usize = 16 * 1024;
 
 fn decode_base64(text: &str) -> Result<DecodedCert, CertError> {
-    if base64::decoded_len_estimate(text.len()) <= ON_STACK {
-        let mut buffer = [0u8; ON_STACK];
-        let n = LENIENT
-            .decode_slice(text, &mut buffer)
-            .map_err(|_| CertError::Base64)?;
-        decode_buffer(&buffer[..n])
-    } else {
-        let bytes = LENIENT.decode(text).map_err(|_| CertError::Base64)?;
-        decode_buffer(&bytes)
+    thread_local! {
+        /// The bytes of the last certificate this thread decoded: a buffer reused (and zeroed
+        /// only when it grows), where a fresh one would be zeroed or allocated every time.
+        static DECODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
+    let room = base64::decoded_len_estimate(text.len());
+    DECODED.with_borrow_mut(|buffer| {
+        if buffer.len() < room {
+            buffer.resize(room, 0);
+        }
+        let decoded = LENIENT
+            .decode_slice(text, &mut buffer[..room])
+            .map_err(|_| CertError::Base64)
+            .and_then(|n| decode_buffer(&buffer[..n]));
+        if buffer.len() > KEPT {
+            *buffer = Vec::new();
+        }
+        decoded
+    })
 }
 
 /// Decodes the protobuf bytes of a certificate.

@@ -193,3 +193,21 @@ fn bad_certificates_are_told_apart() {
     assert_eq!(decode(&bare(None)), Err(CertError::NoVerifiedName));
     assert_eq!(decode(&bare(Some("  "))), Err(CertError::NoVerifiedName));
 }
+
+#[test]
+fn large_certificates_decode_and_small_ones_after_them() {
+    let names: Vec<LocalizedName> = (0..400)
+        .map(|i| LocalizedName {
+            lg: Some(format!("l{i}")),
+            lc: Some("ZZ".into()),
+            verified_name: Some(format!("Name number {i} of a long list")),
+        })
+        .collect();
+    let large = make("Big", &names, 1);
+    assert!(large.len() > 16 * 1024, "{}", large.len());
+    let decoded = decode(&large).unwrap();
+    assert_eq!(&*decoded.vname, "Big");
+    assert_eq!(decoded.localized_names, names);
+    assert_eq!(&*decode(&make("Small", &[], 1)).unwrap().vname, "Small");
+    assert_eq!(decode("not base64!"), Err(CertError::Base64));
+}
