@@ -463,7 +463,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 /// On HTTP/1, after an answer, the next request's headers are due within the header timeout
-/// (not the longer idle timeout): silence and headers sent a byte at a time are both closed.
+/// (not the longer idle timeout): silence, and headers begun but never ended, are both closed.
 #[tokio::test]
 async fn the_next_http1_request_must_send_its_headers_within_the_header_timeout() {
     let app = TestApp::spawn(
