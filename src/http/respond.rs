@@ -128,7 +128,8 @@ pub fn write(meta: &Meta, outcome: Outcome, access: Access) -> Response {
 fn reply_response(meta: &Meta, reply: Reply) -> Response {
     let body = match reply.kind {
         Kind::Vendor => meta.splice(&reply.body),
-        Kind::Control => Bytes::copy_from_slice(&reply.body),
+        // A long body (the OpenAPI document, the console) is handed over, not copied again.
+        Kind::Control => reply.body.into_vec().into(),
     };
     let mut response = json_response(reply.status, body);
     if reply.content_type != "application/json" {
