@@ -129,7 +129,8 @@ fn reply_response(meta: &Meta, reply: Reply) -> Response {
     let body = match reply.kind {
         Kind::Vendor => meta.splice(&reply.body),
         // A long body (the OpenAPI document, the console) is handed over, not copied again.
-        Kind::Control => reply.body.into_vec().into(),
+        Kind::Control if reply.body.spilled() => reply.body.into_vec().into(),
+        Kind::Control => Bytes::copy_from_slice(&reply.body),
     };
     let mut response = json_response(reply.status, body);
     if reply.content_type != "application/json" {
