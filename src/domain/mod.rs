@@ -16,6 +16,7 @@ pub mod policy;
 mod protobuf;
 pub mod redact;
 pub mod request;
+pub mod reuse;
 pub mod topology;
 
 pub use error::{Error, Result, VendorError};

@@ -3,12 +3,14 @@
 //! them replaced in one allocation.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::json::{Field, Object};
+use super::reuse;
 
 /// Body fields whose values never reach the journal, matched in any case.
 const SECRET_FIELDS: &[&str] = &["password", "new_password", "pin", "code", "cert", "data"];
@@ -56,17 +58,12 @@ pub fn text_of(value: &impl Serialize) -> Box<str> {
 /// shrunk).
 fn written(write: impl FnOnce(&mut String)) -> Box<str> {
     thread_local! {
-        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
     }
-    SCRATCH.with_borrow_mut(|text| {
+    reuse::with(&SCRATCH, |text| {
         text.clear();
         write(text);
-        let written = Box::from(text.as_str());
-        // A large body's buffer is not kept.
-        if text.capacity() > 16 * 1024 {
-            *text = String::new();
-        }
-        written
+        Box::from(text.as_str())
     })
 }
 

@@ -9,6 +9,8 @@ use http::StatusCode;
 use serde::Serialize;
 use smallvec::SmallVec;
 
+use crate::domain::reuse;
+
 /// `{"api_status": "stable", "version": "v2.45.1"}`, with the configured version.
 #[derive(Debug, Clone, Serialize)]
 pub struct Meta {
@@ -92,19 +94,14 @@ fn to_json(body: &impl Serialize) -> BodyText {
         static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
     // Written into a buffer each thread reuses, then copied into the reply.
-    SCRATCH.with_borrow_mut(|scratch| {
+    reuse::with(&SCRATCH, |scratch| {
         scratch.clear();
         // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
         if serde_json::to_writer(&mut *scratch, body).is_err() {
             scratch.clear();
             scratch.extend_from_slice(b"{}");
         }
-        let text = BodyText::from_slice(scratch);
-        // A large answer's buffer is not kept.
-        if scratch.capacity() > 16 * 1024 {
-            *scratch = Vec::new();
-        }
-        text
+        BodyText::from_slice(scratch)
     })
 }
 

@@ -95,18 +95,19 @@ const LENGTHS: usize = 1024;
 /// body, whose length axum sets.
 fn content_length(len: usize) -> Option<HeaderValue> {
     static TABLE: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
-        // The numbers' text, made once and kept for the life of the process.
-        let text: &'static str = (0..LENGTHS)
-            .map(|n| n.to_string())
-            .collect::<String>()
-            .leak();
-        let mut rest = text;
-        (0..LENGTHS)
+        // Every number's text end to end, made once and kept for the life of the process.
+        let mut text = String::new();
+        let ends: Vec<usize> = (0..LENGTHS)
             .map(|n| {
-                let (digits, tail) = rest.split_at(n.to_string().len());
-                rest = tail;
-                HeaderValue::from_static(digits)
+                text.push_str(&n.to_string());
+                text.len()
             })
+            .collect();
+        let text: &'static str = text.leak();
+        let starts = std::iter::once(0).chain(ends.iter().copied());
+        starts
+            .zip(&ends)
+            .map(|(start, &end)| HeaderValue::from_static(&text[start..end]))
             .collect()
     });
     TABLE.get(len).cloned()

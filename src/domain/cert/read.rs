@@ -11,6 +11,7 @@ use prost::encoding::WireType;
 
 use super::LocalizedName;
 use crate::domain::protobuf::{Malformed, RECURSION_LIMIT, Value, nested, text, walk};
+use crate::domain::reuse;
 
 /// Why a `cert` could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,28 +76,21 @@ pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
     decode_base64(text)
 }
 
-/// A decoding buffer larger than this is not kept for the next certificate.
-const KEPT: usize = 16 * 1024;
-
 fn decode_base64(text: &str) -> Result<DecodedCert, CertError> {
     thread_local! {
-        /// The bytes of the last certificate this thread decoded: a buffer reused (and zeroed
-        /// only when it grows), where a fresh one would be zeroed or allocated every time.
+        /// The bytes of the last certificate this thread decoded: reused, and zeroed only where
+        /// it grows, where a fresh buffer would be zeroed or allocated for every certificate.
         static DECODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
     let room = base64::decoded_len_estimate(text.len());
-    DECODED.with_borrow_mut(|buffer| {
+    reuse::with(&DECODED, |buffer| {
         if buffer.len() < room {
             buffer.resize(room, 0);
         }
-        let decoded = LENIENT
+        let n = LENIENT
             .decode_slice(text, &mut buffer[..room])
-            .map_err(|_| CertError::Base64)
-            .and_then(|n| decode_buffer(&buffer[..n]));
-        if buffer.len() > KEPT {
-            *buffer = Vec::new();
-        }
-        decoded
+            .map_err(|_| CertError::Base64)?;
+        decode_buffer(&buffer[..n])
     })
 }
 
