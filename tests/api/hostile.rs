@@ -24,9 +24,8 @@ async fn a_client_that_never_finishes_its_headers_is_dropped() {
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "the connection was not closed");
     assert!(started.elapsed() >= Duration::from_millis(400));
-    // Whatever hyper says on the way out (a 408, or nothing), it is not a served request.
-    let text = String::from_utf8_lossy(&buf);
-    assert!(!text.contains("200 OK"), "{text}");
+    // Closed without a word: it is not a served request.
+    assert!(buf.is_empty(), "{}", String::from_utf8_lossy(&buf));
     // The server itself is fine.
     let ok = reqwest::get(format!("{}/_emulator/health", app.base))
         .await

@@ -143,7 +143,8 @@ pub struct Flags {
     pub max_connections: usize,
 
     /// How long a client may take to send its request headers before it is dropped (for a new
-    /// connection: its first request, TLS handshake included).
+    /// connection: its first request, TLS handshake included; on HTTP/1, each next request's,
+    /// counted from the end of the last answer).
     #[arg(long, env = "WA_EMU_HEADER_TIMEOUT", default_value = defaults::HEADER_TIMEOUT, value_parser = duration)]
     pub header_timeout: Duration,
 
