@@ -95,6 +95,7 @@ pub struct Config {
     pub(crate) coreapps: u16,
     pub(crate) failover_delay: Duration,
     pub(crate) max_clusters: usize,
+    pub(crate) cluster_idle_ttl: Option<Duration>,
     pub(crate) shutdown_grace: Duration,
     pub(crate) tls: bool,
     pub(crate) tls_cert: Option<PathBuf>,
@@ -130,6 +131,7 @@ impl Default for Config {
             coreapps: COREAPPS,
             failover_delay: default_duration(FAILOVER_DELAY),
             max_clusters: MAX_CLUSTERS,
+            cluster_idle_ttl: None,
             shutdown_grace: default_duration(SHUTDOWN_GRACE),
             tls: false,
             tls_cert: None,
@@ -255,6 +257,9 @@ optional_setters! {
     /// The one access token the Graph surface (the Cloud API) takes; any non-empty one when
     /// unset.
     graph_token: String,
+    /// Remove a cluster that no request addressed for this long (its memory and what the data
+    /// directory holds of it); never when unset.
+    cluster_idle_ttl: Duration,
 }
 
 impl Config {

@@ -52,6 +52,7 @@ pub mod config;
 mod domain;
 mod embed;
 mod http;
+pub mod logging;
 mod server;
 mod startup;
 mod store;

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -95,6 +96,7 @@ impl AppState {
             outbox_limit: config.outbox_limit.max(1),
             journal_limit: config.journal_limit,
             max_clusters: config.max_clusters.max(1),
+            cluster_idle_ttl: config.cluster_idle_ttl.filter(|ttl| !ttl.is_zero()),
             events: Default::default(),
             coreapps: config.coreapps,
             failover_delay: config.failover_delay,
@@ -200,6 +202,22 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
             "state: in memory, gone when the emulator stops (--data-dir DIR keeps it)"
         ),
     }
+    let clusters = state.store.len();
+    let max_clusters = settings.max_clusters;
+    match settings.cluster_idle_ttl {
+        Some(ttl) => tracing::info!(
+            clusters,
+            max_clusters,
+            cluster_idle_ttl_seconds = ttl.as_secs_f64(),
+            "clusters: {clusters} of at most {max_clusters} (--max-clusters); one no request addressed for {} is removed (--cluster-idle-ttl)",
+            humantime::format_duration(ttl)
+        ),
+        None => tracing::info!(
+            clusters,
+            max_clusters,
+            "clusters: {clusters} of at most {max_clusters} (--max-clusters); kept until deleted (DELETE /_emulator/clusters/{{cluster}}, or --cluster-idle-ttl)"
+        ),
+    }
     let openapi = format!("{url}/_emulator/openapi.json");
     match (&state.control.enabled, &state.control.token) {
         (false, _) => tracing::info!(
@@ -271,6 +289,11 @@ pub async fn serve_with(
         ),
     };
     let store = state.store.clone();
+    let expiry = state
+        .store
+        .settings()
+        .cluster_idle_ttl
+        .map(|ttl| tokio::spawn(expire_idle_clusters(state.store.clone(), ttl)));
     let shutdown = async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
@@ -285,7 +308,33 @@ pub async fn serve_with(
         shutdown,
     )
     .await;
+    if let Some(expiry) = expiry {
+        expiry.abort();
+    }
     // Every answer already waited for its changes; this flushes and closes the database.
     state.store.close();
     result
+}
+
+/// Removes the clusters no request addressed for `ttl`, looking a few times per `ttl` (at least
+/// every minute), each with a log line and a `deleted` event.
+async fn expire_idle_clusters(store: Arc<Store>, ttl: Duration) {
+    let every = (ttl / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.expire_idle().await {
+            Ok(names) => {
+                for name in names {
+                    tracing::info!(
+                        cluster = &*name,
+                        "cluster {name} removed: no request for {} (--cluster-idle-ttl)",
+                        humantime::format_duration(ttl)
+                    );
+                }
+            }
+            Err(e) => tracing::error!("removing idle clusters: {e}"),
+        }
+    }
 }

@@ -98,3 +98,53 @@ def test_the_cluster_helpers_steer_the_emulator(wa_cluster):
 def test_a_bad_setting_is_said_at_start():
     with pytest.raises(EmulatorError, match="--code-ttl"):
         Emulator(code_ttl="soon").start()
+
+
+def test_the_session_emulator_keeps_answering_5000_requests(wa_emulator, wa_cluster):
+    # One access line per request on the emulator's stderr: a launcher that does not read it
+    # stalls the emulator after a few hundred (the pipe holds 64 KiB).
+    s = session(wa_cluster)
+    for _ in range(5000):
+        answer = s.get(wa_emulator.url + "/v1/health", timeout=10)
+        assert answer.status_code == 401
+    assert requests.get(wa_emulator.url + "/_emulator/health", timeout=10).json()["status"] == "ok"
+
+
+def test_an_emulator_of_ones_own_keeps_answering_and_keeps_its_log(tmp_path):
+    log = tmp_path / "emulator.log"
+    with Emulator(admin_password="Adm1n!pass", log_file=log) as emulator:
+        s = requests.Session()
+        for _ in range(5000):
+            assert s.get(emulator.url + "/_emulator/health", timeout=10).status_code == 200
+        tail = emulator.log_tail()
+    assert "listening on" in log.read_text()
+    assert log.read_text().count("GET /_emulator/health 200") >= 4000
+    assert "GET /_emulator/health 200" in tail
+
+
+def test_a_failed_start_reports_the_emulators_own_words(tmp_path):
+    with pytest.raises(EmulatorError, match="admin-password"):
+        Emulator(admin_password="weak", log_file=tmp_path / "e.log").start()
+    assert "admin-password" in (tmp_path / "e.log").read_text()
+
+
+_FIXTURE_CLUSTERS = []
+
+
+def test_a_test_s_cluster_exists_while_it_runs(wa_emulator, wa_cluster):
+    wa_cluster.set_policy("sunset")
+    _FIXTURE_CLUSTERS.append(wa_cluster.name)
+    assert wa_cluster.name in wa_emulator.control("GET", "/clusters")["clusters"]
+
+
+def test_the_fixture_deleted_the_cluster_of_the_test_before(wa_emulator):
+    assert _FIXTURE_CLUSTERS, "runs after test_a_test_s_cluster_exists_while_it_runs"
+    assert _FIXTURE_CLUSTERS[0] not in wa_emulator.control("GET", "/clusters")["clusters"]
+
+
+def test_a_cluster_can_be_deleted_once(wa_emulator):
+    cluster = wa_emulator.cluster("deleted-by-hand")
+    cluster.set_policy("sunset")
+    assert cluster.delete() is True
+    assert cluster.delete() is False
+    assert "deleted-by-hand" not in wa_emulator.control("GET", "/clusters")["clusters"]

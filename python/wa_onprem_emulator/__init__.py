@@ -9,6 +9,10 @@
 
 Keyword arguments of `Emulator` are the binary's flags (`code_ttl="2m"` is `--code-ttl 2m`;
 `True` is a switch alone; `None` and `False` leave the flag out).
+
+The emulator's log (its stderr) is read all the time by a thread, so that it never waits for a
+reader: the last lines are kept for error messages (`Emulator.log_tail()`), and
+`Emulator(log_file="emulator.log")` keeps the whole log in a file.
 """
 
 from __future__ import annotations
@@ -19,19 +23,29 @@ import shutil
 import socket
 import subprocess
 import sysconfig
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, List, Optional
+from collections import deque
+from typing import IO, Any, Deque, Dict, List, Optional, Union
 
 __all__ = ["Cluster", "Emulator", "EmulatorError", "binary"]
 
 _NAME = "wa-onprem-emulator"
 
+#: How many of the emulator's last log lines are kept for error messages.
+LOG_TAIL_LINES = 300
+
 
 class EmulatorError(RuntimeError):
-    """The emulator could not be started, or its control API refused a call."""
+    """The emulator could not be started, or its control API refused a call (then `status` is
+    the HTTP status of the refusal)."""
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def binary() -> str:
@@ -74,15 +88,20 @@ class Emulator:
     block or by `stop()`), or, with `url=`, one already running."""
 
     def __init__(self, url: Optional[str] = None, *, control_token: Optional[str] = None,
-                 start_timeout: float = 10.0, **settings: Any) -> None:
+                 start_timeout: float = 10.0,
+                 log_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+                 **settings: Any) -> None:
         self._given_url = url.rstrip("/") if url else None
         self._control_token = control_token
         self._settings = settings
         if control_token is not None:
             self._settings["control_token"] = control_token
         self._start_timeout = start_timeout
+        self._log_file = log_file
         self._process: Optional[subprocess.Popen] = None
         self._url: Optional[str] = self._given_url
+        self._tail: Deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        self._reader: Optional[threading.Thread] = None
 
     @property
     def url(self) -> str:
@@ -91,23 +110,46 @@ class Emulator:
             raise EmulatorError("the emulator is not started")
         return self._url
 
+    @property
+    def pid(self) -> Optional[int]:
+        """The process id of the binary this object started (`None` for one given by URL)."""
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> "Emulator":
         """Starts the binary (unless a URL was given) and waits until it answers its health."""
         if self._given_url is None and self._process is None:
             port = _free_port()
             command = [binary(), "--listen", f"127.0.0.1:{port}", *_flags(self._settings)]
             self._process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+            # Read from the first line on: a pipe nobody reads fills up (64 KiB), and a program
+            # that waits for its reader stops answering.
+            self._tail.clear()
+            self._reader = threading.Thread(
+                target=_drain, args=(self._process.stderr, self._tail, self._log_file),
+                name=f"{_NAME}-log", daemon=True)
+            self._reader.start()
             self._url = f"http://127.0.0.1:{port}"
         self._wait_healthy()
         return self
+
+    def log_tail(self) -> str:
+        """The emulator's last log lines (up to `LOG_TAIL_LINES`), for a report."""
+        return "".join(self._tail)
+
+    def _finish_reading(self) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+            self._reader = None
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self._start_timeout
         while True:
             if self._process is not None and self._process.poll() is not None:
-                said = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                raise EmulatorError(f"the emulator exited at start:\n{said}")
+                self._finish_reading()
+                self._process = None
+                raise EmulatorError(f"the emulator exited at start:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(self.url + "/_emulator/health", timeout=1) as res:
                     if res.status == 200:
@@ -115,7 +157,11 @@ class Emulator:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                raise EmulatorError(f"no answer from {self.url} within {self._start_timeout} s")
+                said = self.log_tail()
+                self.stop()
+                raise EmulatorError(
+                    f"no answer from {self.url} within {self._start_timeout} s"
+                    + (f"; the emulator said:\n{said}" if said else ""))
             time.sleep(0.02)
 
     def stop(self) -> None:
@@ -127,6 +173,7 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            self._finish_reading()
             if self._process.stderr:
                 self._process.stderr.close()
             self._process = None
@@ -156,8 +203,29 @@ class Emulator:
             with urllib.request.urlopen(request, timeout=330) as res:
                 text = res.read()
         except urllib.error.HTTPError as e:
-            raise EmulatorError(f"{method} /_emulator{path}: {e.code} {e.read().decode(errors='replace')}") from None
+            said = e.read().decode(errors="replace")
+            raise EmulatorError(f"{method} /_emulator{path}: {e.code} {said}", e.code) from None
         return json.loads(text) if text else None
+
+
+def _drain(stream: Optional[IO[bytes]], tail: Deque[str],
+           log_file: Optional[Union[str, "os.PathLike[str]"]]) -> None:
+    """Reads the emulator's stderr until it closes: each line into `tail`, and into `log_file`
+    when one is named."""
+    if stream is None:
+        return
+    sink = open(log_file, "ab") if log_file is not None else None
+    try:
+        for line in iter(stream.readline, b""):
+            tail.append(line.decode(errors="replace"))
+            if sink is not None:
+                sink.write(line)
+                sink.flush()
+    except (OSError, ValueError):
+        pass  # the pipe was closed under us: the emulator is being stopped
+    finally:
+        if sink is not None:
+            sink.close()
 
 
 class Cluster:
@@ -195,6 +263,18 @@ class Cluster:
     def reset(self) -> None:
         """The cluster as new: users, tokens, number, pins, codes, policy, faults, clock."""
         self.emulator.control("POST", self._path("/reset"))
+
+    def delete(self) -> bool:
+        """Removes the cluster and all it holds (the next request naming it starts it fresh);
+        `False` if it did not exist. A test done with its cluster deletes it, so that an
+        emulator shared by many runs does not fill up."""
+        try:
+            self.emulator.control("DELETE", f"/clusters/{urllib.parse.quote(self.name, safe='')}")
+        except EmulatorError as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
 
     def set_policy(self, policy: str, rules: Any = None) -> Any:
         """Switches the registration policy: `classic`, `sunset` or `scripted` (with `rules`, a

@@ -37,8 +37,9 @@ def wa_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 
 @pytest.fixture
 def wa_cluster(wa_emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Cluster]:
-    """A cluster of its own for this test, named after it, reset when it ends."""
+    """A cluster of its own for this test, named after it, deleted when it ends (so that an
+    emulator shared by many runs, `--wa-emulator-url`, never fills up)."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", request.node.name)[:48].strip("-.") or "test"
     cluster = wa_emulator.cluster(f"{stem}-{uuid.uuid4().hex[:8]}")
     yield cluster
-    cluster.reset()
+    cluster.delete()

@@ -66,6 +66,12 @@ pub fn unix_seconds(t: SystemTime) -> u64 {
         .as_secs()
 }
 
+/// Milliseconds since the Unix epoch, saturating at zero for times before it.
+pub fn unix_millis(t: SystemTime) -> u64 {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

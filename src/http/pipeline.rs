@@ -22,7 +22,7 @@ use super::handoff;
 use super::paths::{method_name, vendor_path};
 use super::read::{ParsedBody, journal_body, parse_body, raw_bytes, read_body};
 use super::respond::{Outcome, unrouted, write};
-use super::routes::{Access, Route, Surface, Takes};
+use super::routes::{Access, Addressing, Route, Surface, Takes};
 use super::state::AppState;
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
@@ -205,7 +205,13 @@ async fn control(
         let cluster = match params.cluster.as_deref() {
             Some(name) => {
                 let name = cluster_name(Some(name), &parts.headers, false)?;
-                let cluster = state.store.cluster(&name)?;
+                let cluster = match route.addressing {
+                    Addressing::Creates => state.store.cluster(&name)?,
+                    Addressing::ExistingOnly => state
+                        .store
+                        .find(&name)
+                        .ok_or_else(|| state.store.no_such_cluster(&name))?,
+                };
                 addressed = Some(cluster.clone());
                 cluster
             }

@@ -73,6 +73,15 @@ pub enum Takes {
     Graph,
 }
 
+/// What a request to a cluster that does not exist does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressing {
+    /// Creates it, fresh (vendor and Graph traffic, control calls that set something).
+    Creates,
+    /// Is answered 404, naming the clusters that exist: deleting one creates nothing.
+    ExistingOnly,
+}
+
 /// One route.
 #[derive(Clone, Copy)]
 pub struct Route {
@@ -95,6 +104,8 @@ pub struct Route {
     /// Whether it also answers while Coreapp restarts or no Coreapp runs (health, which
     /// reports exactly that); every other vendor route answers 503 / 1011 then.
     pub while_restarting: bool,
+    /// Whether a request naming a new cluster creates it.
+    pub addressing: Addressing,
     /// What answers it.
     pub(crate) handler: Handler,
 }
@@ -142,6 +153,7 @@ const fn vendor(
         responses,
         takes,
         while_restarting: false,
+        addressing: Addressing::Creates,
         handler,
     }
 }
@@ -165,6 +177,7 @@ const fn graph(
         responses,
         takes: Takes::Graph,
         while_restarting: false,
+        addressing: Addressing::Creates,
         handler,
     }
 }
@@ -191,6 +204,7 @@ const fn ctl(
         ],
         takes,
         while_restarting: false,
+        addressing: Addressing::Creates,
         handler,
     }
 }
@@ -218,6 +232,7 @@ pub const ROUTES: &[Route] = &[
         )],
         takes: Takes::Nothing,
         while_restarting: false,
+        addressing: Addressing::Creates,
         handler: handler!(front::front_door),
     },
     vendor(
@@ -519,6 +534,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[(200, "Links to the control API's parts")],
         takes: Takes::Nothing,
         while_restarting: false,
+        addressing: Addressing::Creates,
         handler: handler!(front::control_index),
     },
     Route {
@@ -531,6 +547,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
         takes: Takes::Nothing,
         while_restarting: false,
+        addressing: Addressing::Creates,
         handler: handler!(front::health),
     },
     ctl(
@@ -591,6 +608,22 @@ pub const ROUTES: &[Route] = &[
         Takes::Nothing,
         handler!(clusters::list_clusters),
     ),
+    Route {
+        responses: &[
+            (200, "{\"deleted\": [\"NAME\"]}"),
+            (401, "Control token required"),
+            (404, "No such cluster"),
+        ],
+        addressing: Addressing::ExistingOnly,
+        ..ctl(
+            "DELETE",
+            "/clusters/{cluster}",
+            "Remove the cluster and all it holds (memory and data directory); the next request naming it starts it fresh",
+            None,
+            Takes::Nothing,
+            handler!(clusters::delete_cluster),
+        )
+    },
     ctl(
         "GET",
         "/clusters/{cluster}/codes",

@@ -3,7 +3,7 @@
 //! Its operations live beside it by area: [`super::users`], [`super::registration`],
 //! [`super::deployment`] and [`super::testing`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -28,6 +28,14 @@ pub struct Cluster {
     /// How far this cluster's virtual clock is ahead of the real one, in milliseconds. Outside
     /// the mutex: every operation reads it.
     pub(super) offset_ms: AtomicU64,
+    /// When a request last addressed it, in milliseconds since the Unix epoch on the emulator's
+    /// clock (not the cluster's virtual one): what `--cluster-idle-ttl` measures. Kept only
+    /// when that flag is set.
+    last_seen_ms: AtomicU64,
+    /// Set, under the state's lock, once the cluster is deleted or every cluster is reset: a
+    /// request still holding it then stores nothing, so a deleted cluster never comes back
+    /// from the data directory.
+    retired: AtomicBool,
 }
 
 impl Cluster {
@@ -35,10 +43,50 @@ impl Cluster {
         Self {
             name: name.into(),
             state: Mutex::new(State::fresh(&settings)),
-            settings,
             arrivals: Notify::new(),
             offset_ms: AtomicU64::new(0),
+            last_seen_ms: AtomicU64::new(0),
+            retired: AtomicBool::new(false),
+            settings,
         }
+        .seen()
+    }
+
+    /// Notes that a request addressed the cluster now (for `--cluster-idle-ttl`).
+    pub(super) fn seen(self) -> Self {
+        self.touch();
+        self
+    }
+
+    /// Notes that a request addressed the cluster now, when idle clusters expire.
+    pub(super) fn touch(&self) {
+        if self.settings.cluster_idle_ttl.is_some() {
+            let now = crate::domain::clock::unix_millis(self.settings.clock.now());
+            self.last_seen_ms.store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether no request addressed the cluster for `ttl` by `now` (Unix milliseconds).
+    pub(super) fn idle_for(&self, ttl: Duration, now_ms: u64) -> bool {
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        now_ms.saturating_sub(self.last_seen_ms.load(Ordering::Relaxed)) >= ttl_ms
+    }
+
+    /// Takes the cluster out of service: from now on nothing it does is stored. With `forget`,
+    /// what is already stored of it is removed (in order after every change it made).
+    pub(super) fn retire(&self, forget: bool) -> Ticket {
+        let guard = self.lock();
+        self.retired.store(true, Ordering::Relaxed);
+        let ticket = if forget && self.settings.persist.is_durable() {
+            self.settings
+                .persist
+                .submit(vec![Change::ResetCluster(self.key())])
+        } else {
+            Ticket::ready()
+        };
+        drop(guard);
+        self.arrivals.notify_waiters();
+        ticket
     }
 
     /// The cluster's name.
@@ -65,7 +113,7 @@ impl Cluster {
         let mut guard = self.lock();
         let mut log = Log::new(self.settings.persist.is_durable());
         let result = f(&mut guard, &mut log);
-        let ticket = if log.enabled() {
+        let ticket = if log.enabled() && !self.retired.load(Ordering::Relaxed) {
             self.settings.persist.submit(log.into_changes())
         } else {
             Ticket::ready()

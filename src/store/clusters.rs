@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::events::{Kind, Scope};
-use super::persist::Change;
+use super::persist::{Change, Ticket};
 use super::{Cluster, CodeFilter, Settings};
 use crate::domain::model::SentCode;
 use crate::domain::{Error, Result};
@@ -79,10 +79,12 @@ impl Store {
     /// `--max-clusters` already exist.
     pub fn cluster(&self, name: &str) -> Result<Arc<Cluster>> {
         if let Some(slot) = self.find(name) {
+            slot.touch();
             return Ok(slot);
         }
         let mut clusters = self.write_map();
         if let Some(slot) = clusters.get(name) {
+            slot.touch();
             return Ok(slot.clone());
         }
         let limit = self.settings.max_clusters;
@@ -90,7 +92,7 @@ impl Store {
             return Err(Error::Limit {
                 rule: "clusters",
                 message: format!(
-                    "This emulator already has {limit} clusters (--max-clusters): reuse a cluster name, or reset them with POST /_emulator/reset"
+                    "This emulator already has {limit} clusters (--max-clusters): delete the ones a test is done with (DELETE /_emulator/clusters/{{cluster}}), let idle ones expire (--cluster-idle-ttl), or reset them all with POST /_emulator/reset"
                 ),
             });
         }
@@ -118,6 +120,94 @@ impl Store {
         names
     }
 
+    /// The error for a cluster `name` that does not exist, naming a few that do.
+    pub fn no_such_cluster(&self, name: &str) -> Error {
+        const NAMED: usize = 10;
+        let names = self.names();
+        let existing = match names.len() {
+            0 => "no cluster exists".to_owned(),
+            n if n <= NAMED => format!("the clusters are {}", names.join(", ")),
+            n => format!(
+                "{n} clusters exist, among them {} (GET /_emulator/clusters lists them)",
+                names[..NAMED].join(", ")
+            ),
+        };
+        Error::not_found(
+            "cluster",
+            format!("No cluster named {name} exists: {existing}"),
+        )
+    }
+
+    /// How many clusters exist.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether no cluster exists.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// Removes cluster `name` and everything it holds, in memory and in the data directory;
+    /// the next request naming it starts it fresh. `false` when no such cluster exists.
+    pub async fn delete(&self, name: &str) -> Result<bool> {
+        let removed = self.remove(|slot_name, _| slot_name == name);
+        let Some((_, ticket)) = removed.into_iter().next() else {
+            return Ok(false);
+        };
+        ticket.durable().await?;
+        self.deleted(name, "deleted");
+        Ok(true)
+    }
+
+    /// Removes every cluster that no request addressed for `--cluster-idle-ttl`; their names.
+    pub async fn expire_idle(&self) -> Result<Vec<Arc<str>>> {
+        let Some(ttl) = self.settings.cluster_idle_ttl else {
+            return Ok(Vec::new());
+        };
+        let now = crate::domain::clock::unix_millis(self.settings.clock.now());
+        let removed = self.remove(|_, slot| slot.idle_for(ttl, now));
+        let mut names = Vec::with_capacity(removed.len());
+        for (name, ticket) in removed {
+            ticket.durable().await?;
+            self.deleted(&name, "idle");
+            names.push(name);
+        }
+        Ok(names)
+    }
+
+    /// Takes the clusters `which` picks out of the map and out of service, with what is stored
+    /// of them, under the map's lock: a cluster of the same name made afterwards stores its
+    /// changes after their removal.
+    fn remove(&self, which: impl Fn(&str, &Cluster) -> bool) -> Vec<(Arc<str>, Ticket)> {
+        let mut clusters = self.write_map();
+        let names: Vec<Arc<str>> = clusters
+            .iter()
+            .filter(|(name, slot)| which(name, slot))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let removed: Vec<_> = names
+            .into_iter()
+            .filter_map(|name| {
+                let slot = clusters.remove(&name)?;
+                Some((name, slot.retire(true)))
+            })
+            .collect();
+        // A map that once held many clusters gives its room back as they go.
+        if clusters.capacity() > 64 && clusters.len() < clusters.capacity() / 4 {
+            clusters.shrink_to_fit();
+        }
+        removed
+    }
+
+    fn deleted(&self, name: &str, reason: &'static str) {
+        self.settings.events.publish(
+            Scope::Cluster(name.into()),
+            Kind::Deleted,
+            || serde_json::json!({"cluster": name, "reason": reason}),
+        );
+    }
+
     /// Returns cluster `name` to a fresh state (users, tokens, number, pins, codes, policy).
     pub async fn reset(&self, name: &str) -> Result<()> {
         let slot = self.read().get(name).cloned();
@@ -131,12 +221,13 @@ impl Store {
     pub async fn reset_all(&self) -> Result<()> {
         let (old, ticket) = {
             let mut clusters = self.write_map();
+            // Requests still holding an old cluster store nothing after the reset.
+            for slot in clusters.values() {
+                let _ = slot.retire(false);
+            }
             let ticket = self.settings.persist.submit(vec![Change::ResetAll]);
             (std::mem::take(&mut *clusters), ticket)
         };
-        for slot in old.values() {
-            slot.arrivals.notify_waiters();
-        }
         ticket.durable().await?;
         self.settings.events.publish(Scope::All, Kind::Reset, || {
             serde_json::json!({"cluster": "*", "clusters": old.keys().map(|k| &**k).collect::<Vec<_>>()})

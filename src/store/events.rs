@@ -27,6 +27,8 @@ pub enum Kind {
     State,
     /// A cluster, or every cluster, was reset.
     Reset,
+    /// A cluster was removed, by `DELETE` or because it was idle (`{"cluster", "reason"}`).
+    Deleted,
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             Self::Request => "request",
             Self::State => "state",
             Self::Reset => "reset",
+            Self::Deleted => "deleted",
         }
     }
 }

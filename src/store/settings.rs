@@ -31,6 +31,9 @@ pub struct Settings {
     pub journal_limit: usize,
     /// Clusters that may exist at once.
     pub max_clusters: usize,
+    /// A cluster no request addressed for this long is removed (`--cluster-idle-ttl`); never
+    /// when `None`.
+    pub cluster_idle_ttl: Option<Duration>,
     /// Where events go (`GET /_emulator/events`).
     pub events: events::Events,
     /// Coreapps of a new cluster's deployment (1: a single instance).

@@ -16,7 +16,13 @@ async fn liveness_needs_no_auth() {
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.body,
-        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+        json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "clusters": 0,
+            "max_clusters": 100_000,
+            "dropped_log_lines": 0,
+        })
     );
 }
 

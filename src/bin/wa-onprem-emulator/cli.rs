@@ -177,6 +177,12 @@ pub struct Flags {
           value_parser = at_least_one::<usize>)]
     pub max_clusters: usize,
 
+    /// Remove a cluster that no request addressed for this long (all it holds, in memory and in
+    /// --data-dir), as DELETE /_emulator/clusters/{c} does; the next request naming it starts
+    /// it fresh. Off by default; for an instance shared by many test runs, 1h is a good value.
+    #[arg(long, env = "WA_EMU_CLUSTER_IDLE_TTL", value_name = "DURATION", value_parser = positive_duration)]
+    pub cluster_idle_ttl: Option<Duration>,
+
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
     #[arg(long, env = "WA_EMU_SHUTDOWN_GRACE", default_value = defaults::SHUTDOWN_GRACE, value_parser = duration)]
     pub shutdown_grace: Duration,
@@ -207,6 +213,13 @@ pub struct Flags {
     /// Log line format.
     #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Which log lines to write: error, warn, info (the startup lines and one line per request),
+    /// debug, trace or off, or RUST_LOG's directives (info,wa_onprem_emulator::access=off keeps
+    /// the startup lines without the request lines). When unset, RUST_LOG, else info. Lines that
+    /// stderr cannot take at once are dropped and counted, never waited for.
+    #[arg(long, env = "WA_EMU_LOG_LEVEL", value_name = "LEVEL", value_parser = log_level)]
+    pub log_level: Option<String>,
 }
 
 impl Flags {
@@ -253,6 +266,9 @@ impl Flags {
         if let Some(token) = f.graph_token {
             config = config.graph_token(token);
         }
+        if let Some(ttl) = f.cluster_idle_ttl {
+            config = config.cluster_idle_ttl(ttl);
+        }
         if let Some(cert) = f.tls_cert {
             config = config.tls_cert(cert);
         }
@@ -298,6 +314,32 @@ fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 }
 
 /// A whole number of at least 1.
+/// A duration of more than zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        d if d.is_zero() => Err("write a duration of more than 0, as 30m or 1h".to_owned()),
+        d => Ok(d),
+    }
+}
+
+/// A level or `RUST_LOG` directives, checked as the log filter reads them.
+fn log_level(text: &str) -> Result<String, String> {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let directives = text.contains(['=', ',']);
+    if !directives && !LEVELS.contains(&text.trim().to_ascii_lowercase().as_str()) {
+        return Err(format!(
+            "write one of {}, or RUST_LOG's directives such as info,wa_onprem_emulator::access=off",
+            LEVELS.join(", ")
+        ));
+    }
+    tracing_subscriber::EnvFilter::builder()
+        .parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| {
+            format!("write error, warn, info, debug, trace or off, or RUST_LOG's directives ({e})")
+        })
+}
+
 fn at_least_one<T: std::str::FromStr + PartialEq + Default>(text: &str) -> Result<T, String> {
     match text.trim().parse::<T>() {
         Ok(n) if n != T::default() => Ok(n),
@@ -342,6 +384,26 @@ mod tests {
         }
         let cli = Cli::try_parse_from(["wa-onprem-emulator"]).unwrap();
         assert_eq!(cli.flags.config(), Config::default());
+    }
+
+    #[test]
+    fn log_levels_and_the_idle_ttl_are_checked() {
+        for ok in ["warn", "INFO", "off", "info,wa_onprem_emulator::access=off"] {
+            let cli = Cli::try_parse_from(["x", "--log-level", ok]).unwrap();
+            assert_eq!(cli.flags.log_level.as_deref(), Some(ok));
+        }
+        for bad in ["warning", "loud", "info,=x=y"] {
+            let e = Cli::try_parse_from(["x", "--log-level", bad]).unwrap_err();
+            assert!(e.to_string().contains("error, warn, info"), "{bad}: {e}");
+        }
+        let cli = Cli::try_parse_from(["x", "--cluster-idle-ttl", "90m"]).unwrap();
+        assert_eq!(cli.flags.cluster_idle_ttl, Some(Duration::from_secs(5400)));
+        assert_eq!(
+            Cli::try_parse_from(["x"]).unwrap().flags.cluster_idle_ttl,
+            None
+        );
+        let e = Cli::try_parse_from(["x", "--cluster-idle-ttl", "0s"]).unwrap_err();
+        assert!(e.to_string().contains("more than 0"), "{e}");
     }
 
     #[test]

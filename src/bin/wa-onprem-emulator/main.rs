@@ -4,13 +4,19 @@
 //! Exit codes: 0 after a clean stop; 2 when the emulator cannot start (a bad flag or variable, a
 //! bad rules file, TLS files, `--data-dir`, an address in use), with one `error:` line on stderr
 //! saying what to fix; 1 when serving fails after it started.
+//!
+//! Nothing here waits for stderr or stdout, nor dies when they are closed or their reader is
+//! gone: log lines go through the library's non-blocking writer ([`logging`]), and the few lines
+//! written directly (an `error:` before logging starts, a subcommand's output) are written with
+//! their errors ignored, where `eprintln!` and `println!` would panic.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 use wa_onprem_emulator::Config;
 use wa_onprem_emulator::cert::{self, LocalizedName};
@@ -19,7 +25,21 @@ use crate::cli::{Cli, Command, LogFormat};
 
 mod cli;
 mod logs;
-use wa_onprem_emulator::{AppState, clock, healthcheck, routes, serve_with, tls};
+use wa_onprem_emulator::{AppState, clock, healthcheck, logging, routes, serve_with, tls};
+
+/// `eprintln!` that cannot panic: a closed stderr or one whose reader is gone loses the line.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that cannot panic, for a subcommand's output.
+macro_rules! print_out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// The emulator could not start: the configuration or the machine is not as it needs.
 const CANNOT_START: u8 = 2;
@@ -30,11 +50,15 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     match cli.command {
-        None => run(&cli.flags.config(), cli.flags.log_format),
+        None => run(
+            &cli.flags.config(),
+            cli.flags.log_format,
+            cli.flags.log_level.as_deref(),
+        ),
         Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
         Some(Command::Openapi) => {
             let doc = routes::openapi();
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            print_out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             ExitCode::SUCCESS
         }
         Some(Command::Healthcheck { url, timeout }) => {
@@ -45,7 +69,7 @@ fn main() -> ExitCode {
             match healthcheck::probe(&url, timeout) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("unhealthy: {e}");
+                    say!("unhealthy: {e}");
                     ExitCode::FAILURE
                 }
             }
@@ -73,7 +97,7 @@ fn parse() -> Result<Cli, ExitCode> {
         .policy
         .with_rules(named, cli.flags.rules.is_some())
     {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         return Err(ExitCode::from(CANNOT_START));
     }
     Ok(cli)
@@ -93,7 +117,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         };
         let flag = arg.split_whitespace().next().unwrap_or(arg);
         let why = why_invalid(&e.to_string(), &value);
-        eprintln!(
+        say!(
             "error: invalid value '{value}' in {variable} (the variable of {flag}){}",
             if why.is_empty() {
                 String::new()
@@ -106,7 +130,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
     if e.kind() == ErrorKind::UnknownArgument
         && let Some(hint) = spelled_otherwise(&e)
     {
-        eprintln!("{hint}");
+        say!("{hint}");
         return ExitCode::from(CANNOT_START);
     }
     let code = if e.use_stderr() { CANNOT_START } else { 0 };
@@ -210,7 +234,7 @@ fn print_cert(vname: &str, localized: &[String]) -> ExitCode {
         match parsed {
             Some(name) => names.push(name),
             None => {
-                eprintln!(
+                say!(
                     "error: --localized {item:?}: write it as LG_LC=NAME, for example ja_JP=株式会社ヤマト"
                 );
                 return ExitCode::from(CANNOT_START);
@@ -218,27 +242,36 @@ fn print_cert(vname: &str, localized: &[String]) -> ExitCode {
         }
     }
     let now = clock::unix_seconds(std::time::SystemTime::now());
-    println!("{}", cert::make(vname, &names, now));
+    print_out!("{}", cert::make(vname, &names, now));
     ExitCode::SUCCESS
 }
 
-/// Logs go to stderr, in colour only on a terminal; `RUST_LOG` filters them (default `info`).
-fn start_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Logs go to stderr, in colour only on a terminal, through a writer that drops lines rather
+/// than wait for a reader; `--log-level`, else `RUST_LOG`, filters them (default `info`). The
+/// guard flushes the lines still queued when it is dropped.
+fn start_logging(format: LogFormat, level: Option<&str>) -> WorkerGuard {
+    let filter = match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    let (writer, guard) = logging::stderr_writer();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
+        // A line that cannot be written is counted by the writer, not reported on stderr.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.event_format(logs::Compact).init(),
         LogFormat::Json => builder.json().init(),
     }
+    guard
 }
 
-fn run(config: &Config, log_format: LogFormat) -> ExitCode {
-    start_logging(log_format);
+fn run(config: &Config, log_format: LogFormat, log_level: Option<&str>) -> ExitCode {
+    let _flush_at_exit = start_logging(log_format, log_level);
     let cannot_start = |e: &dyn std::fmt::Display| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         ExitCode::from(CANNOT_START)
     };
     // Configuration errors (a bad rules file) stop startup before anything is bound.
@@ -257,6 +290,7 @@ fn run(config: &Config, log_format: LogFormat) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return cannot_start(&format!("cannot start the runtime: {e}")),
     };
+    runtime.spawn(logging::report_dropped_lines());
     runtime.block_on(async {
         let listener = match tokio::net::TcpListener::bind(config.listen_address()).await {
             Ok(listener) => listener,
@@ -273,7 +307,7 @@ fn run(config: &Config, log_format: LogFormat) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: serving stopped: {e}");
+                say!("error: serving stopped: {e}");
                 ExitCode::FAILURE
             }
         }

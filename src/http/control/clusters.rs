@@ -276,7 +276,29 @@ pub async fn reset_all(State(state): State<AppState>) -> Result<Reply, ApiError>
     Ok(Reply::control(&json!({ "reset": names })))
 }
 
-/// `GET /_emulator/clusters`: the clusters that exist.
+/// `DELETE /_emulator/clusters/{cluster}`: the cluster and all it holds, gone (from memory and
+/// the data directory); the next request naming it starts it fresh. A name no cluster has is
+/// answered 404 before this handler runs (the route takes only existing clusters).
+pub async fn delete_cluster(
+    State(state): State<AppState>,
+    InCluster(cluster): InCluster,
+) -> Result<Reply, ApiError> {
+    let name = cluster.name();
+    if !state.store.delete(name).await? {
+        // Deleted by another request (or expired) since this one found it.
+        return Err(state.store.no_such_cluster(name).into());
+    }
+    Ok(Reply::control(&json!({ "deleted": [name] })))
+}
+
+/// `GET /_emulator/clusters`: the clusters that exist, how many may, and when idle ones go.
 pub async fn list_clusters(State(state): State<AppState>) -> Result<Reply, ApiError> {
-    Ok(Reply::control(&json!({ "clusters": state.store.names() })))
+    let settings = state.store.settings();
+    let names = state.store.names();
+    Ok(Reply::control(&json!({
+        "count": names.len(),
+        "clusters": names,
+        "max_clusters": settings.max_clusters,
+        "cluster_idle_ttl_seconds": settings.cluster_idle_ttl.map(|ttl| ttl.as_secs_f64()),
+    })))
 }

@@ -9,11 +9,16 @@ use crate::http::call::AcceptsHtml;
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
 
-/// `GET /_emulator/health`: no auth, for container health checks.
-pub async fn health() -> Result<Reply, ApiError> {
-    Ok(Reply::control(
-        &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
-    ))
+/// `GET /_emulator/health`: no auth, for container health checks; with how many clusters exist
+/// of how many may, and how many log lines stderr did not take in time.
+pub async fn health(State(state): State<AppState>) -> Result<Reply, ApiError> {
+    Ok(Reply::control(&json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "clusters": state.store.len(),
+        "max_clusters": state.store.settings().max_clusters,
+        "dropped_log_lines": crate::logging::dropped_lines(),
+    })))
 }
 
 /// `GET /_emulator`: the control API's index, for whoever follows the address the startup
@@ -48,7 +53,11 @@ pub async fn control_index(
             "requests": "/_emulator/clusters/{cluster}/requests",
             "topology": "/_emulator/clusters/{cluster}/topology",
             "reset": "POST /_emulator/clusters/{cluster}/reset",
+            "delete": "DELETE /_emulator/clusters/{cluster}",
         },
+        "cluster_count": state.store.len(),
+        "max_clusters": state.store.settings().max_clusters,
+        "cluster_idle_ttl_seconds": state.store.settings().cluster_idle_ttl.map(|ttl| ttl.as_secs_f64()),
         "certs": "POST /_emulator/certs {\"vname\"}",
         "reset_all": "POST /_emulator/reset",
     })))

@@ -1,0 +1,218 @@
+//! The binary keeps serving whatever becomes of its stderr: a pipe nobody reads (as Python's
+//! `subprocess.PIPE` and Node's default `stdio` leave it), a closed stderr, a pipe whose reader
+//! is gone. Log lines are dropped and counted, never requests.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
+
+/// A port that was free a moment ago, for a binary whose stderr cannot tell its address.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the binary if a test fails before stopping it.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// SIGTERM, then the exit status within 15 s.
+    fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        for _ in 0..150 {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the emulator did not stop within 15 s of SIGTERM");
+    }
+}
+
+/// Waits (bounded) until `base` answers its health check.
+async fn until_healthy(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(res) = client.get(format!("{base}/_emulator/health")).send().await
+            && res.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} did not become healthy within 10 s");
+}
+
+/// `total` health checks over `parallel` keep-alive connections, each answered 200 within 10 s;
+/// then the health answer.
+async fn hammer(base: &str, total: usize, parallel: usize) -> Value {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let run = async {
+        let mut tasks = Vec::new();
+        for _ in 0..parallel {
+            let client = client.clone();
+            let url = format!("{base}/_emulator/health");
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..total / parallel {
+                    let res = client
+                        .get(&url)
+                        .send()
+                        .await
+                        .expect("an answer within 10 s");
+                    assert_eq!(res.status(), 200);
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("every request answered within 300 s");
+    client
+        .get(format!("{base}/_emulator/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Reads lines from `stderr` on a thread until one contains `needle` (bounded by `limit`).
+fn wait_for_line(stderr: ChildStderr, needle: &'static str, limit: Duration) -> Option<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains(needle) {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    rx.recv_timeout(limit).ok()
+}
+
+#[tokio::test]
+async fn a_stderr_pipe_nobody_reads_does_not_stall_the_emulator() {
+    // The access log is on (one line per request): 20,000 lines are far more than a pipe
+    // (64 KiB) and the writer's queue hold.
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap());
+    // Read up to the listening line, then not one byte more until the requests are done.
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            lines.read_line(&mut line).unwrap() > 0,
+            "exited before listening"
+        );
+        let entry: Value = serde_json::from_str(&line).unwrap();
+        if let Some(addr) = entry["fields"]["addr"].as_str() {
+            break format!("http://{addr}");
+        }
+    };
+    let mut running = Running(child);
+
+    let health = hammer(&base, 20_000, 8).await;
+    assert_eq!(health["status"], "ok");
+    let dropped = health["dropped_log_lines"].as_u64().unwrap();
+    println!("an unread stderr pipe: {dropped} of the 20,000 access lines dropped");
+    assert!(
+        dropped > 0,
+        "20,000 access lines into a pipe nobody reads: some must have been dropped, {health}"
+    );
+
+    // Once stderr is read again, the emulator says what it dropped.
+    let said = wait_for_line(
+        lines.into_inner(),
+        "log lines dropped",
+        Duration::from_secs(10),
+    )
+    .expect("a line saying how many log lines were dropped, once stderr is read again");
+    let entry: Value = serde_json::from_str(&said).unwrap();
+    assert_eq!(entry["level"], "WARN", "{said}");
+    assert!(entry["fields"]["dropped_log_lines_total"].as_u64().unwrap() >= dropped);
+
+    assert!(running.stop().success());
+}
+
+#[tokio::test]
+async fn a_closed_stderr_neither_stops_nor_kills_the_emulator() {
+    let port = free_port();
+    // `2>&-`, as a shell user closes it.
+    let child = Command::new("sh")
+        .args(["-c", r#"exec "$0" "$@" 2>&-"#, BIN])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let base = format!("http://127.0.0.1:{port}");
+    until_healthy(&reqwest::Client::new(), &base).await;
+    let health = hammer(&base, 2_000, 4).await;
+    assert_eq!(health["status"], "ok");
+    let status = running.stop();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn a_stderr_whose_reader_is_gone_neither_stops_nor_kills_the_emulator() {
+    for format in ["text", "json"] {
+        let port = free_port();
+        let mut child = Command::new(BIN)
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--log-format",
+                format,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away at once: every write to stderr fails (EPIPE), the startup lines'
+        // included.
+        drop(child.stderr.take());
+        let mut running = Running(child);
+        let base = format!("http://127.0.0.1:{port}");
+        until_healthy(&reqwest::Client::new(), &base).await;
+        let health = hammer(&base, 2_000, 4).await;
+        assert_eq!(health["status"], "ok");
+        assert!(
+            health["dropped_log_lines"].as_u64().unwrap() >= 2_000,
+            "every access line is refused, and counted: {health}"
+        );
+        let status = running.stop();
+        assert!(status.success(), "--log-format {format}: {status}");
+    }
+}
