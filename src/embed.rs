@@ -189,6 +189,18 @@ impl Emulator {
             .await
     }
 
+    /// The names of the clusters that exist, sorted.
+    pub fn clusters(&self) -> Vec<String> {
+        self.state.store.names()
+    }
+
+    /// Removes `cluster` and all it holds, as `DELETE /_emulator/clusters/{cluster}` does (for
+    /// tests that share one `Emulator` and are done with their cluster); `Ok(false)` when it
+    /// does not exist. An error only when the data directory could not store the removal.
+    pub async fn delete_cluster(&self, cluster: &str) -> Result<bool, crate::policy::Error> {
+        self.state.store.delete(cluster).await
+    }
+
     /// The registration policy `cluster` runs with now.
     pub fn policy(&self, cluster: &str) -> Arc<dyn RegistrationPolicy> {
         match self.state.store.find(cluster) {

@@ -48,6 +48,7 @@
 //!
 //! Or serve on a listener of your own with [`serve`] (the binary does exactly this).
 
+mod client;
 pub mod config;
 mod domain;
 mod embed;
@@ -57,11 +58,11 @@ mod server;
 mod startup;
 mod store;
 
+pub use client::healthcheck;
 pub use config::Config;
 pub use domain::{cert, clock};
 pub use embed::{Emulator, EmulatorBuilder};
 pub use http::{App, AppBody, AppState, ControlAccess, app, router};
-pub use server::healthcheck;
 pub use startup::{StartupError, serve, serve_with, tls};
 
 /// Registration policies: the trait a policy implements, the built-in kinds and their rules.

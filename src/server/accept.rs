@@ -40,9 +40,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
-    // The HTTP/1 header timeout is kept by each connection's watcher (see `Activity`), not by
-    // hyper's per-request timer.
-    builder.http1().header_read_timeout(None::<Duration>);
+    // Each HTTP/1 request's headers, the next one's on a kept-alive connection included, are
+    // due within the header timeout: hyper's timer keeps that rule; the connection's watcher
+    // (see `Activity`) keeps the first request's and the idle deadline.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
     builder
         .http2()
         .timer(TokioTimer::new())

@@ -3,27 +3,22 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::limits::Limits;
 
-/// What one connection is doing, for its deadlines: the first request (TLS handshake and HTTP/2
-/// preface included) within the header timeout; on HTTP/1, each next request's headers within
-/// the header timeout of the last answer; and no connection without a request in flight for
-/// longer than the idle timeout. A request in flight, such as a held `codes/latest?wait=`, is
-/// never idleness.
-///
-/// (hyper's own HTTP/1 header timeout would keep the second rule, but it makes, arms and drops a
-/// timer for every request; this watcher wakes only at the connection's deadlines.)
+/// What one connection is doing, for the deadlines hyper does not keep: the first request
+/// (TLS handshake and HTTP/2 preface included, before hyper is handed the connection) within
+/// the header timeout, and no connection without a request in flight for longer than the idle
+/// timeout. A request in flight, such as a held `codes/latest?wait=`, is never idleness. Each
+/// next HTTP/1 request's headers are hyper's (`header_read_timeout`, see `accept`).
 pub(super) struct Activity {
     opened: Instant,
     started: AtomicU64,
     in_flight: AtomicU64,
     /// Milliseconds after `opened` when the last request ended.
     last_ms: AtomicU64,
-    /// Whether the connection speaks HTTP/1 (one request after another).
-    http1: AtomicBool,
 }
 
 impl Activity {
@@ -33,29 +28,14 @@ impl Activity {
             started: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             last_ms: AtomicU64::new(0),
-            http1: AtomicBool::new(false),
         }
     }
 
-    /// A request begins (`http1`: on an HTTP/1 connection); it is in flight until the returned
-    /// guard is dropped, with its answer.
-    pub(super) fn begin(self: &Arc<Self>, http1: bool) -> InFlight {
-        if http1 && !self.http1.load(Ordering::Relaxed) {
-            self.http1.store(true, Ordering::Relaxed);
-        }
+    /// A request begins; it is in flight until the returned guard is dropped, with its answer.
+    pub(super) fn begin(self: &Arc<Self>) -> InFlight {
         self.started.fetch_add(1, Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(self.clone())
-    }
-
-    /// How long the connection may wait with no request in flight: on HTTP/1, the next
-    /// request's headers are due within the header timeout.
-    fn between_requests(&self, limits: Limits) -> Duration {
-        if self.http1.load(Ordering::Relaxed) {
-            limits.header_timeout.min(limits.idle_timeout)
-        } else {
-            limits.idle_timeout
-        }
     }
 
     /// Resolves when the connection has broken a deadline, saying which.
@@ -67,9 +47,7 @@ impl Activity {
             let deadline = if self.started.load(Ordering::Relaxed) == 0 {
                 self.opened + limits.header_timeout
             } else if self.in_flight.load(Ordering::Relaxed) == 0 {
-                self.opened
-                    + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
-                    + self.between_requests(limits)
+                self.last_ended() + limits.idle_timeout
             } else {
                 Instant::now() + limits.idle_timeout
             };
@@ -79,20 +57,16 @@ impl Activity {
                 if now >= self.opened + limits.header_timeout {
                     return "no request within the header timeout";
                 }
-            } else if self.in_flight.load(Ordering::Relaxed) == 0 {
-                let last =
-                    self.opened + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-                if now >= last + self.between_requests(limits) {
-                    return if self.http1.load(Ordering::Relaxed)
-                        && limits.header_timeout < limits.idle_timeout
-                    {
-                        "no next request's headers within the header timeout"
-                    } else {
-                        "idle"
-                    };
-                }
+            } else if self.in_flight.load(Ordering::Relaxed) == 0
+                && now >= self.last_ended() + limits.idle_timeout
+            {
+                return "idle";
             }
         }
+    }
+
+    fn last_ended(&self) -> Instant {
+        self.opened + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
     }
 }
 

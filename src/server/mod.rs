@@ -5,7 +5,6 @@
 
 mod accept;
 mod activity;
-pub mod healthcheck;
 mod limits;
 mod service;
 pub mod tls;

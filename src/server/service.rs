@@ -27,9 +27,8 @@ impl hyper::service::Service<Request<Incoming>> for AppService {
     type Future = Answering;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let http1 = req.version() <= http::Version::HTTP_11;
         Answering {
-            in_flight: Some(self.activity.begin(http1)),
+            in_flight: Some(self.activity.begin()),
             answer: tower::ServiceExt::oneshot(self.app.clone(), req),
         }
     }
@@ -59,7 +58,7 @@ impl Future for Answering {
             return std::task::Poll::Ready(Err(DropConnection));
         }
         // An answer is in flight until its body is written (a streamed one, server-sent events,
-        // until it ends): the next request's deadlines run from then.
+        // until it ends): the idle deadline runs from then.
         let keep = this.in_flight.take();
         std::task::Poll::Ready(Ok(response.map(|body| Holding { body, _keep: keep })))
     }

@@ -36,6 +36,9 @@ pub struct Cluster {
     /// request still holding it then stores nothing, so a deleted cluster never comes back
     /// from the data directory.
     retired: AtomicBool,
+    /// Set when it is deleted (not when every cluster is reset): a request waiting on its
+    /// outbox stops waiting rather than bring it back.
+    deleted: AtomicBool,
 }
 
 impl Cluster {
@@ -47,6 +50,7 @@ impl Cluster {
             offset_ms: AtomicU64::new(0),
             last_seen_ms: AtomicU64::new(0),
             retired: AtomicBool::new(false),
+            deleted: AtomicBool::new(false),
             settings,
         }
         .seen()
@@ -66,17 +70,24 @@ impl Cluster {
         }
     }
 
+    /// Whether it was deleted (by `DELETE` or for being idle).
+    pub(super) fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Relaxed)
+    }
+
     /// Whether no request addressed the cluster for `ttl` by `now` (Unix milliseconds).
     pub(super) fn idle_for(&self, ttl: Duration, now_ms: u64) -> bool {
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
         now_ms.saturating_sub(self.last_seen_ms.load(Ordering::Relaxed)) >= ttl_ms
     }
 
-    /// Takes the cluster out of service: from now on nothing it does is stored. With `forget`,
-    /// what is already stored of it is removed (in order after every change it made).
+    /// Takes the cluster out of service: from now on nothing it does is stored. With `forget`
+    /// (it is deleted, not reset with every other), what is already stored of it is removed, in
+    /// order after every change it made.
     pub(super) fn retire(&self, forget: bool) -> Ticket {
         let guard = self.lock();
         self.retired.store(true, Ordering::Relaxed);
+        self.deleted.store(forget, Ordering::Relaxed);
         let ticket = if forget && self.settings.persist.is_durable() {
             self.settings
                 .persist

@@ -244,11 +244,17 @@ impl Store {
         deadline: tokio::time::Instant,
     ) -> Option<SentCode> {
         let mut closing = self.closing.subscribe();
+        let mut waited_on: Option<Arc<Cluster>> = None;
         loop {
+            // A deleted cluster is not brought back by a request that was waiting on it.
+            if waited_on.as_ref().is_some_and(|slot| slot.is_deleted()) {
+                return None;
+            }
             // Looked up each round: a reset of every cluster replaces the slot.
             let Ok(slot) = self.cluster(name) else {
                 return None;
             };
+            waited_on = Some(slot.clone());
             let arrival = slot.arrivals.notified();
             tokio::pin!(arrival);
             arrival.as_mut().enable();

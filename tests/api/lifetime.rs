@@ -66,6 +66,66 @@ async fn a_deleted_cluster_is_gone_and_its_name_starts_fresh() {
 }
 
 #[tokio::test]
+async fn a_request_waiting_on_a_deleted_cluster_ends_and_does_not_bring_it_back() {
+    let app = TestApp::spawn(config()).await;
+    app.in_cluster("waited-on").admin_token().await;
+    let waiter = {
+        let app = TestApp::external(&app.base);
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let answer = app
+                .control(
+                    Method::GET,
+                    "/clusters/waited-on/codes/latest?cc=1&phone_number=6315550000&wait=30",
+                    None,
+                )
+                .await;
+            (answer.status, started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.control(Method::DELETE, "/clusters/waited-on", None)
+            .await
+            .status,
+        200
+    );
+    let (status, waited) = waiter.await.unwrap();
+    assert_eq!(status, 404);
+    assert!(
+        waited < Duration::from_secs(10),
+        "ended with the deletion: {waited:?}"
+    );
+    let listed = app.control(Method::GET, "/clusters", None).await;
+    assert!(
+        !listed.body["clusters"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("waited-on"))
+    );
+}
+
+#[tokio::test]
+async fn an_embedded_emulator_shared_by_tests_deletes_their_clusters() {
+    let emulator = wa_onprem_emulator::Emulator::builder()
+        .admin_password(PASSWORD)
+        .fixed_code("123456")
+        .start()
+        .await;
+    let app = TestApp::external(emulator.uri());
+    let suite = app.in_cluster("shared-1");
+    let token = suite.admin_token().await;
+    suite.register(&token, "6315550000").await;
+    assert!(emulator.clusters().contains(&"shared-1".to_owned()));
+    assert_eq!(emulator.codes("shared-1").len(), 1);
+
+    assert!(emulator.delete_cluster("shared-1").await.unwrap());
+    assert!(!emulator.clusters().contains(&"shared-1".to_owned()));
+    assert!(emulator.codes("shared-1").is_empty());
+    assert!(!emulator.delete_cluster("shared-1").await.unwrap());
+}
+
+#[tokio::test]
 async fn deleting_a_cluster_that_does_not_exist_is_404_and_creates_nothing() {
     let app = TestApp::spawn(config()).await;
     app.in_cluster("kept").admin_token().await;
