@@ -20,7 +20,10 @@ expected=$(printf '%s\n' "$block" | sed -n 's/^# \(\({\|[0-9][0-9][0-9]$\).*\)$/
 script=$(printf '%s\n' "$block" | sed "s|^B=http://127.0.0.1:9090$|B=$base|")
 for run in 1 2; do
   # Every answer on a line of its own, as the README shows them.
-  actual=$(bash -c "set -euo pipefail; curl() { command curl \"\$@\"; echo; }; $script" | sed '/^$/d')
+  # Read by an interactive bash, as a reader pastes it: history expansion is on, so a `!` in
+  # double quotes would change the command. Its prompts go to stderr.
+  actual=$(printf '%s\n' "set -euo pipefail" 'curl() { command curl "$@"; echo; }' "$script" \
+    | bash --norc --noprofile -i 2>/dev/null | sed '/^$/d')
   if [[ "$actual" != "$expected" ]]; then
     echo "walk-through run $run printed:"; echo "$actual"
     echo "the README shows:"; echo "$expected"

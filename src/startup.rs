@@ -185,8 +185,13 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
                 tracing::info!(
                     tls = "self-signed",
                     tls_cert = %pem.display(),
-                    "HTTPS on a self-signed certificate made at startup for localhost, 127.0.0.1, ::1 and emulator, written to {}: trust it with curl --cacert {} (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE), or serve your own with --tls-cert FILE --tls-key FILE; plain http:// requests are answered 400",
+                    "HTTPS on a self-signed certificate made at startup for localhost, 127.0.0.1, ::1 and emulator, written to {}{}: trust it with curl --cacert {} (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE), or serve your own with --tls-cert FILE --tls-key FILE; plain http:// requests are answered 400",
                     pem.display(),
+                    if config.data_dir.is_some() {
+                        " (kept with the state)"
+                    } else {
+                        " (removed when the emulator stops; --data-dir keeps it there)"
+                    },
                     pem.display()
                 );
             }
@@ -304,12 +309,17 @@ pub async fn serve_with(
         app(state.clone()),
         limits,
         refusals,
-        tls,
+        tls.clone(),
         shutdown,
     )
     .await;
     if let Some(expiry) = expiry {
         expiry.abort();
+    }
+    // A self-signed certificate written to the temporary folder is this process's alone: it goes
+    // with it (one in --data-dir stays, for clients that keep trusting it across restarts).
+    if tls.is_some() && config.tls_cert.is_none() && config.data_dir.is_none() {
+        let _ = std::fs::remove_file(self_signed_cert_path(config));
     }
     // Every answer already waited for its changes; this flushes and closes the database.
     state.store.close();

@@ -84,6 +84,7 @@ pub async fn run(
                 "503 Service Unavailable",
                 "limit.connections",
                 body,
+                true,
             ));
             continue;
         };
@@ -122,6 +123,7 @@ pub async fn run(
                             "400 Bad Request",
                             "request.plain_http_to_tls",
                             plain_http_to_tls,
+                            false,
                         )
                         .await;
                     }
@@ -160,10 +162,18 @@ where
     }
 }
 
-/// Answers a connection by itself (over the limit, or plain HTTP to HTTPS) and closes it.
-async fn refuse(mut stream: tokio::net::TcpStream, status: &str, reason: &str, body: Bytes) {
+/// Answers a connection by itself (over the limit, or plain HTTP to HTTPS) and closes it. Only
+/// an overload passes, so only it says when to try again (`retry`).
+async fn refuse(
+    mut stream: tokio::net::TcpStream,
+    status: &str,
+    reason: &str,
+    body: Bytes,
+    retry: bool,
+) {
+    let retry_after = if retry { "retry-after: 1\r\n" } else { "" };
     let head = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-emulator-reason: {reason}\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-emulator-reason: {reason}\r\n{retry_after}connection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).await;

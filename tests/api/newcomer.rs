@@ -102,6 +102,12 @@ fn an_address_in_use_is_one_message_and_exit_code_2() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_one_error(&out, &stderr, &["cannot listen on", &addr, "--listen"]);
+    // It names the port taken and how to get a free one.
+    assert_one_error(
+        &out,
+        &stderr,
+        &["already listens on", &addr, "--listen 127.0.0.1:0"],
+    );
     assert!(out.stdout.is_empty(), "logs go to stderr");
 }
 
@@ -145,6 +151,14 @@ fn variables_get_the_help_flags_get_and_the_address_says_its_form() {
     assert_one_error(&out, &stderr, &["HOST:PORT", "127.0.0.1:9091"]);
     let (out, stderr) = run(&[], &[("WA_EMU_LISTEN", "9092")]);
     assert_one_error(&out, &stderr, &["WA_EMU_LISTEN", "127.0.0.1:9092"]);
+    // A URL where the address goes: the scheme is dropped, not looked up as a host name.
+    let (out, stderr) = run(&["--listen", "http://127.0.0.1:9092"], &[]);
+    assert_one_error(
+        &out,
+        &stderr,
+        &["without the scheme", "--listen 127.0.0.1:9092"],
+    );
+    assert!(!stderr.contains("lookup"), "{stderr}");
     let help = String::from_utf8(run(&["--help"], &[]).0.stdout).unwrap();
     assert!(help.contains("--listen <HOST:PORT>"), "{help}");
 }

@@ -235,3 +235,54 @@ async fn the_self_signed_certificate_is_written_where_the_startup_line_says() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(status, 200);
 }
+
+/// Without `--data-dir`, the self-signed certificate goes to the temporary folder and is removed
+/// when the emulator stops; plain HTTP to the HTTPS port is told so, with no `retry-after` (a
+/// retry would fail the same way).
+#[tokio::test]
+async fn a_temporary_self_signed_certificate_goes_with_the_emulator() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(crate::helpers::BIN)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--tls"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut addr, mut pem) = (None, None);
+    while addr.is_none() || pem.is_none() {
+        let line = lines.next().expect("startup ended early").unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(a) = entry["fields"]["addr"].as_str() {
+            addr = Some(a.to_owned());
+        }
+        if let Some(path) = entry["fields"]["tls_cert"].as_str() {
+            let message = entry["fields"]["message"].as_str().unwrap();
+            assert!(
+                message.contains("removed when the emulator stops"),
+                "{message}"
+            );
+            pem = Some(std::path::PathBuf::from(path));
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let pem = pem.unwrap();
+    assert!(pem.starts_with(std::env::temp_dir()), "{}", pem.display());
+    assert!(pem.exists());
+
+    let plain = reqwest::get(format!("http://{}/_emulator/health", addr.unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+    assert!(plain.headers().get("retry-after").is_none());
+
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+    assert!(!pem.exists(), "{} is left behind", pem.display());
+}

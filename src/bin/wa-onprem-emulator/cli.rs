@@ -298,6 +298,12 @@ fn host_port(text: &str) -> Result<String, String> {
     if text.parse::<u16>().is_ok() {
         return Err(example(text));
     }
+    if let Some((scheme, rest)) = text.split_once("://") {
+        let address = rest.trim_end_matches('/');
+        return Err(format!(
+            "write HOST:PORT without the scheme: --listen {address} ({scheme}:// is what clients use; --tls serves HTTPS)"
+        ));
+    }
     match text.rsplit_once(':') {
         Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
             Ok(text.to_owned())

@@ -295,9 +295,17 @@ fn run(config: &Config, log_format: LogFormat, log_level: Option<&str>) -> ExitC
         let listener = match tokio::net::TcpListener::bind(config.listen_address()).await {
             Ok(listener) => listener,
             Err(e) => {
+                let address = config.listen_address();
+                let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                    let host = address.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host);
+                    format!(
+                        ": another program (another emulator?) already listens on {address}; stop it, choose another port, or let the emulator pick a free one with --listen {host}:0 (the startup line says which)"
+                    )
+                } else {
+                    String::new()
+                };
                 return cannot_start(&format!(
-                    "cannot listen on {} (--listen, WA_EMU_LISTEN): {e}",
-                    config.listen_address()
+                    "cannot listen on {address} (--listen, WA_EMU_LISTEN): {e}{hint}"
                 ));
             }
         };
