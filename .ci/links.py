@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Fails when a relative link of README.md or of the book (docs/src) points at no file.
-External links (http, https, mailto) and anchors are not checked."""
+"""Fails when a relative link of README.md or of the book (docs/src) points at no file, and,
+once the book is built (docs/book), when a link of its HTML pages does: mdBook rewrites a link
+to a .md file into one to .html, which does not exist for a file outside the book (the
+README). External links (http, https, mailto) and anchors are not checked."""
 import pathlib
 import re
 import sys
@@ -19,7 +21,17 @@ for page in files:
         path = target.split("#", 1)[0]
         if not (page.parent / path).exists():
             broken.append(f"{page.relative_to(root)}: {target}")
+book = root / "docs" / "book"
+pages = sorted(book.glob("*.html")) if book.is_dir() else []
+href = re.compile(r'href="([^"]+)"')
+for page in pages:
+    for target in href.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = target.split("#", 1)[0]
+        if path and not (page.parent / path).exists():
+            broken.append(f"{page.relative_to(root)} (built): {target}")
 if broken:
     print("broken links:\n  " + "\n  ".join(broken))
     sys.exit(1)
-print(f"links: {len(files)} pages, every relative link points at a file")
+print(f"links: {len(files)} pages and {len(pages)} built pages, every relative link points at a file")

@@ -117,6 +117,8 @@ async fn the_console_shows_codes_live_and_steers_the_cluster() {
     .await;
     assert!(details.contains("+1 6315550000"), "{details}");
     if let Ok(path) = std::env::var("WA_EMU_SCREENSHOT") {
+        // Tall enough for every panel, the journal below the first three included.
+        client.set_window_size(1100, 1250).await.unwrap();
         std::fs::write(path, client.screenshot().await.unwrap()).unwrap();
     }
 

@@ -377,3 +377,100 @@ async fn text_logs_are_the_readme_s_compact_lines() {
         assert!(line.len() < 100, "compact: {line}");
     }
 }
+
+/// The access lines the configuration chapter shows are the ones the emulator writes: each
+/// request of the sample made for real, and its line compared but for the time and the µs.
+#[tokio::test]
+async fn the_configuration_chapter_s_sample_log_lines_are_real() {
+    let chapter = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/src/configuration.md"
+    ))
+    .unwrap();
+    let shape = |line: &str| -> String {
+        // `TIME  LEVEL message, N µs[ (forced)]` without the time and the number.
+        let rest = line.split_once(' ').unwrap().1.trim_start();
+        let (head, tail) = rest.rsplit_once(", ").unwrap();
+        let tail = tail.split_once(" µs").unwrap().1;
+        format!("{head}, N µs{tail}")
+    };
+    let sample: Vec<String> = chapter
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.starts_with("```"))
+        .map(shape)
+        .collect();
+    assert_eq!(sample.len(), 3, "{sample:?}");
+
+    let mut child = Command::new(BIN)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-password",
+            crate::helpers::PASSWORD,
+        ])
+        .env_remove("RUST_LOG")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split_once("listening on ") {
+            break rest.1.split(' ').next().unwrap().to_owned();
+        }
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let app = crate::helpers::TestApp::external(&base);
+    let token = app.admin_token().await;
+    let cert = app.cert("Sample").await;
+    app.request_code(&token, "6315550000", "sms", &cert).await;
+    app.control(
+        reqwest::Method::POST,
+        "/clusters/t1/faults",
+        Some(serde_json::json!([{"route": "/v1/account",
+            "fault": {"type": "error", "status": 500, "code": 1014, "details": "Unknown error: boom"}}])),
+    )
+    .await;
+    reqwest::Client::new()
+        .post(format!("{base}/clusters/t1/v1/account"))
+        .send()
+        .await
+        .unwrap();
+    reqwest::Client::new()
+        .get(format!("{base}/v1/health"))
+        .header("X-Emulator-Cluster", "t2")
+        .send()
+        .await
+        .unwrap();
+    let mut written = Vec::new();
+    while written.len() < 7 {
+        let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(10)) else {
+            break;
+        };
+        if line.contains(" /v1/account ")
+            || line.contains(" /clusters/t1/v1/account ")
+            || line.contains(" /v1/health ")
+        {
+            written.push(shape(&line));
+        }
+        if written.len() == 3 {
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(
+        written, sample,
+        "docs/src/configuration.md shows lines the emulator does not write"
+    );
+}
