@@ -1,25 +1,13 @@
 //! The release binary as a user runs it: started on port 0, driven over HTTP, and its
 //! subcommands.
 
-use std::process::{Child, Command};
+use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Running, TestApp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
-
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts the binary on a free port and reads the address it logs.
 fn start(args: &[&str]) -> Running {

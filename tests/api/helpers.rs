@@ -240,6 +240,13 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// The names of the clusters that exist, as `GET /_emulator/clusters` lists them.
+    pub async fn clusters(&self) -> Vec<String> {
+        let answer = self.control(reqwest::Method::GET, "/clusters", None).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        serde_json::from_value(answer.body["clusters"].clone()).unwrap()
+    }
+
     /// The cluster's WhatsApp Business Account, as the control API shows it.
     pub async fn cloud(&self) -> Value {
         let answer = self
@@ -446,4 +453,46 @@ pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Chi
     };
     std::thread::spawn(move || for _ in lines {});
     (child, format!("http://{addr}"))
+}
+
+/// The binary, started by a test: killed if the test ends before it stops it.
+pub struct Running {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// SIGTERM, then the exit status within 15 s.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        for _ in 0..150 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the emulator did not stop within 15 s of SIGTERM");
+    }
+}
+
+/// A port that was free a moment ago, for a binary whose log cannot tell its address.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

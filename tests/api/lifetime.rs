@@ -2,15 +2,13 @@
 //! instance shared by many test runs never fills up.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, config};
-
-const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
+use crate::helpers::{BIN, PASSWORD, Running, TestApp, config};
 
 /// The binary to run: `WA_EMU_BINARY` (the release build, for the long runs), else this build's.
 fn binary() -> String {
@@ -96,13 +94,7 @@ async fn a_request_waiting_on_a_deleted_cluster_ends_and_does_not_bring_it_back(
         waited < Duration::from_secs(10),
         "ended with the deletion: {waited:?}"
     );
-    let listed = app.control(Method::GET, "/clusters", None).await;
-    assert!(
-        !listed.body["clusters"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("waited-on"))
-    );
+    assert!(!app.clusters().await.contains(&"waited-on".to_owned()));
 }
 
 #[tokio::test]
@@ -140,13 +132,7 @@ async fn deleting_a_cluster_that_does_not_exist_is_404_and_creates_nothing() {
         details.contains("kept"),
         "names the clusters that exist: {details}"
     );
-    let listed = app.control(Method::GET, "/clusters", None).await;
-    assert!(
-        !listed.body["clusters"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("never-made"))
-    );
+    assert!(!app.clusters().await.contains(&"never-made".to_owned()));
 
     // A second delete of the same cluster is 404 too.
     assert_eq!(
@@ -187,25 +173,11 @@ async fn a_deleted_cluster_does_not_come_back_from_the_data_directory() {
     }
     let (running, _logs) = start(&["--data-dir", &dir_text, "--admin-password", PASSWORD]);
     let app = TestApp::external(&running.base);
-    let listed = app.control(Method::GET, "/clusters", None).await;
-    let names = listed.body["clusters"].as_array().unwrap();
-    assert!(names.contains(&json!("kept")), "{names:?}");
-    assert!(!names.contains(&json!("gone")), "{names:?}");
+    let names = app.clusters().await;
+    assert!(names.contains(&"kept".to_owned()), "{names:?}");
+    assert!(!names.contains(&"gone".to_owned()), "{names:?}");
     drop(running);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Kills the binary if a test fails before stopping it.
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts the binary with JSON logs; the log lines arrive on the returned channel.

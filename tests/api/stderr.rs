@@ -3,52 +3,12 @@
 //! is gone. Log lines are dropped and counted, never requests.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStderr, Command, Stdio};
+use std::process::{ChildStderr, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
-
-/// A port that was free a moment ago, for a binary whose stderr cannot tell its address.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Kills the binary if a test fails before stopping it.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Running {
-    /// SIGTERM, then the exit status within 15 s.
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let pid = self.0.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        for _ in 0..150 {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the emulator did not stop within 15 s of SIGTERM");
-    }
-}
+use crate::helpers::{BIN, Running, free_port};
 
 /// Waits (bounded) until `base` answers its health check.
 async fn until_healthy(client: &reqwest::Client, base: &str) {
@@ -140,9 +100,9 @@ async fn a_stderr_pipe_nobody_reads_does_not_stall_the_emulator() {
             break format!("http://{addr}");
         }
     };
-    let mut running = Running(child);
+    let mut running = Running { child, base };
 
-    let health = hammer(&base, 20_000, 8).await;
+    let health = hammer(&running.base, 20_000, 8).await;
     assert_eq!(health["status"], "ok");
     let dropped = health["dropped_log_lines"].as_u64().unwrap();
     println!("an unread stderr pipe: {dropped} of the 20,000 access lines dropped");
@@ -176,10 +136,12 @@ async fn a_closed_stderr_neither_stops_nor_kills_the_emulator() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let mut running = Running(child);
-    let base = format!("http://127.0.0.1:{port}");
-    until_healthy(&reqwest::Client::new(), &base).await;
-    let health = hammer(&base, 2_000, 4).await;
+    let mut running = Running {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    until_healthy(&reqwest::Client::new(), &running.base).await;
+    let health = hammer(&running.base, 2_000, 4).await;
     assert_eq!(health["status"], "ok");
     let status = running.stop();
     assert!(status.success(), "{status}");
@@ -203,10 +165,12 @@ async fn a_stderr_whose_reader_is_gone_neither_stops_nor_kills_the_emulator() {
         // The reader goes away at once: every write to stderr fails (EPIPE), the startup lines'
         // included.
         drop(child.stderr.take());
-        let mut running = Running(child);
-        let base = format!("http://127.0.0.1:{port}");
-        until_healthy(&reqwest::Client::new(), &base).await;
-        let health = hammer(&base, 2_000, 4).await;
+        let mut running = Running {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        until_healthy(&reqwest::Client::new(), &running.base).await;
+        let health = hammer(&running.base, 2_000, 4).await;
         assert_eq!(health["status"], "ok");
         assert!(
             health["dropped_log_lines"].as_u64().unwrap() >= 2_000,

@@ -192,44 +192,17 @@ async fn a_client_on_the_wrong_scheme_is_told_which_to_use() {
 #[tokio::test]
 async fn the_self_signed_certificate_is_written_where_the_startup_line_says() {
     use rustls::pki_types::pem::PemObject;
-    use std::io::BufRead;
     let dir = std::env::temp_dir().join(format!("wa-emu-tls-self-signed-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut child = std::process::Command::new(crate::helpers::BIN)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--tls",
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let (mut addr, mut pem) = (None, None);
-    while addr.is_none() || pem.is_none() {
-        let line = lines.next().expect("startup ended early").unwrap();
-        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if let Some(a) = entry["fields"]["addr"].as_str() {
-            addr = Some(a.to_owned());
-        }
-        if let Some(path) = entry["fields"]["tls_cert"].as_str() {
-            let message = entry["fields"]["message"].as_str().unwrap();
-            assert!(
-                message.contains(&format!("curl --cacert {path}")),
-                "{message}"
-            );
-            assert!(message.contains("self-signed"), "{message}");
-            pem = Some(path.to_owned());
-        }
-    }
-    let pem = pem.unwrap();
-    assert_eq!(std::path::Path::new(&pem), dir.join("tls-cert.pem"));
+    let (mut child, addr, pem, message) = start_tls(&["--data-dir", dir.to_str().unwrap()]);
+    assert!(
+        message.contains(&format!("curl --cacert {}", pem.display())),
+        "{message}"
+    );
+    assert!(message.contains("self-signed"), "{message}");
+    assert_eq!(pem, dir.join("tls-cert.pem"));
     let root = rustls::pki_types::CertificateDer::from_pem_file(&pem).unwrap();
-    let (status, _) = https_get(addr.unwrap().parse().unwrap(), root, "/_emulator/health").await;
+    let (status, _) = https_get(addr.parse().unwrap(), root, "/_emulator/health").await;
     child.kill().ok();
     child.wait().ok();
     let _ = std::fs::remove_dir_all(&dir);
@@ -241,9 +214,33 @@ async fn the_self_signed_certificate_is_written_where_the_startup_line_says() {
 /// retry would fail the same way).
 #[tokio::test]
 async fn a_temporary_self_signed_certificate_goes_with_the_emulator() {
+    let (child, addr, pem, message) = start_tls(&[]);
+    assert!(
+        message.contains("removed when the emulator stops"),
+        "{message}"
+    );
+    assert!(pem.starts_with(std::env::temp_dir()), "{}", pem.display());
+    assert!(pem.exists());
+
+    let plain = reqwest::get(format!("http://{addr}/_emulator/health"))
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+    assert!(plain.headers().get("retry-after").is_none());
+
+    let mut running = crate::helpers::Running { child, base: addr };
+    assert!(running.stop().success());
+    assert!(!pem.exists(), "{} is left behind", pem.display());
+}
+
+/// Starts the binary with `--tls` and `extra`, JSON logs: the child, its address, the
+/// self-signed certificate's file and the startup line that names it. The rest of the log is
+/// read (and dropped) on a thread.
+fn start_tls(extra: &[&str]) -> (std::process::Child, String, std::path::PathBuf, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(crate::helpers::BIN)
         .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--tls"])
+        .args(extra)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -256,33 +253,11 @@ async fn a_temporary_self_signed_certificate_goes_with_the_emulator() {
             addr = Some(a.to_owned());
         }
         if let Some(path) = entry["fields"]["tls_cert"].as_str() {
-            let message = entry["fields"]["message"].as_str().unwrap();
-            assert!(
-                message.contains("removed when the emulator stops"),
-                "{message}"
-            );
-            pem = Some(std::path::PathBuf::from(path));
+            let message = entry["fields"]["message"].as_str().unwrap().to_owned();
+            pem = Some((std::path::PathBuf::from(path), message));
         }
     }
     std::thread::spawn(move || for _ in lines {});
-    let pem = pem.unwrap();
-    assert!(pem.starts_with(std::env::temp_dir()), "{}", pem.display());
-    assert!(pem.exists());
-
-    let plain = reqwest::get(format!("http://{}/_emulator/health", addr.unwrap()))
-        .await
-        .unwrap();
-    assert_eq!(plain.status(), 400);
-    assert!(plain.headers().get("retry-after").is_none());
-
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert!(child.wait().unwrap().success());
-    assert!(!pem.exists(), "{} is left behind", pem.display());
+    let (pem, message) = pem.unwrap();
+    (child, addr.unwrap(), pem, message)
 }
