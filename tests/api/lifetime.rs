@@ -249,63 +249,46 @@ async fn idle_clusters_expire_with_a_log_line_and_an_event_and_busy_ones_stay() 
         .unwrap();
     assert_eq!(clusters_line["fields"]["max_clusters"], 5);
     assert_eq!(clusters_line["fields"]["cluster_idle_ttl_seconds"], 0.6);
-    let client = reqwest::Client::new();
-    let listed: Value = client
-        .get(format!("{base}/_emulator/clusters"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = TestApp::external(base);
+    let listed = app.control(Method::GET, "/clusters", None).await.body;
     assert_eq!(listed["cluster_idle_ttl_seconds"], 0.6);
     assert_eq!(listed["max_clusters"], 5);
 
+    let client = reqwest::Client::new();
     let mut events = client
         .get(format!("{base}/_emulator/events?cluster=idle-one"))
         .send()
         .await
         .unwrap();
     for name in ["idle-one", "busy-one"] {
-        let res = client
-            .put(format!("{base}/_emulator/clusters/{name}/policy"))
-            .json(&json!({"policy": "sunset"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        let set = app
+            .control(
+                Method::PUT,
+                &format!("/clusters/{name}/policy"),
+                Some(json!({"policy": "sunset"})),
+            )
+            .await;
+        assert_eq!(set.status, 200);
     }
     // busy-one is addressed every 100 ms for 2 s; idle-one is left alone.
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(2) {
-        let res = client
-            .get(format!("{base}/_emulator/clusters/busy-one/policy"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        let read = app
+            .control(Method::GET, "/clusters/busy-one/policy", None)
+            .await;
+        assert_eq!(read.status, 200);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let listed: Value = client
-        .get(format!("{base}/_emulator/clusters"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let names = listed["clusters"].as_array().unwrap();
-    assert!(!names.contains(&json!("idle-one")), "{listed}");
-    assert!(names.contains(&json!("busy-one")), "{listed}");
-    let busy: Value = client
-        .get(format!("{base}/_emulator/clusters/busy-one/policy"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(busy["policy"], "sunset", "a busy cluster keeps its state");
+    let names = app.clusters().await;
+    assert!(!names.contains(&"idle-one".to_owned()), "{names:?}");
+    assert!(names.contains(&"busy-one".to_owned()), "{names:?}");
+    let busy = app
+        .control(Method::GET, "/clusters/busy-one/policy", None)
+        .await;
+    assert_eq!(
+        busy.body["policy"], "sunset",
+        "a busy cluster keeps its state"
+    );
 
     // The event stream told the subscriber to idle-one.
     let mut seen = String::new();
