@@ -148,3 +148,8 @@ def test_a_cluster_can_be_deleted_once(wa_emulator):
     assert cluster.delete() is True
     assert cluster.delete() is False
     assert "deleted-by-hand" not in wa_emulator.control("GET", "/clusters")["clusters"]
+
+
+def test_a_log_file_that_cannot_be_written_is_said_before_anything_starts(tmp_path):
+    with pytest.raises(OSError):
+        Emulator(log_file=tmp_path / "no-such-folder" / "e.log").start()

@@ -120,6 +120,9 @@ class Emulator:
         if self._given_url is None and self._process is None:
             port = _free_port()
             command = [binary(), "--listen", f"127.0.0.1:{port}", *_flags(self._settings)]
+            # Opened before the emulator starts: a log file that cannot be written is said at
+            # once, rather than ending the reading thread and leaving the pipe to fill.
+            sink = open(self._log_file, "ab") if self._log_file is not None else None
             self._process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
@@ -127,7 +130,7 @@ class Emulator:
             # that waits for its reader stops answering.
             self._tail.clear()
             self._reader = threading.Thread(
-                target=_drain, args=(self._process.stderr, self._tail, self._log_file),
+                target=_drain, args=(self._process.stderr, self._tail, sink),
                 name=f"{_NAME}-log", daemon=True)
             self._reader.start()
             self._url = f"http://127.0.0.1:{port}"
@@ -208,13 +211,11 @@ class Emulator:
         return json.loads(text) if text else None
 
 
-def _drain(stream: Optional[IO[bytes]], tail: Deque[str],
-           log_file: Optional[Union[str, "os.PathLike[str]"]]) -> None:
-    """Reads the emulator's stderr until it closes: each line into `tail`, and into `log_file`
-    when one is named."""
+def _drain(stream: Optional[IO[bytes]], tail: Deque[str], sink: Optional[IO[bytes]]) -> None:
+    """Reads the emulator's stderr until it closes: each line into `tail`, and into `sink` (the
+    log file) when there is one, which it closes at the end."""
     if stream is None:
         return
-    sink = open(log_file, "ab") if log_file is not None else None
     try:
         for line in iter(stream.readline, b""):
             tail.append(line.decode(errors="replace"))

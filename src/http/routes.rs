@@ -76,7 +76,7 @@ pub enum Takes {
 /// What a request to a cluster that does not exist does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Addressing {
-    /// Creates it, fresh (vendor and Graph traffic, control calls that set something).
+    /// Creates it, fresh: vendor and Graph traffic, and every control route but the delete.
     Creates,
     /// Is answered 404, naming the clusters that exist: deleting one creates nothing.
     ExistingOnly,

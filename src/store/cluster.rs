@@ -43,7 +43,7 @@ pub struct Cluster {
 
 impl Cluster {
     pub(super) fn new(name: &str, settings: Arc<Settings>) -> Self {
-        Self {
+        let cluster = Self {
             name: name.into(),
             state: Mutex::new(State::fresh(&settings)),
             arrivals: Notify::new(),
@@ -52,14 +52,10 @@ impl Cluster {
             retired: AtomicBool::new(false),
             deleted: AtomicBool::new(false),
             settings,
-        }
-        .seen()
-    }
-
-    /// Notes that a request addressed the cluster now (for `--cluster-idle-ttl`).
-    pub(super) fn seen(self) -> Self {
-        self.touch();
-        self
+        };
+        // Made by a request: it counts as addressed now.
+        cluster.touch();
+        cluster
     }
 
     /// Notes that a request addressed the cluster now, when idle clusters expire.

@@ -63,6 +63,21 @@ async fn hammer(base: &str, total: usize, parallel: usize) -> Value {
         .unwrap()
 }
 
+/// The binary `child`, started on `port`: once healthy, 2,000 requests over 4 connections,
+/// then SIGTERM. The health answer after the requests, and the exit status.
+async fn serve_2000_then_stop(
+    child: std::process::Child,
+    port: u16,
+) -> (Value, std::process::ExitStatus) {
+    let mut running = Running {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    until_healthy(&reqwest::Client::new(), &running.base).await;
+    let health = hammer(&running.base, 2_000, 4).await;
+    (health, running.stop())
+}
+
 /// Reads lines from `stderr` on a thread until one contains `needle` (bounded by `limit`).
 fn wait_for_line(stderr: ChildStderr, needle: &'static str, limit: Duration) -> Option<String> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -136,14 +151,8 @@ async fn a_closed_stderr_neither_stops_nor_kills_the_emulator() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let mut running = Running {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    until_healthy(&reqwest::Client::new(), &running.base).await;
-    let health = hammer(&running.base, 2_000, 4).await;
+    let (health, status) = serve_2000_then_stop(child, port).await;
     assert_eq!(health["status"], "ok");
-    let status = running.stop();
     assert!(status.success(), "{status}");
 }
 
@@ -165,18 +174,12 @@ async fn a_stderr_whose_reader_is_gone_neither_stops_nor_kills_the_emulator() {
         // The reader goes away at once: every write to stderr fails (EPIPE), the startup lines'
         // included.
         drop(child.stderr.take());
-        let mut running = Running {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        until_healthy(&reqwest::Client::new(), &running.base).await;
-        let health = hammer(&running.base, 2_000, 4).await;
+        let (health, status) = serve_2000_then_stop(child, port).await;
         assert_eq!(health["status"], "ok");
         assert!(
             health["dropped_log_lines"].as_u64().unwrap() >= 2_000,
             "every access line is refused, and counted: {health}"
         );
-        let status = running.stop();
         assert!(status.success(), "--log-format {format}: {status}");
     }
 }
