@@ -84,5 +84,7 @@ pub mod outbox {
 /// The route table of both surfaces, as the OpenAPI document lists it.
 pub mod routes {
     pub use crate::http::openapi::document as openapi;
-    pub use crate::http::routes::{Access, ROUTES, Route, Surface, Takes};
+    #[allow(deprecated)]
+    pub use crate::http::routes::Takes;
+    pub use crate::http::routes::{Access, ROUTES, Reads, Route, Surface};
 }

@@ -202,8 +202,11 @@ impl FaultSpec {
     }
 
     /// Whether the fault applies to this request.
-    pub fn matches(&self, method: Verb, route: &str, body: Option<&Object<'_>>) -> bool {
-        let field = |name: &str| body.and_then(|b| b.str(name));
+    pub fn matches(&self, method: Verb, route: &str, body: Option<&Object>) -> bool {
+        let field = |name: &str| {
+            body.and_then(|b| b.get(name))
+                .and_then(serde_json::Value::as_str)
+        };
         let on_route = match &self.route {
             FaultRoute::Any => true,
             FaultRoute::Path(path) => path == route,
@@ -270,7 +273,7 @@ impl Faults {
         &mut self,
         method: Verb,
         route: &str,
-        body: Option<&Object<'_>>,
+        body: Option<&Object>,
     ) -> Option<FaultAction> {
         let fault = self
             .armed
@@ -324,7 +327,7 @@ mod tests {
             "route": "*", "method": "post", "cc": "1", "phone_number": "555", "fault": {"type": "drop"}
         }));
         let bytes = br#"{"cc": "1", "phone_number": "555"}"#;
-        let body = Object::parse(bytes).unwrap().unwrap();
+        let body = crate::domain::json::parse(bytes).unwrap().unwrap();
         assert!(f.matches(Verb::Post, "/v1/account", Some(&body)));
         assert!(!f.matches(Verb::Get, "/v1/account", Some(&body)));
         assert!(!f.matches(Verb::Post, "/v1/account", None));

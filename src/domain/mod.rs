@@ -13,10 +13,8 @@ pub mod model;
 pub mod password;
 pub mod phone;
 pub mod policy;
-mod protobuf;
 pub mod redact;
 pub mod request;
-pub mod reuse;
 pub mod topology;
 
 pub use error::{Error, Result, VendorError};

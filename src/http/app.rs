@@ -7,7 +7,6 @@
 //! and a handler that panics is answered with the vendor's 500 envelope by `CatchPanicLayer`.
 
 use std::any::Any;
-use std::convert::Infallible;
 use std::task::{Context, Poll};
 
 use axum::Router;
@@ -31,7 +30,7 @@ use super::access_log::AccessLog;
 use super::envelope::Meta;
 use super::error::{ApiError, Severity};
 use super::paths::collapse_slashes;
-use super::pipeline::{self, Mounted};
+use super::pipeline::{self, MountedRoute};
 use super::read::BoxError;
 use super::respond::{error_response, mark_served, unrouted};
 use super::routes::{Access, ROUTES, Route, Surface};
@@ -61,26 +60,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A router of `rows`, one route per row and mount (the methods of one path together).
+/// A router of `rows`, one route per row and mount (the methods of one path together): each
+/// row's handler behind the [`pipeline`], which is given the row.
 fn routes(state: &AppState, rows: Vec<&'static Route>) -> Router<AppState> {
     let mut paths: Vec<(String, MethodRouter<AppState>)> = Vec::new();
     for route in rows {
-        let filter = method_filter(route.method);
-        let mounted = Mounted::new(route);
-        let state = state.clone();
-        // A service rather than a handler: axum boxes the pipeline's future once, not twice.
-        let row = tower::service_fn(move |request: Request| {
-            let (state, mounted) = (state.clone(), mounted.clone());
-            async move { Ok::<_, Infallible>(pipeline::serve(state, mounted, request).await) }
-        });
+        let pipeline = axum::middleware::from_fn_with_state(
+            MountedRoute::new(state.clone(), route),
+            pipeline::serve,
+        );
+        let row = (route.handler)(method_filter(route.method)).route_layer(pipeline);
         for mount in route.surface.mounts() {
             let path = format!("{mount}{}", route.path);
             match paths.iter_mut().find(|(p, _)| *p == path) {
-                Some((_, methods)) => {
-                    let so_far = std::mem::take(methods);
-                    *methods = so_far.on_service(filter, row.clone());
-                }
-                None => paths.push((path, axum::routing::on_service(filter, row.clone()))),
+                Some((_, methods)) => *methods = std::mem::take(methods).merge(row.clone()),
+                None => paths.push((path, row.clone())),
             }
         }
     }

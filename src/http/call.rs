@@ -1,8 +1,11 @@
 //! What a handler takes: the extractors a handler's signature names ([`InCluster`],
 //! [`JsonBody`], [`RawBody`], [`Credentials`], [`BearerToken`], [`Username`], [`Node`],
-//! [`GraphId`], [`Query`], [`AcceptsHtml`], and axum's `State`), read from the [`Call`] the
-//! pipeline worked out once (the cluster, the credentials, the body parsed once) and from the
-//! request's parts.
+//! [`GraphId`], [`Query`], [`AcceptsHtml`], and axum's `State`).
+//!
+//! Under the pipeline they read what it worked out once and left in the request's extensions as
+//! a [`Call`] (the cluster, the credentials, the body read and parsed once); a handler mounted
+//! on a router of its own (a test's) works the same without it, its extractors reading the
+//! request themselves.
 //!
 //! Also the readers of the request's parts that decide a call: the cluster name, HTTP Basic and
 //! Bearer credentials and the content type.
@@ -10,7 +13,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -19,33 +22,74 @@ use http::header;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::AppState;
 use super::error::{ApiError, invalid_request};
-use super::handoff::with_call;
-pub use super::handoff::{Call, Credentials};
-use super::read::{ParsedBody, raw_bytes};
+use super::read::{ParsedBody, read_body};
 use crate::domain::Error;
-use crate::domain::json::Object;
+use crate::domain::json::{Object, ParseError};
 use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
 
 /// Header that picks the cluster of a plain `/v1/...` request.
 pub const CLUSTER_HEADER: http::HeaderName = http::HeaderName::from_static("x-emulator-cluster");
 
-/// A route's handler: an axum handler of the route table, called by the pipeline with the
-/// request and the application's state, inside [`super::handoff::run`] with its [`Call`].
-pub type Handler = fn(axum::extract::Request, super::AppState) -> HandlerFuture;
+/// A route's handler, as the route table names it: the axum handler mounted for `filter`.
+pub type Handler = fn(axum::routing::MethodFilter) -> axum::routing::MethodRouter<AppState>;
 
-/// What a [`Handler`] returns: the answer (its typed outcome in the handoff's slot).
-pub type HandlerFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = super::Response> + Send>>;
+/// What the pipeline decided of one request before its handler runs, left in the request's
+/// extensions: the cluster, the credentials it checked and the body it read and parsed once.
+#[derive(Clone)]
+pub struct Call {
+    /// The cluster addressed, on the routes that address one.
+    pub cluster: Option<Arc<Cluster>>,
+    /// HTTP Basic credentials, on the login route.
+    pub credentials: Option<Credentials>,
+    /// The body, parsed (taken by the extractor that takes it).
+    pub body: Option<ParsedBody>,
+}
+
+/// HTTP Basic credentials.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    decoded: String,
+    colon: usize,
+}
+
+impl Credentials {
+    /// `decoded` (`username:password`) when it has a colon.
+    pub fn split(decoded: String) -> Option<Self> {
+        let colon = decoded.find(':')?;
+        Some(Self { decoded, colon })
+    }
+
+    /// The user name.
+    pub fn username(&self) -> &str {
+        &self.decoded[..self.colon]
+    }
+
+    /// The password.
+    pub fn password(&self) -> &str {
+        &self.decoded[self.colon + 1..]
+    }
+}
 
 /// The cluster the request addresses.
 pub struct InCluster(pub Arc<Cluster>);
 
-impl<S: Send + Sync> FromRequestParts<S> for InCluster {
+impl FromRequestParts<AppState> for InCluster {
     type Rejection = ApiError;
 
-    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        with_call(|call| Self(call.cluster.clone()))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(cluster) = parts
+            .extensions
+            .get::<Call>()
+            .and_then(|c| c.cluster.clone())
+        {
+            return Ok(Self(cluster));
+        }
+        // Without the pipeline: the cluster the path or the header names.
+        let params = PathParams::read(parts).await?;
+        let name = cluster_name(params.cluster.as_deref(), &parts.headers, true)?;
+        Ok(Self(state.store.cluster(&name)?))
     }
 }
 
@@ -53,47 +97,86 @@ impl<S: Send + Sync> FromRequestParts<S> for Credentials {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        match with_call(|call| call.credentials.take())? {
+        let checked = parts
+            .extensions
+            .get_mut::<Call>()
+            .and_then(|call| call.credentials.take());
+        match checked {
             Some(credentials) => Ok(credentials),
             None => Ok(basic(&parts.headers)?),
         }
     }
 }
 
-/// The JSON object body, as the route's `takes` admitted it: an empty object where an optional
-/// body was not sent (or the route takes none).
-pub struct JsonBody(Option<ParsedBody>);
+/// The body of `request`: the one the pipeline read, or (without it) read here.
+pub async fn take_body(request: Request, state: &AppState) -> Result<ParsedBody, ApiError> {
+    let (mut parts, body) = request.into_parts();
+    take_parts_body(&mut parts, body, state).await
+}
+
+/// The body of the request of `parts`: the one the pipeline read, or (without it) `body`.
+pub async fn take_parts_body(
+    parts: &mut Parts,
+    body: axum::body::Body,
+    state: &AppState,
+) -> Result<ParsedBody, ApiError> {
+    match parts
+        .extensions
+        .get_mut::<Call>()
+        .and_then(|c| c.body.take())
+    {
+        Some(parsed) => Ok(parsed),
+        None => Ok(ParsedBody::parse(
+            read_body(body, state.body_timeout).await?,
+        )),
+    }
+}
+
+/// The JSON object body, as the route's `reads` admitted it: an empty object where an optional
+/// body was not sent (or the route reads none).
+pub struct JsonBody(Object);
 
 impl JsonBody {
     /// The object.
-    pub fn object(&self) -> &Object<'_> {
-        static EMPTY: Object<'static> = Object::EMPTY;
-        match self.0.as_ref().map(|parsed| &parsed.get().0) {
-            Some(Ok(Some(object))) => object,
-            _ => &EMPTY,
+    pub fn object(&self) -> &Object {
+        &self.0
+    }
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        match take_body(request, state).await?.object {
+            Ok(object) => Ok(Self(object.unwrap_or_default())),
+            // The pipeline refuses these before the handler runs; without it, they are refused
+            // here alike.
+            Err(e) => Err(body_error(&e)),
         }
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for JsonBody {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        with_call(|call| Self(call.body.take()))
+/// Why a body that is not a JSON object is refused (1025).
+pub fn body_error(e: &ParseError) -> ApiError {
+    match e {
+        ParseError::NotObject => {
+            invalid_request("not_object", "The request body must be a JSON object")
+        }
+        ParseError::NotJson(e) => invalid_request(
+            "not_json",
+            format!("The request body is not valid JSON: {e}"),
+        ),
     }
 }
 
-/// The body's bytes, as sent. A handler takes the body once: as a [`JsonBody`] or as a
-/// `RawBody`.
+/// The body's bytes, as sent.
 pub struct RawBody(pub Bytes);
 
-impl<S: Send + Sync> FromRequestParts<S> for RawBody {
+impl FromRequest<AppState> for RawBody {
     type Rejection = ApiError;
 
-    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        with_call(|call| call.body.as_ref().map(|parsed| raw_bytes(parsed).clone()))?
-            .map(Self)
-            .ok_or(ApiError::Unprepared("a handler takes the body twice"))
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(take_body(request, state).await?.raw))
     }
 }
 
@@ -352,12 +435,5 @@ mod tests {
             let value = http::HeaderValue::from_bytes(bytes).unwrap();
             assert_eq!(visible_text(&value), value.to_str().ok(), "{bytes:?}");
         }
-    }
-
-    #[tokio::test]
-    async fn outside_the_pipeline_an_extractor_answers_a_bug_not_a_panic() {
-        let router = Router::new().route("/c", get(|_: InCluster| async { "served" }));
-        let (_, _, error) = answer(router, "/c").await;
-        assert!(matches!(error, Some(ApiError::Unprepared(_))), "{error:?}");
     }
 }

@@ -1,15 +1,11 @@
 //! Successful answers: what a handler returns ([`Reply`]) and the vendor's `meta`, which the
 //! application adds to every vendor answer in one place.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
-use smallvec::SmallVec;
-
-use crate::domain::reuse;
 
 /// `{"api_status": "stable", "version": "v2.45.1"}`, with the configured version.
 #[derive(Debug, Clone, Serialize)]
@@ -67,18 +63,15 @@ pub enum Kind {
     Control,
 }
 
-/// A body's text as a [`Reply`] holds it: a short one (most vendor answers) inline, so that the
-/// answer is allocated once, when it is written with `meta`.
-pub type BodyText = SmallVec<[u8; 64]>;
-
-/// A successful answer, before `meta`. As a handler's return value its `IntoResponse` hands it
-/// back to the pipeline (see [`super::handoff`]), which writes the answer.
+/// A successful answer, before `meta`. A handler returns it; its `IntoResponse` (in
+/// [`super::respond`]) puts it in the response's extensions, where the pipeline takes it and
+/// writes the answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
     /// HTTP status.
     pub status: StatusCode,
-    /// The body's JSON object text.
-    pub body: BodyText,
+    /// The body's text: a JSON object, or the page's HTML.
+    pub body: Bytes,
     /// Whose answer it is.
     pub kind: Kind,
     /// The rule that decided it, for the journal.
@@ -89,20 +82,9 @@ pub struct Reply {
     pub location: Option<&'static str>,
 }
 
-fn to_json(body: &impl Serialize) -> BodyText {
-    thread_local! {
-        static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    }
-    // Written into a buffer each thread reuses, then copied into the reply.
-    reuse::with(&SCRATCH, |scratch| {
-        scratch.clear();
-        // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
-        if serde_json::to_writer(&mut *scratch, body).is_err() {
-            scratch.clear();
-            scratch.extend_from_slice(b"{}");
-        }
-        BodyText::from_slice(scratch)
-    })
+fn to_json(body: &impl Serialize) -> Bytes {
+    // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
+    serde_json::to_vec(body).map_or_else(|_| Bytes::from_static(b"{}"), Bytes::from)
 }
 
 impl Reply {
@@ -122,7 +104,7 @@ impl Reply {
     pub fn empty(status: StatusCode) -> Self {
         Self {
             status,
-            body: BodyText::from_slice(b"{}"),
+            body: Bytes::from_static(b"{}"),
             kind: Kind::Vendor,
             decided: None,
             content_type: "application/json",
@@ -146,7 +128,7 @@ impl Reply {
     pub fn control_bytes(body: Bytes) -> Self {
         Self {
             status: StatusCode::OK,
-            body: BodyText::from_slice(&body),
+            body,
             kind: Kind::Control,
             decided: None,
             content_type: "application/json",
@@ -158,7 +140,7 @@ impl Reply {
     pub fn html(page: &'static str) -> Self {
         Self {
             status: StatusCode::OK,
-            body: BodyText::from_slice(page.as_bytes()),
+            body: Bytes::from_static(page.as_bytes()),
             kind: Kind::Control,
             decided: None,
             content_type: "text/html; charset=utf-8",
@@ -170,7 +152,7 @@ impl Reply {
     pub fn see_other(location: &'static str) -> Self {
         Self {
             status: StatusCode::SEE_OTHER,
-            body: BodyText::new(),
+            body: Bytes::new(),
             kind: Kind::Control,
             decided: None,
             content_type: "text/plain",

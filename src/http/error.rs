@@ -71,10 +71,6 @@ pub enum ApiError {
     /// A handler panicked: a bug of the emulator (1000, 500).
     #[error("a handler panicked")]
     Panicked,
-    /// A handler's extractor found what the pipeline prepares missing: a bug of the emulator
-    /// (1000, 500).
-    #[error("{0}")]
-    Unprepared(&'static str),
 }
 
 /// The title the vendor gives each error code.
@@ -164,18 +160,13 @@ impl ApiError {
                     "This path does not accept that HTTP method".into(),
                     "route.method_not_allowed".into(),
                 ),
-                Self::Panicked | Self::Unprepared(_) => (
+                Self::Panicked => (
                     S::INTERNAL_SERVER_ERROR,
                     1000,
                     "The emulator failed while answering this request (a bug: please report it \
                      with the request); it keeps serving"
                         .into(),
-                    if matches!(self, Self::Panicked) {
-                        "internal.panic"
-                    } else {
-                        "internal.unprepared"
-                    }
-                    .into(),
+                    "internal.panic".into(),
                 ),
             };
         Wire {
@@ -184,7 +175,7 @@ impl ApiError {
             title: title(code).into(),
             details,
             reason,
-            severity: if matches!(self, Self::Panicked | Self::Unprepared(_)) {
+            severity: if matches!(self, Self::Panicked) {
                 Severity::Internal
             } else {
                 Severity::Normal

@@ -1,13 +1,12 @@
 //! The answers an armed fault forces on a vendor route, instead of the route's own.
 
 use axum::body::Body;
-use bytes::Bytes;
+use axum::response::IntoResponse;
 use http::StatusCode;
-use http::header::HeaderValue;
+use http::header::{self, HeaderValue};
 
 use super::Response;
-use super::error::REASON_HEADER;
-use super::respond::{Outcome, json_response};
+use super::error::{ApiError, REASON_HEADER, Severity};
 use crate::domain::faults::FaultAction;
 use crate::domain::{Error, VendorError};
 
@@ -27,22 +26,28 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-fn vendor_error(status: u16, code: u32, title: Option<String>, details: String) -> Outcome {
-    Outcome::Error(
-        Error::Vendor(Box::new(VendorError {
-            status,
-            code,
-            title,
-            details,
-            rule: FAULT_RULE.into(),
-        }))
-        .into(),
-    )
+fn vendor_error(status: u16, code: u32, title: Option<String>, details: String) -> Response {
+    ApiError::from(Error::Vendor(Box::new(VendorError {
+        status,
+        code,
+        title,
+        details,
+        rule: FAULT_RULE.into(),
+    })))
+    .into_response()
+}
+
+/// An answer a fault forces as it is, marked forced for the access log.
+fn forced(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(REASON_HEADER, HeaderValue::from_static(FAULT_RULE));
+    response.extensions_mut().insert(Severity::Forced);
+    response
 }
 
 /// The answer an armed fault forces; `None` for a delay, after which the route answers.
-pub fn forced_outcome(action: FaultAction) -> Option<Outcome> {
-    let reason = HeaderValue::from_static(FAULT_RULE);
+pub fn forced_answer(action: FaultAction) -> Option<Response> {
     Some(match action {
         FaultAction::Error {
             status,
@@ -54,15 +59,17 @@ pub fn forced_outcome(action: FaultAction) -> Option<Outcome> {
         FaultAction::Drop => {
             let mut response = Response::new(Body::empty());
             response.extensions_mut().insert(DropConnection);
-            response.headers_mut().insert(REASON_HEADER, reason);
-            Outcome::Raw(response)
+            forced(response)
         }
         FaultAction::Malformed { status } => {
-            let body = Bytes::from_static(b"{\"meta\": {\"api_status\": \"stable\", \"vers");
+            let body = "{\"meta\": {\"api_status\": \"stable\", \"vers";
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = json_response(status, body);
-            response.headers_mut().insert(REASON_HEADER, reason);
-            Outcome::Raw(response)
+            let mut response = (status, body).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            forced(response)
         }
         FaultAction::Delay { .. } => return None,
     })

@@ -2,11 +2,12 @@
 //! emulator's control API (`/_emulator`), served by an axum router built from the route table
 //! in [`routes`].
 //!
-//! Every route runs through one [`pipeline`]: the body is read and parsed once; faults, the
-//! journal, `meta`, the envelope and the `X-Emulator-Reason` header are each done there. Handlers
-//! are axum handlers: their signatures name the extractors of [`call`] they use (the cluster,
-//! the parsed body, the credentials, path parameters, the query), and they return a `Reply` or
-//! an `ApiError`, which goes back to the pipeline through the [`handoff`] and is written there.
+//! Every route runs through one [`pipeline`], an axum middleware: the body is read and parsed
+//! once; faults, the journal, `meta`, the envelope and the `X-Emulator-Reason` header are each
+//! done there. Handlers are ordinary axum handlers: their signatures name the extractors of
+//! [`call`] they use (the cluster, the parsed body, the credentials, path parameters, the
+//! query), and they return a `Reply` or an `ApiError`, which rides back to the pipeline in the
+//! response's extensions (as in axum's error-handling example) and is written there.
 //! [`app`] puts tower-http's layers around the router: sensitive headers, the access log, path normalisation, caught panics.
 
 mod access_log;
@@ -18,7 +19,6 @@ pub mod envelope;
 pub mod error;
 mod faults;
 mod graph;
-mod handoff;
 mod onprem;
 pub mod openapi;
 mod paths;

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::routes::{Access, ROUTES, Route, Surface, Takes};
+use super::routes::{Access, ROUTES, Reads, Route, Surface};
 
 /// The whole document.
 pub fn document() -> Value {
@@ -130,8 +130,8 @@ fn operation(route: &Route, path: &str) -> Value {
         let example: Value = serde_json::from_str(body).expect("route examples are JSON");
         // Graph parameters may come in the query string instead.
         let required = !matches!(
-            route.takes,
-            Takes::OptionalJson | Takes::OptionalObject | Takes::Graph
+            route.reads,
+            Reads::OptionalJson | Reads::OptionalObject | Reads::Graph
         );
         let schema = body_schema(&example);
         op.insert(

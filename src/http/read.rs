@@ -1,19 +1,17 @@
 //! Reading a request body once: whole, up to [`BODY_LIMIT`] (http-body-util's `Limited`) and
-//! within the body timeout; and the journal's redacted copy of it, made from the one parse.
+//! within the body timeout, parsed once; and the journal's redacted copy of it.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body::Body as HttpBody;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use yoke::{Yoke, Yokeable};
 
 use super::error::{ApiError, invalid_request};
-use crate::domain::json::{Object, ParseError};
-use crate::domain::redact::{Redacted, redacted, text_of};
+use crate::domain::json::{self, Object, ParseError};
+use crate::domain::redact::{Redacted, RedactedObject, redacted};
 
 /// Largest request body accepted, in bytes; larger ones get 413/1025.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -95,41 +93,34 @@ where
     })
 }
 
-/// A body parsed as a JSON object, borrowing the bytes it was read from.
-#[derive(Clone, Yokeable)]
-pub struct Parsed<'a>(pub Result<Option<Object<'a>>, ParseError>);
+/// A request body as read, with its one parse as a JSON object.
+#[derive(Debug, Clone)]
+pub struct ParsedBody {
+    /// The bytes, as sent.
+    pub raw: Bytes,
+    /// The bytes as a JSON object: `None` when empty, or why they are not one.
+    pub object: Result<Option<Object>, ParseError>,
+}
 
-/// A body's bytes with their one parse, handed on together (strings of the object borrow the
-/// bytes, which are not copied); no bytes for an empty body.
-pub type ParsedBody = Yoke<Parsed<'static>, Option<Arc<Bytes>>>;
-
-/// Parses `raw` once, keeping the bytes.
-pub fn parse_body(raw: Bytes) -> ParsedBody {
-    if raw.is_empty() {
-        return Yoke::new_owned(Parsed(Ok(None)));
+impl ParsedBody {
+    /// Parses `raw` once, keeping the bytes.
+    pub fn parse(raw: Bytes) -> Self {
+        let object = json::parse(&raw);
+        Self { raw, object }
     }
-    Yoke::attach_to_cart(Arc::new(raw), |raw: &Bytes| Parsed(Object::parse(raw)))
-        .wrap_cart_in_option()
-}
 
-/// The bytes of a parsed body.
-pub fn raw_bytes(parsed: &ParsedBody) -> &Bytes {
-    static EMPTY: Bytes = Bytes::new();
-    parsed.backing_cart().as_deref().unwrap_or(&EMPTY)
-}
-
-/// The journal's copy of a body: redacted JSON text, from the one parse; `None` for a body that
-/// is not JSON.
-pub fn journal_body(
-    raw: &[u8],
-    parsed: &Result<Option<Object<'_>>, ParseError>,
-) -> Option<Box<str>> {
-    match parsed {
-        Ok(object) => object.as_ref().map(redacted),
-        // JSON that is not an object (a list, a string): rare, read again as a tree.
-        Err(ParseError::NotObject) => serde_json::from_slice::<serde_json::Value>(raw)
-            .ok()
-            .map(|v| text_of(&Redacted(&v))),
-        Err(ParseError::NotJson(_)) => None,
+    /// The journal's copy of the body: redacted JSON text; `None` for a body that is empty or
+    /// not JSON.
+    pub fn journal_text(&self) -> Option<Box<str>> {
+        match &self.object {
+            Ok(object) => object
+                .as_ref()
+                .map(|object| redacted(&RedactedObject(object))),
+            // JSON that is not an object (a list, a string): rare, read again as a tree.
+            Err(ParseError::NotObject) => serde_json::from_slice(&self.raw)
+                .ok()
+                .map(|value| redacted(&Redacted(&value))),
+            Err(ParseError::NotJson(_)) => None,
+        }
     }
 }

@@ -56,16 +56,16 @@ pub enum Access {
 
 /// What body a route reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Takes {
+pub enum Reads {
     /// None: a body sent is ignored (but journaled).
     Nothing,
     /// A JSON object, `Content-Type` JSON or absent.
     Json,
-    /// Like [`Takes::Json`], or nothing.
+    /// Like [`Reads::Json`], or nothing.
     OptionalJson,
     /// A JSON object whatever its `Content-Type` (the control API: `curl -d` sends a form type).
     Object,
-    /// Like [`Takes::Object`], or nothing.
+    /// Like [`Reads::Object`], or nothing.
     OptionalObject,
     /// The bytes, which the handler reads itself.
     Raw,
@@ -100,7 +100,7 @@ pub struct Route {
     /// Statuses it answers, with what each means.
     pub responses: &'static [(u16, &'static str)],
     /// What body it reads.
-    pub takes: Takes,
+    pub reads: Reads,
     /// Whether it also answers while Coreapp restarts or no Coreapp runs (health, which
     /// reports exactly that); every other vendor route answers 503 / 1011 then.
     pub while_restarting: bool,
@@ -110,12 +110,50 @@ pub struct Route {
     pub(crate) handler: Handler,
 }
 
+/// The former name of [`Reads`].
+#[deprecated(note = "renamed Reads")]
+pub type Takes = Reads;
+
 impl Route {
-    /// The route, answering also while Coreapp restarts.
-    const fn while_restarting(self) -> Self {
+    /// A vendor route (`/v1/...`) for admins that reads no body: the rest of a row says how it
+    /// differs.
+    pub const fn vendor(method: &'static str, path: &'static str, handler: Handler) -> Self {
         Self {
-            while_restarting: true,
-            ..self
+            surface: Surface::Vendor,
+            method,
+            path,
+            summary: "",
+            access: Access::Admin,
+            body: None,
+            responses: &[],
+            reads: Reads::Nothing,
+            while_restarting: false,
+            addressing: Addressing::Creates,
+            handler,
+        }
+    }
+
+    /// A Graph route (`/{version}/...`), its parameters read by its handler.
+    pub const fn graph(method: &'static str, path: &'static str, handler: Handler) -> Self {
+        Self {
+            surface: Surface::Graph,
+            access: Access::Graph,
+            reads: Reads::Graph,
+            ..Self::vendor(method, path, handler)
+        }
+    }
+
+    /// A control route (`/_emulator/...`) behind the control token that reads no body.
+    pub const fn control(method: &'static str, path: &'static str, handler: Handler) -> Self {
+        Self {
+            surface: Surface::Control,
+            access: Access::Control,
+            responses: &[
+                (200, "Done"),
+                (400, "Bad input"),
+                (401, "Control token required"),
+            ],
+            ..Self::vendor(method, path, handler)
         }
     }
 }
@@ -132,92 +170,13 @@ impl std::fmt::Debug for Route {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn vendor(
-    method: &'static str,
-    path: &'static str,
-    access: Access,
-    summary: &'static str,
-    body: Option<&'static str>,
-    responses: &'static [(u16, &'static str)],
-    takes: Takes,
-    handler: Handler,
-) -> Route {
-    Route {
-        surface: Surface::Vendor,
-        method,
-        path,
-        summary,
-        access,
-        body,
-        responses,
-        takes,
-        while_restarting: false,
-        addressing: Addressing::Creates,
-        handler,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-const fn graph(
-    method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    body: Option<&'static str>,
-    responses: &'static [(u16, &'static str)],
-    handler: Handler,
-) -> Route {
-    Route {
-        surface: Surface::Graph,
-        method,
-        path,
-        summary,
-        access: Access::Graph,
-        body,
-        responses,
-        takes: Takes::Graph,
-        while_restarting: false,
-        addressing: Addressing::Creates,
-        handler,
-    }
-}
-
-const fn ctl(
-    method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    body: Option<&'static str>,
-    takes: Takes,
-    handler: Handler,
-) -> Route {
-    Route {
-        surface: Surface::Control,
-        method,
-        path,
-        summary,
-        access: Access::Control,
-        body,
-        responses: &[
-            (200, "Done"),
-            (400, "Bad input"),
-            (401, "Control token required"),
-        ],
-        takes,
-        while_restarting: false,
-        addressing: Addressing::Creates,
-        handler,
-    }
-}
-
-/// A handler of the table: the axum handler `f` (any function of extractors) called with the
-/// request and the state, as a plain function pointer.
+/// A handler of the table: the axum handler `f`, mounted for the row's method.
 macro_rules! handler {
     ($f:path) => {
-        |request, state| axum::handler::Handler::call($f, request, state)
+        |filter| axum::routing::on(filter, $f)
     };
 }
 
-/// Every route of the emulator.
 pub const ROUTES: &[Route] = &[
     Route {
         surface: Surface::Root,
@@ -230,111 +189,93 @@ pub const ROUTES: &[Route] = &[
             200,
             "Links to the vendor API, the control API and the OpenAPI document",
         )],
-        takes: Takes::Nothing,
+        reads: Reads::Nothing,
         while_restarting: false,
         addressing: Addressing::Creates,
         handler: handler!(front::front_door),
     },
-    vendor(
-        "POST",
-        "/users/login",
-        Access::Basic,
-        "Log in; the first admin login must set new_password",
-        Some(r#"{"new_password": "N3w!passw0rd"}"#),
-        &[
+    Route {
+        access: Access::Basic,
+        summary: "Log in; the first admin login must set new_password",
+        body: Some(r#"{"new_password": "N3w!passw0rd"}"#),
+        responses: &[
             (200, "A token and its expiry"),
             (400, "1024 Password Change Required, or 1009"),
             (401, "Wrong credentials"),
         ],
-        Takes::OptionalJson,
-        handler!(onprem::users::login),
-    ),
-    vendor(
-        "POST",
-        "/users/logout",
-        Access::Token,
-        "Revoke the token of this call",
-        None,
-        &[(200, "Revoked"), (401, "Invalid token")],
-        Takes::Nothing,
-        handler!(onprem::users::logout),
-    ),
-    vendor(
-        "POST",
-        "/users",
-        Access::Admin,
-        "Create a user",
-        Some(r#"{"username": "operator", "password": "0perator!Pass"}"#),
-        &[
+        reads: Reads::OptionalJson,
+        ..Route::vendor("POST", "/users/login", handler!(onprem::users::login))
+    },
+    Route {
+        access: Access::Token,
+        summary: "Revoke the token of this call",
+        responses: &[(200, "Revoked"), (401, "Invalid token")],
+        ..Route::vendor("POST", "/users/logout", handler!(onprem::users::logout))
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Create a user",
+        body: Some(r#"{"username": "operator", "password": "0perator!Pass"}"#),
+        responses: &[
             (201, "Created"),
             (400, "Invalid field"),
             (403, "Not admin"),
             (500, "1014 Already exists"),
         ],
-        Takes::Json,
-        handler!(onprem::users::create),
-    ),
-    vendor(
-        "GET",
-        "/users/{username}",
-        Access::Admin,
-        "Read a user's role",
-        None,
-        &[(200, "The user's role"), (404, "No such user")],
-        Takes::Nothing,
-        handler!(onprem::users::read),
-    ),
-    vendor(
-        "PUT",
-        "/users/{username}",
-        Access::Admin,
-        "Change a user's password",
-        Some(r#"{"password": "N3w!passw0rd"}"#),
-        &[(200, "Changed"), (404, "No such user")],
-        Takes::Json,
-        handler!(onprem::users::update),
-    ),
-    vendor(
-        "DELETE",
-        "/users/{username}",
-        Access::Admin,
-        "Delete a user (not admin)",
-        None,
-        &[
+        reads: Reads::Json,
+        ..Route::vendor("POST", "/users", handler!(onprem::users::create))
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Read a user's role",
+        responses: &[(200, "The user's role"), (404, "No such user")],
+        ..Route::vendor("GET", "/users/{username}", handler!(onprem::users::read))
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Change a user's password",
+        body: Some(r#"{"password": "N3w!passw0rd"}"#),
+        responses: &[(200, "Changed"), (404, "No such user")],
+        reads: Reads::Json,
+        ..Route::vendor("PUT", "/users/{username}", handler!(onprem::users::update))
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Delete a user (not admin)",
+        responses: &[
             (200, "Deleted"),
             (403, "admin cannot be deleted"),
             (404, "No such user"),
         ],
-        Takes::Nothing,
-        handler!(onprem::users::delete),
-    ),
-    vendor(
-        "POST",
-        "/account",
-        Access::Admin,
-        "Request a registration code",
-        Some(
+        ..Route::vendor(
+            "DELETE",
+            "/users/{username}",
+            handler!(onprem::users::delete),
+        )
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Request a registration code",
+        body: Some(
             r#"{"cc": "1", "phone_number": "6315550000", "method": "sms", "cert": "<base64>", "pin": "123456"}"#,
         ),
-        &[
+        responses: &[
             (201, "The number is already registered here"),
             (202, "Code sent; the verified name"),
             (400, "1008/1009/1010 naming the field"),
             (403, "1005 Unknown error: <reason>"),
             (503, "1011 restarting"),
         ],
-        Takes::Json,
-        handler!(onprem::account::request_code),
-    ),
-    vendor(
-        "POST",
-        "/account/shards",
-        Access::Admin,
-        "Set the number of multiconnect shards of the registered number",
-        Some(
+        reads: Reads::Json,
+        ..Route::vendor("POST", "/account", handler!(onprem::account::request_code))
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Set the number of multiconnect shards of the registered number",
+        body: Some(
             r#"{"cc": "1", "phone_number": "6315550000", "shards": 2, "pin": "123456", "cert": "<base64>"}"#,
         ),
-        &[
+        responses: &[
             (201, "Shards set"),
             (400, "1008/1009/1010 naming the field"),
             (
@@ -343,26 +284,28 @@ pub const ROUTES: &[Route] = &[
             ),
             (404, "No registered number"),
         ],
-        Takes::Json,
-        handler!(onprem::account::set_shards),
-    ),
-    vendor(
-        "GET",
-        "/account/shards",
-        Access::Admin,
-        "The number of multiconnect shards",
-        None,
-        &[(200, "{\"account\": {\"shards\": N}}")],
-        Takes::Nothing,
-        handler!(onprem::account::get_shards),
-    ),
-    vendor(
-        "POST",
-        "/account/verify",
-        Access::Admin,
-        "Verify the registration code",
-        Some(r#"{"code": "123-456"}"#),
-        &[
+        reads: Reads::Json,
+        ..Route::vendor(
+            "POST",
+            "/account/shards",
+            handler!(onprem::account::set_shards),
+        )
+    },
+    Route {
+        access: Access::Admin,
+        summary: "The number of multiconnect shards",
+        responses: &[(200, "{\"account\": {\"shards\": N}}")],
+        ..Route::vendor(
+            "GET",
+            "/account/shards",
+            handler!(onprem::account::get_shards),
+        )
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Verify the registration code",
+        body: Some(r#"{"code": "123-456"}"#),
+        responses: &[
             (201, "Registered"),
             (400, "Invalid code"),
             (
@@ -370,160 +313,156 @@ pub const ROUTES: &[Route] = &[
                 "1005 no_pending_code, mismatch, stale, too_many_guesses",
             ),
         ],
-        Takes::Json,
-        handler!(onprem::account::verify),
-    ),
-    vendor(
-        "POST",
-        "/settings/account/two-step",
-        Access::Admin,
-        "Set or change the two-step pin",
-        Some(r#"{"pin": "123456"}"#),
-        &[(200, "Set"), (404, "No registered number")],
-        Takes::Json,
-        handler!(onprem::settings::set_pin),
-    ),
-    vendor(
-        "DELETE",
-        "/settings/account/two-step",
-        Access::Admin,
-        "Turn two-step verification off",
-        None,
-        &[(200, "Off"), (404, "No registered number")],
-        Takes::Nothing,
-        handler!(onprem::settings::remove_pin),
-    ),
-    vendor(
-        "POST",
-        "/settings/backup",
-        Access::Admin,
-        "Back up the registration, encrypted under a password",
-        Some(r#"{"password": "B4ckup!pass"}"#),
-        &[
+        reads: Reads::Json,
+        ..Route::vendor("POST", "/account/verify", handler!(onprem::account::verify))
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Set or change the two-step pin",
+        body: Some(r#"{"pin": "123456"}"#),
+        responses: &[(200, "Set"), (404, "No registered number")],
+        reads: Reads::Json,
+        ..Route::vendor(
+            "POST",
+            "/settings/account/two-step",
+            handler!(onprem::settings::set_pin),
+        )
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Turn two-step verification off",
+        responses: &[(200, "Off"), (404, "No registered number")],
+        ..Route::vendor(
+            "DELETE",
+            "/settings/account/two-step",
+            handler!(onprem::settings::remove_pin),
+        )
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Back up the registration, encrypted under a password",
+        body: Some(r#"{"password": "B4ckup!pass"}"#),
+        responses: &[
             (200, "{\"settings\": {\"data\": \"<base64>\"}}"),
             (404, "No registered number"),
         ],
-        Takes::Json,
-        handler!(onprem::settings::backup),
-    ),
-    vendor(
-        "POST",
-        "/settings/restore",
-        Access::Admin,
-        "Restore a backup onto an unregistered deployment",
-        Some(r#"{"password": "B4ckup!pass", "data": "<base64>"}"#),
-        &[
+        reads: Reads::Json,
+        ..Route::vendor(
+            "POST",
+            "/settings/backup",
+            handler!(onprem::settings::backup),
+        )
+    },
+    Route {
+        access: Access::Admin,
+        summary: "Restore a backup onto an unregistered deployment",
+        body: Some(r#"{"password": "B4ckup!pass", "data": "<base64>"}"#),
+        responses: &[
             (200, "Restored"),
             (400, "1009 wrong password or damaged data"),
             (403, "A number is registered here"),
         ],
-        Takes::Json,
-        handler!(onprem::settings::restore),
-    ),
-    vendor(
-        "GET",
-        "/health",
-        Access::Token,
-        "Gateway status",
-        None,
-        &[(200, "unregistered, connecting or connected")],
-        Takes::Nothing,
-        handler!(onprem::health::v1),
-    )
-    .while_restarting(),
-    graph(
-        "GET",
-        "/{id}",
-        "A phone number (fields: ?fields=id,display_phone_number,…) or the WhatsApp Business Account",
-        None,
-        &[
+        reads: Reads::Json,
+        ..Route::vendor(
+            "POST",
+            "/settings/restore",
+            handler!(onprem::settings::restore),
+        )
+    },
+    Route {
+        access: Access::Token,
+        summary: "Gateway status",
+        responses: &[(200, "unregistered, connecting or connected")],
+        // Health reports a restart, or no Coreapp serving, rather than being refused for it.
+        while_restarting: true,
+        ..Route::vendor("GET", "/health", handler!(onprem::health::v1))
+    },
+    Route {
+        summary: "A phone number (fields: ?fields=id,display_phone_number,…) or the WhatsApp Business Account",
+        responses: &[
             (200, "The phone number's fields"),
             (400, "100: no such id, or an unknown field"),
         ],
-        handler!(numbers::get_object),
-    ),
-    graph(
-        "POST",
-        "/{id}",
-        "Set the two-step verification pin of a registered phone number",
-        Some(r#"{"pin": "123456"}"#),
-        &[
+        ..Route::graph("GET", "/{id}", handler!(numbers::get_object))
+    },
+    Route {
+        summary: "Set the two-step verification pin of a registered phone number",
+        body: Some(r#"{"pin": "123456"}"#),
+        responses: &[
             (200, "{\"success\": true}"),
             (400, "100: a pin that is not 6 digits, or no such id"),
             (404, "133010: the number is not registered"),
         ],
-        handler!(numbers::set_pin),
-    ),
-    graph(
-        "GET",
-        "/{id}/phone_numbers",
-        "The phone numbers of the WhatsApp Business Account (the On-Premises number included)",
-        None,
-        &[
+        ..Route::graph("POST", "/{id}", handler!(numbers::set_pin))
+    },
+    Route {
+        summary: "The phone numbers of the WhatsApp Business Account (the On-Premises number included)",
+        responses: &[
             (200, "{\"data\": […], \"paging\": …}"),
             (400, "100: not the account's id"),
         ],
-        handler!(numbers::list),
-    ),
-    graph(
-        "POST",
-        "/{id}/phone_numbers",
-        "Add a phone number to the WhatsApp Business Account",
-        Some(r#"{"cc": "1", "phone_number": "6315550000", "verified_name": "Acme"}"#),
-        &[
+        ..Route::graph("GET", "/{id}/phone_numbers", handler!(numbers::list))
+    },
+    Route {
+        summary: "Add a phone number to the WhatsApp Business Account",
+        body: Some(r#"{"cc": "1", "phone_number": "6315550000", "verified_name": "Acme"}"#),
+        responses: &[
             (200, "{\"id\": …}"),
             (400, "100: a parameter is missing or not valid"),
         ],
-        handler!(numbers::add),
-    ),
-    graph(
-        "POST",
-        "/{id}/request_code",
-        "Send a verification code to the phone number (the outbox, as On-Premises codes)",
-        Some(r#"{"code_method": "SMS", "language": "en"}"#),
-        &[
+        ..Route::graph("POST", "/{id}/phone_numbers", handler!(numbers::add))
+    },
+    Route {
+        summary: "Send a verification code to the phone number (the outbox, as On-Premises codes)",
+        body: Some(r#"{"code_method": "SMS", "language": "en"}"#),
+        responses: &[
             (200, "{\"success\": true}"),
             (400, "100, or 136024: the number is registered"),
         ],
-        handler!(registration::request_code),
-    ),
-    graph(
-        "POST",
-        "/{id}/verify_code",
-        "Verify the code sent",
-        Some(r#"{"code": "123456"}"#),
-        &[
+        ..Route::graph(
+            "POST",
+            "/{id}/request_code",
+            handler!(registration::request_code),
+        )
+    },
+    Route {
+        summary: "Verify the code sent",
+        body: Some(r#"{"code": "123456"}"#),
+        responses: &[
             (200, "{\"success\": true}"),
             (400, "100, or 136025: no code, expired, or wrong"),
         ],
-        handler!(registration::verify_code),
-    ),
-    graph(
-        "POST",
-        "/{id}/register",
-        "Register the phone number on the Cloud API; with backup, migrate it from the cluster's On-Premises deployment",
-        Some(r#"{"messaging_product": "whatsapp", "pin": "123456"}"#),
-        &[
+        ..Route::graph(
+            "POST",
+            "/{id}/verify_code",
+            handler!(registration::verify_code),
+        )
+    },
+    Route {
+        summary: "Register the phone number on the Cloud API; with backup, migrate it from the cluster's On-Premises deployment",
+        body: Some(r#"{"messaging_product": "whatsapp", "pin": "123456"}"#),
+        responses: &[
             (200, "{\"success\": true}"),
             (
                 400,
                 "100 (parameters, backup), 133005 (pin mismatch), 133006 (not verified), 133009 (pin too fast), 133015 (deregistered a moment ago), 133016 (rate limit)",
             ),
         ],
-        handler!(registration::register),
-    ),
-    graph(
-        "POST",
-        "/{id}/deregister",
-        "Deregister the phone number from the Cloud API",
-        None,
-        &[
+        ..Route::graph("POST", "/{id}/register", handler!(registration::register))
+    },
+    Route {
+        summary: "Deregister the phone number from the Cloud API",
+        responses: &[
             (200, "{\"success\": true}"),
             (400, "133016: rate limit"),
             (404, "133010: the number is not registered"),
         ],
-        handler!(registration::deregister),
-    ),
+        ..Route::graph(
+            "POST",
+            "/{id}/deregister",
+            handler!(registration::deregister),
+        )
+    },
     Route {
         surface: Surface::Control,
         method: "GET",
@@ -532,7 +471,7 @@ pub const ROUTES: &[Route] = &[
         access: Access::Open,
         body: None,
         responses: &[(200, "Links to the control API's parts")],
-        takes: Takes::Nothing,
+        reads: Reads::Nothing,
         while_restarting: false,
         addressing: Addressing::Creates,
         handler: handler!(front::control_index),
@@ -545,69 +484,43 @@ pub const ROUTES: &[Route] = &[
         access: Access::Open,
         body: None,
         responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
-        takes: Takes::Nothing,
+        reads: Reads::Nothing,
         while_restarting: false,
         addressing: Addressing::Creates,
         handler: handler!(front::health),
     },
-    ctl(
-        "GET",
-        "/openapi.json",
-        "This document",
-        None,
-        Takes::Nothing,
-        handler!(front::openapi),
-    ),
-    ctl(
-        "POST",
-        "/certs",
-        "Make a certificate for a verified name",
-        Some(
+    Route {
+        summary: "This document",
+        ..Route::control("GET", "/openapi.json", handler!(front::openapi))
+    },
+    Route {
+        summary: "Make a certificate for a verified name",
+        body: Some(
             r#"{"vname": "Yamato", "localized_names": [{"lg": "ja", "lc": "JP", "verified_name": "株式会社ヤマト"}]}"#,
         ),
-        Takes::Object,
-        handler!(clusters::make_cert),
-    ),
-    ctl(
-        "POST",
-        "/reset",
-        "Return every cluster to a fresh state",
-        None,
-        Takes::Nothing,
-        handler!(clusters::reset_all),
-    ),
+        reads: Reads::Object,
+        ..Route::control("POST", "/certs", handler!(clusters::make_cert))
+    },
+    Route {
+        summary: "Return every cluster to a fresh state",
+        ..Route::control("POST", "/reset", handler!(clusters::reset_all))
+    },
     // The page holds no data: it opens without the token and asks for it.
     Route {
         access: Access::Open,
         responses: &[(200, "The page")],
-        ..ctl(
-            "GET",
-            "/ui",
-            "The web console: codes as an inbox, the journal, the cluster's state and actions",
-            None,
-            Takes::Nothing,
-            handler!(console::page),
-        )
+        summary: "The web console: codes as an inbox, the journal, the cluster's state and actions",
+        ..Route::control("GET", "/ui", handler!(console::page))
     },
     Route {
         access: Access::ControlStream,
-        ..ctl(
-            "GET",
-            "/events",
-            "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
-            None,
-            Takes::Nothing,
-            handler!(events::stream),
-        )
+        summary: "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
+        ..Route::control("GET", "/events", handler!(events::stream))
     },
-    ctl(
-        "GET",
-        "/clusters",
-        "Names of the clusters that exist",
-        None,
-        Takes::Nothing,
-        handler!(clusters::list_clusters),
-    ),
+    Route {
+        summary: "Names of the clusters that exist",
+        ..Route::control("GET", "/clusters", handler!(clusters::list_clusters))
+    },
     Route {
         responses: &[
             (200, "{\"deleted\": [\"NAME\"]}"),
@@ -615,169 +528,177 @@ pub const ROUTES: &[Route] = &[
             (404, "No such cluster"),
         ],
         addressing: Addressing::ExistingOnly,
-        ..ctl(
+        summary: "Remove the cluster and all it holds (memory and data directory); the next request naming it starts it fresh",
+        ..Route::control(
             "DELETE",
             "/clusters/{cluster}",
-            "Remove the cluster and all it holds (memory and data directory); the next request naming it starts it fresh",
-            None,
-            Takes::Nothing,
             handler!(clusters::delete_cluster),
         )
     },
-    ctl(
-        "GET",
-        "/clusters/{cluster}/codes",
-        "The outbox, oldest first (filters: cc, phone_number, method)",
-        None,
-        Takes::Nothing,
-        handler!(clusters::list_codes),
-    ),
-    ctl(
-        "DELETE",
-        "/clusters/{cluster}/codes",
-        "Empty the outbox",
-        None,
-        Takes::Nothing,
-        handler!(clusters::clear_codes),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/codes/latest",
-        "The newest matching code; wait=SECONDS holds until one arrives",
-        None,
-        Takes::Nothing,
-        handler!(clusters::latest_code),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/policy",
-        "The cluster's policy (and rules)",
-        None,
-        Takes::Nothing,
-        handler!(clusters::get_policy),
-    ),
-    ctl(
-        "PUT",
-        "/clusters/{cluster}/policy",
-        "Switch the cluster's policy",
-        Some(
+    Route {
+        summary: "The outbox, oldest first (filters: cc, phone_number, method)",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/codes",
+            handler!(clusters::list_codes),
+        )
+    },
+    Route {
+        summary: "Empty the outbox",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/codes",
+            handler!(clusters::clear_codes),
+        )
+    },
+    Route {
+        summary: "The newest matching code; wait=SECONDS holds until one arrives",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/codes/latest",
+            handler!(clusters::latest_code),
+        )
+    },
+    Route {
+        summary: "The cluster's policy (and rules)",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/policy",
+            handler!(clusters::get_policy),
+        )
+    },
+    Route {
+        summary: "Switch the cluster's policy",
+        body: Some(
             r#"{"policy": "scripted", "rules": [{"prefix": "1631", "outcome": "error", "status": 403, "code": 1005, "details": "Unknown error: too_many"}]}"#,
         ),
-        Takes::Object,
-        handler!(clusters::put_policy),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/cloud",
-        "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
-        None,
-        Takes::Nothing,
-        handler!(clusters::get_cloud),
-    ),
-    ctl(
-        "POST",
-        "/clusters/{cluster}/reset",
-        "Return the cluster to a fresh state",
-        None,
-        Takes::Nothing,
-        handler!(clusters::reset_cluster),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/faults",
-        "Armed and spent faults, with how often each fired",
-        None,
-        Takes::Nothing,
-        handler!(steering::list_faults),
-    ),
-    ctl(
-        "POST",
-        "/clusters/{cluster}/faults",
-        "Arm faults for the next N matching requests",
-        Some(
+        reads: Reads::Object,
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/policy",
+            handler!(clusters::put_policy),
+        )
+    },
+    Route {
+        summary: "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/cloud",
+            handler!(clusters::get_cloud),
+        )
+    },
+    Route {
+        summary: "Return the cluster to a fresh state",
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/reset",
+            handler!(clusters::reset_cluster),
+        )
+    },
+    Route {
+        summary: "Armed and spent faults, with how often each fired",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/faults",
+            handler!(steering::list_faults),
+        )
+    },
+    Route {
+        summary: "Arm faults for the next N matching requests",
+        body: Some(
             r#"[{"route": "/v1/account", "times": 2, "fault": {"type": "error", "status": 500, "code": 1014, "details": "Unknown error: boom"}}]"#,
         ),
-        Takes::Raw,
-        handler!(steering::arm_faults),
-    ),
-    ctl(
-        "DELETE",
-        "/clusters/{cluster}/faults",
-        "Disarm every fault",
-        None,
-        Takes::Nothing,
-        handler!(steering::clear_faults),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/clock",
-        "The cluster's current (virtual) time",
-        None,
-        Takes::Nothing,
-        handler!(steering::get_clock),
-    ),
-    ctl(
-        "POST",
-        "/clusters/{cluster}/clock",
-        "Move the cluster's time forward",
-        Some(r#"{"advance_seconds": 600}"#),
-        Takes::Object,
-        handler!(steering::advance_clock),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/requests",
-        "The request journal (filters: path, status)",
-        None,
-        Takes::Nothing,
-        handler!(steering::list_requests),
-    ),
-    ctl(
-        "DELETE",
-        "/clusters/{cluster}/requests",
-        "Empty the journal",
-        None,
-        Takes::Nothing,
-        handler!(steering::clear_requests),
-    ),
-    ctl(
-        "GET",
-        "/clusters/{cluster}/topology",
-        "The deployment: Coreapps, shards, failover delay, every node with its status",
-        None,
-        Takes::Nothing,
-        handler!(steering::get_topology),
-    ),
-    ctl(
-        "PUT",
-        "/clusters/{cluster}/topology",
-        "Set the number of Coreapps and the failover delay",
-        Some(r#"{"coreapps": 3, "failover_delay_seconds": 2}"#),
-        Takes::Object,
-        handler!(steering::put_topology),
-    ),
-    ctl(
-        "POST",
-        "/clusters/{cluster}/nodes/{node}/stop",
-        "Stop a Coreapp (coreapp1…): its shards fail over after the delay",
-        None,
-        Takes::Nothing,
-        handler!(steering::stop_node),
-    ),
-    ctl(
-        "POST",
-        "/clusters/{cluster}/nodes/{node}/start",
-        "Start a stopped Coreapp",
-        None,
-        Takes::Nothing,
-        handler!(steering::start_node),
-    ),
-    ctl(
-        "POST",
-        "/clusters/{cluster}/restart",
-        "Simulate a Coreapp restart",
-        Some(r#"{"duration_seconds": 2}"#),
-        Takes::OptionalObject,
-        handler!(steering::restart),
-    ),
+        reads: Reads::Raw,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/faults",
+            handler!(steering::arm_faults),
+        )
+    },
+    Route {
+        summary: "Disarm every fault",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/faults",
+            handler!(steering::clear_faults),
+        )
+    },
+    Route {
+        summary: "The cluster's current (virtual) time",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/clock",
+            handler!(steering::get_clock),
+        )
+    },
+    Route {
+        summary: "Move the cluster's time forward",
+        body: Some(r#"{"advance_seconds": 600}"#),
+        reads: Reads::Object,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/clock",
+            handler!(steering::advance_clock),
+        )
+    },
+    Route {
+        summary: "The request journal (filters: path, status)",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/requests",
+            handler!(steering::list_requests),
+        )
+    },
+    Route {
+        summary: "Empty the journal",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/requests",
+            handler!(steering::clear_requests),
+        )
+    },
+    Route {
+        summary: "The deployment: Coreapps, shards, failover delay, every node with its status",
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/topology",
+            handler!(steering::get_topology),
+        )
+    },
+    Route {
+        summary: "Set the number of Coreapps and the failover delay",
+        body: Some(r#"{"coreapps": 3, "failover_delay_seconds": 2}"#),
+        reads: Reads::Object,
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/topology",
+            handler!(steering::put_topology),
+        )
+    },
+    Route {
+        summary: "Stop a Coreapp (coreapp1…): its shards fail over after the delay",
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/nodes/{node}/stop",
+            handler!(steering::stop_node),
+        )
+    },
+    Route {
+        summary: "Start a stopped Coreapp",
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/nodes/{node}/start",
+            handler!(steering::start_node),
+        )
+    },
+    Route {
+        summary: "Simulate a Coreapp restart",
+        body: Some(r#"{"duration_seconds": 2}"#),
+        reads: Reads::OptionalObject,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/restart",
+            handler!(steering::restart),
+        )
+    },
 ];

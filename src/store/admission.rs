@@ -36,7 +36,7 @@ pub struct Admission<'a> {
     /// The vendor path (`/v1/...`), for the faults' filters.
     pub path: &'a str,
     /// The body, for the faults' number filters.
-    pub body: Option<&'a Object<'a>>,
+    pub body: Option<&'a Object>,
     /// Who may call.
     pub caller: Caller<'a>,
     /// When the request arrived, by the cluster's clock ([`Cluster::now`]): restarts and token
@@ -49,8 +49,8 @@ pub struct Admission<'a> {
 pub struct Admitted {
     /// A fault that fired: it answers instead of the route (a delay, before it).
     pub fault: Option<FaultAction>,
-    /// The caller's role (`None` where any caller may call), or why the call is refused.
-    pub caller: Result<Option<Role>>,
+    /// Whether the caller may call, or why the call is refused.
+    pub caller: Result<()>,
 }
 
 impl Cluster {
@@ -70,11 +70,11 @@ impl Cluster {
             {
                 return Admitted {
                     fault,
-                    caller: Ok(None),
+                    caller: Ok(()),
                 };
             }
             let caller = match request.caller {
-                Caller::Anyone => Ok(None),
+                Caller::Anyone => Ok(()),
                 Caller::Token {
                     token,
                     admin,
@@ -93,7 +93,7 @@ fn token_caller(
     token: std::result::Result<&str, Error>,
     admin: bool,
     while_restarting: bool,
-) -> Result<Option<Role>> {
+) -> Result<()> {
     if !while_restarting {
         if c.is_restarting(now) {
             return Err(Error::NotReady);
@@ -116,5 +116,5 @@ fn token_caller(
             message: "This call needs an admin token",
         });
     }
-    Ok(Some(role))
+    Ok(())
 }

@@ -175,7 +175,7 @@ impl Cluster {
         for (e164, method, times) in record.sends {
             let number = Number::from_e164(&e164)
                 .ok_or_else(|| format!("cluster {}: stored number {e164:?}", self.name))?;
-            c.sends.insert((number.key(), method), times.into());
+            c.sends.insert((number.key(), method), times);
         }
         if let Some(waba) = record.cloud {
             c.waba = waba;

@@ -16,7 +16,6 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::small_map::grow_exactly_while_small;
 use crate::domain::clock::rfc3339;
 
 /// Bytes of a body's redacted text a journal entry keeps; a longer body is cut there (at a
@@ -147,7 +146,6 @@ impl Journal {
                 None => break,
             }
         }
-        grow_exactly_while_small(&mut self.entries);
         self.bytes += size;
         self.entries.push_back(entry);
     }

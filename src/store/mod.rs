@@ -17,7 +17,6 @@ pub mod migration;
 pub mod persist;
 pub mod registration;
 mod settings;
-mod small_map;
 mod state;
 pub mod testing;
 pub mod users;

@@ -10,7 +10,6 @@ use rand::Rng;
 use super::Cluster;
 use super::events::Kind;
 use super::persist::{Change, Log};
-use super::small_map::grow_exactly_while_small;
 use super::state::State;
 use crate::domain::backup;
 use crate::domain::clock::later;
@@ -110,7 +109,6 @@ impl Cluster {
         sent.seq = c.outbox_seq;
         log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
         let announced = self.settings.events.listening().then(|| sent.clone());
-        grow_exactly_while_small(&mut c.outbox);
         c.outbox.push_back(sent);
         announced
     }
@@ -167,7 +165,7 @@ impl Cluster {
                     let expires_at = later(now, settings.code_ttl);
                     let method = key.1;
                     c.sweep(now, settings.rules.window, &self.key(), log);
-                    let sends = c.sends.entry_or_default(key);
+                    let sends = c.sends.entry(key).or_default();
                     // Keep only what a rate window can still count.
                     sends.retain(|t| {
                         now.duration_since(*t)

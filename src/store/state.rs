@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use super::Settings;
 use super::journal::Journal;
 use super::persist::{Change, Log, RegistrationRecord};
-use super::small_map::SmallMap;
 use crate::domain::cloud::Waba;
 use crate::domain::faults::Faults;
 use crate::domain::model::{Account, Pending, SentCode};
@@ -41,17 +40,16 @@ pub struct Session {
     pub expires_at: SystemTime,
 }
 
-/// When codes were sent to one number by one method: the first send is kept in place (most
-/// numbers are sent one code), later ones on the heap.
-pub type SendTimes = smallvec::SmallVec<[SystemTime; 1]>;
+/// When codes were sent to one number by one method.
+pub type SendTimes = Vec<SystemTime>;
 
 /// Everything one cluster knows.
 #[derive(Debug)]
 pub(super) struct State {
     /// Users by name: admin and perhaps a few operators.
-    pub users: SmallMap<Box<str>, User>,
+    pub users: HashMap<Box<str>, User>,
     /// Live tokens by SHA-256 of the token text.
-    pub sessions: SmallMap<[u8; 32], Session>,
+    pub sessions: HashMap<[u8; 32], Session>,
     /// The last token checked and its SHA-256: a client sends the same token request after
     /// request, so most checks skip the hash. Kept in memory only, like the token itself.
     pub last_token: Option<(Box<str>, [u8; 32])>,
@@ -63,7 +61,7 @@ pub(super) struct State {
     pub pending: Option<Pending>,
     /// When codes were sent, by E.164 number and method, for rate limits.
     /// Keyed by the E.164 digits as an integer (`Number::key`).
-    pub sends: SmallMap<(u64, Method), SendTimes>,
+    pub sends: HashMap<(u64, Method), SendTimes>,
     /// When send history and sessions were last swept of what has expired.
     pub swept_at: Option<SystemTime>,
     /// Codes sent, oldest first, bounded by `Settings::outbox_limit`.
@@ -93,13 +91,13 @@ impl State {
             remembered: None,
         };
         Self {
-            users: SmallMap::Few(vec![(ADMIN.into(), admin)]),
-            sessions: SmallMap::default(),
+            users: HashMap::from([(ADMIN.into(), admin)]),
+            sessions: HashMap::new(),
             last_token: None,
             registered: None,
             pins: HashMap::new(),
             pending: None,
-            sends: SmallMap::default(),
+            sends: HashMap::new(),
             swept_at: None,
             outbox: VecDeque::new(),
             outbox_seq: 0,

@@ -1,4 +1,4 @@
-//! The certificate: made, read, and read in place exactly as prost reads it.
+//! The certificate: made and read.
 
 use proptest::prelude::*;
 
@@ -6,31 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose;
 use prost::Message;
 
-use super::read::decode_buffer;
 use super::*;
-
-/// Decoding through the prost messages: what [`decode_buffer`] must agree with.
-fn decode_with_prost(bytes: &[u8]) -> Result<DecodedCert, CertError> {
-    let details_of = |cert: VerifiedNameCertificate| Details::decode(cert.details?).ok();
-    let wrapped = BizAccountPayload::decode(bytes)
-        .ok()
-        .and_then(|payload| payload.vname_cert)
-        .and_then(details_of);
-    let details = match wrapped {
-        Some(details) => details,
-        None => {
-            let cert = VerifiedNameCertificate::decode(bytes).map_err(|_| CertError::Protobuf)?;
-            details_of(cert).ok_or(CertError::Protobuf)?
-        }
-    };
-    match details.verified_name {
-        Some(vname) if !vname.trim().is_empty() => Ok(DecodedCert {
-            vname: vname.into(),
-            localized_names: details.localized_names,
-        }),
-        _ => Err(CertError::NoVerifiedName),
-    }
-}
 
 /// Certificates as made, then cut, spliced and with bytes changed: near misses of every
 /// field, wire type and length.
@@ -84,47 +60,41 @@ fn mangled() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4096))]
 
+    /// Whatever arrives, the answer is a certificate with a name or the reason it is none.
     #[test]
-    fn walking_in_place_agrees_with_prost(bytes in prop_oneof![
+    fn mangled_certificates_are_read_or_refused(bytes in prop_oneof![
         mangled(),
         prop::collection::vec(any::<u8>(), 0..64),
     ]) {
-        prop_assert_eq!(decode_buffer(&bytes), decode_with_prost(&bytes));
+        match decode_bytes(&bytes) {
+            Ok(cert) => prop_assert!(!cert.vname.trim().is_empty()),
+            Err(e) => prop_assert!(matches!(e, CertError::Protobuf | CertError::NoVerifiedName)),
+        }
     }
 }
 
 #[test]
-fn merged_and_repeated_fields_agree_with_prost() {
+fn merged_and_repeated_fields_read_as_prost_reads_them() {
     let first = general_purpose::STANDARD
         .decode(make("First", &[], 1))
         .unwrap();
     let second = general_purpose::STANDARD
         .decode(make("Second", &[], 2))
         .unwrap();
-    // A message field sent twice is merged; a group nested past the limit is refused.
+    // A message field sent twice is merged: the last details win.
     let mut twice = first.clone();
     twice.extend(&second);
-    let mut deep = first.clone();
-    deep.extend(std::iter::repeat_n(0x1b_u8, 101)); // field 3, start group, 101 deep
+    assert_eq!(&*decode_bytes(&twice).unwrap().vname, "Second");
     // A second, empty certificate: merged, the first one's details stay.
     let mut empty_after = first.clone();
     empty_after.extend([0x0a, 0x00]);
-    for bytes in [
-        twice,
-        deep,
-        empty_after,
-        vec![0x0a, 0x00],
-        vec![0x08, 0x96, 0x01],
-    ] {
-        assert_eq!(
-            decode_buffer(&bytes),
-            decode_with_prost(&bytes),
-            "{bytes:x?}"
-        );
-    }
-    let mut twice = first;
-    twice.extend(&second);
-    assert_eq!(decode_buffer(&twice).unwrap().vname, "Second".into());
+    assert_eq!(&*decode_bytes(&empty_after).unwrap().vname, "First");
+    // A group nested past prost's recursion limit is refused.
+    let mut deep = first;
+    deep.extend(std::iter::repeat_n(0x1b_u8, 101)); // field 3, start group, 101 deep
+    assert_eq!(decode_bytes(&deep), Err(CertError::Protobuf));
+    assert_eq!(decode_bytes(&[0x0a, 0x00]), Err(CertError::NoVerifiedName));
+    assert_eq!(decode_bytes(&[0x08, 0x96, 0x01]), Err(CertError::Protobuf));
 }
 
 fn bare(vname: Option<&str>) -> String {

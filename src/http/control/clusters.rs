@@ -149,7 +149,7 @@ pub async fn make_cert(State(state): State<AppState>, body: JsonBody) -> Result<
     }
     let localized: Vec<LocalizedIn> = match fields.get("localized_names") {
         None => Vec::new(),
-        Some(value) => serde_json::from_value(value.to_json()).map_err(|e| {
+        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
             Error::invalid(
                 "localized_names",
                 "format",
@@ -228,7 +228,7 @@ pub async fn put_policy(
         Some(value) => {
             let parsed = match value.as_str() {
                 Some(toml) => scripted::parse_toml(toml),
-                None => scripted::parse_json(&value.to_json()),
+                None => scripted::parse_json(value),
             };
             Some(parsed.map_err(|e| {
                 Error::invalid(

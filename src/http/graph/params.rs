@@ -1,15 +1,17 @@
 //! The parameters of a Graph request, wherever the client put them: the query string (pywa),
 //! a JSON body (Meta's Node.js SDK) or a form body. A body's value wins over the query's.
 
-use axum::extract::FromRequestParts;
-use http::request::Parts;
+use axum::extract::{FromRequest, Request};
 use http::{HeaderMap, header};
 use serde_json::{Map, Value};
 
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
-use crate::http::call::RawBody;
+use crate::domain::json::ParseError;
+use crate::http::AppState;
+use crate::http::call::take_parts_body;
 use crate::http::error::ApiError;
+use crate::http::read::ParsedBody;
 
 /// The parameters of one Graph request.
 #[derive(Debug, Default)]
@@ -20,19 +22,21 @@ fn invalid(rule: &'static str, details: impl Into<String>) -> Error {
 }
 
 /// The parameters of the request, from its query string and its body.
-impl<S: Send + Sync> FromRequestParts<S> for Params {
+impl FromRequest<AppState> for Params {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let RawBody(raw) = RawBody::from_request_parts(parts, state).await?;
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let body = take_parts_body(&mut parts, body, state).await?;
         let query = parts.uri.query().unwrap_or("");
-        Ok(Self::read(query, &parts.headers, &raw)?)
+        Ok(Self::read(query, &parts.headers, body)?)
     }
 }
 
 impl Params {
-    /// Reads the query string and the body `raw` of a request with `headers`.
-    fn read(query: &str, headers: &HeaderMap, raw: &[u8]) -> Result<Self, Error> {
+    /// Reads the query string and the body of a request with `headers`.
+    fn read(query: &str, headers: &HeaderMap, body: ParsedBody) -> Result<Self, Error> {
+        let raw = &body.raw;
         let mut map = Map::new();
         let query: Vec<(String, String)> = serde_urlencoded::from_str(query)
             .map_err(|e| invalid("query", format!("The query string cannot be read: {e}")))?;
@@ -49,16 +53,20 @@ impl Params {
                     map.insert(name, Value::String(value));
                 }
             } else {
-                let body: Value = serde_json::from_slice(raw).map_err(|e| {
-                    invalid(
-                        "body",
-                        format!("The request body is not valid JSON: {e}; send a JSON object or put the parameters in the query string"),
-                    )
-                })?;
-                let Value::Object(body) = body else {
-                    return Err(invalid("body", "The request body must be a JSON object"));
-                };
-                map.extend(body);
+                match body.object {
+                    Ok(object) => map.extend(object.unwrap_or_default()),
+                    Err(ParseError::NotObject) => {
+                        return Err(invalid("body", "The request body must be a JSON object"));
+                    }
+                    Err(ParseError::NotJson(e)) => {
+                        return Err(invalid(
+                            "body",
+                            format!(
+                                "The request body is not valid JSON: {e}; send a JSON object or put the parameters in the query string"
+                            ),
+                        ));
+                    }
+                }
             }
         }
         // The token is no parameter of the operation.

@@ -123,7 +123,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             "This path does not take that HTTP method".into(),
             "route.method_not_allowed".into(),
         ),
-        bug @ (ApiError::Panicked | ApiError::Unprepared(_)) => GraphWire {
+        bug @ ApiError::Panicked => GraphWire {
             severity: Severity::Internal,
             ..generic(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,8 +148,9 @@ fn fbtrace_id() -> String {
         .collect()
 }
 
-/// The answer to a failure on the Graph surface.
-pub fn graph_error_response(error: &ApiError) -> Response {
+/// Writes the answer to a failure on the Graph surface into `response`; gives back the rule
+/// that decided it.
+pub fn write_graph_error(error: &ApiError, response: &mut Response) -> Cow<'static, str> {
     let wire = graph_wire(error);
     if wire.severity == Severity::Internal {
         tracing::error!(error = %error, "internal failure");
@@ -165,7 +166,7 @@ pub fn graph_error_response(error: &ApiError) -> Response {
         body["error_subcode"] = json!(subcode);
     }
     let bytes = serde_json::to_vec(&json!({"error": body})).unwrap_or_default();
-    let mut response = Response::new(axum::body::Body::from(bytes));
+    *response.body_mut() = axum::body::Body::from(bytes);
     *response.status_mut() = wire.status;
     response.extensions_mut().insert(wire.severity);
     let headers = response.headers_mut();
@@ -185,5 +186,5 @@ pub fn graph_error_response(error: &ApiError) -> Response {
     if let ApiError::BodyTimeout(_) = error {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    response
+    wire.reason
 }

@@ -5,3 +5,6 @@ pub mod account;
 pub mod health;
 pub mod settings;
 pub mod users;
+
+#[cfg(test)]
+mod tests;
