@@ -16,12 +16,15 @@ pub fn is_secret(key: &str) -> bool {
     SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(key))
 }
 
-/// `value` as JSON text with the values of secret fields replaced, at any depth.
-pub fn redacted(value: &impl Serialize) -> Box<str> {
-    // A `Value` (string keys, finite numbers) always serializes.
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .into_boxed_str()
+/// `value` (a [`Redacted`] or a [`RedactedObject`]) as JSON text, written into room for `room`
+/// bytes: the length of the body it was read from is usually enough.
+pub fn redacted(value: &impl Serialize, room: usize) -> Box<str> {
+    let mut text = Vec::with_capacity(room);
+    // A `Value` (string keys, finite numbers) always serializes, and as UTF-8.
+    match serde_json::to_writer(&mut text, value) {
+        Ok(()) => String::from_utf8(text).unwrap_or_default().into_boxed_str(),
+        Err(_) => Box::default(),
+    }
 }
 
 /// Serializes a JSON value with the values of secret fields replaced, at any depth, without
@@ -71,13 +74,13 @@ mod tests {
     fn secrets_are_redacted_at_any_depth_and_in_any_case() {
         let body = json!({"cc": "1", "cert": "Q0VSVA==", "Pin": "123456", "PASSWORD": "x",
                           "nested": [{"password": "x", "ok": 1}]});
-        let red: Value = serde_json::from_str(&redacted(&Redacted(&body))).unwrap();
+        let red: Value = serde_json::from_str(&redacted(&Redacted(&body), 0)).unwrap();
         assert_eq!(red["cc"], "1");
         assert_eq!(red["cert"], REDACTED);
         assert_eq!(red["Pin"], REDACTED);
         assert_eq!(red["PASSWORD"], REDACTED);
         assert_eq!(red["nested"][0]["password"], REDACTED);
         assert_eq!(red["nested"][0]["ok"], 1);
-        assert!(!redacted(&Redacted(&body)).contains("123456"));
+        assert!(!redacted(&Redacted(&body), 0).contains("123456"));
     }
 }

@@ -7,6 +7,8 @@
 //! and a handler that panics is answered with the vendor's 500 envelope by `CatchPanicLayer`.
 
 use std::any::Any;
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::Router;
@@ -61,20 +63,23 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A router of `rows`, one route per row and mount (the methods of one path together): each
-/// row's handler behind the [`pipeline`], which is given the row.
+/// served by the [`pipeline`] with its row.
 fn routes(state: &AppState, rows: Vec<&'static Route>) -> Router<AppState> {
     let mut paths: Vec<(String, MethodRouter<AppState>)> = Vec::new();
     for route in rows {
-        let pipeline = axum::middleware::from_fn_with_state(
-            MountedRoute::new(state.clone(), route),
-            pipeline::serve,
-        );
-        let row = (route.handler)(method_filter(route.method)).route_layer(pipeline);
+        let filter = method_filter(route.method);
+        let mounted = Arc::new(MountedRoute::new(state.clone(), route));
+        let row = tower::service_fn(move |request: Request| {
+            let mounted = mounted.clone();
+            async move { Ok::<_, Infallible>(pipeline::serve(&mounted, request).await) }
+        });
         for mount in route.surface.mounts() {
             let path = format!("{mount}{}", route.path);
             match paths.iter_mut().find(|(p, _)| *p == path) {
-                Some((_, methods)) => *methods = std::mem::take(methods).merge(row.clone()),
-                None => paths.push((path, row.clone())),
+                Some((_, methods)) => {
+                    *methods = std::mem::take(methods).on_service(filter, row.clone());
+                }
+                None => paths.push((path, axum::routing::on_service(filter, row.clone()))),
             }
         }
     }

@@ -32,8 +32,13 @@ use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
 /// Header that picks the cluster of a plain `/v1/...` request.
 pub const CLUSTER_HEADER: http::HeaderName = http::HeaderName::from_static("x-emulator-cluster");
 
-/// A route's handler, as the route table names it: the axum handler mounted for `filter`.
-pub type Handler = fn(axum::routing::MethodFilter) -> axum::routing::MethodRouter<AppState>;
+/// A route's handler, as the route table names it: an axum handler, called with the request and
+/// the application's state (`axum::handler::Handler::call`).
+pub type Handler = fn(Request, AppState) -> HandlerFuture;
+
+/// What a [`Handler`] returns.
+pub type HandlerFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = super::Response> + Send>>;
 
 /// What the pipeline decided of one request before its handler runs, left in the request's
 /// extensions: the cluster, the credentials it checked and the body it read and parsed once.

@@ -83,8 +83,13 @@ pub struct Reply {
 }
 
 fn to_json(body: &impl Serialize) -> Bytes {
+    // Room for most answers, written without growing the buffer on the way.
+    let mut text = Vec::with_capacity(128);
     // Answers are plain structs and `serde_json::Value`s: serializing them cannot fail.
-    serde_json::to_vec(body).map_or_else(|_| Bytes::from_static(b"{}"), Bytes::from)
+    match serde_json::to_writer(&mut text, body) {
+        Ok(()) => text.into(),
+        Err(_) => Bytes::from_static(b"{}"),
+    }
 }
 
 impl Reply {

@@ -115,11 +115,11 @@ impl ParsedBody {
         match &self.object {
             Ok(object) => object
                 .as_ref()
-                .map(|object| redacted(&RedactedObject(object))),
+                .map(|object| redacted(&RedactedObject(object), self.raw.len())),
             // JSON that is not an object (a list, a string): rare, read again as a tree.
             Err(ParseError::NotObject) => serde_json::from_slice(&self.raw)
                 .ok()
-                .map(|value| redacted(&Redacted(&value))),
+                .map(|value| redacted(&Redacted(&value), self.raw.len())),
             Err(ParseError::NotJson(_)) => None,
         }
     }

@@ -170,10 +170,10 @@ impl std::fmt::Debug for Route {
     }
 }
 
-/// A handler of the table: the axum handler `f`, mounted for the row's method.
+/// A handler of the table: the axum handler `f`, called with the request and the state.
 macro_rules! handler {
     ($f:path) => {
-        |filter| axum::routing::on(filter, $f)
+        |request, state| axum::handler::Handler::call($f, request, state)
     };
 }
 

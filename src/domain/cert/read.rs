@@ -6,6 +6,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use bytes::Bytes;
 use prost::Message;
 
 use super::{BizAccountPayload, Details, LocalizedName, VerifiedNameCertificate};
@@ -60,20 +61,32 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// White space anywhere (line breaks of a pasted certificate) is ignored. A [`BizAccountPayload`]
 /// is tried first, then a bare [`VerifiedNameCertificate`].
 pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
-    let compact: String = text.split_ascii_whitespace().collect();
+    let compact: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        text.split_ascii_whitespace().collect::<String>().into()
+    } else {
+        text.into()
+    };
     if compact.is_empty() {
         return Err(CertError::Empty);
     }
-    let bytes = LENIENT.decode(compact).map_err(|_| CertError::Base64)?;
-    decode_bytes(&bytes)
+    let bytes = LENIENT
+        .decode(compact.as_bytes())
+        .map_err(|_| CertError::Base64)?;
+    read(Bytes::from(bytes))
 }
 
 /// Decodes the protobuf bytes of a certificate: a [`BizAccountPayload`] first, else a bare
 /// [`VerifiedNameCertificate`]. (As prost merges a message field sent twice, the last `details`
 /// is the one.)
 pub fn decode_bytes(bytes: &[u8]) -> Result<DecodedCert, CertError> {
+    read(Bytes::copy_from_slice(bytes))
+}
+
+/// The certificate of `bytes`, whose fields (the details, the signatures) prost decodes as
+/// slices of them rather than copies.
+fn read(bytes: Bytes) -> Result<DecodedCert, CertError> {
     let details_of = |cert: VerifiedNameCertificate| Details::decode(cert.details?).ok();
-    let wrapped = BizAccountPayload::decode(bytes)
+    let wrapped = BizAccountPayload::decode(bytes.clone())
         .ok()
         .and_then(|payload| payload.vname_cert)
         .and_then(details_of);
