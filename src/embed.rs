@@ -94,15 +94,19 @@ impl EmulatorBuilder {
             .as_deref()
             .map(scripted::parse_toml)
             .transpose()
-            .map_err(|e| StartupError(format!("rules: {e}")))?;
+            .map_err(|e| StartupError::Rules(format!("rules: {e}")))?;
         let state = AppState::build(&self.config, Arc::new(SystemClock), rules)?;
         let tls = tls(&self.config)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| StartupError(format!("cannot bind 127.0.0.1:0: {e}")))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| StartupError(e.to_string()))?;
+            .map_err(|source| StartupError::Bind {
+                address: "127.0.0.1:0".into(),
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: "127.0.0.1:0".into(),
+            source,
+        })?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         self.config.listen = address.to_string();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -68,8 +68,8 @@ pub use startup::{StartupError, serve, serve_with, tls};
 /// Registration policies: the trait a policy implements, the built-in kinds and their rules.
 pub mod policy {
     pub use crate::domain::policy::{
-        Classic, ClassicRules, CodeDecision, NumberState, PendingView, PolicyKind, Refusal,
-        RegistrationPolicy, RuleSpec, Scripted, Sunset, VerifyDecision, scripted,
+        Classic, ClassicRules, CodeDecision, NumberState, PendingView, PolicyError, PolicyKind,
+        Refusal, RegistrationPolicy, RuleSpec, Scripted, Sunset, VerifyDecision, scripted,
     };
     pub use crate::domain::request::CodeRequest;
     pub use crate::domain::{Error, VendorError};

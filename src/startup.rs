@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::password;
-use crate::domain::policy::{ClassicRules, PolicyKind, scripted};
+use crate::domain::policy::{ClassicRules, PolicyError, PolicyKind, scripted};
 use crate::http::envelope::Meta;
 use crate::http::error::{envelope, title};
 use crate::http::{AppState, ControlAccess, Shared, app, openapi};
@@ -18,14 +18,42 @@ use crate::server;
 use crate::store::persist::{Durable, Persistence, Volatile};
 use crate::store::{Settings, Store};
 
-/// A configuration the emulator cannot start with, such as a bad rules file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct StartupError(pub String);
+/// Why the emulator cannot start: each kind names what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The policy and its rules do not fit together.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The rules cannot be read, or are not valid.
+    #[error("{0}")]
+    Rules(String),
+    /// The `--admin-password` does not meet the vendor's password rules.
+    #[error(
+        "--admin-password (WA_EMU_ADMIN_PASSWORD) does not meet the vendor's password rules: it {0}"
+    )]
+    AdminPassword(String),
+    /// The `--data-dir` cannot be opened, or what it holds cannot be read.
+    #[error("stored state: {0}")]
+    StoredState(String),
+    /// The TLS flags do not fit together, or the certificate or key cannot be used.
+    #[error("{0}")]
+    Tls(String),
+    /// The address cannot be listened on.
+    #[error("cannot bind {address}: {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
 
 impl From<StartupError> for std::io::Error {
     fn from(e: StartupError) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0)
+        match e {
+            StartupError::Bind { source, .. } => source,
+            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other.to_string()),
+        }
     }
 }
 
@@ -55,34 +83,29 @@ impl AppState {
         let has_rules = given_rules.is_some() || config.rules.is_some();
         // Here `classic` may be the default: only another policy counts as named.
         let named = config.policy != PolicyKind::Classic;
-        let policy = config
-            .policy
-            .with_rules(named, has_rules)
-            .map_err(StartupError)?;
+        let policy = config.policy.with_rules(named, has_rules)?;
         let rules = match (given_rules, &config.rules, policy) {
             (Some(rules), _, _) => Some(rules),
-            (None, Some(path), _) => Some(scripted::load(path).map_err(StartupError)?),
+            (None, Some(path), _) => Some(scripted::load(path).map_err(StartupError::Rules)?),
             (None, None, PolicyKind::Scripted) => {
-                return Err(StartupError(
+                return Err(StartupError::Rules(
                     "--policy scripted needs --rules FILE (WA_EMU_RULES)".into(),
                 ));
             }
             (None, None, _) => None,
         };
-        let default_policy = policy.build(classic, rules).map_err(StartupError)?;
+        let default_policy = policy.build(classic, rules)?;
         let (admin_password, admin_must_change) = match &config.admin_password {
             Some(password) => {
                 if let Some((_, problem)) = password::weakness(password) {
-                    return Err(StartupError(format!(
-                        "--admin-password (WA_EMU_ADMIN_PASSWORD) does not meet the vendor's password rules: it {problem}"
-                    )));
+                    return Err(StartupError::AdminPassword(problem));
                 }
                 (password.as_str(), false)
             }
             None => (password::DEFAULT_ADMIN_PASSWORD, true),
         };
         let persist: Arc<dyn Persistence> = match &config.data_dir {
-            Some(dir) => Arc::new(Durable::open(dir).map_err(StartupError)?),
+            Some(dir) => Arc::new(Durable::open(dir).map_err(StartupError::StoredState)?),
             None => Arc::new(Volatile),
         };
         let settings = Settings {
@@ -106,7 +129,7 @@ impl AppState {
             persist,
             migration_delay: config.migration_delay,
         };
-        let store = Store::new(settings).map_err(|e| StartupError(format!("stored state: {e}")))?;
+        let store = Store::new(settings).map_err(StartupError::StoredState)?;
         Ok(Self::new_shared(Shared {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
@@ -130,7 +153,7 @@ pub fn tls(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, Startup
         config.tls_key.as_deref(),
         &self_signed_cert_path(config),
     )
-    .map_err(StartupError)
+    .map_err(StartupError::Tls)
 }
 
 /// Where the self-signed certificate of `--tls` is written, for clients to trust: `tls-cert.pem`

@@ -33,16 +33,58 @@ pub fn default_url(listen: &str) -> String {
     format!("http://{target}/_emulator/health")
 }
 
+/// Why a probe failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The URL is not one the probe can ask.
+    #[error("{url}: only http:// and https:// URLs can be probed")]
+    UnsupportedUrl {
+        /// The URL.
+        url: String,
+    },
+    /// Nothing answered there: the name does not resolve, the connection is refused or it
+    /// broke.
+    #[error("{target}: {source}")]
+    Unreachable {
+        /// The host and port, or the address, that was tried.
+        target: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TLS client could not be set up for the host.
+    #[error("{0}")]
+    Tls(String),
+    /// A TLS server answered a plain-HTTP probe.
+    #[error("{url}: this looks like HTTPS: add --tls (or probe an https:// URL)")]
+    LooksLikeHttps {
+        /// The URL.
+        url: String,
+    },
+    /// It answered, but not 200.
+    #[error("{url} answered {status_line:?}")]
+    Unhealthy {
+        /// The URL.
+        url: String,
+        /// The answer's status line.
+        status_line: String,
+    },
+}
+
+fn unreachable(target: impl ToString) -> impl FnOnce(std::io::Error) -> ProbeError {
+    move |source| ProbeError::Unreachable {
+        target: target.to_string(),
+        source,
+    }
+}
+
 /// Probes `url` (`http://` or `https://`); `Ok` when it answers 200.
-pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
+pub fn probe(url: &str, timeout: Duration) -> Result<(), ProbeError> {
     let (rest, tls) = if let Some(rest) = url.strip_prefix("http://") {
         (rest, false)
     } else if let Some(rest) = url.strip_prefix("https://") {
         (rest, true)
     } else {
-        return Err(format!(
-            "{url}: only http:// and https:// URLs can be probed"
-        ));
+        return Err(ProbeError::UnsupportedUrl { url: url.into() });
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -58,14 +100,19 @@ pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
     };
     let addr = with_port
         .to_socket_addrs()
-        .map_err(|e| format!("{authority}: {e}"))?
+        .map_err(unreachable(authority))?
         .next()
-        .ok_or_else(|| format!("{authority}: no address"))?;
-    let tcp = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+        .ok_or_else(|| {
+            unreachable(authority)(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no address",
+            ))
+        })?;
+    let tcp = TcpStream::connect_timeout(&addr, timeout).map_err(unreachable(addr))?;
     tcp.set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+        .map_err(unreachable(addr))?;
     tcp.set_write_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+        .map_err(unreachable(addr))?;
     let mut stream: Box<dyn ReadWrite> = if tls {
         let host = with_port.rsplit_once(':').map_or(authority, |(h, _)| h);
         let host = host
@@ -79,14 +126,14 @@ pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
     stream
         .write_all(request.as_bytes())
-        .map_err(|e| format!("{addr}: {e}"))?;
+        .map_err(unreachable(addr))?;
     let mut head = [0u8; 64];
     let mut read = 0;
     while read < 12 {
         match stream.read(&mut head[read..]) {
             Ok(0) => break,
             Ok(n) => read += n,
-            Err(e) => return Err(format!("{addr}: {e}")),
+            Err(e) => return Err(unreachable(addr)(e)),
         }
     }
     let status_line = String::from_utf8_lossy(&head[..read]).into_owned();
@@ -101,14 +148,12 @@ pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
         Ok(())
     } else if plain_to_https || !tls && read >= 1 && (head[0] == 0x15 || head[0] == 0x16) {
         // A TLS record (an alert or a handshake) where HTTP was expected.
-        Err(format!(
-            "{url}: this looks like HTTPS: add --tls (or probe an https:// URL)"
-        ))
+        Err(ProbeError::LooksLikeHttps { url: url.into() })
     } else {
-        Err(format!(
-            "{url} answered {:?}",
-            status_line.lines().next().unwrap_or("")
-        ))
+        Err(ProbeError::Unhealthy {
+            url: url.into(),
+            status_line: status_line.lines().next().unwrap_or("").into(),
+        })
     }
 }
 
@@ -119,7 +164,7 @@ impl<T: Read + Write> ReadWrite for T {}
 fn insecure_tls(
     tcp: TcpStream,
     host: String,
-) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, String> {
+) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, ProbeError> {
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -175,13 +220,13 @@ fn insecure_tls(
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| ProbeError::Tls(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(std::sync::Arc::new(AnyCertificate(provider)))
         .with_no_client_auth();
-    let name = ServerName::try_from(host).map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(host).map_err(|e| ProbeError::Tls(e.to_string()))?;
     let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ProbeError::Tls(e.to_string()))?;
     Ok(rustls::StreamOwned::new(connection, tcp))
 }
 

@@ -202,11 +202,8 @@ impl FaultSpec {
     }
 
     /// Whether the fault applies to this request.
-    pub fn matches(&self, method: Verb, route: &str, body: Option<&Object>) -> bool {
-        let field = |name: &str| {
-            body.and_then(|b| b.get(name))
-                .and_then(serde_json::Value::as_str)
-        };
+    pub fn matches(&self, method: Verb, route: &str, body: Option<&Object<'_>>) -> bool {
+        let field = |name: &str| body.and_then(|b| b.str(name));
         let on_route = match &self.route {
             FaultRoute::Any => true,
             FaultRoute::Path(path) => path == route,
@@ -273,7 +270,7 @@ impl Faults {
         &mut self,
         method: Verb,
         route: &str,
-        body: Option<&Object>,
+        body: Option<&Object<'_>>,
     ) -> Option<FaultAction> {
         let fault = self
             .armed
@@ -327,7 +324,7 @@ mod tests {
             "route": "*", "method": "post", "cc": "1", "phone_number": "555", "fault": {"type": "drop"}
         }));
         let bytes = br#"{"cc": "1", "phone_number": "555"}"#;
-        let body = crate::domain::json::parse(bytes).unwrap().unwrap();
+        let body = Object::parse(bytes).unwrap().unwrap();
         assert!(f.matches(Verb::Post, "/v1/account", Some(&body)));
         assert!(!f.matches(Verb::Get, "/v1/account", Some(&body)));
         assert!(!f.matches(Verb::Post, "/v1/account", None));

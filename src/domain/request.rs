@@ -6,9 +6,7 @@
 
 use super::Error;
 use super::cert::{self, DecodedCert};
-use serde_json::Value;
-
-use super::json::{Object, type_name};
+use super::json::{Field, Object};
 use super::phone::{self, MAX_E164_DIGITS, Method, Number};
 
 /// `POST /v1/account`, validated.
@@ -25,14 +23,14 @@ pub struct CodeRequest<'a> {
 }
 
 /// Reads the fields of one body, refusing any it does not list.
-pub struct Fields<'o> {
-    body: &'o Object,
+pub struct Fields<'o, 'a> {
+    body: &'o Object<'a>,
 }
 
-impl<'o> Fields<'o> {
+impl<'o, 'a> Fields<'o, 'a> {
     /// Checks that `body` has no field outside `allowed` (naming the first such, in sorted order).
-    pub fn new(body: &'o Object, allowed: &[&str]) -> Result<Self, Error> {
-        if let Some(extra) = body.keys().filter(|k| !allowed.contains(&k.as_str())).min() {
+    pub fn new(body: &'o Object<'a>, allowed: &[&str]) -> Result<Self, Error> {
+        if let Some(extra) = body.keys().filter(|k| !allowed.contains(k)).min() {
             return Err(Error::Unexpected {
                 field: extra.to_owned(),
             });
@@ -44,7 +42,7 @@ impl<'o> Fields<'o> {
     pub fn require(&self, names: &[&'static str]) -> Result<(), Error> {
         match names
             .iter()
-            .find(|n| self.body.get(**n).is_none_or(Value::is_null))
+            .find(|n| self.body.get(n).is_none_or(Field::is_null))
         {
             Some(&"cert") => Err(Error::Missing {
                 field: "cert",
@@ -56,7 +54,7 @@ impl<'o> Fields<'o> {
     }
 
     /// The value of `name`, if present and not `null`.
-    pub fn get(&self, name: &str) -> Option<&'o Value> {
+    pub fn get(&self, name: &str) -> Option<&'o Field<'a>> {
         self.body.get(name).filter(|v| !v.is_null())
     }
 
@@ -64,13 +62,13 @@ impl<'o> Fields<'o> {
     pub fn opt_str(&self, name: &'static str) -> Result<Option<&'o str>, Error> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Field::Str(s)) => Ok(Some(s)),
             Some(other) => Err(Error::invalid(
                 name,
                 "not_string",
                 format!(
                     "Parameter '{name}' must be a string (got {})",
-                    type_name(other)
+                    other.type_name()
                 ),
             )),
         }
@@ -112,7 +110,7 @@ impl<'o> Fields<'o> {
 const MAKE_A_CERT: &str = "make one with POST /_emulator/certs {\"vname\": \"Your Business\"} or `wa-onprem-emulator cert --vname NAME`";
 
 /// Validates `POST /v1/account`.
-pub fn code_request<'o>(body: &'o Object) -> Result<CodeRequest<'o>, Error> {
+pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> {
     let fields = Fields::new(body, &["cc", "phone_number", "method", "cert", "pin"])?;
     fields.require(&["cc", "phone_number", "method", "cert"])?;
 
@@ -146,7 +144,7 @@ pub fn code_request<'o>(body: &'o Object) -> Result<CodeRequest<'o>, Error> {
 }
 
 /// `cc` and `phone_number` of a body: a real calling code and at most 15 digits in all.
-fn number(fields: &Fields<'_>) -> Result<Number, Error> {
+fn number(fields: &Fields<'_, '_>) -> Result<Number, Error> {
     let cc = fields.str("cc")?;
     if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid(
@@ -210,7 +208,10 @@ pub fn shards_need_cert(api_version: &str) -> bool {
 }
 
 /// Validates `POST /v1/account/shards` for the reported `api_version` (see [`shards_need_cert`]).
-pub fn shards_request<'o>(body: &'o Object, api_version: &str) -> Result<ShardsRequest<'o>, Error> {
+pub fn shards_request<'o>(
+    body: &'o Object<'_>,
+    api_version: &str,
+) -> Result<ShardsRequest<'o>, Error> {
     let cert_required = shards_need_cert(api_version);
     let fields = Fields::new(body, &["cc", "phone_number", "shards", "pin", "cert"])?;
     fields.require(&["cc", "phone_number", "shards"])?;
@@ -223,7 +224,7 @@ pub fn shards_request<'o>(body: &'o Object, api_version: &str) -> Result<ShardsR
     let number = number(&fields)?;
     let options = "1, 2, 4, 8, 16 or 32";
     let shards = match fields.get("shards") {
-        Some(value) if value.is_number() => value
+        Some(Field::Json(value)) if value.is_number() => value
             .as_u64()
             .and_then(|n| u8::try_from(n).ok())
             .filter(|n| super::topology::SHARD_OPTIONS.contains(n))
@@ -235,7 +236,7 @@ pub fn shards_request<'o>(body: &'o Object, api_version: &str) -> Result<ShardsR
                 )
             })?,
         other => {
-            let got = other.map_or("nothing", type_name);
+            let got = other.map_or("nothing", Field::type_name);
             return Err(Error::invalid(
                 "shards",
                 "not_integer",
@@ -280,7 +281,7 @@ pub fn pin<'t>(field: &'static str, text: &'t str) -> Result<&'t str, Error> {
 }
 
 /// Validates `POST /v1/account/verify`, returning the 6-digit code with any hyphen removed.
-pub fn verify_request(body: &Object) -> Result<String, Error> {
+pub fn verify_request(body: &Object<'_>) -> Result<String, Error> {
     let fields = Fields::new(body, &["code"])?;
     fields.require(&["code"])?;
     let code = fields.str("code")?;
@@ -300,7 +301,7 @@ pub fn verify_request(body: &Object) -> Result<String, Error> {
 }
 
 /// Validates a body made of one required pin (`POST /v1/settings/account/two-step`).
-pub fn pin_request(body: &Object) -> Result<String, Error> {
+pub fn pin_request(body: &Object<'_>) -> Result<String, Error> {
     let fields = Fields::new(body, &["pin"])?;
     fields.require(&["pin"])?;
     pin("pin", fields.str("pin")?).map(str::to_owned)
@@ -312,8 +313,9 @@ mod tests {
 
     use super::*;
 
-    fn body(value: &Value) -> Object {
-        value.as_object().unwrap().clone()
+    fn body(value: &Value) -> Object<'_> {
+        let text = Box::leak(value.to_string().into_boxed_str());
+        Object::parse(text.as_bytes()).unwrap().unwrap()
     }
 
     fn code(e: &Error) -> u32 {

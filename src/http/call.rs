@@ -139,12 +139,16 @@ pub async fn take_parts_body(
 
 /// The JSON object body, as the route's `reads` admitted it: an empty object where an optional
 /// body was not sent (or the route reads none).
-pub struct JsonBody(Object);
+pub struct JsonBody(ParsedBody);
 
 impl JsonBody {
     /// The object.
-    pub fn object(&self) -> &Object {
-        &self.0
+    pub fn object(&self) -> &Object<'_> {
+        static EMPTY: Object<'static> = Object::EMPTY;
+        match self.0.object() {
+            Ok(Some(object)) => object,
+            _ => &EMPTY,
+        }
     }
 }
 
@@ -152,11 +156,12 @@ impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        match take_body(request, state).await?.object {
-            Ok(object) => Ok(Self(object.unwrap_or_default())),
+        let body = take_body(request, state).await?;
+        match body.object() {
+            Ok(_) => Ok(Self(body)),
             // The pipeline refuses these before the handler runs; without it, they are refused
             // here alike.
-            Err(e) => Err(body_error(&e)),
+            Err(e) => Err(body_error(e)),
         }
     }
 }
@@ -181,7 +186,7 @@ impl FromRequest<AppState> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        Ok(Self(take_body(request, state).await?.raw))
+        Ok(Self(take_body(request, state).await?.raw().clone()))
     }
 }
 

@@ -129,7 +129,7 @@ async fn vendor(
             let admitted = cluster.admit(Admission {
                 method: mounted.verb,
                 path: vendor_path(parts.uri.path()),
-                body: parsed.object.as_ref().ok().and_then(Option::as_ref),
+                body: parsed.object().as_ref().ok().and_then(Option::as_ref),
                 caller: caller(route, &parts.headers),
                 at,
             });
@@ -307,7 +307,7 @@ fn prepare(
         check_json_type(&parts.headers)?;
     }
     if !matches!(reads, Reads::Nothing | Reads::Raw | Reads::Graph) {
-        match &parsed.object {
+        match parsed.object() {
             Ok(Some(_)) => {}
             Ok(None) if matches!(reads, Reads::OptionalJson | Reads::OptionalObject) => {}
             Ok(None) => {

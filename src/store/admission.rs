@@ -36,7 +36,7 @@ pub struct Admission<'a> {
     /// The vendor path (`/v1/...`), for the faults' filters.
     pub path: &'a str,
     /// The body, for the faults' number filters.
-    pub body: Option<&'a Object>,
+    pub body: Option<&'a Object<'a>>,
     /// Who may call.
     pub caller: Caller<'a>,
     /// When the request arrived, by the cluster's clock ([`Cluster::now`]): restarts and token

@@ -61,17 +61,20 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// White space anywhere (line breaks of a pasted certificate) is ignored. A [`BizAccountPayload`]
 /// is tried first, then a bare [`VerifiedNameCertificate`].
 pub fn decode(text: &str) -> Result<DecodedCert, CertError> {
-    let compact: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_whitespace()) {
-        text.split_ascii_whitespace().collect::<String>().into()
-    } else {
-        text.into()
+    let bytes = match LENIENT.decode(text) {
+        Ok(bytes) => bytes,
+        // A certificate pasted with line breaks: decoded again without its white space.
+        Err(_) => {
+            let compact: String = text.split_ascii_whitespace().collect();
+            if compact.is_empty() {
+                return Err(CertError::Empty);
+            }
+            LENIENT.decode(compact).map_err(|_| CertError::Base64)?
+        }
     };
-    if compact.is_empty() {
+    if bytes.is_empty() {
         return Err(CertError::Empty);
     }
-    let bytes = LENIENT
-        .decode(compact.as_bytes())
-        .map_err(|_| CertError::Base64)?;
     read(Bytes::from(bytes))
 }
 

@@ -34,13 +34,11 @@ impl PolicyKind {
     /// The policy to run when this one is asked for (`named`: by the user, not by default) and
     /// rules are or are not given: rules alone select `scripted`; with another policy named they
     /// are a mistake, said in the one message every entry point prints.
-    pub fn with_rules(self, named: bool, has_rules: bool) -> Result<Self, String> {
+    pub fn with_rules(self, named: bool, has_rules: bool) -> Result<Self, PolicyError> {
         match (self, has_rules) {
             (Self::Scripted, _) | (_, false) => Ok(self),
             (_, true) if !named => Ok(Self::Scripted),
-            (other, true) => Err(format!(
-                "--rules FILE goes with --policy scripted, not --policy {other}: drop one of them"
-            )),
+            (other, true) => Err(PolicyError::RulesNeedScripted(other)),
         }
     }
 
@@ -49,16 +47,30 @@ impl PolicyKind {
         self,
         classic: ClassicRules,
         rules: Option<Vec<scripted::Rule>>,
-    ) -> Result<Arc<dyn RegistrationPolicy>, String> {
+    ) -> Result<Arc<dyn RegistrationPolicy>, PolicyError> {
         Ok(match self {
             Self::Classic => Arc::new(Classic::new(classic)),
             Self::Sunset => Arc::new(Sunset),
             Self::Scripted => Arc::new(Scripted::new(
-                rules.ok_or("the scripted policy needs rules (--rules FILE)")?,
+                rules.ok_or(PolicyError::ScriptedNeedsRules)?,
                 classic,
             )),
         })
     }
+}
+
+/// Why a policy cannot run as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// Rules were given with a policy other than `scripted`.
+    #[error("--rules FILE goes with --policy scripted, not --policy {0}: drop one of them")]
+    RulesNeedScripted(PolicyKind),
+    /// `scripted` was asked for without rules.
+    #[error("the scripted policy needs rules (--rules FILE)")]
+    ScriptedNeedsRules,
+    /// No policy has this name.
+    #[error("{0:?} is not a policy: use \"classic\", \"sunset\" or \"scripted\"")]
+    Unknown(String),
 }
 
 impl fmt::Display for PolicyKind {
@@ -68,16 +80,14 @@ impl fmt::Display for PolicyKind {
 }
 
 impl std::str::FromStr for PolicyKind {
-    type Err = String;
+    type Err = PolicyError;
 
     /// `classic`, `sunset` or `scripted`, in any case.
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, PolicyError> {
         Self::ALL
             .into_iter()
             .find(|kind| kind.as_str().eq_ignore_ascii_case(text))
-            .ok_or_else(|| {
-                format!("{text:?} is not a policy: use \"classic\", \"sunset\" or \"scripted\"")
-            })
+            .ok_or_else(|| PolicyError::Unknown(text.into()))
     }
 }
 
@@ -92,11 +102,16 @@ mod kind_tests {
         assert_eq!(Sunset.with_rules(true, false), Ok(Sunset));
         assert_eq!(Classic.with_rules(true, false), Ok(Classic));
         let refused = Classic.with_rules(true, true).unwrap_err();
-        assert!(refused.contains("not --policy classic"), "{refused}");
+        assert_eq!(refused, super::PolicyError::RulesNeedScripted(Classic));
+        assert!(
+            refused.to_string().contains("not --policy classic"),
+            "{refused}"
+        );
         assert!(
             Sunset
                 .with_rules(true, true)
                 .unwrap_err()
+                .to_string()
                 .contains("not --policy sunset")
         );
     }

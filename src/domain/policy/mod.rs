@@ -17,6 +17,6 @@ pub use contract::{
     CloudForced, CodeDecision, NumberState, PendingView, PinCheck, Refusal, RegistrationPolicy,
     VerifyDecision, check_pin,
 };
-pub use kind::PolicyKind;
+pub use kind::{PolicyError, PolicyKind};
 pub use scripted::{RuleSpec, Scripted};
 pub use sunset::Sunset;

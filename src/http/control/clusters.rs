@@ -149,7 +149,7 @@ pub async fn make_cert(State(state): State<AppState>, body: JsonBody) -> Result<
     }
     let localized: Vec<LocalizedIn> = match fields.get("localized_names") {
         None => Vec::new(),
-        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+        Some(value) => serde_json::from_value(value.to_json()).map_err(|e| {
             Error::invalid(
                 "localized_names",
                 "format",
@@ -228,7 +228,7 @@ pub async fn put_policy(
         Some(value) => {
             let parsed = match value.as_str() {
                 Some(toml) => scripted::parse_toml(toml),
-                None => scripted::parse_json(value),
+                None => scripted::parse_json(&value.to_json()),
             };
             Some(parsed.map_err(|e| {
                 Error::invalid(
@@ -253,7 +253,7 @@ pub async fn put_policy(
         }
         (kind, rules) => kind
             .build(settings.rules, rules)
-            .map_err(|e| Error::invalid("rules", "format", e))?,
+            .map_err(|e| Error::invalid("rules", "format", e.to_string()))?,
     };
     cluster.set_policy(policy.clone()).await?;
     Ok(Reply::control(&policy_body(cluster.name(), &*policy)))

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
-use crate::domain::json::ParseError;
+use crate::domain::json::{Object, ParseError};
 use crate::http::AppState;
 use crate::http::call::take_parts_body;
 use crate::http::error::ApiError;
@@ -36,7 +36,7 @@ impl FromRequest<AppState> for Params {
 impl Params {
     /// Reads the query string and the body of a request with `headers`.
     fn read(query: &str, headers: &HeaderMap, body: ParsedBody) -> Result<Self, Error> {
-        let raw = &body.raw;
+        let raw = body.raw();
         let mut map = Map::new();
         let query: Vec<(String, String)> = serde_urlencoded::from_str(query)
             .map_err(|e| invalid("query", format!("The query string cannot be read: {e}")))?;
@@ -53,8 +53,10 @@ impl Params {
                     map.insert(name, Value::String(value));
                 }
             } else {
-                match body.object {
-                    Ok(object) => map.extend(object.unwrap_or_default()),
+                match body.object() {
+                    Ok(object) => {
+                        map.extend(object.as_ref().map(Object::to_map).unwrap_or_default())
+                    }
                     Err(ParseError::NotObject) => {
                         return Err(invalid("body", "The request body must be a JSON object"));
                     }

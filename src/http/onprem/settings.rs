@@ -32,7 +32,7 @@ struct BackupData {
     data: String,
 }
 
-fn backup_password(fields: &Fields<'_>) -> Result<String, Error> {
+fn backup_password(fields: &Fields<'_, '_>) -> Result<String, Error> {
     let password = fields.str("password")?;
     if password.is_empty() {
         return Err(Error::invalid(
