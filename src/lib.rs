@@ -63,7 +63,7 @@ pub use config::Config;
 pub use domain::{cert, clock};
 pub use embed::{Emulator, EmulatorBuilder};
 pub use http::{App, AppBody, AppState, ControlAccess, app, router};
-pub use startup::{StartupError, serve, serve_with, tls};
+pub use startup::{StartupError, TlsError, serve, serve_with, tls};
 
 /// Registration policies: the trait a policy implements, the built-in kinds and their rules.
 pub mod policy {

@@ -15,6 +15,7 @@ use crate::http::envelope::Meta;
 use crate::http::error::{envelope, title};
 use crate::http::{AppState, ControlAccess, Shared, app, openapi};
 use crate::server;
+pub use crate::server::tls::TlsError;
 use crate::store::persist::{Durable, Persistence, Volatile};
 use crate::store::{Settings, Store};
 
@@ -36,8 +37,8 @@ pub enum StartupError {
     #[error("stored state: {0}")]
     StoredState(String),
     /// The TLS flags do not fit together, or the certificate or key cannot be used.
-    #[error("{0}")]
-    Tls(String),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// The address cannot be listened on.
     #[error("cannot bind {address}: {source}")]
     Bind {

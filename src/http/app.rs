@@ -17,6 +17,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, COOKIE};
 use http_body::Body as HttpBody;
+use tower::util::MapResponse;
 use tower::{Layer, Service};
 use tower_http::body::UnsyncBoxBody;
 use tower_http::catch_panic::{CatchPanic, CatchPanicLayer, ResponseForPanic};
@@ -143,16 +144,48 @@ impl ResponseForPanic for PanicAnswer {
 type Traced<S> =
     Trace<S, SharedClassifier<ServerErrorsAsFailures>, DefaultMakeSpan, (), AccessLog, (), (), ()>;
 
-type Stack = SetSensitiveRequestHeaders<Traced<CatchPanic<NormalizePath<Router>, PanicAnswer>>>;
+type Layered = SetSensitiveRequestHeaders<Traced<CatchPanic<NormalizePath<Router>, PanicAnswer>>>;
 
-/// The body of every answer of [`App`].
-pub type AppBody = trace::ResponseBody<
+/// The body the layers answer with.
+type LayeredBody = trace::ResponseBody<
     UnsyncBoxBody<Bytes, BoxError>,
     NeverClassifyEos<ServerErrorsFailureClass>,
     (),
     (),
     (),
 >;
+
+/// The layers, their answers' bodies wrapped as [`AppBody`].
+type Stack = MapResponse<Layered, fn(http::Response<LayeredBody>) -> http::Response<AppBody>>;
+
+/// The body of every answer of [`App`] (the layers' own body type, kept out of the public API).
+pub struct AppBody(LayeredBody);
+
+impl std::fmt::Debug for AppBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppBody").finish_non_exhaustive()
+    }
+}
+
+impl HttpBody for AppBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.0.size_hint()
+    }
+}
 
 /// The whole application as one service: the router behind its layers.
 #[derive(Clone)]
@@ -180,7 +213,9 @@ impl App {
         let normalize = NormalizePathLayer::trim_trailing_slash();
         let stack = SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE])
             .layer(trace.layer(panics.layer(normalize.layer(router))));
-        App(stack)
+        let wrap: fn(http::Response<LayeredBody>) -> http::Response<AppBody> =
+            |response| response.map(AppBody);
+        App(MapResponse::new(stack, wrap))
     }
 
     /// The answer to `request` (the service called once).

@@ -11,6 +11,41 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 /// Names the generated certificate is valid for.
 const SELF_SIGNED_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "emulator"];
 
+/// Why the TLS configuration cannot be used: each kind names the flag or file to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// `--tls-cert` without `--tls-key`, or the other way round.
+    #[error(
+        "--tls-cert and --tls-key go together: give both, or --tls alone for a self-signed certificate"
+    )]
+    Unpaired,
+    /// The `--tls-cert` file cannot be read, or holds no certificate.
+    #[error("--tls-cert {path}: {problem}")]
+    Certificate {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The `--tls-key` file cannot be read.
+    #[error("--tls-key {path}: {problem}")]
+    Key {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The certificate and the key do not belong together.
+    #[error("TLS certificate and key do not fit: {0}")]
+    Mismatch(String),
+    /// The self-signed certificate cannot be made, or written where clients are told to find it.
+    #[error("{0}")]
+    SelfSigned(String),
+    /// rustls refused the configuration.
+    #[error("TLS: {0}")]
+    Rustls(String),
+}
+
 /// A certificate chain and its key, in DER.
 pub struct Identity {
     /// Leaf first.
@@ -24,10 +59,10 @@ pub struct Identity {
 impl Identity {
     /// A fresh self-signed certificate for localhost, 127.0.0.1, ::1 and `emulator` (the
     /// compose service name).
-    pub fn self_signed() -> Result<Self, String> {
+    pub fn self_signed() -> Result<Self, TlsError> {
         let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|s| (*s).to_owned()).collect();
         let made = rcgen::generate_simple_self_signed(names)
-            .map_err(|e| format!("cannot make a TLS certificate: {e}"))?;
+            .map_err(|e| TlsError::SelfSigned(format!("cannot make a TLS certificate: {e}")))?;
         Ok(Self {
             chain: vec![made.cert.der().clone()],
             key: PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()).into(),
@@ -36,18 +71,21 @@ impl Identity {
     }
 
     /// A chain and key from PEM files.
-    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, String> {
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, TlsError> {
+        let certificate = |problem: String| TlsError::Certificate {
+            path: cert.display().to_string(),
+            problem,
+        };
         let chain = CertificateDer::pem_file_iter(cert)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
+            .map_err(|e| certificate(e.to_string()))?;
         if chain.is_empty() {
-            return Err(format!(
-                "--tls-cert {}: no certificate in it",
-                cert.display()
-            ));
+            return Err(certificate("no certificate in it".into()));
         }
-        let key = PrivateKeyDer::from_pem_file(key)
-            .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key {
+            path: key.display().to_string(),
+            problem: e.to_string(),
+        })?;
         Ok(Self {
             chain,
             key,
@@ -56,14 +94,14 @@ impl Identity {
     }
 
     /// The rustls server configuration, offering HTTP/2 and HTTP/1.1.
-    pub fn server_config(self) -> Result<Arc<ServerConfig>, String> {
+    pub fn server_config(self) -> Result<Arc<ServerConfig>, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
+            .map_err(|e| TlsError::Rustls(e.to_string()))?
             .with_no_client_auth()
             .with_single_cert(self.chain, self.key)
-            .map_err(|e| format!("TLS certificate and key do not fit: {e}"))?;
+            .map_err(|e| TlsError::Mismatch(e.to_string()))?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
@@ -77,23 +115,19 @@ pub fn configure(
     cert: Option<&Path>,
     key: Option<&Path>,
     made_to: &Path,
-) -> Result<Option<Arc<ServerConfig>>, String> {
+) -> Result<Option<Arc<ServerConfig>>, TlsError> {
     let identity = match (cert, key) {
         (Some(cert), Some(key)) => Identity::from_pem_files(cert, key)?,
         (None, None) if self_signed => Identity::self_signed()?,
         (None, None) => return Ok(None),
-        _ => {
-            return Err(
-                "--tls-cert and --tls-key go together: give both, or --tls alone for a self-signed certificate".into(),
-            );
-        }
+        _ => return Err(TlsError::Unpaired),
     };
     if let Some(pem) = &identity.made_pem {
         std::fs::write(made_to, pem).map_err(|e| {
-            format!(
+            TlsError::SelfSigned(format!(
                 "cannot write the self-signed certificate to {}: {e}",
                 made_to.display()
-            )
+            ))
         })?;
     }
     identity.server_config().map(Some)
