@@ -1,5 +1,9 @@
 //! The body of `GET /_emulator/events`: the chunks a channel receives, until its sender is
 //! dropped. Every other answer is complete bytes in an `axum::body::Body`.
+//!
+//! Not axum's `Sse`, which writes a frame per event: with a subscriber the 202 path kept 40 % of
+//! its throughput through `Sse`, 84 % with the bursts this body is sent in (see the performance
+//! chapter); the floor asks for 75 %.
 
 use std::convert::Infallible;
 use std::pin::Pin;
