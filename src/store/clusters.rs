@@ -34,7 +34,6 @@ pub struct Store {
     clusters: RwLock<Clusters>,
     /// Set when the server begins to shut down: held requests stop waiting.
     closing: tokio::sync::watch::Sender<bool>,
-    detached: std::sync::OnceLock<Arc<Cluster>>,
 }
 
 impl Store {
@@ -51,7 +50,6 @@ impl Store {
             settings,
             clusters: RwLock::new(clusters),
             closing: tokio::sync::watch::Sender::new(false),
-            detached: std::sync::OnceLock::new(),
         })
     }
 
@@ -104,13 +102,6 @@ impl Store {
     /// The cluster `name`, if it exists.
     pub fn find(&self, name: &str) -> Option<Arc<Cluster>> {
         self.read().get(name).cloned()
-    }
-
-    /// A cluster of no name that no listing shows, for the control routes that address none.
-    pub fn detached(&self) -> Arc<Cluster> {
-        self.detached
-            .get_or_init(|| Arc::new(Cluster::new("", self.settings.clone())))
-            .clone()
     }
 
     /// Names of the clusters that exist, sorted.
