@@ -101,6 +101,7 @@ pub struct Config {
     pub(crate) tls_cert: Option<PathBuf>,
     pub(crate) tls_key: Option<PathBuf>,
     pub(crate) graph_token: Option<String>,
+    pub(crate) graph_version: String,
     pub(crate) migration_delay: Duration,
 }
 
@@ -137,6 +138,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             graph_token: None,
+            graph_version: crate::http::graph::NEWEST_VERSION.into(),
             migration_delay: default_duration(MIGRATION_DELAY),
         }
     }
@@ -195,6 +197,9 @@ setters! {
     listen: String,
     /// API version reported in every answer's `meta`.
     api_version: String,
+    /// The Graph version a Graph path without one is served as (`v26.0`, the newest the
+    /// emulator knows, by default).
+    graph_version: String,
 }
 
 exact_setters! {

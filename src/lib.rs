@@ -83,6 +83,7 @@ pub mod outbox {
 
 /// The route table of both surfaces, as the OpenAPI document lists it.
 pub mod routes {
+    pub use crate::http::graph::NEWEST_VERSION as NEWEST_GRAPH_VERSION;
     pub use crate::http::openapi::document as openapi;
     #[allow(deprecated)]
     pub use crate::http::routes::Takes;

@@ -39,6 +39,12 @@ pub enum StartupError {
     /// The TLS flags do not fit together, or the certificate or key cannot be used.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The `--graph-version` is not a Graph version the emulator serves.
+    #[error(
+        "--graph-version (WA_EMU_GRAPH_VERSION) {0:?} is not a Graph API version the emulator serves: give one from v2.0 to {newest}, such as {newest}",
+        newest = crate::http::graph::NEWEST_VERSION
+    )]
+    GraphVersion(String),
     /// The address cannot be listened on.
     #[error("cannot bind {address}: {source}")]
     Bind {
@@ -105,6 +111,9 @@ impl AppState {
             }
             None => (password::DEFAULT_ADMIN_PASSWORD, true),
         };
+        if !crate::http::graph::is_known_version(&config.graph_version) {
+            return Err(StartupError::GraphVersion(config.graph_version.clone()));
+        }
         let persist: Arc<dyn Persistence> = match &config.data_dir {
             Some(dir) => Arc::new(Durable::open(dir).map_err(StartupError::StoredState)?),
             None => Arc::new(Volatile),
@@ -141,6 +150,7 @@ impl AppState {
             },
             openapi: openapi::document().to_string().into(),
             graph_token: config.graph_token.as_deref().map(Into::into),
+            graph_version: config.graph_version.as_str().into(),
         }))
     }
 }
@@ -268,6 +278,12 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
             );
         }
     }
+    tracing::info!(
+        graph_version = %state.graph_version,
+        "Cloud API (Graph): {url}/{{version}}/… for v2.0 to {}; paths without a version are served as {} (--graph-version)",
+        crate::http::graph::NEWEST_VERSION,
+        state.graph_version
+    );
 }
 
 /// Serves the emulator on an already bound `listener` until `shutdown` resolves, then finishes

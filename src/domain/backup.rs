@@ -32,6 +32,10 @@ pub struct Payload {
     pub registered: Account,
     /// Two-step pins by E.164 number.
     pub pins: HashMap<String, String>,
+    /// The shards the deployment ran when the backup was made (none in backups made before
+    /// the emulator recorded them): it restores only onto a deployment running as many.
+    #[serde(default)]
+    pub shards: Option<u8>,
 }
 
 /// Why data could not be restored. Deliberately vague to the caller: which part failed is no
@@ -114,6 +118,7 @@ mod tests {
 
     fn payload() -> Payload {
         Payload {
+            shards: Some(1),
             registered: Account {
                 number: Number::new("1", "6315550000"),
                 vname: "Acme".into(),

@@ -59,6 +59,63 @@ pub fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(showable(t)).to_string()
 }
 
+/// Formats a time as Graph writes it in its token errors, in Pacific time: `Sunday, 06-Dec-26
+/// 02:00:00 PST` (`PDT` in summer, by the US rule: from the second Sunday of March to the first
+/// Sunday of November, at 2:00 local time).
+pub fn pacific(t: SystemTime) -> String {
+    const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    let secs = unix_seconds(showable(t)).max(8 * HOUR);
+    let civil = |secs: u64| {
+        // `YYYY-MM-DDTHH:MM:SSZ`
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
+    };
+    // 1 January 1970 was a Thursday; 0 is Sunday.
+    let weekday = |secs: u64| ((secs / DAY + 4) % 7) as usize;
+    let year = civil(secs - 8 * HOUR)[..4].to_owned();
+    // The n-th Sunday of a month at a UTC hour, from the first of the month at that hour.
+    let sunday = |month: &str, utc_hour: &str, nth: u64| {
+        let first = humantime::parse_rfc3339(&format!("{year}-{month}-01T{utc_hour}:00:00Z"))
+            .map_or(0, unix_seconds);
+        let to_sunday = (7 - weekday(first) as u64) % 7;
+        first + (to_sunday + 7 * (nth - 1)) * DAY
+    };
+    // 2:00 PST is 10:00 UTC; 2:00 PDT is 09:00 UTC.
+    let summer = (sunday("03", "10", 2)..sunday("11", "09", 1)).contains(&secs);
+    let (offset, zone) = if summer { (7, "PDT") } else { (8, "PST") };
+    let local = secs - offset * HOUR;
+    let text = civil(local);
+    let month = match &text[5..7] {
+        "01" => "Jan",
+        "02" => "Feb",
+        "03" => "Mar",
+        "04" => "Apr",
+        "05" => "May",
+        "06" => "Jun",
+        "07" => "Jul",
+        "08" => "Aug",
+        "09" => "Sep",
+        "10" => "Oct",
+        "11" => "Nov",
+        _ => "Dec",
+    };
+    let day = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ][weekday(local)];
+    format!(
+        "{day}, {}-{month}-{} {} {zone}",
+        &text[8..10],
+        &text[2..4],
+        &text[11..19]
+    )
+}
+
 /// Seconds since the Unix epoch, saturating at zero for times before it.
 pub fn unix_seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
@@ -75,6 +132,25 @@ pub fn unix_millis(t: SystemTime) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pacific_time_as_graph_writes_it() {
+        let at = |rfc: &str| humantime::parse_rfc3339(rfc).unwrap();
+        // The answers people pasted: `Monday, 19-Jun-23 06:29:46 PDT`.
+        assert_eq!(
+            pacific(at("2023-06-19T13:29:46Z")),
+            "Monday, 19-Jun-23 06:29:46 PDT"
+        );
+        assert_eq!(
+            pacific(at("2026-12-06T10:00:00Z")),
+            "Sunday, 06-Dec-26 02:00:00 PST"
+        );
+        // 2026: summer time from 8 March 10:00 UTC to 1 November 09:00 UTC.
+        assert!(pacific(at("2026-03-08T09:59:59Z")).ends_with("01:59:59 PST"));
+        assert!(pacific(at("2026-03-08T10:00:00Z")).ends_with("03:00:00 PDT"));
+        assert!(pacific(at("2026-11-01T08:59:59Z")).ends_with("01:59:59 PDT"));
+        assert!(pacific(at("2026-11-01T09:00:00Z")).ends_with("01:00:00 PST"));
+    }
 
     #[test]
     fn vendor_timestamp_has_space_and_offset() {

@@ -55,8 +55,16 @@ pub fn router(state: AppState) -> Router {
         served.partition(|r| r.surface == Surface::Graph);
     let graph = routes(&state, graph)
         .fallback(no_route)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(graph_method_not_allowed)
         .with_state(state.clone());
+    // Graph serves an app's calls without a version as its default version: so do these.
+    let version = state.graph_version.clone();
+    let graph = tower::ServiceExt::map_request(graph, move |mut request: Request| {
+        if let Some(uri) = versioned(request.uri(), &version) {
+            *request.uri_mut() = uri;
+        }
+        request
+    });
     routes(&state, literal)
         .fallback_service(graph)
         .method_not_allowed_fallback(method_not_allowed)
@@ -113,6 +121,43 @@ async fn method_not_allowed(State(state): State<AppState>, request: Request) -> 
     let mut response = error_response(&state.meta, &ApiError::MethodNotAllowed, Access::Open);
     mark_served(&mut response, request.method(), request.uri().path(), None);
     response
+}
+
+/// A Graph path asked with a method its object does not take (`DELETE /v23.0/{id}`,
+/// `GET /v23.0/{id}/register`): Graph's "Unsupported delete request", 100 / 33. A path of
+/// another surface that only the Graph routes' patterns matched is unrouted.
+async fn graph_method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
+    let (method, path) = (request.method(), request.uri().path());
+    let Some(error) = super::graph::wire::unsupported(method, path) else {
+        return unrouted(&state, method, path);
+    };
+    let mut response = error_response(
+        &state.meta,
+        &ApiError::from(crate::domain::Error::Cloud(error)),
+        Access::Graph,
+    );
+    mark_served(&mut response, method, path, None);
+    response
+}
+
+/// `uri` with `version` put in front of its Graph path when it has none: `/{id}/register`
+/// → `/v26.0/{id}/register`, `/clusters/c/{id}` → `/clusters/c/v26.0/{id}`. Graph ids are
+/// digits, which no other path of the emulator begins with.
+fn versioned(uri: &http::Uri, version: &str) -> Option<http::Uri> {
+    let path = uri.path();
+    let rest = super::paths::vendor_path(path);
+    let id = rest.strip_prefix('/')?.split('/').next()?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix = &path[..path.len() - rest.len()];
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{prefix}/{version}{rest}?{query}"),
+        None => format!("{prefix}/{version}{rest}"),
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = path_and_query.parse().ok();
+    http::Uri::from_parts(parts).ok()
 }
 
 /// The answer to a handler that panicked: the vendor's 500 envelope; the server keeps serving.

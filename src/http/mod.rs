@@ -18,7 +18,7 @@ mod control;
 pub mod envelope;
 pub mod error;
 mod faults;
-mod graph;
+pub(crate) mod graph;
 mod onprem;
 pub mod openapi;
 mod paths;

@@ -76,10 +76,13 @@ pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
             None,
         ),
         // `/v1/...` and `/_emulator/...` paths no route has reach the Graph routes' patterns:
-        // they answer as unrouted paths do.
+        // they answer as unrouted paths do; so does a version Graph never had (2500).
         Ok(params)
             if route.surface == Surface::Graph
-                && !params.version.as_deref().is_some_and(graph::is_version) =>
+                && !params
+                    .version
+                    .as_deref()
+                    .is_some_and(graph::is_known_version) =>
         {
             return unrouted(&mounted.state, &parts.method, parts.uri.path());
         }
@@ -300,7 +303,7 @@ fn prepare(
         _ => None,
     };
     if route.access == Access::Graph {
-        check_graph_token(state, parts)?;
+        check_graph_token(state, parts, cluster.as_deref())?;
     }
     let reads = route.reads;
     if matches!(reads, Reads::Json | Reads::OptionalJson) {
@@ -327,8 +330,12 @@ fn prepare(
 }
 
 /// A Graph access token, from `Authorization: Bearer` or `?access_token=`: any non-empty one,
-/// or exactly the `--graph-token`.
-fn check_graph_token(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+/// or exactly the `--graph-token`, or one made for the cluster to expire, until it does.
+fn check_graph_token(
+    state: &AppState,
+    parts: &Parts,
+    cluster: Option<&Cluster>,
+) -> Result<(), ApiError> {
     let given = match bearer(&parts.headers) {
         Ok(token) => Some(token.to_owned()),
         Err(_) => query_value(parts, "access_token").filter(|t| !t.is_empty()),
@@ -336,6 +343,19 @@ fn check_graph_token(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
     let Some(given) = given else {
         return Err(Error::Cloud(CloudError::Token { missing: true }).into());
     };
+    if let Some(cluster) = cluster
+        && let Some(end) = cluster.graph_token_end(&given)
+    {
+        let now = cluster.now();
+        if now < end {
+            return Ok(());
+        }
+        return Err(Error::Cloud(CloudError::TokenExpired {
+            expired: crate::domain::clock::pacific(end),
+            now: crate::domain::clock::pacific(now),
+        })
+        .into());
+    }
     match &state.graph_token {
         Some(expected)
             if !bool::from(subtle::ConstantTimeEq::ct_eq(

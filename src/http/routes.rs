@@ -580,6 +580,20 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        summary: "Make a Graph access token that expires on the cluster's clock, then answers 190 / 463 \"Session has expired\"",
+        body: Some(r#"{"token": "EAAG-expiring", "expires_in_seconds": 3600}"#),
+        responses: &[
+            (200, "{\"token\", \"expires_at\", \"expires_in_seconds\"}"),
+            (400, "A field is missing or not valid"),
+        ],
+        reads: Reads::Object,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/graph/tokens",
+            handler!(clusters::make_graph_token),
+        )
+    },
+    Route {
         summary: "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
         ..Route::control(
             "GET",
@@ -666,8 +680,8 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
-        summary: "Set the number of Coreapps and the failover delay",
-        body: Some(r#"{"coreapps": 3, "failover_delay_seconds": 2}"#),
+        summary: "Set the number of Coreapps, of shards (to restore a multiconnect backup onto a deployment with no number) and the failover delay",
+        body: Some(r#"{"coreapps": 3, "shards": 2, "failover_delay_seconds": 2}"#),
         reads: Reads::Object,
         ..Route::control(
             "PUT",

@@ -49,6 +49,8 @@ pub struct Shared {
     /// The one access token the Graph surface takes (`--graph-token`); any non-empty one when
     /// `None`.
     pub graph_token: Option<Arc<str>>,
+    /// The Graph version a Graph path without one is served as (`--graph-version`).
+    pub graph_version: Arc<str>,
 }
 
 /// Who may use `/_emulator` (its health probe is always open).

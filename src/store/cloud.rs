@@ -15,8 +15,8 @@ use super::persist::{Change, Log};
 use super::state::State;
 use crate::domain::clock::{later, rfc3339};
 use crate::domain::cloud::{
-    CloudCode, CloudError, CloudNumber, CodeStatus, NumberStatus, Operation, Platform, display,
-    phone_id, waba_id,
+    CloudCode, CloudError, CloudNumber, CodeStatus, GraphToken, NumberStatus, Operation, Platform,
+    display, phone_id, waba_id,
 };
 use crate::domain::model::{SentBy, SentCode};
 use crate::domain::phone::{Method, Number};
@@ -45,6 +45,12 @@ pub struct PhoneView {
     pub is_pin_enabled: bool,
     /// STANDARD, or HIGH for a multiconnect number migrated from On-Premises.
     pub throughput: &'static str,
+    /// GREEN for a number that came from On-Premises, UNKNOWN for one added here (no messages
+    /// sent yet to rate it).
+    pub quality_rating: &'static str,
+    /// APPROVED for a number that came from On-Premises (its certificate's name), else
+    /// AVAILABLE_WITHOUT_REVIEW (usable while Meta reviews it).
+    pub name_status: &'static str,
     /// Where its data rests, when registration named a region.
     pub data_localization_region: Option<String>,
     /// The code awaiting `verify_code` (the control API's view only).
@@ -110,6 +116,16 @@ impl State {
                 "HIGH"
             } else {
                 "STANDARD"
+            },
+            quality_rating: if on_prem || number.certified {
+                "GREEN"
+            } else {
+                "UNKNOWN"
+            },
+            name_status: if on_prem || number.certified {
+                "APPROVED"
+            } else {
+                "AVAILABLE_WITHOUT_REVIEW"
             },
             data_localization_region: number.data_localization_region.clone(),
             pending_code: control
@@ -219,6 +235,38 @@ impl Cluster {
         ticket.durable().await?;
         self.changed("cloud");
         Ok(id)
+    }
+
+    /// Makes `token` an access token of this cluster that expires `lifetime` from now on the
+    /// cluster's clock (a token made again gets the new end); when it expires.
+    pub async fn make_graph_token(
+        &self,
+        token: String,
+        lifetime: std::time::Duration,
+    ) -> Result<SystemTime> {
+        let expires_at = later(self.now(), lifetime);
+        let ((), ticket) = self.write(|c, log| {
+            c.waba.tokens.retain(|t| t.token != token);
+            // A suite making a token per test keeps the newest thousand.
+            if c.waba.tokens.len() >= 1000 {
+                c.waba.tokens.remove(0);
+            }
+            c.waba.tokens.push(GraphToken { token, expires_at });
+            self.log_cloud(c, log);
+        });
+        ticket.durable().await?;
+        Ok(expires_at)
+    }
+
+    /// When `token` expires, if it is a token of this cluster made to expire.
+    pub fn graph_token_end(&self, token: &str) -> Option<SystemTime> {
+        self.with(|c| {
+            c.waba
+                .tokens
+                .iter()
+                .find(|t| t.token == token)
+                .map(|t| t.expires_at)
+        })
     }
 
     fn log_cloud(&self, c: &State, log: &mut Log) {

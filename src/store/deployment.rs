@@ -169,6 +169,7 @@ impl Cluster {
     pub fn set_deployment(
         &self,
         coreapps: Option<u16>,
+        shards: Option<u8>,
         failover_delay: Option<Duration>,
     ) -> Result<()> {
         let now = self.now();
@@ -182,6 +183,17 @@ impl Cluster {
                             "Parameter 'coreapps' must be from {} to {} (the deployment has {shards} shards)",
                             shards.max(1),
                             crate::domain::topology::MAX_COREAPPS
+                        ),
+                    )
+                })?;
+            }
+            if let Some(shards) = shards {
+                c.topology.set_shards(shards).map_err(|running| {
+                    Error::invalid(
+                        "shards",
+                        "range",
+                        format!(
+                            "Parameter 'shards' must be from 1 to the running Coreapps ({running}): set coreapps first"
                         ),
                     )
                 })?;

@@ -65,6 +65,8 @@ impl Cluster {
             }
             number.registered = false;
             number.deregistered_at = Some(now);
+            // Deregistering clears the region: the next registration may name another.
+            number.data_localization_region = None;
             Ok(())
         })
         .await
@@ -89,6 +91,16 @@ fn register(
     if !number.verified {
         return Err(CloudError::ReverificationNeeded.into());
     }
+    if number.registered && number.data_localization_region != region {
+        return Err(CloudError::invalid(
+            "data_localization_region_fixed",
+            format!(
+                "This number is registered with data_localization_region {}; the region cannot change while it is registered: deregister it (POST /{{id}}/deregister), then register it with the new one",
+                number.data_localization_region.as_deref().unwrap_or("none (Meta's own data centers)")
+            ),
+        )
+        .into());
+    }
     let expected = number.pin.clone();
     number.check_pin(expected.as_deref(), &pin, now)?;
     number.pin = Some(pin);
@@ -96,8 +108,9 @@ fn register(
     number.ever_registered = true;
     number.data_localization_region = region;
     let moved = number.number.clone();
-    // The number leaves the On-Premises deployment that had it.
+    // The number leaves the On-Premises deployment that had it, with its approved name.
     if c.registered.as_ref().is_some_and(|a| a.number == moved) {
+        c.waba.numbers[i].certified = true;
         c.shut_down_on_prem(now, true);
     }
     Ok(())
@@ -149,6 +162,7 @@ fn migrate(
     number.registered = true;
     number.ever_registered = true;
     number.high_throughput = shards >= 2;
+    number.certified = true;
     number.data_localization_region = region;
     number.verified_name = payload.registered.vname.to_string();
     c.shut_down_on_prem(now, true);

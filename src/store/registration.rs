@@ -298,6 +298,7 @@ impl Cluster {
             Ok(backup::Payload {
                 registered,
                 pins: c.pins.clone(),
+                shards: Some(c.topology.shards()),
             })
         })
     }
@@ -309,6 +310,17 @@ impl Cluster {
     pub async fn restore_backup(&self, payload: backup::Payload) -> Result<bool> {
         let now = self.now();
         let (stopped, ticket) = self.write(|c, log| {
+            let running = c.topology.shards();
+            if let Some(made) = payload.shards.filter(|made| *made != running) {
+                return Err(Error::invalid(
+                    "data",
+                    "shards",
+                    format!(
+                        "This backup was made on a deployment running {made} shard{}; this one runs {running}: restore it onto a deployment running {made} (POST /v1/account/shards, or PUT /_emulator/clusters/{{cluster}}/topology), as Meta's page says of a backup of two shards, \"you must have two shards running for the restore\"",
+                        if made == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
             let stopped = c.registered.is_some();
             c.registered = Some(payload.registered);
             c.pins.extend(payload.pins);
@@ -317,8 +329,9 @@ impl Cluster {
                 c.topology.stop_all(now);
             }
             log.push(|| Change::Registration(self.key(), c.registration_record()));
-            stopped
+            Ok(stopped)
         });
+        let stopped = stopped?;
         ticket.durable().await?;
         self.changed("registration");
         if stopped {

@@ -69,6 +69,43 @@ impl Answer {
         assert!(!self.reason().is_empty(), "every error names its rule");
     }
 
+    /// Asserts one of Graph's own errors (tokens, objects, paths) as Graph writes it: status,
+    /// code, subcode, type and the exact `message` (no `(#code)` prefix), `fbtrace_id`, no
+    /// `error_data`; what to fix in `X-Emulator-Details`, mentioning `needle`.
+    #[track_caller]
+    pub fn assert_core_graph_error(
+        &self,
+        status: u16,
+        code: u64,
+        subcode: Option<u64>,
+        kind: &str,
+        message: &str,
+        needle: &str,
+    ) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        let e = &self.body["error"];
+        assert_eq!(e["code"], code, "{:?}", self.body);
+        assert_eq!(
+            e.get("error_subcode").and_then(Value::as_u64),
+            subcode,
+            "{:?}",
+            self.body
+        );
+        assert_eq!(e["type"], kind, "{:?}", self.body);
+        assert_eq!(e["message"], message, "{:?}", self.body);
+        assert!(e.get("error_data").is_none(), "{:?}", self.body);
+        assert!(e["fbtrace_id"].is_string(), "{:?}", self.body);
+        let details = self
+            .headers
+            .get("x-emulator-details")
+            .map_or("", |v| v.to_str().unwrap());
+        assert!(
+            details.contains(needle),
+            "{details:?} should mention {needle:?}"
+        );
+        assert!(!self.reason().is_empty(), "every error names its rule");
+    }
+
     pub fn reason(&self) -> &str {
         self.headers
             .get("x-emulator-reason")

@@ -13,6 +13,7 @@ mod deployment;
 mod durability;
 mod envelope;
 mod events;
+mod graph;
 mod helpers;
 mod hostile;
 mod invariants;

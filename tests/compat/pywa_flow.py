@@ -95,7 +95,24 @@ try:
     wa.deregister_phone_number(phone_id=phone_id)
     raise SystemExit("a second deregister succeeded")
 except WhatsAppError as e:
-    assert e.code == 133010 and e.status_code == 404, e
+    assert e.code == 133010 and e.status_code == 400, e
+
+# 6b. Graph's own errors parse as pywa's WhatsAppError with Graph's code, subcode and type (pywa
+#     falls back to the HTTP status as the code when an answer lacks the `error` key).
+try:
+    wa.api._request("GET", f"/{phone_id}/foo")
+    raise SystemExit("an unknown edge was answered")
+except WhatsAppError as e:
+    assert e.code == 2500 and e.status_code == 400, e
+    assert e.message == "Unknown path components: /foo", e
+    assert e.type == "OAuthException" and e.fbtrace_id, e
+try:
+    wa.api._request("DELETE", f"/{phone_id}")
+    raise SystemExit("a delete of a phone number was answered")
+except WhatsAppError as e:
+    assert e.code == 100 and e.subcode == 33 and e.status_code == 400, e
+    assert e.type == "GraphMethodException", e
+    assert e.message.startswith(f"Unsupported delete request. Object with ID '{phone_id}'"), e
 
 # 7. The register/deregister limit, forced for this number by a cloud rule: pywa raises its
 #    own class for 133016.

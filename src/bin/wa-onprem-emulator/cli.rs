@@ -205,6 +205,12 @@ pub struct Flags {
     #[arg(long, env = "WA_EMU_GRAPH_TOKEN", hide_env_values = true)]
     pub graph_token: Option<String>,
 
+    /// The Graph API version that Graph paths without one (/{WABA_ID}/phone_numbers) are
+    /// served as, as Graph serves an app's calls without a version; v2.0 to the newest the
+    /// emulator knows are served.
+    #[arg(long, env = "WA_EMU_GRAPH_VERSION", default_value = wa_onprem_emulator::routes::NEWEST_GRAPH_VERSION)]
+    pub graph_version: String,
+
     /// How long a migration to the Cloud API (POST /{id}/register with a backup) takes before it
     /// answers, on the cluster's clock (the real one takes about 15 s).
     #[arg(long, env = "WA_EMU_MIGRATION_DELAY", default_value = defaults::MIGRATION_DELAY, value_parser = duration)]
@@ -266,6 +272,7 @@ impl Flags {
         if let Some(token) = f.graph_token {
             config = config.graph_token(token);
         }
+        config = config.graph_version(f.graph_version);
         if let Some(ttl) = f.cluster_idle_ttl {
             config = config.cluster_idle_ttl(ttl);
         }

@@ -4,6 +4,9 @@
 
 use std::borrow::Cow;
 
+/// Wrong two-step verification pins in a row before pins are refused (133008).
+pub const PIN_GUESSES: u32 = 5;
+
 /// Which of the two limited operations a rate limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counted {
@@ -41,8 +44,26 @@ pub enum CloudError {
         /// `get` or `post`.
         method: &'static str,
     },
+    /// (#100) A parameter the call needs was not sent: Meta's `The parameter NAME is required.`
+    MissingParameter {
+        /// The parameter's name.
+        name: String,
+    },
+    /// (2500) A path below a Graph version that no object or edge has: `components` is the part
+    /// of the path Graph could not read (`/foo`).
+    UnknownPath {
+        /// The unread part of the path.
+        components: String,
+        /// What the emulator serves, for `X-Emulator-Details`.
+        details: Cow<'static, str>,
+    },
     /// (#133005) The pin is not the number's two-step verification pin.
     PinMismatch,
+    /// (#133008) Too many wrong pins in a row: pins are refused until `until` (RFC 3339).
+    PinLocked {
+        /// Until when.
+        until: String,
+    },
     /// (#133006) The number must be verified with a code before it is registered.
     ReverificationNeeded,
     /// (#133009) A pin was tried too soon after a wrong one.
@@ -77,6 +98,14 @@ pub enum CloudError {
         /// Whether none was sent at all.
         missing: bool,
     },
+    /// (190, subcode 463) A token made to expire, expired on the cluster's clock.
+    TokenExpired {
+        /// When it expired, and the time now, as Graph writes them (`Sunday, 06-Dec-26
+        /// 02:00:00 PST`).
+        expired: String,
+        /// The cluster's time now.
+        now: String,
+    },
 }
 
 impl CloudError {
@@ -91,8 +120,12 @@ impl CloudError {
     /// The Graph error code.
     pub fn code(&self) -> u32 {
         match self {
-            Self::InvalidParameter { .. } | Self::UnknownObject { .. } => 100,
+            Self::InvalidParameter { .. }
+            | Self::MissingParameter { .. }
+            | Self::UnknownObject { .. } => 100,
+            Self::UnknownPath { .. } => 2500,
             Self::PinMismatch => 133_005,
+            Self::PinLocked { .. } => 133_008,
             Self::ReverificationNeeded => 133_006,
             Self::PinTooFast => 133_009,
             Self::NotRegistered => 133_010,
@@ -101,7 +134,38 @@ impl CloudError {
             Self::RequestCode { .. } => 136_024,
             Self::VerifyCode { .. } => 136_025,
             Self::Token { missing: true } => 104,
-            Self::Token { missing: false } => 190,
+            Self::Token { missing: false } | Self::TokenExpired { .. } => 190,
+        }
+    }
+
+    /// `error_subcode`, where Graph gives one.
+    pub fn subcode(&self) -> Option<u32> {
+        match self {
+            Self::UnknownObject { .. } => Some(33),
+            Self::TokenExpired { .. } => Some(463),
+            _ => None,
+        }
+    }
+
+    /// Whether it is one of Graph's own errors (tokens, objects, paths), written as Graph
+    /// writes them: the message without a `(#code)` prefix and no `error_data`, which belong
+    /// to WhatsApp's codes and parameter errors.
+    pub fn is_core(&self) -> bool {
+        matches!(
+            self,
+            Self::UnknownObject { .. }
+                | Self::UnknownPath { .. }
+                | Self::Token { .. }
+                | Self::TokenExpired { .. }
+        )
+    }
+
+    /// `type`: `GraphMethodException` for an object that does not take the call, else
+    /// `OAuthException`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownObject { .. } => "GraphMethodException",
+            _ => "OAuthException",
         }
     }
 
@@ -118,6 +182,14 @@ impl CloudError {
             Self::Token { missing: false } => {
                 "Invalid OAuth access token - Cannot parse access token".into()
             }
+            Self::TokenExpired { expired, now } => format!(
+                "Error validating access token: Session has expired on {expired}. The current time is {now}."
+            )
+            .into(),
+            Self::UnknownPath { components, .. } => {
+                format!("Unknown path components: {components}").into()
+            }
+            Self::MissingParameter { name } => format!("The parameter {name} is required.").into(),
             other => title(other.code()).into(),
         }
     }
@@ -127,7 +199,18 @@ impl CloudError {
         match self {
             Self::InvalidParameter { details, .. }
             | Self::RequestCode { details, .. }
-            | Self::VerifyCode { details, .. } => details.clone(),
+            | Self::VerifyCode { details, .. }
+            | Self::UnknownPath { details, .. } => details.clone(),
+            Self::MissingParameter { name } => {
+                format!("Send the parameter {name}: in the JSON body, a form body or the query string").into()
+            }
+            Self::PinLocked { until } => format!(
+                "{PIN_GUESSES} wrong two-step verification pins in a row were sent for this number: pins are refused until {until}"
+            )
+            .into(),
+            Self::TokenExpired { .. } => {
+                "This token was made to expire (POST /_emulator/clusters/{cluster}/graph/tokens) and the cluster's clock passed its end: make a new one".into()
+            }
             Self::UnknownObject { id, .. } => format!(
                 "No phone number or WhatsApp Business Account has the id {id} in this cluster: list them with GET /{{version}}/{{waba_id}}/phone_numbers or GET /_emulator/clusters/{{cluster}}/cloud"
             )
@@ -165,6 +248,10 @@ impl CloudError {
     pub fn reason(&self) -> Cow<'static, str> {
         match self {
             Self::InvalidParameter { rule, .. } => format!("cloud.param.{rule}").into(),
+            Self::MissingParameter { .. } => "cloud.param.missing".into(),
+            Self::UnknownPath { .. } => "not_found.route".into(),
+            Self::PinLocked { .. } => "cloud.pin_locked".into(),
+            Self::TokenExpired { .. } => "cloud.token.expired".into(),
             Self::UnknownObject { .. } => "cloud.unknown_object".into(),
             Self::PinMismatch => "cloud.pin_mismatch".into(),
             Self::ReverificationNeeded => "cloud.not_verified".into(),
@@ -192,11 +279,16 @@ impl std::error::Error for CloudError {}
 
 impl std::fmt::Display for CloudErrorTitle<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "(#{}) {}", self.0.code(), self.0.title())
+        if self.0.is_core() {
+            write!(f, "{}", self.0.title())
+        } else {
+            write!(f, "(#{}) {}", self.0.code(), self.0.title())
+        }
     }
 }
 
-/// `(#code) title`: the Graph envelope's `message`.
+/// The Graph envelope's `message`: `(#code) title` for WhatsApp's codes and parameter errors,
+/// the title alone for Graph's own errors.
 pub struct CloudErrorTitle<'a>(pub &'a CloudError);
 
 /// The title Meta gives a Graph error code (the part of `message` after `(#code) `).
@@ -213,6 +305,8 @@ pub fn title(code: u32) -> &'static str {
         133_006 => "Phone number re-verification needed",
         133_008 => "Too many two step verification PIN guesses",
         133_009 => "Two step verification PIN guessed too fast",
+        // Meta's table titles it "Phone number Not Registered"; the answers people pasted
+        // (pywa, whatsapp-api-js issues) read "Account not registered": the answers win.
         133_010 => "Account not registered",
         133_015 => "Please wait a few minutes before attempting to register this phone number",
         133_016 => "Account register deregister rate limit exceeded",

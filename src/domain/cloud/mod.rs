@@ -12,4 +12,4 @@ mod waba;
 pub use error::{CloudError, CloudErrorTitle, Counted, title};
 pub use number::{CloudCode, CloudNumber, CodeStatus, NumberStatus, Platform, REREGISTER_WAIT};
 pub use operation::Operation;
-pub use waba::{Waba, display, phone_id, waba_id};
+pub use waba::{GraphToken, NumberError, Waba, display, phone_id, read_number, waba_id};

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{CloudError, Counted};
+use super::error::{CloudError, Counted, PIN_GUESSES};
 use crate::domain::clock::{later, rfc3339};
 use crate::domain::phone::{Method, Number};
 
@@ -20,6 +20,8 @@ pub const BLOCKED_FOR: Duration = Duration::from_secs(72 * 3600);
 pub const REREGISTER_WAIT: Duration = Duration::from_secs(5 * 60);
 /// How long after a wrong pin another pin is refused as guessed too fast.
 pub const PIN_PAUSE: Duration = Duration::from_secs(10);
+/// How long pins are refused after [`PIN_GUESSES`] wrong ones in a row.
+pub const PIN_LOCKOUT: Duration = Duration::from_secs(12 * 3600);
 
 /// `platform_type` of a phone number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,11 +98,21 @@ pub struct CloudNumber {
     pub deregistered_at: Option<SystemTime>,
     /// When a wrong pin was last tried.
     pub wrong_pin_at: Option<SystemTime>,
+    /// Wrong pins in a row.
+    #[serde(default)]
+    pub wrong_pins: u32,
+    /// Until when pins are refused, after too many wrong ones.
+    #[serde(default)]
+    pub pin_locked_until: Option<SystemTime>,
     /// `data_localization_region` of its registration.
     pub data_localization_region: Option<String>,
     /// Whether it was a multiconnect number (2 or more shards) migrated from On-Premises:
     /// upgraded to high throughput.
     pub high_throughput: bool,
+    /// Whether it came from the On-Premises deployment, its display name approved with the
+    /// certificate it had there.
+    #[serde(default)]
+    pub certified: bool,
 }
 
 impl CloudNumber {
@@ -120,8 +132,11 @@ impl CloudNumber {
             blocked_until: None,
             deregistered_at: None,
             wrong_pin_at: None,
+            wrong_pins: 0,
+            pin_locked_until: None,
             data_localization_region: None,
             high_throughput: false,
+            certified: false,
         }
     }
 
@@ -180,7 +195,8 @@ impl CloudNumber {
     }
 
     /// Checks `given` against the pin `expected` (none: any pin passes): a pin tried within
-    /// 10 seconds of a wrong one is refused unchecked; a wrong pin is remembered.
+    /// 10 seconds of a wrong one is refused unchecked, and every pin for 12 hours after
+    /// [`PIN_GUESSES`] wrong ones in a row; a wrong pin is remembered.
     pub fn check_pin(
         &mut self,
         expected: Option<&str>,
@@ -190,6 +206,11 @@ impl CloudNumber {
         let Some(expected) = expected else {
             return Ok(());
         };
+        if let Some(until) = self.pin_locked_until.filter(|until| now < *until) {
+            return Err(CloudError::PinLocked {
+                until: rfc3339(until),
+            });
+        }
         if self
             .wrong_pin_at
             .is_some_and(|at| now.duration_since(at).is_ok_and(|d| d < PIN_PAUSE))
@@ -201,9 +222,15 @@ impl CloudNumber {
             given.as_bytes(),
         )) {
             self.wrong_pin_at = None;
+            self.wrong_pins = 0;
             Ok(())
         } else {
             self.wrong_pin_at = Some(now);
+            self.wrong_pins += 1;
+            if self.wrong_pins >= PIN_GUESSES {
+                self.wrong_pins = 0;
+                self.pin_locked_until = Some(later(now, PIN_LOCKOUT));
+            }
             Err(CloudError::PinMismatch)
         }
     }
@@ -274,5 +301,26 @@ mod tests {
         );
         let after = later(now, PIN_PAUSE);
         assert_eq!(n.check_pin(Some("123456"), "123456", after), Ok(()));
+    }
+
+    #[test]
+    fn too_many_wrong_pins_in_a_row_lock_pins_for_twelve_hours() {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut n = number();
+        let mut at = start;
+        for _ in 0..PIN_GUESSES {
+            assert_eq!(
+                n.check_pin(Some("123456"), "000000", at),
+                Err(CloudError::PinMismatch)
+            );
+            at = later(at, PIN_PAUSE);
+        }
+        // Locked: even the right pin is refused, until 12 hours after the last wrong one.
+        assert!(matches!(
+            n.check_pin(Some("123456"), "123456", at),
+            Err(CloudError::PinLocked { .. })
+        ));
+        let unlocked = later(start, PIN_LOCKOUT + PIN_PAUSE * PIN_GUESSES);
+        assert_eq!(n.check_pin(Some("123456"), "123456", unlocked), Ok(()));
     }
 }

@@ -6,11 +6,24 @@ use serde::{Deserialize, Serialize};
 use super::number::CloudNumber;
 use crate::domain::phone::Number;
 
-/// The phone numbers of a cluster's WhatsApp Business Account.
+/// The phone numbers of a cluster's WhatsApp Business Account, and the access tokens made to
+/// expire for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waba {
     /// In the order they were added.
     pub numbers: Vec<CloudNumber>,
+    /// Access tokens made with an end (`POST /_emulator/clusters/{c}/graph/tokens`).
+    #[serde(default)]
+    pub tokens: Vec<GraphToken>,
+}
+
+/// An access token that expires on the cluster's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphToken {
+    /// The token.
+    pub token: String,
+    /// When it expires.
+    pub expires_at: std::time::SystemTime,
 }
 
 impl Waba {
@@ -50,19 +63,113 @@ pub fn waba_id(cluster: &str) -> String {
     digits_id(&["waba", cluster])
 }
 
-/// `display_phone_number`: `+1 631-555-0000` for North American numbers, else `+cc national`.
+/// `display_phone_number`, as Meta shows it: libphonenumber's international format
+/// (`+1 631-555-0000`, `+44 7700 900123`, `+55 11 91234-5678`); `+cc national` for a number
+/// its metadata cannot format. (The metadata is loaded on first use, not at startup.)
 pub fn display(number: &Number) -> String {
-    let national = number.phone_number();
-    if number.cc() == "1" && national.len() == 10 {
-        format!(
-            "+1 {}-{}-{}",
-            &national[..3],
-            &national[3..6],
-            &national[6..]
-        )
-    } else {
-        format!("+{} {national}", number.cc())
+    match phonenumber::parse(None, format!("+{}", number.e164())) {
+        Ok(parsed) => parsed
+            .format()
+            .mode(phonenumber::Mode::International)
+            .to_string(),
+        Err(_) => format!("+{} {}", number.cc(), number.phone_number()),
     }
+}
+
+/// Why a phone number of the Cloud API cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    /// `cc` is not a country calling code.
+    #[error("Param cc must be a country calling code, such as 1 or 44 (got {0:?})")]
+    CallingCode(String),
+    /// `phone_number` is not a phone number at all.
+    #[error("Param phone_number must be a phone number, such as 6315550000 (got {0:?})")]
+    NotANumber(String),
+    /// `phone_number` has its own country code, not `cc`.
+    #[error(
+        "Param phone_number is a number of country code {given} ({number}), but cc is {cc}: send the national number, or the cc it belongs to"
+    )]
+    OtherCountry {
+        /// The number read.
+        number: String,
+        /// Its country code.
+        given: u16,
+        /// The `cc` sent.
+        cc: String,
+    },
+    /// No number of the country has this many digits.
+    #[error(
+        "{number} is not a valid phone number of country code {cc}: no number there has {digits} digits after the country code"
+    )]
+    Length {
+        /// The number read.
+        number: String,
+        /// Its country code.
+        cc: u16,
+        /// Its national digits.
+        digits: usize,
+    },
+}
+
+/// The number that `cc` and `phone_number` name, read as Meta reads them with libphonenumber's
+/// metadata: `phone_number` national (`6315550000`, `07700 900123`), or with its country code
+/// (`16315550000`, `+1 631 555 0000`), formatting characters allowed; its length must be one
+/// that numbers of its country have (the metadata's possible lengths: drama numbers such as
+/// `+44 7700 900123` are taken, as a real number of their length would be).
+pub fn read_number(cc: &str, phone_number: &str) -> Result<Number, NumberError> {
+    let database = &*phonenumber::metadata::DATABASE;
+    let digits = cc.trim().trim_start_matches('+');
+    let code: u16 = digits
+        .parse()
+        .ok()
+        .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| NumberError::CallingCode(cc.to_owned()))?;
+    let region = database
+        .region(&code)
+        .and_then(|regions| regions.first().and_then(|r| r.parse().ok()))
+        .ok_or_else(|| NumberError::CallingCode(cc.to_owned()))?;
+    let parsed = phonenumber::parse(Some(region), phone_number)
+        .ok()
+        .filter(|p| p.extension().is_none())
+        .ok_or_else(|| NumberError::NotANumber(phone_number.to_owned()))?;
+    let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+    if parsed.code().value() != code {
+        return Err(NumberError::OtherCountry {
+            number: e164,
+            given: parsed.code().value(),
+            cc: digits.to_owned(),
+        });
+    }
+    let national = parsed.national().to_string();
+    let length = u16::try_from(national.len()).unwrap_or(u16::MAX);
+    let possible = database.by_code(&code).is_some_and(|regions| {
+        regions.iter().any(|meta| {
+            let kinds = meta.descriptors();
+            [
+                Some(kinds.general()),
+                kinds.fixed_line(),
+                kinds.mobile(),
+                kinds.toll_free(),
+                kinds.premium_rate(),
+                kinds.shared_cost(),
+                kinds.personal_number(),
+                kinds.voip(),
+                kinds.pager(),
+                kinds.uan(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|kind| kind.possible_length().contains(&length))
+        })
+    });
+    if !possible && !parsed.is_valid() {
+        return Err(NumberError::Length {
+            number: e164,
+            cc: code,
+            digits: national.len(),
+        });
+    }
+    Ok(Number::new(&code.to_string(), &national))
 }
 
 #[cfg(test)]
@@ -80,9 +187,42 @@ mod tests {
         assert_ne!(id, phone_id("other", &a));
         assert_ne!(waba_id("default"), waba_id("other"));
         assert_eq!(display(&a), "+1 631-555-0000");
+    }
+
+    #[test]
+    fn numbers_are_read_and_shown_as_meta_does() {
+        let shown = |cc: &str, phone: &str| display(&read_number(cc, phone).unwrap());
+        assert_eq!(shown("1", "6315550000"), "+1 631-555-0000");
+        assert_eq!(shown("44", "7700900123"), "+44 7700 900123");
+        assert_eq!(shown("55", "11912345678"), "+55 11 91234-5678");
+        assert_eq!(shown("91", "98765 43210"), "+91 98765 43210");
+        // The country code inside phone_number, a national prefix, formatting: the same number.
+        for (cc, phone) in [
+            ("1", "16315550000"),
+            ("+1", "+1 (631) 555-0000"),
+            ("1", "631.555.0000"),
+        ] {
+            assert_eq!(read_number(cc, phone).unwrap().e164(), "16315550000");
+        }
         assert_eq!(
-            display(&Number::from_e164("447911123456").unwrap()),
-            "+44 7911123456"
+            read_number("44", "07700 900123").unwrap().e164(),
+            "447700900123"
         );
+        assert!(matches!(
+            read_number("44", "+16315550000"),
+            Err(NumberError::OtherCountry { given: 1, .. })
+        ));
+        assert!(matches!(
+            read_number("1", "555"),
+            Err(NumberError::Length { .. })
+        ));
+        assert!(matches!(
+            read_number("1", "not a number"),
+            Err(NumberError::NotANumber(_))
+        ));
+        assert!(matches!(
+            read_number("999", "6315550000"),
+            Err(NumberError::CallingCode(_))
+        ));
     }
 }

@@ -191,6 +191,47 @@ pub async fn get_cloud(InCluster(cluster): InCluster) -> Result<Reply, ApiError>
     })))
 }
 
+/// `POST /_emulator/clusters/{cluster}/graph/tokens {"token"?, "expires_in_seconds"}`: an access
+/// token of the cluster's Graph surface that expires on the cluster's clock, then is answered
+/// 190 / 463 "Session has expired" (a token is made when none is given).
+pub async fn make_graph_token(
+    InCluster(cluster): InCluster,
+    body: JsonBody,
+) -> Result<Reply, ApiError> {
+    const TEN_YEARS: u32 = 10 * 365 * 86_400;
+    let fields = Fields::new(body.object(), &["token", "expires_in_seconds"])?;
+    fields.require(&["expires_in_seconds"])?;
+    let lifetime = fields
+        .opt_seconds("expires_in_seconds", TEN_YEARS)?
+        .unwrap_or_default();
+    let token = match fields.opt_str("token")? {
+        Some(token) if token.trim().is_empty() || token.len() > 512 => {
+            return Err(Error::invalid(
+                "token",
+                "format",
+                "Parameter 'token' must be 1 to 512 characters (or left out: one is made)",
+            )
+            .into());
+        }
+        Some(token) => token.to_owned(),
+        None => {
+            use rand::Rng;
+            let tail: String = rand::rng()
+                .sample_iter(rand::distr::Alphanumeric)
+                .take(40)
+                .map(char::from)
+                .collect();
+            format!("EAAG{tail}")
+        }
+    };
+    let expires_at = cluster.make_graph_token(token.clone(), lifetime).await?;
+    Ok(Reply::control(&json!({
+        "token": token,
+        "expires_at": crate::domain::clock::rfc3339(expires_at),
+        "expires_in_seconds": lifetime.as_secs_f64(),
+    })))
+}
+
 /// `GET /_emulator/clusters/{cluster}/policy`: its name, and its rules when scripted.
 pub async fn get_policy(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
     let policy = cluster.policy();

@@ -193,7 +193,10 @@ pub async fn put_topology(
     InCluster(cluster): InCluster,
     body: JsonBody,
 ) -> Result<Reply, ApiError> {
-    let fields = Fields::new(body.object(), &["coreapps", "failover_delay_seconds"])?;
+    let fields = Fields::new(
+        body.object(),
+        &["coreapps", "shards", "failover_delay_seconds"],
+    )?;
     let max = crate::domain::topology::MAX_COREAPPS;
     let coreapps = fields
         .get("coreapps")
@@ -210,8 +213,23 @@ pub async fn put_topology(
                 })
         })
         .transpose()?;
+    let shards = fields
+        .get("shards")
+        .map(|v| {
+            v.as_f64()
+                .filter(|n| n.fract() == 0.0 && (1.0..=32.0).contains(n))
+                .map(|n| n as u8)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "shards",
+                        "range",
+                        "Parameter 'shards' must be a whole number from 1 to 32",
+                    )
+                })
+        })
+        .transpose()?;
     let delay = fields.opt_seconds("failover_delay_seconds", MAX_SECONDS)?;
-    cluster.set_deployment(coreapps, delay)?;
+    cluster.set_deployment(coreapps, shards, delay)?;
     Ok(topology_body(&cluster))
 }
 

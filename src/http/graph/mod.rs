@@ -9,4 +9,4 @@ pub mod registration;
 mod version;
 pub mod wire;
 
-pub use version::is_version;
+pub use version::{NEWEST as NEWEST_VERSION, is_known as is_known_version, is_version};

@@ -1,15 +1,19 @@
 //! The WhatsApp Business Account and its phone numbers: `GET /{id}` (a phone number, with
 //! `?fields=`, or the account), `GET` and `POST /{waba_id}/phone_numbers`.
 
+use axum::http::{HeaderMap, Uri};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::params::Params;
 use crate::domain::Error;
-use crate::domain::cloud::CloudError;
-use crate::domain::phone::{self, Number};
+use crate::domain::cloud::{CloudError, NumberError, read_number};
+use crate::domain::phone::Number;
 use crate::http::call::{GraphId, InCluster};
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
+use crate::store::Cluster;
 use crate::store::cloud::PhoneView;
 
 /// The fields a phone number has, as Graph names them.
@@ -69,8 +73,8 @@ fn field(view: &PhoneView, name: &str) -> Value {
         "code_verification_status" => json!(view.code_verification_status),
         "platform_type" => json!(view.platform_type),
         "status" => json!(view.status),
-        "quality_rating" => json!("GREEN"),
-        "name_status" => json!("APPROVED"),
+        "quality_rating" => json!(view.quality_rating),
+        "name_status" => json!(view.name_status),
         "throughput" => json!({"level": view.throughput}),
         "is_pin_enabled" => json!(view.is_pin_enabled),
         "account_mode" => json!("LIVE"),
@@ -79,25 +83,49 @@ fn field(view: &PhoneView, name: &str) -> Value {
     }
 }
 
-/// The names `fields` asks for (the defaults when absent); an unknown one is refused as Graph
-/// does.
-fn selected(params: &Params) -> Result<Vec<String>, Error> {
+/// A kind of Graph node: its name and fields.
+struct Node {
+    /// As Graph names it in errors.
+    name: &'static str,
+    fields: &'static [&'static str],
+    not_emulated: &'static [&'static str],
+    defaults: &'static [&'static str],
+}
+
+const PHONE: Node = Node {
+    name: "WhatsAppBusinessPhoneNumber",
+    fields: FIELDS,
+    not_emulated: NOT_EMULATED,
+    defaults: DEFAULT_FIELDS,
+};
+
+const ACCOUNT: Node = Node {
+    name: "WhatsAppBusinessAccount",
+    fields: WABA_FIELDS,
+    not_emulated: WABA_NOT_EMULATED,
+    defaults: WABA_DEFAULT_FIELDS,
+};
+
+/// The names `fields` asks for (the node's defaults when absent), `id` first as Graph answers
+/// it; an unknown one is refused as Graph refuses it.
+fn selected(params: &Params, node: &Node) -> Result<Vec<String>, Error> {
     let Some(fields) = params.text("fields")? else {
-        return Ok(DEFAULT_FIELDS.iter().map(|f| (*f).to_owned()).collect());
+        return Ok(node.defaults.iter().map(|f| (*f).to_owned()).collect());
     };
     let mut names = vec!["id".to_owned()];
     for asked in fields.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         // `health_status.phone_number(…)`: a field with modifiers.
         let name = asked.split(['.', '{', '(']).next().unwrap_or(asked);
-        if NOT_EMULATED.contains(&name) {
+        if node.not_emulated.contains(&name) {
             continue;
         }
-        if !FIELDS.contains(&name) {
+        if !node.fields.contains(&name) {
             return Err(CloudError::invalid(
                 "fields",
                 format!(
-                    "Tried accessing nonexisting field ({name}) on node type (WhatsAppBusinessPhoneNumber); the fields are {}",
-                    FIELDS.join(", ")
+                    "Tried accessing nonexisting field ({name}) on node type ({}); the fields are {}",
+                    node.name,
+                    node.fields.join(", ")
                 ),
             )
             .into());
@@ -129,7 +157,56 @@ fn not_the_account(id: &str, method: &'static str) -> Error {
     .into()
 }
 
-/// `GET /{id}`: a phone number (`?fields=`), or the business account.
+/// The fields of a WhatsApp Business Account the emulator fills.
+const WABA_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "timezone_id",
+    "message_template_namespace",
+    "currency",
+    "account_review_status",
+    "business_verification_status",
+    "ownership_type",
+];
+
+/// Fields of a WhatsApp Business Account the emulator does not fill: left out when asked for.
+const WABA_NOT_EMULATED: &[&str] = &[
+    "analytics",
+    "auth_international_rate_eligibility",
+    "conversation_analytics",
+    "country",
+    "health_status",
+    "is_enabled_for_insights",
+    "marketing_messages_lite_api_status",
+    "on_behalf_of_business_info",
+    "owner_business_info",
+    "primary_business_location",
+    "primary_funding_id",
+    "purchase_order_number",
+    "status",
+];
+
+/// The account's fields Graph answers without `fields`, as Meta's reference shows them.
+const WABA_DEFAULT_FIELDS: &[&str] = &["id", "name", "timezone_id", "message_template_namespace"];
+
+fn waba_field(cluster: &Cluster, name: &str) -> Value {
+    match name {
+        "id" => json!(cluster.waba_id()),
+        "name" => json!(format!(
+            "Emulated WhatsApp Business Account ({})",
+            cluster.name()
+        )),
+        "timezone_id" => json!("1"),
+        "message_template_namespace" => json!(format!("emulated_{}", cluster.name())),
+        "currency" => json!("USD"),
+        "account_review_status" => json!("APPROVED"),
+        "business_verification_status" => json!("verified"),
+        "ownership_type" => json!("SELF"),
+        _ => Value::Null,
+    }
+}
+
+/// `GET /{id}`: a phone number (`?fields=`), or the business account (`?fields=` too).
 pub async fn get_object(
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
@@ -138,14 +215,14 @@ pub async fn get_object(
     params.only(&[])?;
     let id = id.as_str();
     if id == cluster.waba_id() {
-        return Ok(Reply::control(&json!({
-            "id": id,
-            "name": format!("Emulated WhatsApp Business Account ({})", cluster.name()),
-            "timezone_id": "1",
-            "message_template_namespace": format!("emulated_{}", cluster.name()),
-        })));
+        let names = selected(&params, &ACCOUNT)?;
+        let map: Map<String, Value> = names
+            .iter()
+            .map(|name| (name.clone(), waba_field(&cluster, name)))
+            .collect();
+        return Ok(Reply::control(&Value::Object(map)));
     }
-    let names = selected(&params)?;
+    let names = selected(&params, &PHONE)?;
     let view = cluster.phone_number(id)?;
     Ok(Reply::control(&object(&view, &names)))
 }
@@ -166,10 +243,26 @@ pub async fn set_pin(
     Ok(success())
 }
 
-/// `GET /{waba_id}/phone_numbers`.
+/// How many numbers a page of `GET /{waba_id}/phone_numbers` has without `limit`, as Graph's
+/// edges page.
+const PAGE: usize = 25;
+/// The largest `limit` taken.
+const MAX_PAGE: usize = 100;
+
+/// A cursor of the list: the id of a number, base64url, opaque to the client as Graph's are.
+fn cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+/// `GET /{waba_id}/phone_numbers` (`limit`, `after`, `before`, `fields`): a page of the
+/// account's numbers in the order they were added, with `paging.cursors` and, when there are
+/// more, `paging.next` (and `paging.previous` when there are some before), as Graph pages an
+/// edge.
 pub async fn list(
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
+    uri: Uri,
+    headers: HeaderMap,
     params: Params,
 ) -> Result<Reply, ApiError> {
     params.only(&["limit", "after", "before"])?;
@@ -177,51 +270,81 @@ pub async fn list(
     if id != cluster.waba_id() {
         return Err(not_the_account(id, "get").into());
     }
-    let names = selected(&params)?;
-    let data: Vec<Value> = cluster
-        .phone_numbers(false)
-        .iter()
-        .map(|view| object(view, &names))
-        .collect();
-    let cursor = |v: Option<&Value>| {
-        use base64::Engine;
-        let id = v.and_then(|v| v["id"].as_str()).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
+    let names = selected(&params, &PHONE)?;
+    let limit = match params.text("limit")? {
+        None => PAGE,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                Error::from(CloudError::invalid(
+                    "limit",
+                    format!("Param limit must be a number from 1 to {MAX_PAGE} (got {text:?})"),
+                ))
+            })?,
     };
-    let paging = json!({"cursors": {"before": cursor(data.first()), "after": cursor(data.last())}});
+    let all = cluster.phone_numbers(false);
+    let position = |name: &str| -> Result<Option<usize>, Error> {
+        let Some(given) = params.text(name)? else {
+            return Ok(None);
+        };
+        URL_SAFE_NO_PAD
+            .decode(given.as_bytes())
+            .ok()
+            .and_then(|id| all.iter().position(|n| n.id.as_bytes() == id.as_slice()))
+            .map(Some)
+            .ok_or_else(|| {
+                CloudError::invalid(
+                    "cursor",
+                    format!(
+                        "Param {name} is not a cursor of this list (got {given:?}): send paging.cursors.{name} of an earlier page"
+                    ),
+                )
+                .into()
+            })
+    };
+    let (start, end) = match (position("after")?, position("before")?) {
+        (Some(after), _) => (after + 1, (after + 1 + limit).min(all.len())),
+        (None, Some(before)) => (before.saturating_sub(limit), before),
+        (None, None) => (0, limit.min(all.len())),
+    };
+    let page = &all[start.min(end)..end];
+    let data: Vec<Value> = page.iter().map(|view| object(view, &names)).collect();
+    let mut paging = json!({});
+    if let (Some(first), Some(last)) = (page.first(), page.last()) {
+        paging["cursors"] = json!({"before": cursor(&first.id), "after": cursor(&last.id)});
+        let link = |key: &str, at: &str| {
+            let host = headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let mut query = vec![("limit", limit.to_string()), (key, cursor(at))];
+            if let Some(fields) = params.text("fields").ok().flatten() {
+                query.push(("fields", fields));
+            }
+            let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+            format!("http://{host}{}?{query}", uri.path())
+        };
+        if end < all.len() {
+            paging["next"] = json!(link("after", &last.id));
+        }
+        if start > 0 {
+            paging["previous"] = json!(link("before", &first.id));
+        }
+    }
     Ok(Reply::control(&json!({"data": data, "paging": paging})))
 }
 
-/// The number of `cc` and `phone_number` (formatting characters dropped): a real calling code
-/// and at most 15 digits.
+/// The number of `cc` and `phone_number`, read with libphonenumber's metadata.
 fn number(cc: &str, phone_number: &str) -> Result<Number, Error> {
-    let cc = cc.trim_start_matches('+');
-    if !phone::is_calling_code(cc) {
-        return Err(CloudError::invalid(
-            "cc",
-            format!("Param cc must be an ITU country calling code, such as 1 or 44 (got {cc:?})"),
-        )
-        .into());
-    }
-    let national: String = phone_number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect();
-    if national.is_empty() || !national.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CloudError::invalid(
-            "phone_number",
-            format!("Param phone_number must be digits (got {phone_number:?})"),
-        )
-        .into());
-    }
-    if cc.len() + national.len() > 15 {
-        return Err(CloudError::invalid(
-            "phone_number",
-            "Params cc and phone_number together have more than the 15 digits of E.164",
-        )
-        .into());
-    }
-    Ok(Number::new(cc, &national))
+    read_number(cc, phone_number).map_err(|e| {
+        let rule = match e {
+            NumberError::CallingCode(_) => "cc",
+            _ => "phone_number",
+        };
+        CloudError::invalid(rule, e.to_string()).into()
+    })
 }
 
 /// `POST /{waba_id}/phone_numbers {"cc" (or "country_code"), "phone_number", "verified_name"}`
@@ -238,12 +361,9 @@ pub async fn add(
     }
     let cc = match params.text("cc")? {
         Some(cc) => cc,
-        None => params.required("country_code").map_err(|_| {
-            Error::from(CloudError::invalid(
-                "missing",
-                "The parameter cc (or country_code) is required",
-            ))
-        })?,
+        None => params
+            .required("country_code")
+            .map_err(|_| Error::from(CloudError::MissingParameter { name: "cc".into() }))?,
     };
     let number = number(&cc, &params.required("phone_number")?)?;
     let name = params.required("verified_name")?;

@@ -98,9 +98,12 @@ impl Params {
 
     /// The text of `name`, which must be sent.
     pub fn required(&self, name: &str) -> Result<String, Error> {
-        self.text(name)?
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| invalid("missing", format!("The parameter {name} is required")))
+        self.text(name)?.filter(|t| !t.is_empty()).ok_or_else(|| {
+            CloudError::MissingParameter {
+                name: name.to_owned(),
+            }
+            .into()
+        })
     }
 
     /// The object of `name`: a JSON object, or its JSON text (in a query or form).

@@ -20,6 +20,14 @@ fn invalid(rule: &'static str, details: impl Into<String>) -> Error {
     CloudError::invalid(rule, details.into()).into()
 }
 
+/// The regions of Cloud API local storage, as Meta's page lists them: APAC (Australia,
+/// Indonesia, India, Japan, Singapore, South Korea), Europe (Germany, Switzerland, United
+/// Kingdom), LATAM (Brazil), MEA (Bahrain, South Africa, United Arab Emirates), NORAM
+/// (Canada).
+pub const REGIONS: &[&str] = &[
+    "AU", "ID", "IN", "JP", "SG", "KR", "DE", "CH", "GB", "BR", "BH", "ZA", "AE", "CA",
+];
+
 /// `pin`: 6 digits.
 pub fn pin(params: &Params) -> Result<String, Error> {
     let pin = params.required("pin")?;
@@ -142,17 +150,23 @@ pub async fn register(
             .into());
         }
         None => {
-            return Err(invalid("missing", "The parameter messaging_product is required").into());
+            return Err(Error::from(CloudError::MissingParameter {
+                name: "messaging_product".into(),
+            })
+            .into());
         }
     }
     let pin = pin(&params)?;
     let region = params.text("data_localization_region")?;
     if let Some(region) = &region
-        && (region.len() != 2 || !region.bytes().all(|b| b.is_ascii_uppercase()))
+        && !REGIONS.contains(&region.as_str())
     {
         return Err(invalid(
             "data_localization_region",
-            format!("Param data_localization_region must be a 2-letter ISO 3166 country code such as IN (got {region:?})"),
+            format!(
+                "Param data_localization_region must be one of the regions of Cloud API local storage, {} (got {region:?})",
+                REGIONS.join(", ")
+            ),
         )
         .into());
     }

@@ -1,6 +1,9 @@
 //! A failure as the Graph surface answers it: its HTTP status and
 //! `{"error": {"message": "(#CODE) Title", "type", "code", "error_subcode"?, "error_data":
-//! {"messaging_product": "whatsapp", "details"}, "fbtrace_id"}}`, with `X-Emulator-Reason`.
+//! {"messaging_product": "whatsapp", "details"}, "fbtrace_id"}}` for WhatsApp's codes and
+//! parameter errors; Graph's own errors (tokens, objects, paths) without the `(#CODE)` prefix
+//! and without `error_data`, as Graph writes them, their details in `X-Emulator-Details`
+//! instead. `X-Emulator-Reason` names the rule either way.
 
 use std::borrow::Cow;
 
@@ -26,20 +29,26 @@ pub struct GraphWire {
     pub subcode: Option<u32>,
     /// `type`.
     pub kind: &'static str,
-    /// `message`: `(#code) title`.
+    /// `message`: `(#code) title`, or the title alone for Graph's own errors.
     pub message: String,
-    /// `error_data.details`.
+    /// `error_data.details`, or `X-Emulator-Details` for Graph's own errors.
     pub details: Cow<'static, str>,
+    /// Whether the envelope has `error_data` (WhatsApp's codes and parameter errors).
+    pub error_data: bool,
     /// `X-Emulator-Reason`.
     pub reason: Cow<'static, str>,
     /// How the access log treats it.
     pub severity: Severity,
 }
 
+/// The status of each Cloud API failure: 401 for a token Graph refuses (190, as Meta's
+/// error-code table gives it), 400 for everything else (the table's status for each
+/// registration code; 104 and 2500 as the answers people pasted show them).
 fn cloud_status(e: &CloudError) -> StatusCode {
     match e {
-        CloudError::NotRegistered => StatusCode::NOT_FOUND,
-        CloudError::Token { .. } => StatusCode::UNAUTHORIZED,
+        CloudError::Token { missing: false } | CloudError::TokenExpired { .. } => {
+            StatusCode::UNAUTHORIZED
+        }
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -55,6 +64,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             kind: "OAuthException",
             message: format!("(#{code}) {}", title(code)),
             details,
+            error_data: true,
             reason,
             severity: Severity::Normal,
         };
@@ -62,13 +72,11 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
         ApiError::Domain(Error::Cloud(e)) => GraphWire {
             status: cloud_status(e),
             code: e.code(),
-            subcode: matches!(e, CloudError::UnknownObject { .. }).then_some(33),
-            kind: match e {
-                CloudError::UnknownObject { .. } => "GraphMethodException",
-                _ => "OAuthException",
-            },
+            subcode: e.subcode(),
+            kind: e.kind(),
             message: CloudErrorTitle(e).to_string(),
             details: e.details(),
+            error_data: !e.is_core(),
             reason: e.reason(),
             severity: Severity::Normal,
         },
@@ -83,6 +91,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
                 v.title.as_deref().unwrap_or_else(|| title(v.code))
             ),
             details: v.details.clone().into(),
+            error_data: true,
             reason: v.rule.clone().into(),
             severity: Severity::Forced,
         },
@@ -104,18 +113,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
         ApiError::Domain(e) => generic(StatusCode::BAD_REQUEST, 100, e.details(), e.reason()),
         ApiError::NoRoute { request } | ApiError::NotEmulated { request } => {
             let path = request.split_once(' ').map_or(request.as_str(), |(_, p)| p);
-            GraphWire {
-                message: format!("Unknown path components: {path}"),
-                ..generic(
-                    StatusCode::BAD_REQUEST,
-                    2500,
-                    format!(
-                        "No Graph route has this path: the emulator serves /{{version}}/{{id}}, /{{id}}/phone_numbers, /{{id}}/request_code, /{{id}}/verify_code, /{{id}}/register and /{{id}}/deregister (got {request})"
-                    )
-                    .into(),
-                    "not_found.route".into(),
-                )
-            }
+            graph_wire(&ApiError::Domain(Error::Cloud(unknown_path(path))))
         }
         ApiError::MethodNotAllowed => generic(
             StatusCode::BAD_REQUEST,
@@ -139,6 +137,83 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
     }
 }
 
+/// Where Graph's own errors, which have no `error_data`, tell a test what to fix.
+pub const DETAILS_HEADER: &str = "x-emulator-details";
+
+/// The edges of a Graph object the emulator serves.
+const EDGES: &[&str] = &[
+    "phone_numbers",
+    "request_code",
+    "verify_code",
+    "register",
+    "deregister",
+];
+
+/// What Graph answers for `path` (a Graph path no route has): the components it cannot read,
+/// after the object's id (`/v23.0/{id}/foo` → `/foo`), or after the version when Graph has no
+/// such version (`/v99.0/{id}/register` → `/{id}/register`).
+pub fn unknown_path(path: &str) -> CloudError {
+    let graph = crate::http::paths::vendor_path(path);
+    let (version, rest) = graph.strip_prefix('/').map_or((graph, ""), |p| {
+        p.split_once('/').map_or((p, ""), |(v, r)| (v, r))
+    });
+    let components = if !super::version::is_known(version) {
+        format!("/{rest}")
+    } else {
+        let mut segments = rest.split('/');
+        let _id = segments.next();
+        let mut unread: Vec<&str> = segments.collect();
+        if unread.len() > 1 && EDGES.contains(&unread[0]) {
+            unread.remove(0);
+        }
+        format!("/{}", unread.join("/"))
+    };
+    let details = if super::version::is_known(version) {
+        format!(
+            "No Graph route has this path: below /{{version}} the emulator serves /{{id}} and /{{id}}/{} (got {path})",
+            EDGES.join(", /{id}/")
+        )
+    } else {
+        format!(
+            "Graph has no version {version}: the emulator serves v2.0 to {} (got {path})",
+            super::version::NEWEST
+        )
+    };
+    CloudError::UnknownPath {
+        components,
+        details: details.into(),
+    }
+}
+
+/// What Graph answers for `method path` when the path's object does not take the method:
+/// "Unsupported delete request. Object with ID '…' …" (100 / 33), or, below a version Graph
+/// never had, unknown path components. `None` for a path that is not a Graph path.
+pub fn unsupported(method: &http::Method, path: &str) -> Option<CloudError> {
+    let graph = crate::http::paths::vendor_path(path);
+    let mut segments = graph.strip_prefix('/')?.split('/');
+    let version = segments.next()?;
+    if !super::version::is_version(version) {
+        return None;
+    }
+    if !super::version::is_known(version) {
+        return Some(unknown_path(path));
+    }
+    let method = match method.as_str() {
+        "GET" => "get",
+        "POST" => "post",
+        "DELETE" => "delete",
+        "PUT" => "put",
+        "PATCH" => "patch",
+        "HEAD" => "head",
+        "OPTIONS" => "options",
+        _ => "unknown",
+    };
+    Some(CloudError::UnknownObject {
+        id: segments.next().unwrap_or_default().to_owned(),
+        method,
+    })
+}
+
 /// A trace id as Graph gives one with every error.
 fn fbtrace_id() -> String {
     rand::rng()
@@ -159,12 +234,14 @@ pub fn write_graph_error(error: &ApiError, response: &mut Response) -> Cow<'stat
         "message": wire.message,
         "type": wire.kind,
         "code": wire.code,
-        "error_data": {"messaging_product": "whatsapp", "details": wire.details},
-        "fbtrace_id": fbtrace_id(),
     });
     if let Some(subcode) = wire.subcode {
         body["error_subcode"] = json!(subcode);
     }
+    if wire.error_data {
+        body["error_data"] = json!({"messaging_product": "whatsapp", "details": wire.details});
+    }
+    body["fbtrace_id"] = json!(fbtrace_id());
     let bytes = serde_json::to_vec(&json!({"error": body})).unwrap_or_default();
     *response.body_mut() = axum::body::Body::from(bytes);
     *response.status_mut() = wire.status;
@@ -176,6 +253,11 @@ pub fn write_graph_error(error: &ApiError, response: &mut Response) -> Cow<'stat
     );
     if let Ok(value) = HeaderValue::from_str(&wire.reason) {
         headers.insert(REASON_HEADER, value);
+    }
+    if !wire.error_data
+        && let Ok(value) = HeaderValue::from_str(&wire.details)
+    {
+        headers.insert(DETAILS_HEADER, value);
     }
     if wire.status == StatusCode::UNAUTHORIZED {
         headers.insert(
