@@ -25,7 +25,9 @@ timeout 300 "$st" run "$schema" "${common[@]}" \
   --exclude-checks positive_data_acceptance,not_a_server_error
 # The Graph surface (the Cloud API), with a Graph token (any non-empty one is taken). Random ids
 # name no number, so most answers are the documented 400 / 100; the walk-through, the API tests
-# and pywa cover the successful paths.
+# and pywa cover the successful paths. A method an object does not take is Graph's 400 / 100 /
+# subcode 33 "Unsupported delete request", as Meta answers it, not the 405 schemathesis's
+# unsupported_method check expects (docs/src/cloud.md, "Errors").
 timeout 300 "$st" run "$schema" --url "$base" -H "Authorization: Bearer any-graph-token" \
   --checks all --max-examples 30 --suppress-health-check all --request-timeout 10 \
-  --include-tag graph --exclude-checks positive_data_acceptance
+  --include-tag graph --exclude-checks positive_data_acceptance,unsupported_method

@@ -205,7 +205,10 @@ fn common_responses(route: &Route) -> Vec<(u16, &'static str)> {
             statuses.push((503, "1011: Coreapp restarting, or no Coreapp running"));
         }
         Access::Graph => {
-            statuses.push((401, "104: no access token; 190: not the --graph-token"));
+            statuses.push((
+                401,
+                "190: not the --graph-token; 190 / 463: a token made to expire, expired",
+            ));
         }
     }
     statuses
@@ -221,7 +224,7 @@ fn parameter_schema(name: &str) -> Value {
         }),
         "node" => json!({"type": "string", "pattern": "^coreapp[1-9][0-9]?$"}),
         "version" => json!({"type": "string", "pattern": "^v[0-9]{1,3}\\.[0-9]{1,3}$",
-            "description": "A Graph API version, such as v23.0"}),
+            "description": "A Graph API version, v2.0 to v26.0 (another is 400 / 2500); paths without one are served as --graph-version"}),
         "id" => json!({"type": "string", "pattern": "^[0-9]{1,20}$",
             "description": "A phone number id, or the WhatsApp Business Account id (GET /_emulator/clusters/{cluster}/cloud lists them)"}),
         _ => json!({"type": "string", "minLength": 1}),

@@ -390,16 +390,24 @@ pub const ROUTES: &[Route] = &[
         body: Some(r#"{"pin": "123456"}"#),
         responses: &[
             (200, "{\"success\": true}"),
-            (400, "100: a pin that is not 6 digits, or no such id"),
-            (404, "133010: the number is not registered"),
+            (
+                400,
+                "100: a pin that is not 6 digits, or no such id (subcode 33); 133010: the number is not registered; 104: no token",
+            ),
         ],
         ..Route::graph("POST", "/{id}", handler!(numbers::set_pin))
     },
     Route {
         summary: "The phone numbers of the WhatsApp Business Account (the On-Premises number included)",
         responses: &[
-            (200, "{\"data\": […], \"paging\": …}"),
-            (400, "100: not the account's id"),
+            (
+                200,
+                "{\"data\": […], \"paging\": {\"cursors\": {\"before\", \"after\"}, \"next\"?, \"previous\"?}}",
+            ),
+            (
+                400,
+                "100: not the account's id (subcode 33), a limit or cursor not valid, an unknown field",
+            ),
         ],
         ..Route::graph("GET", "/{id}/phone_numbers", handler!(numbers::list))
     },
@@ -408,12 +416,15 @@ pub const ROUTES: &[Route] = &[
         body: Some(r#"{"cc": "1", "phone_number": "6315550000", "verified_name": "Acme"}"#),
         responses: &[
             (200, "{\"id\": …}"),
-            (400, "100: a parameter is missing or not valid"),
+            (
+                400,
+                "100: a parameter missing (\"The parameter cc is required.\") or not valid, a number that is no phone number of its country",
+            ),
         ],
         ..Route::graph("POST", "/{id}/phone_numbers", handler!(numbers::add))
     },
     Route {
-        summary: "Send a verification code to the phone number (the outbox, as On-Premises codes)",
+        summary: "Send a verification code to the phone number (the outbox, as On-Premises codes); code_method SMS or VOICE, IVR from v26.0",
         body: Some(r#"{"code_method": "SMS", "language": "en"}"#),
         responses: &[
             (200, "{\"success\": true}"),
@@ -445,7 +456,7 @@ pub const ROUTES: &[Route] = &[
             (200, "{\"success\": true}"),
             (
                 400,
-                "100 (parameters, backup), 133005 (pin mismatch), 133006 (not verified), 133009 (pin too fast), 133015 (deregistered a moment ago), 133016 (rate limit)",
+                "100 (parameters, backup, a region not in Meta's list or changed while registered), 133005 (pin mismatch), 133006 (not verified), 133008 (too many wrong pins), 133009 (pin too fast), 133015 (deregistered a moment ago), 133016 (rate limit)",
             ),
         ],
         ..Route::graph("POST", "/{id}/register", handler!(registration::register))
@@ -454,8 +465,10 @@ pub const ROUTES: &[Route] = &[
         summary: "Deregister the phone number from the Cloud API",
         responses: &[
             (200, "{\"success\": true}"),
-            (400, "133016: rate limit"),
-            (404, "133010: the number is not registered"),
+            (
+                400,
+                "133010: the number is not registered; 133016: rate limit",
+            ),
         ],
         ..Route::graph(
             "POST",

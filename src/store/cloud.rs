@@ -57,6 +57,9 @@ pub struct PhoneView {
     pub pending_code: Option<PendingCode>,
     /// Until when register and deregister are refused (the control API's view only).
     pub blocked_until: Option<String>,
+    /// Until when pins are refused after too many wrong ones (133008; the control API's view
+    /// only).
+    pub pin_locked_until: Option<String>,
 }
 
 /// A code awaiting `verify_code`, as the control API shows it.
@@ -139,6 +142,9 @@ impl State {
                 .flatten(),
             blocked_until: control
                 .then(|| number.blocked_until.filter(|u| now < *u).map(rfc3339))
+                .flatten(),
+            pin_locked_until: control
+                .then(|| number.pin_locked_until.filter(|u| now < *u).map(rfc3339))
                 .flatten(),
         }
     }

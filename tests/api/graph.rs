@@ -624,3 +624,32 @@ async fn a_multiconnect_backup_restores_only_onto_as_many_shards() {
     let restored = onto.post("/settings/restore", &token, body).await;
     assert_eq!(restored.status, 200, "{:?}", restored.body);
 }
+
+#[tokio::test]
+async fn ivr_codes_from_the_version_whose_reference_lists_it() {
+    let app = TestApp::spawn(config()).await.in_cluster("graph-ivr");
+    let id = add_number(&app, "6315550110").await;
+    let ask = |version: &str| {
+        let url = format!(
+            "{}/clusters/graph-ivr/{version}/{id}/request_code?code_method=IVR&language=en_US",
+            app.base
+        );
+        app.send(app.client.post(url).bearer_auth(TOKEN.unwrap()))
+    };
+    ask("v23.0").await.assert_graph_error(
+        400,
+        100,
+        "(#100) Invalid parameter",
+        "IVR is taken from v26.0",
+    );
+    assert_eq!(ask("v26.0").await.body, json!({"success": true}));
+    let sent = app
+        .control(
+            Method::GET,
+            "/clusters/graph-ivr/codes/latest?phone_number=6315550110",
+            None,
+        )
+        .await;
+    assert_eq!(sent.body["method"], "voice", "a call reads the code out");
+    assert_eq!(sent.body["surface"], "cloud");
+}

@@ -1,6 +1,7 @@
 //! A phone number's registration on the Cloud API: `request_code`, `verify_code`, `register`
 //! (with a backup: the migration from On-Premises) and `deregister`.
 
+use axum::http::Uri;
 use serde_json::json;
 
 use super::params::Params;
@@ -20,6 +21,9 @@ fn invalid(rule: &'static str, details: impl Into<String>) -> Error {
     CloudError::invalid(rule, details.into()).into()
 }
 
+/// The first version whose `request_code` reference lists `IVR`.
+const IVR_SINCE: (u16, u16) = (26, 0);
+
 /// The regions of Cloud API local storage, as Meta's page lists them: APAC (Australia,
 /// Indonesia, India, Japan, Singapore, South Korea), Europe (Germany, Switzerland, United
 /// Kingdom), LATAM (Brazil), MEA (Bahrain, South Africa, United Arab Emirates), NORAM
@@ -38,20 +42,35 @@ pub fn pin(params: &Params) -> Result<String, Error> {
     }
 }
 
-/// `POST /{id}/request_code {"code_method": "SMS"|"VOICE", "language"}`.
+/// `POST /{id}/request_code {"code_method": "SMS"|"VOICE"|"IVR", "language"}`. `IVR` (a call
+/// that reads the code out, sent to the outbox as `voice`) from v26.0, the version whose
+/// reference lists it; `SMS` and `VOICE` in every version.
 pub async fn request_code(
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
+    uri: Uri,
     params: Params,
 ) -> Result<Reply, ApiError> {
-    params.only(&["code_method", "language", "locale"])?;
-    let method = params.required("code_method")?;
-    let method = Method::parse(&method).ok_or_else(|| {
-        invalid(
-            "code_method",
-            format!("Param code_method must be one of {{SMS, VOICE}} (got {method:?})"),
-        )
-    })?;
+    params.only(&["code_method", "language"])?;
+    let asked = params.required("code_method")?;
+    let ivr = super::version::served(uri.path()).is_some_and(|v| v >= IVR_SINCE);
+    let method = match Method::parse(&asked) {
+        Some(method) => method,
+        None if ivr && asked.eq_ignore_ascii_case("ivr") => Method::Voice,
+        None => {
+            return Err(invalid(
+                "code_method",
+                if ivr {
+                    format!("Param code_method must be one of {{SMS, VOICE, IVR}} (got {asked:?})")
+                } else {
+                    format!(
+                        "Param code_method must be one of {{SMS, VOICE}} (got {asked:?}); IVR is taken from v26.0"
+                    )
+                },
+            )
+            .into());
+        }
+    };
     let language = params.required("language")?;
     let known = language.len() >= 2
         && language.len() <= 6

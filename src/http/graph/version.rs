@@ -25,6 +25,12 @@ fn parse(segment: &str) -> Option<(u16, u16)> {
     Some((number(major)?, number(minor)?))
 }
 
+/// The version a Graph path (`/v26.0/…`, `/clusters/c/v26.0/…`) is served as.
+pub fn served(path: &str) -> Option<(u16, u16)> {
+    let graph = crate::http::paths::vendor_path(path);
+    parse(graph.strip_prefix('/')?.split('/').next()?)
+}
+
 /// Whether Graph has (or had) the version `segment`, up to [`NEWEST`].
 pub fn is_known(segment: &str) -> bool {
     let newest = parse(NEWEST).map_or(0, |(major, _)| major);
