@@ -14,6 +14,7 @@ use crate::domain::model::SentCode;
 use crate::domain::policy::{PolicyKind, RegistrationPolicy, scripted};
 use crate::http::AppState;
 use crate::startup::{StartupError, serve_with, tls};
+use crate::store::journal::EntryFilter as RequestFilter;
 use crate::store::{CodeFilter, DEFAULT_CLUSTER};
 
 /// A running emulator, stopped when dropped.
@@ -193,6 +194,62 @@ impl Emulator {
             .await
     }
 
+    /// The requests `cluster` journaled that match `filter`, oldest first (bodies redacted).
+    pub fn requests(&self, cluster: &str, filter: &RequestFilter) -> Vec<JournaledRequest> {
+        self.state
+            .store
+            .find(cluster)
+            .map(|c| {
+                c.requests(filter)
+                    .iter()
+                    .map(JournaledRequest::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How many requests `cluster` journaled that match `filter`.
+    pub fn count(&self, cluster: &str, filter: &RequestFilter) -> usize {
+        self.state
+            .store
+            .find(cluster)
+            .map_or(0, |c| c.count_requests(filter))
+    }
+
+    /// Waits up to `timeout` (woken by each request, no polling) until at least `at_least`
+    /// requests of `cluster` match `filter`; how many match then.
+    pub async fn wait_for_requests(
+        &self,
+        cluster: &str,
+        filter: &RequestFilter,
+        at_least: usize,
+        timeout: Duration,
+    ) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.state
+            .store
+            .wait_for_requests(cluster, filter, at_least, deadline)
+            .await
+    }
+
+    /// The requests of `cluster` that no route took or that were refused as unreadable, each
+    /// with the route it most likely meant (`near_miss`).
+    pub fn unmatched(&self, cluster: &str) -> Vec<JournaledRequest> {
+        let filter = RequestFilter {
+            unmatched: true,
+            ..RequestFilter::default()
+        };
+        self.requests(cluster, &filter)
+            .into_iter()
+            .map(|mut request| {
+                request.near_miss = crate::http::routes::closest(&request.method, &request.path, 1)
+                    .into_iter()
+                    .next();
+                request
+            })
+            .collect()
+    }
+
     /// The names of the clusters that exist, sorted.
     pub fn clusters(&self) -> Vec<String> {
         self.state.store.names()
@@ -218,6 +275,45 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+/// A request as a cluster's journal keeps it (`GET /_emulator/clusters/{c}/requests`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournaledRequest {
+    /// When it arrived, on the cluster's clock.
+    pub time: std::time::SystemTime,
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the `/clusters/{cluster}` prefix.
+    pub path: String,
+    /// HTTP status answered (0: the connection was dropped by a fault).
+    pub status: u16,
+    /// The `X-Emulator-Reason` of the answer.
+    pub reason: Option<String>,
+    /// The JSON body with secrets redacted.
+    pub body: Option<serde_json::Value>,
+    /// For an unmatched request, the route of the table it most likely meant.
+    pub near_miss: Option<String>,
+}
+
+impl From<&crate::store::journal::Entry> for JournaledRequest {
+    fn from(entry: &crate::store::journal::Entry) -> Self {
+        Self {
+            time: entry.at,
+            method: entry.method.to_string(),
+            path: entry.path.to_string(),
+            status: entry.status,
+            reason: entry.reason.as_deref().map(str::to_owned),
+            body: entry.body.as_deref().and_then(|b| {
+                if entry.truncated {
+                    Some(serde_json::Value::String(b.to_owned()))
+                } else {
+                    serde_json::from_str(b).ok()
+                }
+            }),
+            near_miss: None,
         }
     }
 }

@@ -61,7 +61,13 @@ mod store;
 pub use client::healthcheck;
 pub use config::Config;
 pub use domain::{cert, clock};
-pub use embed::{Emulator, EmulatorBuilder};
+pub use embed::{Emulator, EmulatorBuilder, JournaledRequest};
+
+/// What verifying on a cluster's journal takes: the filter of
+/// [`Emulator::requests`], [`Emulator::count`] and [`Emulator::wait_for_requests`].
+pub mod journal {
+    pub use crate::store::journal::{EntryFilter as RequestFilter, Surface};
+}
 pub use http::{App, AppBody, AppState, ControlAccess, app, router};
 pub use startup::{StartupError, TlsError, serve, serve_with, tls};
 

@@ -194,7 +194,18 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
         "wa-onprem-emulator {} listening on {url} (policy {policy})",
         env!("CARGO_PKG_VERSION")
     );
-    if settings.admin_must_change {
+    let stored = config.data_dir.is_some()
+        && state
+            .store
+            .find(crate::store::DEFAULT_CLUSTER)
+            .is_some_and(|c| c.admin_password_stored());
+    if stored {
+        tracing::info!(
+            admin_user = password::ADMIN,
+            password_from = "data_dir",
+            "admin user: admin, with the password --data-dir holds for cluster default (changed since it was made); --admin-password and \"secret\" apply to clusters made from now on"
+        );
+    } else if settings.admin_must_change {
         tracing::info!(
             admin_user = password::ADMIN,
             must_change_password = true,

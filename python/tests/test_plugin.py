@@ -153,3 +153,29 @@ def test_a_cluster_can_be_deleted_once(wa_emulator):
 def test_a_log_file_that_cannot_be_written_is_said_before_anything_starts(tmp_path):
     with pytest.raises(OSError):
         Emulator(log_file=tmp_path / "no-such-folder" / "e.log").start()
+
+
+def test_the_journal_helpers_verify_what_a_test_sent(wa_cluster):
+    session = requests.Session()
+    session.auth = ("admin", "secret")
+    token = session.post(
+        wa_cluster.url + "/v1/users/login", json={"new_password": "N3w!passw0rd"}
+    ).json()["users"][0]["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"cc": "1", "phone_number": "6315550000", "method": "sms",
+            "cert": wa_cluster.make_cert("Acme")}
+    assert requests.post(wa_cluster.url + "/v1/account", json=body, headers=auth).status_code == 202
+    # A typo of the client under test: no route took it.
+    assert requests.post(wa_cluster.url + "/v1/acount", json=body, headers=auth).status_code == 404
+
+    assert wa_cluster.count(method="POST", path="/v1/account", body={"cc": "1"}) == 1
+    assert wa_cluster.count(surface="on_premises") == 3
+    wa_cluster.assert_requested("POST", "/v1/account", times=1, status=202)
+    with pytest.raises(AssertionError, match="POST /v1/acount -> 404"):
+        wa_cluster.assert_requested("POST", "/v1/account/verify")
+    assert wa_cluster.wait_for_requests(1, timeout=1, path="/v1/account") == 1
+    with pytest.raises(AssertionError, match="expected at least 2"):
+        wa_cluster.wait_for_requests(2, timeout=0.2, path="/v1/account")
+    [typo] = wa_cluster.unmatched()
+    assert typo["path"] == "/v1/acount" and typo["near_miss"] == "POST /v1/account", typo
+    assert [r["status"] for r in wa_cluster.requests(path="/v1/*")] == [202, 404]

@@ -298,3 +298,75 @@ class Cluster:
     def journal(self) -> List[Dict[str, Any]]:
         """The vendor requests the cluster received, oldest first (bodies redacted)."""
         return self.emulator.control("GET", self._path("/requests"))["requests"]
+
+    @staticmethod
+    def _query(filters: Dict[str, Any], **more: Any) -> str:
+        """The journal's filters as a query string: `method`, `path` (`*` for one segment),
+        `status`, `reason`, `surface` (`on_premises`, `cloud`), `since` (RFC 3339), and
+        `body={"cc": "1"}` for `body.cc=1`."""
+        pairs = []
+        for key, value in {**filters, **more}.items():
+            if value is None:
+                continue
+            if key == "body":
+                pairs += [(f"body.{field}", str(v)) for field, v in value.items()]
+            else:
+                pairs.append((key, str(value)))
+        return "?" + urllib.parse.urlencode(pairs) if pairs else ""
+
+    def requests(self, **filters: Any) -> List[Dict[str, Any]]:
+        """The journal's requests matching `filters` (see `_query`), oldest first."""
+        return self.emulator.control("GET", self._path("/requests" + self._query(filters)))[
+            "requests"
+        ]
+
+    def count(self, **filters: Any) -> int:
+        """How many journaled requests match `filters`."""
+        return self.emulator.control(
+            "GET", self._path("/requests/count" + self._query(filters))
+        )["count"]
+
+    def wait_for_requests(self, at_least: int, timeout: float = 5.0, **filters: Any) -> int:
+        """Waits (woken by each request, no polling) until `at_least` requests match `filters`,
+        or `timeout` seconds pass; how many match. Raises `AssertionError` when too few came."""
+        answer = self.emulator.control(
+            "GET",
+            self._path(
+                "/requests/count" + self._query(filters, at_least=at_least, wait=timeout)
+            ),
+        )
+        if not answer["reached"]:
+            raise AssertionError(
+                f"{answer['count']} request(s) matching {filters} within {timeout} s, "
+                f"expected at least {at_least}; the cluster received: {self._described()}"
+            )
+        return answer["count"]
+
+    def assert_requested(
+        self, method: str, path: str, times: Optional[int] = None, **filters: Any
+    ) -> List[Dict[str, Any]]:
+        """Asserts that `method path` was requested (exactly `times` times when given), with
+        `filters`; the matching requests. The failure lists what was requested instead."""
+        found = self.requests(method=method, path=path, **filters)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            expected = "at least once" if times is None else f"{times} time(s)"
+            raise AssertionError(
+                f"{method} {path} {filters or ''} was requested {len(found)} time(s), "
+                f"expected {expected}; the cluster received: {self._described()}"
+            )
+        return found
+
+    def unmatched(self, **filters: Any) -> List[Dict[str, Any]]:
+        """The requests no route took or that were refused as unreadable, each with the route
+        it most likely meant (`near_miss`)."""
+        return self.emulator.control(
+            "GET", self._path("/requests/unmatched" + self._query(filters))
+        )["requests"]
+
+    def _described(self) -> str:
+        seen = [
+            f"{r['method']} {r['path']} -> {r['status']}"
+            + (f" ({r['reason']})" if r.get("reason") else "")
+            for r in self.journal()
+        ]
+        return "; ".join(seen) if seen else "nothing"

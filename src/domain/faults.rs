@@ -64,6 +64,19 @@ pub enum FaultRoute {
     },
 }
 
+/// Whether a request's `path` is on the fault's `route`, where a `{param}` segment of the
+/// route stands for any one segment (`/v1/users/{username}`, `/{id}/register`).
+fn segments_match(route: &str, path: &str) -> bool {
+    if !route.contains('{') {
+        return route == path;
+    }
+    route.split('/').count() == path.split('/').count()
+        && route
+            .split('/')
+            .zip(path.split('/'))
+            .all(|(want, have)| want.starts_with('{') || want == have)
+}
+
 /// The path after a leading Graph version (`/v23.0/x` → `/x`).
 pub fn graph_tail(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/v")?;
@@ -206,8 +219,10 @@ impl FaultSpec {
         let field = |name: &str| body.and_then(|b| b.str(name));
         let on_route = match &self.route {
             FaultRoute::Any => true,
-            FaultRoute::Path(path) => path == route,
-            FaultRoute::Graph { tail, .. } => graph_tail(route) == Some(tail.as_str()),
+            FaultRoute::Path(path) => segments_match(path, route),
+            FaultRoute::Graph { tail, .. } => {
+                graph_tail(route).is_some_and(|asked| segments_match(tail, asked))
+            }
         };
         on_route
             && self.method.is_none_or(|m| m == method)

@@ -113,13 +113,27 @@ fn method_filter(method: &str) -> MethodFilter {
 /// A path no route has: "not emulated here" for paths of the real API, else "no such endpoint"
 /// (in the Graph envelope below a Graph version).
 async fn no_route(State(state): State<AppState>, request: Request) -> Response {
-    unrouted(&state, request.method(), request.uri().path())
+    let response = unrouted(&state, request.method(), request.uri().path());
+    journal(&state, &request, &response);
+    response
+}
+
+/// Journals a request no route took, for `requests/unmatched`.
+fn journal(state: &AppState, request: &Request, response: &Response) {
+    pipeline::journal_unrouted(
+        state,
+        request.method(),
+        request.uri().path(),
+        request.headers(),
+        response,
+    );
 }
 
 /// A routed path asked with a method it does not take (the router adds `Allow`).
 async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
     let mut response = error_response(&state.meta, &ApiError::MethodNotAllowed, Access::Open);
     mark_served(&mut response, request.method(), request.uri().path(), None);
+    journal(&state, &request, &response);
     response
 }
 
@@ -128,15 +142,16 @@ async fn method_not_allowed(State(state): State<AppState>, request: Request) -> 
 /// another surface that only the Graph routes' patterns matched is unrouted.
 async fn graph_method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
     let (method, path) = (request.method(), request.uri().path());
-    let Some(error) = super::graph::wire::unsupported(method, path) else {
-        return unrouted(&state, method, path);
+    let response = match super::graph::wire::unsupported(method, path) {
+        None => unrouted(&state, method, path),
+        Some(error) => {
+            let error = ApiError::from(crate::domain::Error::Cloud(error));
+            let mut response = error_response(&state.meta, &error, Access::Graph);
+            mark_served(&mut response, method, path, None);
+            response
+        }
     };
-    let mut response = error_response(
-        &state.meta,
-        &ApiError::from(crate::domain::Error::Cloud(error)),
-        Access::Graph,
-    );
-    mark_served(&mut response, method, path, None);
+    journal(&state, &request, &response);
     response
 }
 

@@ -84,7 +84,15 @@ pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
                     .as_deref()
                     .is_some_and(graph::is_known_version) =>
         {
-            return unrouted(&mounted.state, &parts.method, parts.uri.path());
+            let response = unrouted(&mounted.state, &parts.method, parts.uri.path());
+            journal_unrouted(
+                &mounted.state,
+                &parts.method,
+                parts.uri.path(),
+                &parts.headers,
+                &response,
+            );
+            return response;
         }
         Ok(params) => match route.surface {
             Surface::Vendor | Surface::Graph => vendor(mounted, parts, &params, body).await,
@@ -95,6 +103,49 @@ pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
         served.mark(&mut response, cluster.as_deref().map(Cluster::name));
     }
     response
+}
+
+/// Journals a request that no route took (`response` its answer) in the cluster it names (its
+/// path's `/clusters/{name}`, `X-Emulator-Cluster`, else `default`), so that
+/// `requests/unmatched` shows it with the route it most likely meant. Control paths, and names
+/// that are not valid, journal nothing.
+pub fn journal_unrouted(
+    state: &AppState,
+    method: &http::Method,
+    path: &str,
+    headers: &http::HeaderMap,
+    response: &Response,
+) {
+    let journal_path = vendor_path(path);
+    if journal_path.starts_with("/_emulator") {
+        return;
+    }
+    let named = path
+        .strip_prefix("/clusters/")
+        .and_then(|rest| rest.split('/').next());
+    let Ok(name) = cluster_name(named, headers, true) else {
+        return;
+    };
+    let Ok(cluster) = state.store.cluster(&name) else {
+        return;
+    };
+    if !cluster.journal_enabled() {
+        return;
+    }
+    let reason = response
+        .headers()
+        .get(super::error::REASON_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|r| Cow::Owned(r.to_owned()));
+    cluster.record(Entry {
+        at: cluster.now(),
+        method: method_name(method),
+        path: journal_path.into(),
+        status: response.status().as_u16(),
+        reason,
+        body: None,
+        truncated: false,
+    });
 }
 
 /// A vendor route: faults fire and the journal records, around the call.

@@ -669,11 +669,53 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
-        summary: "The request journal (filters: path, status)",
+        summary: "The request journal, oldest first (filters: method, path with * for one segment, status, reason, surface, since, body.FIELD)",
+        responses: &[
+            (
+                200,
+                "{\"requests\": [{\"time\", \"method\", \"path\", \"status\", \"reason\", \"body\"}]}",
+            ),
+            (400, "A filter that is not valid, or not a filter"),
+        ],
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests",
             handler!(steering::list_requests),
+        )
+    },
+    Route {
+        summary: "How many journaled requests match the filters; with at_least=N&wait=SECONDS, held until N match (woken by each request, at most 300 s)",
+        responses: &[
+            (
+                200,
+                "{\"count\"}, or with at_least {\"count\", \"reached\"}",
+            ),
+            (400, "A filter that is not valid, or not a filter"),
+        ],
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/requests/count",
+            handler!(steering::count_requests),
+        )
+    },
+    Route {
+        summary: "The requests no route took or that were refused as unreadable (wrong path or method, not JSON, an unknown field), each with the route it most likely meant (near_miss)",
+        responses: &[(
+            200,
+            "{\"requests\": [{…, \"near_miss\": \"POST /v1/account\"}]}",
+        )],
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/requests/unmatched",
+            handler!(steering::unmatched_requests),
+        )
+    },
+    Route {
+        summary: "Empty the journal, unmatched requests with it",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/requests/unmatched",
+            handler!(steering::clear_requests),
         )
     },
     Route {
@@ -729,3 +771,114 @@ pub const ROUTES: &[Route] = &[
         )
     },
 ];
+
+/// Every route as a request names it without a cluster: its method and path pattern
+/// (`POST /v1/account`, `POST /{version}/{id}/register`, `GET /_emulator/health`).
+fn patterns() -> impl Iterator<Item = (&'static str, String)> {
+    ROUTES.iter().map(|route| {
+        let mount = match route.surface {
+            Surface::Vendor => "/v1",
+            Surface::Control => "/_emulator",
+            Surface::Root => "",
+            Surface::Graph => "/{version}",
+        };
+        (route.method, format!("{mount}{}", route.path))
+    })
+}
+
+/// `pattern` with its `{param}` segments filled from `path`'s when both have as many segments.
+fn filled(pattern: &str, path: &str) -> String {
+    if pattern.split('/').count() != path.split('/').count() {
+        return pattern.to_owned();
+    }
+    pattern
+        .split('/')
+        .zip(path.split('/'))
+        .map(|(want, have)| {
+            let fits = match want {
+                // A Graph version and id are read as Graph reads them: `v1` is no version.
+                "{version}" => super::graph::is_version(have),
+                "{id}" => !have.is_empty() && have.bytes().all(|b| b.is_ascii_digit()),
+                _ => want.starts_with('{'),
+            };
+            if fits { have } else { want }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The routes of the table closest to `method path` (a path without its cluster prefix), the
+/// closest first, at most `n`: what a request that no route took probably meant
+/// (`POST /v1/account` for `POST /v1/acount`).
+pub fn closest(method: &str, path: &str, n: usize) -> Vec<String> {
+    let asked = format!("{} {path}", method.to_ascii_uppercase());
+    let mut scored: Vec<(usize, String)> = patterns()
+        .map(|(m, pattern)| {
+            let distance = strsim::levenshtein(&asked, &format!("{m} {}", filled(&pattern, path)));
+            (distance, format!("{m} {pattern}"))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(n).map(|(_, route)| route).collect()
+}
+
+/// Whether `path` (without a cluster prefix; `{param}` segments allowed) names a vendor or
+/// Graph route of the table: what a fault may be armed on.
+pub fn is_vendor_or_graph_path(path: &str) -> bool {
+    patterns()
+        .filter(|(_, pattern)| !pattern.starts_with("/_emulator") && !pattern.is_empty())
+        .any(|(_, pattern)| {
+            pattern.split('/').count() == path.split('/').count()
+                && pattern
+                    .split('/')
+                    .zip(path.split('/'))
+                    .all(|(want, have)| match want {
+                        "{version}" => have == want || super::graph::is_version(have),
+                        _ if want.starts_with('{') => !have.is_empty(),
+                        _ => want == have,
+                    })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_name_the_route_meant() {
+        assert_eq!(closest("POST", "/v1/acount", 1), ["POST /v1/account"]);
+        assert_eq!(
+            closest("post", "/v1/account/verfy", 1),
+            ["POST /v1/account/verify"]
+        );
+        assert_eq!(
+            closest("POST", "/v23.0/123/regster", 1),
+            ["POST /{version}/{id}/register"]
+        );
+        assert_eq!(closest("GET", "/v1/helth", 3)[0], "GET /v1/health");
+    }
+
+    #[test]
+    fn fault_paths_are_routes_of_the_table() {
+        for good in [
+            "/v1/account",
+            "/v1/users/admin",
+            "/v1/users/{username}",
+            "/v23.0/{id}/register",
+            "/v23.0/123/register",
+            "/{version}/{id}/deregister",
+        ] {
+            assert!(is_vendor_or_graph_path(good), "{good}");
+        }
+        for bad in [
+            "/v1/acount",
+            "/v23.0/{id}/regster",
+            "/v1",
+            "/_emulator/health",
+            "/v1/account/x",
+        ] {
+            assert!(!is_vendor_or_graph_path(bad), "{bad}");
+        }
+    }
+}

@@ -25,6 +25,8 @@ pub struct Cluster {
     pub(super) settings: Arc<Settings>,
     state: Mutex<State>,
     pub(super) arrivals: Notify,
+    /// Counts held on the journal (`requests/count?wait=`): requests wake them only then.
+    pub(super) journal_waiters: std::sync::atomic::AtomicUsize,
     /// How far this cluster's virtual clock is ahead of the real one, in milliseconds. Outside
     /// the mutex: every operation reads it.
     pub(super) offset_ms: AtomicU64,
@@ -47,6 +49,7 @@ impl Cluster {
             name: name.into(),
             state: Mutex::new(State::fresh(&settings)),
             arrivals: Notify::new(),
+            journal_waiters: std::sync::atomic::AtomicUsize::new(0),
             offset_ms: AtomicU64::new(0),
             last_seen_ms: AtomicU64::new(0),
             retired: AtomicBool::new(false),

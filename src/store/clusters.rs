@@ -263,6 +263,37 @@ impl Store {
         }
     }
 
+    /// How many requests of cluster `name` match `filter` once at least `at_least` do, or when
+    /// `deadline` passes, the cluster is deleted or the emulator stops. Woken by each request
+    /// journaled, not by polling.
+    pub async fn wait_for_requests(
+        &self,
+        name: &str,
+        filter: &super::journal::EntryFilter,
+        at_least: usize,
+        deadline: tokio::time::Instant,
+    ) -> usize {
+        let mut closing = self.closing.subscribe();
+        let Ok(slot) = self.cluster(name) else {
+            return 0;
+        };
+        let _held = slot.hold_journal();
+        loop {
+            let arrival = slot.arrivals.notified();
+            tokio::pin!(arrival);
+            arrival.as_mut().enable();
+            let count = slot.count_requests(filter);
+            if count >= at_least || slot.is_deleted() || *closing.borrow_and_update() {
+                return count;
+            }
+            tokio::select! {
+                () = &mut arrival => {}
+                () = tokio::time::sleep_until(deadline) => return slot.count_requests(filter),
+                _ = closing.changed() => return slot.count_requests(filter),
+            }
+        }
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Clusters> {
         self.clusters.read().unwrap_or_else(|p| p.into_inner())
     }

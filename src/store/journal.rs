@@ -114,13 +114,131 @@ impl Entry {
     }
 }
 
-/// Which entries to list; `None` matches any.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EntryFilter<'a> {
-    /// Exactly this vendor path.
-    pub path: Option<&'a str>,
-    /// Exactly this status.
+/// Which API a journaled request spoke to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// The On-Premises API, `/v1/…`.
+    OnPremises,
+    /// The Cloud API, a Graph path (`/v23.0/…`).
+    Cloud,
+}
+
+impl Surface {
+    /// The surface of a journaled (vendor or Graph) path.
+    pub fn of(path: &str) -> Self {
+        if path == "/v1" || path.starts_with("/v1/") {
+            Self::OnPremises
+        } else {
+            Self::Cloud
+        }
+    }
+
+    /// `on_premises` or `cloud`, as filters name it.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "on_premises" => Some(Self::OnPremises),
+            "cloud" => Some(Self::Cloud),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a request answered for `reason` is one no route took or that was refused as
+/// unreadable: a wrong path or method, a body that is not JSON (or not an object, or of the
+/// wrong type), an unknown field. What a test should hear about, as WireMock's near misses.
+pub fn is_unmatched(reason: &str) -> bool {
+    matches!(
+        reason,
+        "not_found.route"
+            | "not_emulated"
+            | "route.method_not_allowed"
+            | "validation.unexpected_parameter"
+            | "cloud.param.unexpected"
+            | "cloud.param.body"
+            | "cloud.unknown_object"
+    ) || reason
+        .strip_prefix("request.")
+        .is_some_and(|rule| !matches!(rule, "too_large" | "body_timeout"))
+}
+
+/// Which entries to list, count or wait for; each filter left `None` (or empty) matches any.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    /// This method (any case).
+    pub method: Option<String>,
+    /// This path, `*` standing for any one segment (`/v23.0/*/register`).
+    pub path: Option<String>,
+    /// This status.
     pub status: Option<u16>,
+    /// This `X-Emulator-Reason`.
+    pub reason: Option<String>,
+    /// This surface.
+    pub surface: Option<Surface>,
+    /// Arrived at or after this time (the cluster's clock, which stamps the entries).
+    pub since: Option<SystemTime>,
+    /// Fields of the redacted body and the text of their values: `cc` = `1` matches `"1"` and
+    /// `1`; `a.b` reaches into an object.
+    pub body: Vec<(String, String)>,
+    /// Only the requests no route took or that were refused as unreadable.
+    pub unmatched: bool,
+}
+
+impl EntryFilter {
+    /// Whether `entry` passes every filter.
+    pub fn matches(&self, entry: &Entry) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| entry.method.eq_ignore_ascii_case(m))
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|p| path_matches(p, &entry.path))
+            && self.status.is_none_or(|s| entry.status == s)
+            && self
+                .reason
+                .as_deref()
+                .is_none_or(|r| entry.reason.as_deref() == Some(r))
+            && self.surface.is_none_or(|s| Surface::of(&entry.path) == s)
+            && self.since.is_none_or(|since| entry.at >= since)
+            && (!self.unmatched || entry.reason.as_deref().is_some_and(is_unmatched))
+            && (self.body.is_empty() || self.body_matches(entry))
+    }
+
+    fn body_matches(&self, entry: &Entry) -> bool {
+        let Some(body) = entry
+            .body
+            .as_deref()
+            .filter(|_| !entry.truncated)
+            .and_then(|b| serde_json::from_str::<Value>(b).ok())
+        else {
+            return false;
+        };
+        self.body.iter().all(|(field, expected)| {
+            let found = field
+                .split('.')
+                .try_fold(&body, |value, key| value.get(key));
+            match found {
+                Some(Value::String(text)) => text == expected,
+                Some(Value::Null) | None => false,
+                Some(other) => serde_json::from_str::<Value>(expected).is_ok_and(|e| e == *other),
+            }
+        })
+    }
+}
+
+/// Whether `path` matches `pattern`, where a `*` segment stands for any one segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == path;
+    }
+    let (mut want, mut have) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some(w), Some(h)) if w == "*" || w == h => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The last requests of one cluster, oldest first.
@@ -151,13 +269,17 @@ impl Journal {
     }
 
     /// The entries matching `filter`, oldest first.
-    pub fn list(&self, filter: EntryFilter<'_>) -> Vec<Entry> {
+    pub fn list(&self, filter: &EntryFilter) -> Vec<Entry> {
         self.entries
             .iter()
-            .filter(|e| filter.path.is_none_or(|p| &*e.path == p))
-            .filter(|e| filter.status.is_none_or(|s| e.status == s))
+            .filter(|e| filter.matches(e))
             .cloned()
             .collect()
+    }
+
+    /// How many entries match `filter`.
+    pub fn count(&self, filter: &EntryFilter) -> usize {
+        self.entries.iter().filter(|e| filter.matches(e)).count()
     }
 
     /// Forgets every entry.
@@ -189,14 +311,75 @@ mod tests {
         for status in [200, 201, 202] {
             journal.record(entry(status), 2);
         }
-        let all = journal.list(EntryFilter::default());
+        let all = journal.list(&EntryFilter::default());
         assert_eq!(all.iter().map(|e| e.status).collect::<Vec<_>>(), [201, 202]);
         let shown = serde_json::to_value(&all[0]).unwrap();
         assert_eq!(shown["body"]["cert"], "[redacted]");
         assert_eq!(shown["time"], "1970-01-01T00:00:00.000Z");
         let mut none = Journal::default();
         none.record(entry(200), 0);
-        assert!(none.list(EntryFilter::default()).is_empty());
+        assert!(none.list(&EntryFilter::default()).is_empty());
+    }
+
+    #[test]
+    fn filters_on_every_part_of_an_entry() {
+        let mut journal = Journal::default();
+        journal.record(entry(201), 10);
+        let mut graph = entry(400);
+        graph.path = "/v23.0/123/register".into();
+        graph.reason = Some("cloud.param.unexpected".into());
+        graph.body = Some(r#"{"pin":"[redacted]","messaging_product":"whatsapp","n":2}"#.into());
+        graph.at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(60);
+        journal.record(graph, 10);
+        let count = |f: EntryFilter| journal.count(&f);
+        assert_eq!(count(EntryFilter::default()), 2);
+        assert_eq!(
+            count(EntryFilter {
+                path: Some("/v23.0/*/register".into()),
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            count(EntryFilter {
+                path: Some("/v23.0/*".into()),
+                ..Default::default()
+            }),
+            0,
+            "one segment"
+        );
+        assert_eq!(
+            count(EntryFilter {
+                method: Some("post".into()),
+                surface: Some(Surface::OnPremises),
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            count(EntryFilter {
+                body: vec![("cc".into(), "1".into())],
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            count(EntryFilter {
+                body: vec![("n".into(), "2".into())],
+                unmatched: true,
+                since: Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(60)),
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            count(EntryFilter {
+                reason: Some("cloud.param.unexpected".into()),
+                status: Some(201),
+                ..Default::default()
+            }),
+            0
+        );
     }
 
     #[test]
@@ -208,7 +391,7 @@ mod tests {
             e.body = Some(big.as_str().into());
             journal.record(e, 1000);
         }
-        let all = journal.list(EntryFilter::default());
+        let all = journal.list(&EntryFilter::default());
         assert!(all.len() < 500, "the budget dropped the oldest");
         assert!(journal.bytes <= BUDGET);
         let body = all[0].body.as_deref().unwrap();

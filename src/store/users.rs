@@ -81,6 +81,18 @@ const fn unauthenticated(rule: &'static str, message: &'static str) -> Error {
 const BAD_CREDENTIALS: Error = unauthenticated("bad_credentials", "Wrong username or password");
 
 impl Cluster {
+    /// Whether `admin`'s password is no longer the one this start gave fresh clusters (changed
+    /// by a login, or set by an earlier start with another `--admin-password`): what a data
+    /// directory holds then wins.
+    pub fn admin_password_stored(&self) -> bool {
+        let fresh = self.settings().admin_hash.clone();
+        self.with(|c| {
+            c.users
+                .get(crate::domain::password::ADMIN)
+                .is_some_and(|admin| *admin.password_hash != *fresh)
+        })
+    }
+
     /// `POST /v1/users/login`: checks the password, applies `new_password`, issues a token.
     pub async fn login(
         &self,

@@ -443,12 +443,19 @@ async fn a_query_that_does_not_read_is_refused_with_what_is_wrong() {
     let refused = app
         .control(Method::GET, "/clusters/default/requests?status=soon", None)
         .await;
-    refused.assert_error(
-        400,
-        1025,
-        "The query string is not valid: Failed to deserialize query string: invalid digit",
+    refused.assert_error(400, 1009, "Query 'status' must be an HTTP status");
+    assert_eq!(
+        refused.headers["x-emulator-reason"],
+        "validation.status.format"
     );
-    assert_eq!(refused.headers["x-emulator-reason"], "request.query");
+    let unread = app
+        .control(
+            Method::GET,
+            "/clusters/default/codes/latest?wait=soon",
+            None,
+        )
+        .await;
+    assert_eq!(unread.status, 400, "{:?}", unread.body);
     let read = app
         .control(Method::GET, "/clusters/default/requests?status=404", None)
         .await;

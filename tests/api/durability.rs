@@ -399,3 +399,64 @@ async fn state_of_every_kind_comes_back_after_a_restart() {
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Starts the binary on `dir` and reads its startup lines (JSON) up to the admin line; the
+/// child, its base URL and the admin line's fields.
+fn start_on(dir: &Path) -> (Child, String, Value) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
+        .arg(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut base, mut admin) = (None, None);
+    while base.is_none() || admin.is_none() {
+        let line: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        if let Some(addr) = line["fields"]["addr"].as_str() {
+            base = Some(format!("http://{addr}"));
+        }
+        if line["fields"]["admin_user"].is_string() {
+            admin = Some(line["fields"].clone());
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    (child, base.unwrap(), admin.unwrap())
+}
+
+#[tokio::test]
+async fn the_startup_line_tells_the_admin_password_the_data_directory_holds() {
+    let dir = temp_dir("admin-line");
+    let (mut first, base, admin) = start_on(&dir);
+    assert_eq!(admin["must_change_password"], true, "{admin}");
+    let changed = reqwest::Client::new()
+        .post(format!("{base}/v1/users/login"))
+        .basic_auth("admin", Some("secret"))
+        .json(&json!({"new_password": "N3w!passw0rd"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (mut second, _, admin) = start_on(&dir);
+    assert_eq!(admin["password_from"], "data_dir", "{admin}");
+    assert!(
+        admin["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--data-dir holds")
+            || admin.to_string().contains("--data-dir holds"),
+        "{admin}"
+    );
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -33,4 +33,5 @@ mod tls;
 mod two_step;
 mod unhappy;
 mod users;
+mod verification;
 mod verify;

@@ -3,19 +3,22 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::domain::Error;
 use crate::domain::clock::rfc3339;
 use crate::domain::faults::FaultSpec;
 use crate::domain::request::Fields;
+use crate::http::AppState;
 use crate::http::call::{InCluster, JsonBody, Node, Query, RawBody};
+use crate::http::control::clusters::MAX_WAIT_SECONDS;
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
 use crate::http::error::invalid_request;
+use crate::http::routes;
 use crate::store::Cluster;
-use crate::store::journal::EntryFilter;
+use crate::store::journal::{EntryFilter, Surface};
 
 /// `POST /_emulator/clusters/{cluster}/faults`: arms a fault or a list of faults.
 pub async fn arm_faults(
@@ -52,6 +55,19 @@ pub async fn arm_faults(
         })?;
         spec.check()
             .map_err(|e| Error::invalid("faults", "value", format!("faults[{i}]: {e}")))?;
+        let route: String = spec.route.clone().into();
+        if route != "*" && !routes::is_vendor_or_graph_path(&route) {
+            let near = routes::closest(spec.method.map_or("POST", |m| m.as_str()), &route, 3);
+            return Err(Error::invalid(
+                "faults",
+                "route",
+                format!(
+                    "faults[{i}]: {route} is not a route of the emulator, so the fault would never fire; the closest: {} (paths without the /clusters/{{cluster}} prefix, {{param}} segments allowed)",
+                    near.join(", ")
+                ),
+            )
+            .into());
+        }
         specs.push(spec);
     }
     let armed = cluster.arm_faults(specs);
@@ -105,22 +121,155 @@ pub async fn advance_clock(
     Ok(clock_body(&cluster))
 }
 
-/// Filters of the journal.
-#[derive(Debug, Deserialize)]
-pub struct RequestsQuery {
-    path: Option<String>,
-    status: Option<u16>,
+/// Parameters of a journal call besides its filters, by name.
+type Extras<'q> = Vec<(&'q str, &'q str)>;
+
+/// The journal's filters from a query string (every journal call takes them all):
+/// `method`, `path` (`*` for one segment), `status`, `reason`, `surface` (`on_premises`,
+/// `cloud`), `since` (RFC 3339, on the cluster's clock), `body.FIELD=VALUE`; `extra` names what
+/// else the call takes, given back. Anything else is refused, naming what is taken.
+fn journal_filter<'q>(
+    pairs: &'q [(String, String)],
+    extra: &[&str],
+) -> Result<(EntryFilter, Extras<'q>), Error> {
+    const TAKEN: &str = "method, path, status, reason, surface, since, body.FIELD";
+    let mut filter = EntryFilter::default();
+    let mut extras = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "method" => filter.method = Some(value.clone()),
+            "path" => filter.path = Some(value.clone()),
+            "status" => {
+                filter.status = Some(value.parse().map_err(|_| {
+                    Error::invalid(
+                        "status",
+                        "format",
+                        format!(
+                            "Query 'status' must be an HTTP status such as 400 (got {value:?})"
+                        ),
+                    )
+                })?);
+            }
+            "reason" => filter.reason = Some(value.clone()),
+            "surface" => {
+                filter.surface = Some(Surface::parse(value).ok_or_else(|| {
+                    Error::invalid(
+                        "surface",
+                        "format",
+                        format!("Query 'surface' must be on_premises or cloud (got {value:?})"),
+                    )
+                })?);
+            }
+            "since" => {
+                filter.since = Some(humantime::parse_rfc3339_weak(value).map_err(|_| {
+                    Error::invalid(
+                        "since",
+                        "format",
+                        format!(
+                            "Query 'since' must be an RFC 3339 time on the cluster's clock, such as 2026-12-06T10:00:00Z (got {value:?})"
+                        ),
+                    )
+                })?);
+            }
+            other => match other.strip_prefix("body.") {
+                Some(field) if !field.is_empty() => {
+                    filter.body.push((field.to_owned(), value.clone()));
+                }
+                _ if extra.contains(&other) => extras.push((other, value.as_str())),
+                _ => {
+                    return Err(Error::invalid(
+                        "query",
+                        "unknown",
+                        format!(
+                            "Query parameter {other:?} is not a filter of the journal: it takes {TAKEN}{}{}",
+                            if extra.is_empty() { "" } else { ", " },
+                            extra.join(", ")
+                        ),
+                    ));
+                }
+            },
+        }
+    }
+    Ok((filter, extras))
 }
 
-/// `GET /_emulator/clusters/{cluster}/requests?path=&status=`: the journal, oldest first.
+/// `GET /_emulator/clusters/{cluster}/requests?FILTERS`: the journal, oldest first.
 pub async fn list_requests(
     InCluster(cluster): InCluster,
-    Query(q): Query<RequestsQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Reply, ApiError> {
-    let entries = cluster.requests(EntryFilter {
-        path: q.path.as_deref(),
-        status: q.status,
-    });
+    let (filter, _) = journal_filter(&pairs, &[])?;
+    Ok(Reply::control(
+        &json!({ "requests": cluster.requests(&filter) }),
+    ))
+}
+
+/// `GET /_emulator/clusters/{cluster}/requests/count?FILTERS[&at_least=N&wait=SECONDS]`:
+/// `{"count"}`; with `at_least`, held until that many match (woken by each request, up to
+/// `wait`, at most 300 s) and `{"count", "reached"}`.
+pub async fn count_requests(
+    State(state): State<AppState>,
+    InCluster(cluster): InCluster,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Reply, ApiError> {
+    let (filter, extras) = journal_filter(&pairs, &["at_least", "wait"])?;
+    let number = |name: &'static str, max: f64| -> Result<Option<f64>, Error> {
+        extras
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| {
+                value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && (0.0..=max).contains(n))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            name,
+                            "range",
+                            format!(
+                                "Query '{name}' must be a number from 0 to {max} (got {value:?})"
+                            ),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let at_least = number("at_least", 1e9)?;
+    let wait = number("wait", MAX_WAIT_SECONDS)?.unwrap_or(0.0);
+    let Some(at_least) = at_least else {
+        return Ok(Reply::control(
+            &json!({ "count": cluster.count_requests(&filter) }),
+        ));
+    };
+    let at_least = at_least as usize;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
+    let count = state
+        .store
+        .wait_for_requests(cluster.name(), &filter, at_least, deadline)
+        .await;
+    Ok(Reply::control(
+        &json!({ "count": count, "reached": count >= at_least }),
+    ))
+}
+
+/// `GET /_emulator/clusters/{cluster}/requests/unmatched?FILTERS`: the requests no route took
+/// or that were refused as unreadable (a wrong path or method, a body that is not JSON, an
+/// unknown field), each with the route of the table it most likely meant as `near_miss`.
+pub async fn unmatched_requests(
+    InCluster(cluster): InCluster,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Reply, ApiError> {
+    let (mut filter, _) = journal_filter(&pairs, &[])?;
+    filter.unmatched = true;
+    let entries: Vec<Value> = cluster
+        .requests(&filter)
+        .iter()
+        .map(|entry| {
+            let mut shown = serde_json::to_value(entry).unwrap_or_default();
+            shown["near_miss"] = json!(routes::closest(&entry.method, &entry.path, 1).first());
+            shown
+        })
+        .collect();
     Ok(Reply::control(&json!({ "requests": entries })))
 }
 

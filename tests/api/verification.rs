@@ -1,0 +1,362 @@
+//! Verifying on the journal, over real HTTP: every filter on every journal call, counts, a
+//! count held until requests arrive, the requests no route took with the route they most likely
+//! meant, and faults armed on a route that does not exist refused.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, config};
+
+async fn count(app: &TestApp, query: &str) -> Value {
+    let answer = app
+        .control(
+            Method::GET,
+            &format!("/clusters/{}/requests/count?{query}", app.cluster),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{query}: {:?}", answer.body);
+    answer.body
+}
+
+#[tokio::test]
+async fn every_filter_on_every_journal_call() {
+    let app = TestApp::spawn(config()).await.in_cluster("verify-filters");
+    let token = app.admin_token().await;
+    app.register(&token, "6315550200").await;
+    let cert = app.cert("Acme").await;
+    // A second code request, refused: already registered? Not with another number.
+    let other = app.request_code(&token, "6315550201", "voice", &cert).await;
+    assert_eq!(other.status, 202, "{:?}", other.body);
+    let waba = app.cloud().await["waba_id"].as_str().unwrap().to_owned();
+    let graph = app
+        .graph(
+            Method::GET,
+            &format!("/{waba}/phone_numbers"),
+            Some("t"),
+            None,
+        )
+        .await;
+    assert_eq!(graph.status, 200);
+
+    for (query, expected) in [
+        ("", 5),
+        ("method=post", 4),
+        ("path=/v1/account", 2),
+        ("path=/v1/users/login", 1),
+        ("path=/v23.0/*/phone_numbers", 1),
+        ("path=/v23.0/*", 0),
+        ("status=202", 2),
+        ("status=202&body.phone_number=6315550201", 1),
+        ("body.cc=1&body.method=voice", 1),
+        ("body.cert=[redacted]", 2),
+        ("surface=cloud", 1),
+        ("surface=on_premises", 4),
+        ("since=2000-01-01T00:00:00Z", 5),
+        ("since=2999-01-01T00:00:00Z", 0),
+    ] {
+        assert_eq!(count(&app, query).await["count"], expected, "{query}");
+        let listed = app
+            .control(
+                Method::GET,
+                &format!("/clusters/verify-filters/requests?{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            listed.body["requests"].as_array().unwrap().len(),
+            expected,
+            "{query}"
+        );
+    }
+    let reasoned = app
+        .control(
+            Method::GET,
+            "/clusters/verify-filters/requests?path=/v1/account/verify",
+            None,
+        )
+        .await;
+    let reason = reasoned.body["requests"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(count(&app, &format!("reason={reason}")).await["count"], 1);
+    // A filter that is not one is named, with the filters there are.
+    let typo = app
+        .control(
+            Method::GET,
+            "/clusters/verify-filters/requests/count?stauts=202",
+            None,
+        )
+        .await;
+    typo.assert_error(400, 1009, "\"stauts\" is not a filter of the journal");
+    let bad = app
+        .control(
+            Method::GET,
+            "/clusters/verify-filters/requests?surface=graph",
+            None,
+        )
+        .await;
+    bad.assert_error(400, 1009, "on_premises or cloud");
+}
+
+#[tokio::test]
+async fn a_count_is_held_until_the_requests_arrive() {
+    let app = TestApp::spawn(config()).await.in_cluster("verify-wait");
+    let token = app.admin_token().await;
+    let cert = app.cert("Acme").await;
+    let held = {
+        let app = app.in_cluster("verify-wait");
+        tokio::spawn(
+            async move { count(&app, "path=/v1/account&status=202&at_least=2&wait=60").await },
+        )
+    };
+    // The count is held (nothing arrived yet), then woken by each request.
+    tokio::task::yield_now().await;
+    for phone in ["6315550210", "6315550211"] {
+        assert_eq!(
+            app.request_code(&token, phone, "sms", &cert).await.status,
+            202
+        );
+    }
+    assert_eq!(held.await.unwrap(), json!({"count": 2, "reached": true}));
+    // Not reached when the wait ends.
+    assert_eq!(
+        count(&app, "path=/v1/account&at_least=3&wait=0.2").await,
+        json!({"count": 2, "reached": false})
+    );
+    app.control(
+        Method::GET,
+        "/clusters/verify-wait/requests/count?at_least=1&wait=301",
+        None,
+    )
+    .await
+    .assert_error(400, 1009, "from 0 to 300");
+}
+
+#[tokio::test]
+async fn requests_no_route_took_are_listed_with_their_near_miss() {
+    let app = TestApp::spawn(config())
+        .await
+        .in_cluster("verify-unmatched");
+    let token = app.admin_token().await;
+    let typo = app
+        .post(
+            "/acount",
+            &token,
+            json!({"cc": "1", "phone_number": "6315550220"}),
+        )
+        .await;
+    assert_eq!(typo.status, 404);
+    let not_json = app
+        .send(
+            app.client
+                .post(app.url("/account"))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body("{cc: 1"),
+        )
+        .await;
+    assert_eq!(not_json.status, 400);
+    let unknown_field = app
+        .post(
+            "/account",
+            &token,
+            json!({"cc": "1", "phone_number": "6315550220", "method": "sms", "cert": "x", "colour": "red"}),
+        )
+        .await;
+    assert_eq!(unknown_field.status, 400);
+    let edge = app
+        .graph(Method::POST, "/123456789012345/regster", Some("t"), None)
+        .await;
+    assert_eq!(edge.status, 400);
+    // A request that was answered is not listed.
+    assert_eq!(app.get("/health", &token).await.status, 200);
+
+    let unmatched = app
+        .control(
+            Method::GET,
+            "/clusters/verify-unmatched/requests/unmatched",
+            None,
+        )
+        .await;
+    let listed: Vec<(String, String, String)> = unmatched.body["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap(),
+                    r["path"].as_str().unwrap()
+                ),
+                r["reason"].as_str().unwrap().to_owned(),
+                r["near_miss"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "POST /v1/acount".to_owned(),
+                "not_found.route".to_owned(),
+                "POST /v1/account".to_owned()
+            ),
+            (
+                "POST /v1/account".to_owned(),
+                "request.not_json".to_owned(),
+                "POST /v1/account".to_owned()
+            ),
+            (
+                "POST /v1/account".to_owned(),
+                "validation.unexpected_parameter".to_owned(),
+                "POST /v1/account".to_owned()
+            ),
+            (
+                "POST /v23.0/123456789012345/regster".to_owned(),
+                "not_found.route".to_owned(),
+                "POST /{version}/{id}/register".to_owned()
+            ),
+        ],
+        "{:?}",
+        unmatched.body
+    );
+    // The filters apply; DELETE empties it with the journal.
+    let cloud = app
+        .control(
+            Method::GET,
+            "/clusters/verify-unmatched/requests/unmatched?surface=cloud",
+            None,
+        )
+        .await;
+    assert_eq!(cloud.body["requests"].as_array().unwrap().len(), 1);
+    let cleared = app
+        .control(
+            Method::DELETE,
+            "/clusters/verify-unmatched/requests/unmatched",
+            None,
+        )
+        .await;
+    assert_eq!(cleared.status, 200);
+    assert_eq!(count(&app, "").await["count"], 0);
+}
+
+#[tokio::test]
+async fn a_fault_on_a_route_that_does_not_exist_is_refused_with_the_closest() {
+    let app = TestApp::spawn(config()).await;
+    let refused = app
+        .control(
+            Method::POST,
+            "/clusters/default/faults",
+            Some(json!({"route": "/v1/acount", "fault": {"type": "drop"}})),
+        )
+        .await;
+    refused.assert_error(400, 1009, "/v1/acount is not a route of the emulator");
+    assert!(
+        refused.error().2.contains("POST /v1/account"),
+        "{:?}",
+        refused.body
+    );
+    // Routes with their {param} segments, or the values, are taken; a {param} fires for any.
+    let token = app.admin_token().await;
+    for (route, method) in [
+        ("/v1/users/{username}", "delete"),
+        ("/v23.0/{id}/register", "post"),
+        ("/v1/account", "post"),
+    ] {
+        let armed = app
+            .control(
+                Method::POST,
+                "/clusters/default/faults",
+                Some(json!({"route": route, "method": method, "fault": {"type": "not_ready"}})),
+            )
+            .await;
+        assert_eq!(armed.status, 200, "{route}: {:?}", armed.body);
+    }
+    let waba = app.cloud().await["waba_id"].as_str().unwrap().to_owned();
+    let added = app
+        .graph(
+            Method::POST,
+            &format!("/{waba}/phone_numbers"),
+            Some("t"),
+            Some(json!({"cc": "1", "phone_number": "6315550230", "verified_name": "A"})),
+        )
+        .await;
+    let id = added.body["id"].as_str().unwrap().to_owned();
+    let fired = app
+        .graph(
+            Method::POST,
+            &format!("/{id}/register"),
+            Some("t"),
+            Some(json!({"messaging_product": "whatsapp", "pin": "123456"})),
+        )
+        .await;
+    assert_eq!(fired.status, 503, "{:?}", fired.body);
+    let user = app.delete("/users/nobody", &token).await;
+    assert_eq!(user.status, 503, "{:?}", user.body);
+}
+
+#[tokio::test]
+async fn the_embedded_emulator_verifies_the_same_way() {
+    use std::time::Duration;
+    use wa_onprem_emulator::Emulator;
+    use wa_onprem_emulator::journal::{RequestFilter, Surface};
+
+    let emulator = Emulator::builder()
+        .admin_password("Adm1n!pass")
+        .start()
+        .await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!(
+            "{}/clusters/embedded/v1/users/login",
+            emulator.uri()
+        ))
+        .basic_auth("admin", Some("Adm1n!pass"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let waiting = {
+        let filter = RequestFilter {
+            path: Some("/v1/acount".into()),
+            ..RequestFilter::default()
+        };
+        let emulator = &emulator;
+        async move {
+            emulator
+                .wait_for_requests("embedded", &filter, 1, Duration::from_secs(30))
+                .await
+        }
+    };
+    let typo = async {
+        client
+            .post(format!("{}/clusters/embedded/v1/acount", emulator.uri()))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let (count, status) = tokio::join!(waiting, typo);
+    assert_eq!((count, status.as_u16()), (1, 404));
+    let on_premises = RequestFilter {
+        surface: Some(Surface::OnPremises),
+        ..RequestFilter::default()
+    };
+    assert_eq!(emulator.count("embedded", &on_premises), 2);
+    let logins = emulator.requests(
+        "embedded",
+        &RequestFilter {
+            method: Some("post".into()),
+            status: Some(200),
+            ..RequestFilter::default()
+        },
+    );
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0].path, "/v1/users/login");
+    let [unmatched] = emulator.unmatched("embedded").try_into().unwrap();
+    assert_eq!(unmatched.path, "/v1/acount");
+    assert_eq!(unmatched.near_miss.as_deref(), Some("POST /v1/account"));
+}
