@@ -41,5 +41,8 @@ def wa_cluster(wa_emulator: Emulator, request: pytest.FixtureRequest) -> Iterato
     emulator shared by many runs, `--wa-emulator-url`, never fills up)."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", request.node.name)[:48].strip("-.") or "test"
     cluster = wa_emulator.cluster(f"{stem}-{uuid.uuid4().hex[:8]}")
+    # Made now (a control write), so that the test can read it before it sends anything: a read
+    # of a cluster that does not exist is 404.
+    cluster.reset()
     yield cluster
     cluster.delete()

@@ -266,10 +266,19 @@ fn addressed(
     let name = cluster_name(Some(name), &parts.headers, false)?;
     let cluster = match route.addressing {
         Addressing::Creates => state.store.cluster(&name)?,
+        Addressing::Reads if name == crate::store::DEFAULT_CLUSTER => state.store.cluster(&name)?,
         Addressing::ExistingOnly => state
             .store
             .find(&name)
             .ok_or_else(|| state.store.no_such_cluster(&name))?,
+        // A read addresses the cluster: it keeps it from expiring as idle.
+        Addressing::Reads => match state.store.find(&name) {
+            Some(cluster) => {
+                cluster.touch();
+                cluster
+            }
+            None => return Err(state.store.no_such_cluster(&name).into()),
+        },
     };
     Ok(Some(cluster))
 }

@@ -80,6 +80,10 @@ pub enum Addressing {
     Creates,
     /// Is answered 404, naming the clusters that exist: deleting one creates nothing.
     ExistingOnly,
+    /// A read of the control API: answered 404 like [`Addressing::ExistingOnly`] (with the
+    /// closest name), so that a typo of a name is not read as an empty cluster; `default`, the
+    /// cluster every request without a name addresses, always exists.
+    Reads,
 }
 
 /// One route.
@@ -550,6 +554,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The outbox, oldest first (filters: cc, phone_number, method)",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/codes",
@@ -566,6 +571,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The newest matching code; wait=SECONDS holds until one arrives",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/codes/latest",
@@ -574,6 +580,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The cluster's policy (and rules)",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/policy",
@@ -608,6 +615,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/cloud",
@@ -624,6 +632,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Armed and spent faults, with how often each fired",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/faults",
@@ -652,6 +661,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The cluster's current (virtual) time",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/clock",
@@ -677,6 +687,7 @@ pub const ROUTES: &[Route] = &[
             ),
             (400, "A filter that is not valid, or not a filter"),
         ],
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests",
@@ -692,6 +703,7 @@ pub const ROUTES: &[Route] = &[
             ),
             (400, "A filter that is not valid, or not a filter"),
         ],
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests/count",
@@ -704,6 +716,7 @@ pub const ROUTES: &[Route] = &[
             200,
             "{\"requests\": [{…, \"near_miss\": \"POST /v1/account\"}]}",
         )],
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests/unmatched",
@@ -728,6 +741,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The deployment: Coreapps, shards, failover delay, every node with its status",
+        addressing: Addressing::Reads,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/topology",

@@ -62,7 +62,7 @@ impl Cluster {
     }
 
     /// Notes that a request addressed the cluster now, when idle clusters expire.
-    pub(super) fn touch(&self) {
+    pub fn touch(&self) {
         if self.settings.cluster_idle_ttl.is_some() {
             let now = crate::domain::clock::unix_millis(self.settings.clock.now());
             self.last_seen_ms.store(now, Ordering::Relaxed);

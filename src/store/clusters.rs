@@ -123,9 +123,20 @@ impl Store {
                 names[..NAMED].join(", ")
             ),
         };
+        let closest = names
+            .iter()
+            .map(|known| (strsim::levenshtein(known, name), known))
+            .filter(|(distance, known)| *distance <= (known.len() / 3).max(2))
+            .min();
+        let hint = match closest {
+            Some((_, known)) => format!("; did you mean {known}?"),
+            None => String::new(),
+        };
         Error::not_found(
             "cluster",
-            format!("No cluster named {name} exists: {existing}"),
+            format!(
+                "No cluster named {name} exists: {existing}{hint} (a cluster is made by its first vendor or Graph request, or a PUT or POST of the control API)"
+            ),
         )
     }
 

@@ -222,6 +222,13 @@ async fn with_a_control_token_the_console_asks_for_it_and_goes_live() {
         t == "control token needed"
     })
     .await;
+    // Every panel says it could not read the cluster, never that it is empty.
+    for panel in ["#inbox-empty", "#journal-empty", "#cloud-empty", "#state"] {
+        until(&client, panel, Duration::from_secs(5), |t| {
+            t.contains("Cannot read cluster ui: the control API needs its token")
+        })
+        .await;
+    }
     let field = client.find(Locator::Id("token")).await.unwrap();
     assert!(
         field.is_displayed().await.unwrap(),

@@ -284,8 +284,15 @@ impl TestApp {
         serde_json::from_value(answer.body["clusters"].clone()).unwrap()
     }
 
-    /// The cluster's WhatsApp Business Account, as the control API shows it.
+    /// The cluster's WhatsApp Business Account, as the control API shows it (the cluster made
+    /// first, by a control POST, when it does not exist yet: reads do not make one).
     pub async fn cloud(&self) -> Value {
+        self.control(
+            reqwest::Method::POST,
+            &format!("/clusters/{}/clock", self.cluster),
+            Some(json!({"advance_seconds": 0})),
+        )
+        .await;
         let answer = self
             .control(
                 reqwest::Method::GET,

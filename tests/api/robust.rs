@@ -153,7 +153,7 @@ async fn an_idle_connection_is_closed_but_a_held_request_is_not() {
     assert!(took >= Duration::from_millis(400), "{took:?}");
     // A held wait longer than the idle time is answered.
     let held = app
-        .control(Method::GET, "/clusters/held/codes/latest?wait=1.2", None)
+        .control(Method::GET, "/clusters/default/codes/latest?wait=1.2", None)
         .await;
     held.assert_error(404, 1006, "No code");
 }
@@ -420,12 +420,15 @@ proptest! {
         })?;
     }
 
-    /// Any cluster name is either served or refused with 400 / 1025, never anything else.
+    /// Any cluster name is either served or refused with 400 / 1025, never anything else (the
+    /// cluster made by a write first: a read of one that does not exist is 404).
     #[test]
     fn any_cluster_name_is_served_or_refused(name in "[A-Za-z0-9._~%-]{1,70}") {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let app = Oneshot::new(config());
+            app.json("POST", &format!("/_emulator/clusters/{name}/clock"), None,
+                     json!({"advance_seconds": 0})).await;
             let answer = app.json("GET", &format!("/_emulator/clusters/{name}/policy"), None,
                                   json!(null)).await;
             let decoded = percent_decode(&name);

@@ -227,6 +227,7 @@ async fn advancing_the_virtual_clock_makes_codes_stale_windows_roll_and_tokens_e
         .assert_error(401, 1005, "expired");
 
     // Other clusters keep their own time.
+    app.in_cluster("other").get("/health", &token).await;
     let other = app
         .control(Method::GET, "/clusters/other/clock", None)
         .await;

@@ -360,3 +360,53 @@ async fn the_embedded_emulator_verifies_the_same_way() {
     assert_eq!(unmatched.path, "/v1/acount");
     assert_eq!(unmatched.near_miss.as_deref(), Some("POST /v1/account"));
 }
+
+#[tokio::test]
+async fn a_read_of_a_cluster_that_does_not_exist_is_404_and_makes_none() {
+    let app = TestApp::spawn(config()).await;
+    let token = app.admin_token().await;
+    app.in_cluster("checkout-7").get("/health", &token).await;
+    let before = app.clusters().await;
+    for read in [
+        "/clusters/defualt/codes/latest",
+        "/clusters/defualt/codes",
+        "/clusters/defualt/requests?path=/v1/account",
+        "/clusters/defualt/requests/count",
+        "/clusters/defualt/cloud",
+        "/clusters/defualt/policy",
+        "/clusters/defualt/faults",
+        "/clusters/defualt/clock",
+        "/clusters/defualt/topology",
+    ] {
+        let answer = app.control(Method::GET, read, None).await;
+        answer.assert_error(404, 1006, "No cluster named defualt exists");
+        assert!(
+            answer.error().2.contains("did you mean default?")
+                && answer.error().2.contains("checkout-7"),
+            "{read}: {:?}",
+            answer.body
+        );
+    }
+    app.control(Method::GET, "/clusters/checkout-8/cloud", None)
+        .await
+        .assert_error(404, 1006, "did you mean checkout-7?");
+    assert_eq!(app.clusters().await, before, "no read made a cluster");
+    // `default` always exists for a read; a write makes any cluster.
+    let fresh = TestApp::spawn(config()).await;
+    let read = fresh
+        .control(Method::GET, "/clusters/default/codes", None)
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    let made = fresh
+        .control(
+            Method::PUT,
+            "/clusters/new-one/policy",
+            Some(json!({"policy": "sunset"})),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let read = fresh
+        .control(Method::GET, "/clusters/new-one/policy", None)
+        .await;
+    assert_eq!(read.body["policy"], "sunset");
+}
