@@ -138,6 +138,7 @@ impl AppState {
             admin_must_change,
             persist,
             migration_delay: config.migration_delay,
+            codes_sent: Default::default(),
         };
         let store = Store::new(settings).map_err(StartupError::StoredState)?;
         Ok(Self::new_shared(Shared {
@@ -151,6 +152,7 @@ impl AppState {
             openapi: openapi::document().to_string().into(),
             graph_token: config.graph_token.as_deref().map(Into::into),
             graph_version: config.graph_version.as_str().into(),
+            metrics: Default::default(),
         }))
     }
 }

@@ -19,6 +19,7 @@ pub mod envelope;
 pub mod error;
 mod faults;
 pub(crate) mod graph;
+pub mod metrics;
 mod onprem;
 pub mod openapi;
 mod paths;

@@ -50,6 +50,8 @@ pub struct MountedRoute {
     pub journal_path: Option<Arc<str>>,
     /// The route's method, as faults filter on it.
     pub verb: Verb,
+    /// Its row of the route table, as the metrics count it.
+    pub index: usize,
 }
 
 impl MountedRoute {
@@ -61,12 +63,19 @@ impl MountedRoute {
             route,
             journal_path: fixed.then(|| format!("/v1{}", route.path).into()),
             verb: Verb::parse(route.method).expect("the route table's methods are verbs"),
+            index: super::routes::ROUTES
+                .iter()
+                .position(|row| {
+                    (row.surface, row.method, row.path) == (route.surface, route.method, route.path)
+                })
+                .unwrap_or(usize::MAX),
         }
     }
 }
 
 /// Serves `request` by the mounted route.
 pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
+    let started = std::time::Instant::now();
     let (mut parts, body) = request.into_parts();
     let served = Served::of(&parts.method, parts.uri.path());
     let route = mounted.route;
@@ -102,10 +111,17 @@ pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
     if let Some(served) = served {
         served.mark(&mut response, cluster.as_deref().map(Cluster::name));
     }
+    mounted.state.metrics.served(
+        mounted.index,
+        route.surface,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
-/// Journals a request that no route took (`response` its answer) in the cluster it names (its
+/// Counts a request that no route took (`response` its answer) and journals it in the cluster it
+/// names (its
 /// path's `/clusters/{name}`, `X-Emulator-Cluster`, else `default`), so that
 /// `requests/unmatched` shows it with the route it most likely meant. Control paths, and names
 /// that are not valid, journal nothing.
@@ -116,6 +132,7 @@ pub fn journal_unrouted(
     headers: &http::HeaderMap,
     response: &Response,
 ) {
+    state.metrics.unrouted(response.status().as_u16());
     let journal_path = vendor_path(path);
     if journal_path.starts_with("/_emulator") {
         return;

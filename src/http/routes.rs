@@ -507,6 +507,11 @@ pub const ROUTES: &[Route] = &[
         handler: handler!(front::health),
     },
     Route {
+        summary: "What the emulator served, in Prometheus' text format: wa_emulator_requests_total{surface,route,status}, wa_emulator_codes_sent_total{surface,method}, wa_emulator_clusters, wa_emulator_request_duration_seconds{surface}, wa_emulator_build_info{version}",
+        responses: &[(200, "text/plain; version=0.0.4")],
+        ..Route::control("GET", "/metrics", handler!(front::metrics))
+    },
+    Route {
         summary: "This document",
         ..Route::control("GET", "/openapi.json", handler!(front::openapi))
     },

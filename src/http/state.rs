@@ -51,6 +51,8 @@ pub struct Shared {
     pub graph_token: Option<Arc<str>>,
     /// The Graph version a Graph path without one is served as (`--graph-version`).
     pub graph_version: Arc<str>,
+    /// What was served, for `GET /_emulator/metrics`.
+    pub metrics: super::metrics::Metrics,
 }
 
 /// Who may use `/_emulator` (its health probe is always open).

@@ -107,6 +107,7 @@ impl Cluster {
         }
         c.outbox_seq += 1;
         sent.seq = c.outbox_seq;
+        self.settings.codes_sent.add(sent.surface, sent.method);
         log.push(|| Change::Code(self.key(), sent.seq, Some(sent.clone())));
         let announced = self.settings.events.listening().then(|| sent.clone());
         c.outbox.push_back(sent);

@@ -48,4 +48,39 @@ pub struct Settings {
     pub admin_must_change: bool,
     /// How long a migration to the Cloud API takes, on the cluster's clock.
     pub migration_delay: Duration,
+    /// Codes sent, by surface and method, since the emulator started.
+    pub codes_sent: CodesSent,
+}
+
+/// Codes sent by every cluster, by surface and method (`GET /_emulator/metrics`).
+#[derive(Debug, Default)]
+pub struct CodesSent([std::sync::atomic::AtomicU64; 4]);
+
+impl CodesSent {
+    fn index(surface: crate::domain::model::SentBy, method: crate::domain::phone::Method) -> usize {
+        use crate::domain::model::SentBy;
+        use crate::domain::phone::Method;
+        match (surface, method) {
+            (SentBy::OnPremises, Method::Sms) => 0,
+            (SentBy::OnPremises, Method::Voice) => 1,
+            (SentBy::Cloud, Method::Sms) => 2,
+            (SentBy::Cloud, Method::Voice) => 3,
+        }
+    }
+
+    /// Counts one code.
+    pub fn add(&self, surface: crate::domain::model::SentBy, method: crate::domain::phone::Method) {
+        self.0[Self::index(surface, method)].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `(surface, method, count)` of each.
+    pub fn counts(&self) -> [(&'static str, &'static str, u64); 4] {
+        let at = |i: usize| self.0[i].load(std::sync::atomic::Ordering::Relaxed);
+        [
+            ("on_premises", "sms", at(0)),
+            ("on_premises", "voice", at(1)),
+            ("cloud", "sms", at(2)),
+            ("cloud", "voice", at(3)),
+        ]
+    }
 }

@@ -425,14 +425,15 @@ impl Oneshot {
                 body: Value::Null,
             };
         }
-        let html = headers
-            .get("content-type")
-            .is_some_and(|ct| ct.to_str().unwrap_or("").starts_with("text/html"));
+        // The console's page and the metrics: their text.
+        let html = headers.get("content-type").is_some_and(|ct| {
+            let ct = ct.to_str().unwrap_or("");
+            ct.starts_with("text/html") || ct.starts_with("text/plain")
+        });
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
         } else if html {
-            // The console's page: its text.
             Value::String(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             serde_json::from_slice(&bytes).unwrap()

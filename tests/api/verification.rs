@@ -410,3 +410,70 @@ async fn a_read_of_a_cluster_that_does_not_exist_is_404_and_makes_none() {
         .await;
     assert_eq!(read.body["policy"], "sunset");
 }
+
+#[tokio::test]
+async fn metrics_count_what_was_served_in_prometheus_text() {
+    let app = TestApp::spawn(config().control_token("ctl-m3trics")).await;
+    let token = app.admin_token().await;
+    let cert = reqwest::Client::new()
+        .post(format!("{}/_emulator/certs", app.base))
+        .bearer_auth("ctl-m3trics")
+        .json(&json!({"vname": "Acme"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["cert"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for phone in ["6315550240", "6315550241"] {
+        assert_eq!(
+            app.request_code(&token, phone, "sms", &cert).await.status,
+            202
+        );
+    }
+    assert_eq!(app.post("/acount", &token, json!({})).await.status, 404);
+    let get = |token: Option<&'static str>| {
+        let mut request = reqwest::Client::new().get(format!("{}/_emulator/metrics", app.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(
+        get(None).await.unwrap().status(),
+        401,
+        "guarded like the rest"
+    );
+    let answer = get(Some("ctl-m3trics")).await.unwrap();
+    assert_eq!(
+        answer.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = answer.text().await.unwrap();
+    for line in [
+        "wa_emulator_requests_total{surface=\"on_premises\",route=\"POST /v1/account\",status=\"202\"} 2",
+        "wa_emulator_requests_total{surface=\"on_premises\",route=\"POST /v1/users/login\",status=\"200\"} 1",
+        "wa_emulator_requests_total{surface=\"none\",route=\"unmatched\",status=\"404\"} 1",
+        "wa_emulator_codes_sent_total{surface=\"on_premises\",method=\"sms\"} 2",
+        "wa_emulator_codes_sent_total{surface=\"cloud\",method=\"voice\"} 0",
+        "wa_emulator_clusters 1",
+        "wa_emulator_request_duration_seconds_count{surface=\"on_premises\"} 3",
+        &format!(
+            "wa_emulator_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        ),
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from:\n{text}"
+        );
+    }
+    // Every sample line is `name{labels} value`, the histogram cumulative.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (_, value) = line.rsplit_once(' ').unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
+}

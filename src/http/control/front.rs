@@ -87,6 +87,16 @@ pub async fn front_door(
     })))
 }
 
+/// `GET /_emulator/metrics`: what the emulator served, in Prometheus' text format.
+pub async fn metrics(State(state): State<AppState>) -> Reply {
+    let codes = state.store.settings().codes_sent.counts();
+    let text = state.metrics.render(&codes, state.store.len());
+    Reply {
+        content_type: "text/plain; version=0.0.4; charset=utf-8",
+        ..Reply::control_bytes(text.into())
+    }
+}
+
 /// `GET /_emulator/openapi.json`: the document made from the route table at start.
 pub async fn openapi(State(state): State<AppState>) -> Reply {
     Reply::control_bytes(state.openapi.clone())
