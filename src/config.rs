@@ -102,6 +102,7 @@ pub struct Config {
     pub(crate) tls_key: Option<PathBuf>,
     pub(crate) graph_token: Option<String>,
     pub(crate) graph_version: String,
+    pub(crate) seed: Option<PathBuf>,
     pub(crate) migration_delay: Duration,
 }
 
@@ -139,6 +140,7 @@ impl Default for Config {
             tls_key: None,
             graph_token: None,
             graph_version: crate::http::graph::NEWEST_VERSION.into(),
+            seed: None,
             migration_delay: default_duration(MIGRATION_DELAY),
         }
     }
@@ -249,6 +251,9 @@ optional_setters! {
     data_dir: PathBuf,
     /// TOML file of rules for the scripted policy (rules alone select it).
     rules: PathBuf,
+    /// JSON or TOML file of clusters in a declared state, applied at every start before the
+    /// emulator answers (`{"clusters": {"NAME": STATE}}`).
+    seed: PathBuf,
     /// Password the `admin` user starts with (no first-login change then).
     admin_password: String,
     /// Send this 6-digit code every time.

@@ -250,6 +250,26 @@ impl Emulator {
             .collect()
     }
 
+    /// Everything `cluster` holds, as `GET /_emulator/clusters/{cluster}/state` answers it;
+    /// `None` when it does not exist.
+    pub fn snapshot(&self, cluster: &str) -> Option<crate::state::StateDocument> {
+        self.state.store.find(cluster).map(|c| c.snapshot())
+    }
+
+    /// Makes `cluster` (made when it does not exist) exactly `document`, as `PUT
+    /// /_emulator/clusters/{cluster}/state` does.
+    pub async fn restore(
+        &self,
+        cluster: &str,
+        document: crate::state::StateDocument,
+    ) -> Result<(), crate::policy::Error> {
+        self.state
+            .store
+            .cluster(cluster)?
+            .restore_state(document)
+            .await
+    }
+
     /// The names of the clusters that exist, sorted.
     pub fn clusters(&self) -> Vec<String> {
         self.state.store.names()

@@ -63,6 +63,12 @@ pub use config::Config;
 pub use domain::{cert, clock};
 pub use embed::{Emulator, EmulatorBuilder, JournaledRequest};
 
+/// A cluster's whole state as one document: [`Emulator::snapshot`] and [`Emulator::restore`],
+/// `GET` and `PUT /_emulator/clusters/{cluster}/state`.
+pub mod state {
+    pub use crate::store::snapshot::{FORMAT_VERSION, StateDocument};
+}
+
 /// What verifying on a cluster's journal takes: the filter of
 /// [`Emulator::requests`], [`Emulator::count`] and [`Emulator::wait_for_requests`].
 pub mod journal {

@@ -196,7 +196,7 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
         "wa-onprem-emulator {} listening on {url} (policy {policy})",
         env!("CARGO_PKG_VERSION")
     );
-    let stored = config.data_dir.is_some()
+    let stored = (config.data_dir.is_some() || config.seed.is_some())
         && state
             .store
             .find(crate::store::DEFAULT_CLUSTER)
@@ -204,8 +204,12 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
     if stored {
         tracing::info!(
             admin_user = password::ADMIN,
-            password_from = "data_dir",
-            "admin user: admin, with the password --data-dir holds for cluster default (changed since it was made); --admin-password and \"secret\" apply to clusters made from now on"
+            password_from = if config.data_dir.is_some() {
+                "data_dir"
+            } else {
+                "seed"
+            },
+            "admin user: admin, with the password --data-dir or --seed holds for cluster default (not the one a new cluster starts with); --admin-password and \"secret\" apply to clusters made from now on"
         );
     } else if settings.admin_must_change {
         tracing::info!(
@@ -324,8 +328,38 @@ pub async fn serve_with(
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let seeded = match &config.seed {
+        Some(path) => {
+            let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+            let seeds = crate::store::seed::read(path).map_err(invalid)?;
+            Some(
+                crate::store::seed::apply(&state.store, path, seeds)
+                    .await
+                    .map_err(invalid)?,
+            )
+        }
+        None => None,
+    };
     if let Ok(addr) = listener.local_addr() {
         banner(addr, tls.is_some(), &state, config);
+    }
+    if let (Some(path), Some((seeded, kept))) = (&config.seed, seeded) {
+        let list = |names: &[String]| {
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        tracing::info!(
+            seed = %path.display(),
+            seeded = %list(&seeded),
+            kept = %list(&kept),
+            "seed: {} gave clusters {}; kept as --data-dir holds them: {}",
+            path.display(),
+            list(&seeded),
+            list(&kept)
+        );
     }
     let limits = server::Limits {
         max_connections: config.max_connections.max(1),

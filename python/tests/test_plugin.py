@@ -179,3 +179,18 @@ def test_the_journal_helpers_verify_what_a_test_sent(wa_cluster):
     [typo] = wa_cluster.unmatched()
     assert typo["path"] == "/v1/acount" and typo["near_miss"] == "POST /v1/account", typo
     assert [r["status"] for r in wa_cluster.requests(path="/v1/*")] == [202, 404]
+
+
+def test_a_snapshot_restores_into_another_cluster(wa_emulator, wa_cluster):
+    wa_cluster.set_policy("sunset")
+    wa_cluster.arm_fault("/v1/health", {"type": "not_ready"}, times=3)
+    state = wa_cluster.snapshot()
+    copy = wa_emulator.cluster(wa_cluster.name + "-copy")
+    try:
+        copy.restore(state)
+        again = copy.snapshot()
+        again["cluster"] = state["cluster"]
+        assert again == state
+        assert again["meta"]["policy"] == "sunset" and again["faults"][0]["times"] == 3
+    finally:
+        copy.delete()

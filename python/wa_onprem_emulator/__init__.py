@@ -363,6 +363,14 @@ class Cluster:
             "GET", self._path("/requests/unmatched" + self._query(filters))
         )["requests"]
 
+    def snapshot(self) -> Dict[str, Any]:
+        """Everything the cluster holds, as one document (`GET …/state`)."""
+        return self.emulator.control("GET", self._path("/state"))
+
+    def restore(self, state: Dict[str, Any]) -> Dict[str, Any]:
+        """Makes the cluster exactly `state` (a `snapshot()` of this cluster or another)."""
+        return self.emulator.control("PUT", self._path("/state"), state)
+
     def _described(self) -> str:
         seen = [
             f"{r['method']} {r['path']} -> {r['status']}"

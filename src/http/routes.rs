@@ -619,6 +619,38 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        summary: "Everything the cluster holds, as one document (users and password hashes, tokens by digest, the registration, pins, pending code, outbox, rate counters, policy and rules, clock, topology, faults, the Cloud account)",
+        responses: &[(
+            200,
+            "{\"version\", \"users\", \"tokens\", \"registration\", \"sends\", \"outbox\", \"meta\", \"topology\", \"faults\", \"cloud\"}",
+        )],
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/state",
+            handler!(clusters::get_state),
+        )
+    },
+    Route {
+        summary: "Make the cluster exactly a state document (as GET answered it, of any cluster)",
+        body: Some(
+            r#"{"version": 1, "users": {}, "registration": {"registered": null, "pins": {}, "pending": null, "restarting_until": null, "shards": 1}, "meta": {"policy": "classic", "rules": null, "offset_ms": 0}, "topology": {"coreapps": 1, "failover_delay_seconds": 0}}"#,
+        ),
+        responses: &[
+            (200, "The cluster's state, as GET answers it"),
+            (
+                400,
+                "Not a state document, a newer format, or a part that cannot be used (nothing changes)",
+            ),
+        ],
+        reads: Reads::Raw,
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/state",
+            handler!(clusters::put_state),
+        )
+    },
+    Route {
         summary: "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
         addressing: Addressing::Reads,
         ..Route::control(

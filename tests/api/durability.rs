@@ -452,11 +452,210 @@ async fn the_startup_line_tells_the_admin_password_the_data_directory_holds() {
         admin["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("--data-dir holds")
-            || admin.to_string().contains("--data-dir holds"),
+            .contains("holds for cluster default")
+            || admin.to_string().contains("holds for cluster default"),
         "{admin}"
     );
     second.kill().unwrap();
     second.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_state_put_into_a_cluster_survives_a_restart() {
+    let dir = temp_dir("state-put");
+    let (mut first, base, _) = start_on(&dir);
+    let client = reqwest::Client::new();
+    let token = client
+        .post(format!("{base}/clusters/seeded/v1/users/login"))
+        .basic_auth("admin", Some("secret"))
+        .json(&json!({"new_password": "N3w!passw0rd"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["users"][0]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!token.is_empty());
+    let state = |base: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("{base}/_emulator/clusters/seeded/state"))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let mut document = state(base.clone()).await;
+    document["meta"]["policy"] = json!("sunset");
+    document["registration"]["pins"] = json!({"16315550260": "135790"});
+    let put = client
+        .put(format!("{base}/_emulator/clusters/copy/state"))
+        .json(&document)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let before = client
+        .get(format!("{base}/_emulator/clusters/copy/state"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (mut second, base, _) = start_on(&dir);
+    let after = client
+        .get(format!("{base}/_emulator/clusters/copy/state"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+    assert_eq!(after["meta"]["policy"], "sunset");
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_seed_starts_clusters_in_a_declared_state_and_the_data_directory_wins() {
+    let dir = temp_dir("seed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = dir.join("seed.toml");
+    std::fs::write(
+        &seed,
+        r#"
+[clusters.default]
+admin_password = "S33d!passw0rd"
+policy = "classic"
+registered = { cc = "1", phone_number = "6315550270", vname = "Seeded Co", pin = "135790" }
+cloud = [
+  { cc = "44", phone_number = "7700900123", verified_name = "Seeded UK", status = "CONNECTED", pin = "246810" },
+]
+
+[clusters.sunset-one]
+policy = "sunset"
+"#,
+    )
+    .unwrap();
+    let start = |data_dir: bool| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--seed"])
+            .arg(&seed);
+        if data_dir {
+            command.arg("--data-dir").arg(dir.join("data"));
+        }
+        crate::helpers::spawn_listening(command)
+    };
+    let (mut running, base) = start(true);
+    let client = reqwest::Client::new();
+    // The seeded admin password, no first-login change; the seeded number answers 201 at once.
+    let login = client
+        .post(format!("{base}/v1/users/login"))
+        .basic_auth("admin", Some("S33d!passw0rd"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let token = login.json::<Value>().await.unwrap()["users"][0]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cert = client
+        .post(format!("{base}/_emulator/certs"))
+        .json(&json!({"vname": "Seeded Co"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["cert"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let account = client
+        .post(format!("{base}/v1/account"))
+        .bearer_auth(&token)
+        .json(&json!({"cc": "1", "phone_number": "6315550270", "method": "sms", "cert": cert, "pin": "135790"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 201, "{:?}", account.text().await);
+    let cloud = client
+        .get(format!("{base}/_emulator/clusters/default/cloud"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let uk = cloud["phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["display_phone_number"] == "+44 7700 900123")
+        .unwrap()
+        .clone();
+    assert_eq!(uk["status"], "CONNECTED");
+    assert_eq!(uk["is_pin_enabled"], true);
+    let policy = client
+        .get(format!("{base}/_emulator/clusters/sunset-one/policy"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(policy["policy"], "sunset");
+    // Changed, then restarted on the data directory: the directory wins over the seed.
+    client
+        .put(format!("{base}/_emulator/clusters/sunset-one/policy"))
+        .json(&json!({"policy": "classic"}))
+        .send()
+        .await
+        .unwrap();
+    running.kill().unwrap();
+    running.wait().unwrap();
+    let (mut running, base) = start(true);
+    let policy = client
+        .get(format!("{base}/_emulator/clusters/sunset-one/policy"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(policy["policy"], "classic", "the data directory wins");
+    running.kill().unwrap();
+    running.wait().unwrap();
+
+    // A seed that cannot be used stops the start, naming the file, the place and the reason.
+    std::fs::write(&seed, "[clusters.bad]\nregistered = { cc = \"1\" }\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("seed.toml")
+            && said.contains("clusters.bad")
+            && said.contains("phone_number"),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -359,6 +359,19 @@ async fn the_embedded_emulator_verifies_the_same_way() {
     let [unmatched] = emulator.unmatched("embedded").try_into().unwrap();
     assert_eq!(unmatched.path, "/v1/acount");
     assert_eq!(unmatched.near_miss.as_deref(), Some("POST /v1/account"));
+    // The cluster's whole state, copied into another.
+    let document = emulator.snapshot("embedded").unwrap();
+    assert!(emulator.snapshot("nowhere").is_none());
+    emulator
+        .restore("embedded-copy", document.clone())
+        .await
+        .unwrap();
+    let copy = emulator.snapshot("embedded-copy").unwrap();
+    assert_eq!(
+        serde_json::to_value(&copy.users).unwrap(),
+        serde_json::to_value(&document.users).unwrap()
+    );
+    assert_eq!(copy.tokens.len(), 1, "the login's token came along");
 }
 
 #[tokio::test]
@@ -476,4 +489,95 @@ async fn metrics_count_what_was_served_in_prometheus_text() {
         let (_, value) = line.rsplit_once(' ').unwrap();
         assert!(value.parse::<f64>().is_ok(), "{line}");
     }
+}
+
+#[tokio::test]
+async fn a_cluster_s_state_reads_and_writes_as_one_document() {
+    let app = TestApp::spawn(config()).await;
+    let from = app.in_cluster("state-from");
+    let token = from.admin_token().await;
+    from.register(&token, "6315550250").await;
+    from.set_pin(&token, "246810").await;
+    let waba = from.cloud().await["waba_id"].as_str().unwrap().to_owned();
+    let added = from
+        .graph(
+            Method::POST,
+            &format!("/{waba}/phone_numbers"),
+            Some("t"),
+            Some(json!({"cc": "44", "phone_number": "7700900123", "verified_name": "Acme UK"})),
+        )
+        .await;
+    assert_eq!(added.status, 200);
+    from.control(
+        Method::PUT,
+        "/clusters/state-from/policy",
+        Some(json!({"policy": "sunset"})),
+    )
+    .await;
+    from.control(
+        Method::POST,
+        "/clusters/state-from/faults",
+        Some(json!({"route": "/v1/health", "times": 2, "fault": {"type": "not_ready"}})),
+    )
+    .await;
+    from.control(
+        Method::POST,
+        "/clusters/state-from/clock",
+        Some(json!({"advance_seconds": 90})),
+    )
+    .await;
+
+    let read = |cluster: &'static str| {
+        let app = &app;
+        async move {
+            let answer = app
+                .control(Method::GET, &format!("/clusters/{cluster}/state"), None)
+                .await;
+            assert_eq!(answer.status, 200, "{:?}", answer.body);
+            answer.body
+        }
+    };
+    let document = read("state-from").await;
+    assert_eq!(document["version"], 1);
+    assert_eq!(
+        document["registration"]["registered"]["number"]["phone_number"],
+        "6315550250"
+    );
+    assert_eq!(document["meta"]["policy"], "sunset");
+    assert_eq!(document["faults"][0]["times"], 2);
+    assert!(document["users"]["admin"]["password_hash"].is_string());
+    let put = app
+        .control(
+            Method::PUT,
+            "/clusters/state-to/state",
+            Some(document.clone()),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{:?}", put.body);
+    let mut copied = read("state-to").await;
+    copied["cluster"] = document["cluster"].clone();
+    assert_eq!(copied, document, "the same document but for the name");
+
+    // The copy serves as the original: the token, the registered number, the pin, the faults.
+    let to = app.in_cluster("state-to");
+    let health = to.get("/health", &token).await;
+    assert_eq!(
+        health.status, 503,
+        "the armed fault came along: {:?}",
+        health.body
+    );
+    // A newer document is refused, naming why; nothing changes.
+    let mut newer = document.clone();
+    newer["version"] = json!(2);
+    app.control(Method::PUT, "/clusters/state-to/state", Some(newer))
+        .await
+        .assert_error(400, 1009, "newer than this emulator");
+    let mut unknown = document;
+    unknown["colour"] = json!("red");
+    app.control(Method::PUT, "/clusters/state-to/state", Some(unknown))
+        .await
+        .assert_error(400, 1009, "unknown field `colour`");
+    let mut after = read("state-to").await;
+    after["cluster"] = json!("state-from");
+    assert_eq!(after["meta"]["policy"], "sunset");
 }

@@ -211,6 +211,12 @@ pub struct Flags {
     #[arg(long, env = "WA_EMU_GRAPH_VERSION", default_value = wa_onprem_emulator::routes::NEWEST_GRAPH_VERSION)]
     pub graph_version: String,
 
+    /// JSON or TOML file of clusters in a declared state ({"clusters": {"NAME": STATE}}, STATE a
+    /// state document or its short form), applied at every start before the emulator answers;
+    /// with --data-dir, a cluster the directory holds keeps what it holds.
+    #[arg(long, env = "WA_EMU_SEED")]
+    pub seed: Option<PathBuf>,
+
     /// How long a migration to the Cloud API (POST /{id}/register with a backup) takes before it
     /// answers, on the cluster's clock (the real one takes about 15 s).
     #[arg(long, env = "WA_EMU_MIGRATION_DELAY", default_value = defaults::MIGRATION_DELAY, value_parser = duration)]
@@ -273,6 +279,9 @@ impl Flags {
             config = config.graph_token(token);
         }
         config = config.graph_version(f.graph_version);
+        if let Some(seed) = f.seed {
+            config = config.seed(seed);
+        }
         if let Some(ttl) = f.cluster_idle_ttl {
             config = config.cluster_idle_ttl(ttl);
         }

@@ -232,6 +232,31 @@ pub async fn make_graph_token(
     })))
 }
 
+/// `GET /_emulator/clusters/{cluster}/state`: everything the cluster holds, as one document.
+pub async fn get_state(InCluster(cluster): InCluster) -> Reply {
+    Reply::control(&cluster.snapshot())
+}
+
+/// `PUT /_emulator/clusters/{cluster}/state`: makes the cluster exactly the document (as `GET`
+/// answered it, of this cluster or another, of this emulator or another of the same format).
+pub async fn put_state(
+    InCluster(cluster): InCluster,
+    crate::http::call::RawBody(raw): crate::http::call::RawBody,
+) -> Result<Reply, ApiError> {
+    let document: crate::store::snapshot::StateDocument = serde_json::from_slice(&raw)
+        .map_err(|e| {
+            Error::invalid(
+                "state",
+                "document",
+                format!(
+                    "The body is not a state document as GET /_emulator/clusters/{{cluster}}/state answers one: {e}"
+                ),
+            )
+        })?;
+    cluster.restore_state(document).await?;
+    Ok(Reply::control(&cluster.snapshot()))
+}
+
 /// `GET /_emulator/clusters/{cluster}/policy`: its name, and its rules when scripted.
 pub async fn get_policy(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
     let policy = cluster.policy();

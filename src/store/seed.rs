@@ -1,0 +1,185 @@
+//! `--seed FILE`: clusters in a declared state at every start, before the emulator answers.
+//! The file (JSON, or TOML when it ends in `.toml`) is `{"clusters": {"NAME": STATE, …}}`, where
+//! STATE is a state document as `GET /_emulator/clusters/{c}/state` answers it, or its short
+//! hand-written form ([`Short`]); everything it leaves out is as in a fresh cluster.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::snapshot::StateDocument;
+use super::state::User;
+use super::{Cluster, Store};
+use crate::domain::cloud::{CloudNumber, phone_id, read_number};
+use crate::domain::model::Account;
+use crate::domain::password;
+use crate::domain::phone::Number;
+
+/// The short form of a cluster's state, written by hand.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Short {
+    /// The admin's password (no first-login change then).
+    admin_password: Option<String>,
+    /// A number registered on the On-Premises deployment.
+    registered: Option<ShortNumber>,
+    /// `classic`, `sunset` or `scripted` (with `rules`).
+    policy: Option<String>,
+    /// Rules of the scripted policy, as `PUT …/policy` takes them.
+    rules: Option<Vec<crate::domain::policy::RuleSpec>>,
+    /// Numbers of the Cloud API's account.
+    #[serde(default)]
+    cloud: Vec<ShortCloudNumber>,
+}
+
+/// A registered On-Premises number.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShortNumber {
+    cc: String,
+    phone_number: String,
+    vname: String,
+    /// Its two-step pin.
+    pin: Option<String>,
+}
+
+/// A number of the Cloud API's account.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShortCloudNumber {
+    cc: String,
+    phone_number: String,
+    verified_name: String,
+    /// `PENDING` (added), `VERIFIED` (a code verified) or `CONNECTED` (registered).
+    #[serde(default = "pending")]
+    status: String,
+    /// Its two-step pin.
+    pin: Option<String>,
+}
+
+fn pending() -> String {
+    "PENDING".into()
+}
+
+/// The seed file: what each named cluster starts as.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    clusters: BTreeMap<String, Value>,
+}
+
+/// Reads `path`; each cluster's state as given, not yet applied.
+pub fn read(path: &Path) -> Result<BTreeMap<String, Value>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--seed {}: cannot be read: {e}", path.display()))?;
+    let toml = path.extension().is_some_and(|e| e == "toml");
+    let file: SeedFile = if toml {
+        toml::from_str(&text).map_err(|e| format!("--seed {}: {e}", path.display()))?
+    } else {
+        serde_json::from_str(&text).map_err(|e| format!("--seed {}: {e}", path.display()))?
+    };
+    Ok(file.clusters)
+}
+
+/// The state document of `state` for `cluster` (a full document as it is, a short form on a
+/// fresh cluster's).
+fn document(cluster: &Cluster, state: Value) -> Result<StateDocument, String> {
+    if state.get("version").is_some() {
+        return serde_json::from_value(state).map_err(|e| format!("not a state document: {e}"));
+    }
+    let short: Short = serde_json::from_value(state)
+        .map_err(|e| format!("not a state document (no version) nor its short form: {e}"))?;
+    let mut document = cluster.snapshot();
+    if let Some(pw) = &short.admin_password {
+        if let Some((_, problem)) = password::weakness(pw) {
+            return Err(format!("admin_password {problem}"));
+        }
+        document.users.insert(
+            password::ADMIN.to_owned(),
+            User {
+                password_hash: password::hash(pw).into(),
+                must_change_password: false,
+                remembered: None,
+            },
+        );
+    }
+    if let Some(number) = &short.registered {
+        let read = Number::new(number.cc.trim_start_matches('+'), &number.phone_number);
+        if !crate::domain::phone::is_calling_code(read.cc())
+            || read.phone_number().is_empty()
+            || !read.phone_number().bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(format!(
+                "registered: +{} {} is not a phone number (cc and phone_number as digits)",
+                number.cc, number.phone_number
+            ));
+        }
+        if let Some(pin) = &number.pin {
+            document
+                .registration
+                .pins
+                .insert(read.e164().to_owned(), pin.clone());
+        }
+        document.registration.registered = Some(Account {
+            number: read,
+            vname: number.vname.as_str().into(),
+        });
+    }
+    if let Some(policy) = short.policy {
+        document.meta.policy = policy;
+        document.meta.rules = short.rules;
+    }
+    for (i, entry) in short.cloud.iter().enumerate() {
+        let number =
+            read_number(&entry.cc, &entry.phone_number).map_err(|e| format!("cloud[{i}]: {e}"))?;
+        let mut made = CloudNumber::new(
+            phone_id(cluster.name(), &number),
+            number,
+            entry.verified_name.clone(),
+        );
+        match entry.status.as_str() {
+            "PENDING" => {}
+            "VERIFIED" => made.verified = true,
+            "CONNECTED" => {
+                made.verified = true;
+                made.registered = true;
+                made.ever_registered = true;
+            }
+            other => {
+                return Err(format!(
+                    "cloud[{i}]: status {other:?} is not PENDING, VERIFIED or CONNECTED"
+                ));
+            }
+        }
+        made.pin = entry.pin.clone();
+        document.cloud.numbers.push(made);
+    }
+    Ok(document)
+}
+
+/// Applies `seeds` to the store: a cluster the data directory already holds keeps what it holds.
+/// Gives back which clusters were seeded and which were kept.
+pub async fn apply(
+    store: &Store,
+    path: &Path,
+    seeds: BTreeMap<String, Value>,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let (mut seeded, mut kept) = (Vec::new(), Vec::new());
+    for (name, state) in seeds {
+        if store.find(&name).is_some() {
+            kept.push(name);
+            continue;
+        }
+        let place = |e: String| format!("--seed {}: clusters.{name}: {e}", path.display());
+        let cluster = store.cluster(&name).map_err(|e| place(e.to_string()))?;
+        let document = document(&cluster, state).map_err(place)?;
+        cluster
+            .restore_state(document)
+            .await
+            .map_err(|e| place(e.to_string()))?;
+        seeded.push(name);
+    }
+    Ok((seeded, kept))
+}
