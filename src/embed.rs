@@ -88,6 +88,13 @@ impl EmulatorBuilder {
         }
     }
 
+    /// Starts clusters in the state a seed file declares (`--seed`: JSON or TOML, state
+    /// documents or their short form), before the emulator answers.
+    pub fn seed(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config = self.config.seed(path.into());
+        self
+    }
+
     /// Starts the emulator, or says why it cannot.
     pub async fn try_start(mut self) -> Result<Emulator, StartupError> {
         let rules = self
@@ -97,6 +104,9 @@ impl EmulatorBuilder {
             .transpose()
             .map_err(|e| StartupError::Rules(format!("rules: {e}")))?;
         let state = AppState::build(&self.config, Arc::new(SystemClock), rules)?;
+        // Seeded before anything is served; not again by the server.
+        crate::startup::apply_seed(&state, &self.config).await?;
+        self.config.seed = None;
         let tls = tls(&self.config)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -45,6 +45,9 @@ pub enum StartupError {
         newest = crate::http::graph::NEWEST_VERSION
     )]
     GraphVersion(String),
+    /// The `--seed` file cannot be read or used.
+    #[error("{0}")]
+    Seed(String),
     /// The address cannot be listened on.
     #[error("cannot bind {address}: {source}")]
     Bind {
@@ -303,6 +306,22 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
     );
 }
 
+/// Applies `config`'s `--seed` to `state`'s clusters: which were seeded, and which the data
+/// directory kept. Done before the emulator answers anything.
+pub(crate) async fn apply_seed(
+    state: &AppState,
+    config: &Config,
+) -> Result<Option<(Vec<String>, Vec<String>)>, StartupError> {
+    let Some(path) = &config.seed else {
+        return Ok(None);
+    };
+    let seeds = crate::store::seed::read(path).map_err(StartupError::Seed)?;
+    let done = crate::store::seed::apply(&state.store, path, seeds)
+        .await
+        .map_err(StartupError::Seed)?;
+    Ok(Some(done))
+}
+
 /// Serves the emulator on an already bound `listener` until `shutdown` resolves, then finishes
 /// the requests in flight (up to `--shutdown-grace`) and returns.
 ///
@@ -328,18 +347,7 @@ pub async fn serve_with(
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let seeded = match &config.seed {
-        Some(path) => {
-            let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
-            let seeds = crate::store::seed::read(path).map_err(invalid)?;
-            Some(
-                crate::store::seed::apply(&state.store, path, seeds)
-                    .await
-                    .map_err(invalid)?,
-            )
-        }
-        None => None,
-    };
+    let seeded = apply_seed(&state, config).await?;
     if let Ok(addr) = listener.local_addr() {
         banner(addr, tls.is_some(), &state, config);
     }

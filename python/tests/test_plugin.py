@@ -1,6 +1,8 @@
 """The package as a user of it sees it: the pytest plugin's fixtures with the published
 `wabclient` client of the real On-Premises API, and the module's cluster helpers."""
 
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -194,3 +196,38 @@ def test_a_snapshot_restores_into_another_cluster(wa_emulator, wa_cluster):
         assert again["meta"]["policy"] == "sunset" and again["faults"][0]["times"] == 3
     finally:
         copy.delete()
+
+
+_INNER_SUITE = '''
+import requests
+
+def test_the_flags_of_the_ini_reach_the_emulator(wa_cluster):
+    login = requests.post(wa_cluster.url + "/v1/users/login", auth=("admin", "Adm1n!pass"))
+    token = login.json()["users"][0]["token"]
+    body = {"cc": "1", "phone_number": "6315550000", "method": "sms",
+            "cert": wa_cluster.make_cert("Acme")}
+    sent = requests.post(wa_cluster.url + "/v1/account", json=body,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert sent.status_code == 202, sent.text
+    assert wa_cluster.latest_code("1", "6315550000") == "123456"
+
+def test_a_typo_of_the_client_under_test(wa_cluster):
+    requests.post(wa_cluster.url + "/v1/acount", json={})
+'''
+
+
+def test_strict_mode_and_the_ini_flags(tmp_path):
+    """A suite of its own, in a pytest of its own: the ini's `wa_emulator_args` start the
+    emulator; `wa_emulator_strict` fails the test whose cluster saw a request no route took,
+    naming it and the route it most likely meant."""
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nwa_emulator_args = --admin-password Adm1n!pass --fixed-code 123456\n"
+        "wa_emulator_strict = true\n")
+    (tmp_path / "test_inner.py").write_text(_INNER_SUITE)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    said = run.stdout + run.stderr
+    assert run.returncode == 1, said
+    # The typo test passes its call and fails at teardown, where the cluster is checked.
+    assert "2 passed, 1 error" in said, said
+    assert "POST /v1/acount -> 404 (not_found.route); closest route: POST /v1/account" in said, said

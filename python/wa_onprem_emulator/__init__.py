@@ -7,8 +7,9 @@
         # point the client under test at cluster.url, then:
         code = cluster.latest_code("1", "6315550000", wait=5)
 
-Keyword arguments of `Emulator` are the binary's flags (`code_ttl="2m"` is `--code-ttl 2m`;
-`True` is a switch alone; `None` and `False` leave the flag out).
+Keyword arguments of `Emulator` are the binary's flags (`code_ttl="2m"` is `--code-ttl 2m`,
+`seed="seed.toml"` is `--seed seed.toml`; `True` is a switch alone; `None` and `False` leave the
+flag out); `args=[...]` adds flags as the command line takes them.
 
 The emulator's log (its stderr) is read all the time by a thread, so that it never waits for a
 reader: the last lines are kept for error messages (`Emulator.log_tail()`), and
@@ -29,7 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
-from typing import IO, Any, Deque, Dict, List, Optional, Union
+from typing import IO, Any, Deque, Dict, List, Optional, Sequence, Union
 
 __all__ = ["Cluster", "Emulator", "EmulatorError", "binary"]
 
@@ -90,8 +91,10 @@ class Emulator:
     def __init__(self, url: Optional[str] = None, *, control_token: Optional[str] = None,
                  start_timeout: float = 10.0,
                  log_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+                 args: Sequence[str] = (),
                  **settings: Any) -> None:
         self._given_url = url.rstrip("/") if url else None
+        self._args = list(args)
         self._control_token = control_token
         self._settings = settings
         if control_token is not None:
@@ -119,7 +122,8 @@ class Emulator:
         """Starts the binary (unless a URL was given) and waits until it answers its health."""
         if self._given_url is None and self._process is None:
             port = _free_port()
-            command = [binary(), "--listen", f"127.0.0.1:{port}", *_flags(self._settings)]
+            command = [binary(), "--listen", f"127.0.0.1:{port}", *_flags(self._settings),
+                       *self._args]
             # Opened before the emulator starts: a log file that cannot be written is said at
             # once, rather than ending the reading thread and leaving the pipe to fill.
             sink = open(self._log_file, "ab") if self._log_file is not None else None

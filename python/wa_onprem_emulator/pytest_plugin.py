@@ -3,6 +3,12 @@ emulator for the test session, and `wa_cluster`, a fresh isolated cluster for ea
 
     pytest                                              # starts the packaged binary
     pytest --wa-emulator-url http://127.0.0.1:9090      # uses one already running
+    pytest --wa-emulator-arg=--fixed-code=123456        # a flag of the emulator started
+    pytest --wa-emulator-strict                         # a test whose cluster saw a request
+                                                        # no route took fails, naming it
+
+In `pytest.ini` (or `[tool.pytest.ini_options]`): `wa_emulator_args = --admin-password
+Adm1n!pass --fixed-code 123456` and `wa_emulator_strict = true`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="use the emulator already running at this URL instead of starting one")
     group.addoption("--wa-emulator-control-token", default=None,
                     help="the --control-token of that emulator, if it has one")
+    group.addoption("--wa-emulator-arg", action="append", default=[],
+                    help="a flag of the emulator the session starts (repeatable), such as "
+                         "--wa-emulator-arg=--fixed-code=123456")
+    group.addoption("--wa-emulator-strict", action="store_true", default=None,
+                    help="fail a test whose cluster saw requests no route took or that were "
+                         "refused as unreadable, naming them and their near misses")
+    parser.addini("wa_emulator_args", type="args", default=[],
+                  help="flags of the emulator the session starts")
+    parser.addini("wa_emulator_strict", type="bool", default=False,
+                  help="as --wa-emulator-strict")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +46,9 @@ def wa_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     the one `--wa-emulator-url` names), stopped at the end."""
     url = request.config.getoption("--wa-emulator-url")
     token = request.config.getoption("--wa-emulator-control-token")
-    emulator = Emulator(url, control_token=token)
+    args = [*request.config.getini("wa_emulator_args"),
+            *request.config.getoption("--wa-emulator-arg")]
+    emulator = Emulator(url, control_token=token, args=args)
     with emulator:
         yield emulator
 
@@ -45,4 +63,15 @@ def wa_cluster(wa_emulator: Emulator, request: pytest.FixtureRequest) -> Iterato
     # of a cluster that does not exist is 404.
     cluster.reset()
     yield cluster
+    strict = request.config.getoption("--wa-emulator-strict")
+    if strict is None:
+        strict = request.config.getini("wa_emulator_strict")
+    if strict:
+        unmatched = cluster.unmatched()
+        if unmatched:
+            cluster.delete()
+            lines = [f"  {r['method']} {r['path']} -> {r['status']} ({r.get('reason', '')}); "
+                     f"closest route: {r['near_miss']}" for r in unmatched]
+            pytest.fail(f"cluster {cluster.name} saw {len(unmatched)} request(s) that matched "
+                        "nothing (--wa-emulator-strict):\n" + "\n".join(lines), pytrace=False)
     cluster.delete()

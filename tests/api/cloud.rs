@@ -25,17 +25,6 @@ async fn add_number(app: &TestApp, phone: &str) -> String {
     answer.body["id"].as_str().unwrap().to_owned()
 }
 
-async fn advance(app: &TestApp, seconds: u64) {
-    let answer = app
-        .control(
-            Method::POST,
-            &format!("/clusters/{}/clock", app.cluster),
-            Some(json!({"advance_seconds": seconds})),
-        )
-        .await;
-    assert_eq!(answer.status, 200, "{:?}", answer.body);
-}
-
 async fn post(app: &TestApp, path: &str, body: Value) -> crate::helpers::Answer {
     app.graph(Method::POST, path, TOKEN, Some(body)).await
 }
@@ -206,7 +195,7 @@ async fn the_whole_cloud_flow_and_its_errors() {
             "(#133009) Two step verification PIN guessed too fast",
             "10 seconds",
         );
-    advance(&app, 10).await;
+    app.advance_clock(10).await;
     assert_eq!(
         post(&app, &format!("/{id}/register"), register_body("654321"))
             .await
@@ -241,7 +230,7 @@ async fn the_whole_cloud_flow_and_its_errors() {
             "(#133015) Please wait a few minutes before attempting to register this phone number",
             "5 minutes",
         );
-    advance(&app, 5 * 60).await;
+    app.advance_clock(5 * 60).await;
     assert_eq!(
         post(&app, &format!("/{id}/register"), register_body("654321"))
             .await
@@ -258,7 +247,7 @@ async fn register_and_deregister_are_limited_to_10_in_72_hours_then_blocked_for_
     for i in 0..10 {
         let answer = post(&app, &format!("/{id}/register"), register_body("123456")).await;
         assert_eq!(answer.status, 200, "register {i}: {:?}", answer.body);
-        advance(&app, 3600).await;
+        app.advance_clock(3600).await;
     }
     let blocked = post(&app, &format!("/{id}/register"), register_body("123456")).await;
     blocked.assert_graph_error(
@@ -278,7 +267,7 @@ async fn register_and_deregister_are_limited_to_10_in_72_hours_then_blocked_for_
             "blocked",
         );
     assert!(app.cloud().await["phone_numbers"][0]["blocked_until"].is_string());
-    advance(&app, 72 * 3600).await;
+    app.advance_clock(72 * 3600).await;
     assert_eq!(
         post(&app, &format!("/{id}/register"), register_body("123456"))
             .await
@@ -315,7 +304,7 @@ async fn an_expired_code_is_refused_and_shown_expired() {
     )
     .await;
     let code = app.latest_code("6315550003").await;
-    advance(&app, 11 * 60).await;
+    app.advance_clock(11 * 60).await;
     assert_eq!(
         fields(&app, &id).await["code_verification_status"],
         "EXPIRED"

@@ -461,6 +461,11 @@ async fn the_startup_line_tells_the_admin_password_the_data_directory_holds() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The JSON answer to a GET of `url`.
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_state_put_into_a_cluster_survives_a_restart() {
     let dir = temp_dir("state-put");
@@ -480,20 +485,7 @@ async fn a_state_put_into_a_cluster_survives_a_restart() {
         .unwrap()
         .to_owned();
     assert!(!token.is_empty());
-    let state = |base: String| {
-        let client = client.clone();
-        async move {
-            client
-                .get(format!("{base}/_emulator/clusters/seeded/state"))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let mut document = state(base.clone()).await;
+    let mut document = get_json(&client, format!("{base}/_emulator/clusters/seeded/state")).await;
     document["meta"]["policy"] = json!("sunset");
     document["registration"]["pins"] = json!({"16315550260": "135790"});
     let put = client
@@ -503,25 +495,11 @@ async fn a_state_put_into_a_cluster_survives_a_restart() {
         .await
         .unwrap();
     assert_eq!(put.status(), 200);
-    let before = client
-        .get(format!("{base}/_emulator/clusters/copy/state"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let before = get_json(&client, format!("{base}/_emulator/clusters/copy/state")).await;
     first.kill().unwrap();
     first.wait().unwrap();
     let (mut second, base, _) = start_on(&dir);
-    let after = client
-        .get(format!("{base}/_emulator/clusters/copy/state"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let after = get_json(&client, format!("{base}/_emulator/clusters/copy/state")).await;
     assert_eq!(after, before);
     assert_eq!(after["meta"]["policy"], "sunset");
     second.kill().unwrap();
@@ -594,14 +572,7 @@ policy = "sunset"
         .await
         .unwrap();
     assert_eq!(account.status(), 201, "{:?}", account.text().await);
-    let cloud = client
-        .get(format!("{base}/_emulator/clusters/default/cloud"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let cloud = get_json(&client, format!("{base}/_emulator/clusters/default/cloud")).await;
     let uk = cloud["phone_numbers"]
         .as_array()
         .unwrap()
@@ -611,14 +582,11 @@ policy = "sunset"
         .clone();
     assert_eq!(uk["status"], "CONNECTED");
     assert_eq!(uk["is_pin_enabled"], true);
-    let policy = client
-        .get(format!("{base}/_emulator/clusters/sunset-one/policy"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let policy = get_json(
+        &client,
+        format!("{base}/_emulator/clusters/sunset-one/policy"),
+    )
+    .await;
     assert_eq!(policy["policy"], "sunset");
     // Changed, then restarted on the data directory: the directory wins over the seed.
     client
@@ -630,14 +598,11 @@ policy = "sunset"
     running.kill().unwrap();
     running.wait().unwrap();
     let (mut running, base) = start(true);
-    let policy = client
-        .get(format!("{base}/_emulator/clusters/sunset-one/policy"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let policy = get_json(
+        &client,
+        format!("{base}/_emulator/clusters/sunset-one/policy"),
+    )
+    .await;
     assert_eq!(policy["policy"], "classic", "the data directory wins");
     running.kill().unwrap();
     running.wait().unwrap();

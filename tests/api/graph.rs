@@ -46,17 +46,6 @@ async fn post(app: &TestApp, path: &str, body: Value) -> crate::helpers::Answer 
     app.graph(Method::POST, path, TOKEN, Some(body)).await
 }
 
-async fn advance(app: &TestApp, seconds: u64) {
-    let answer = app
-        .control(
-            Method::POST,
-            &format!("/clusters/{}/clock", app.cluster),
-            Some(json!({"advance_seconds": seconds})),
-        )
-        .await;
-    assert_eq!(answer.status, 200, "{:?}", answer.body);
-}
-
 /// A request to `path` as it is (no version put in front), with the Graph token.
 async fn raw(app: &TestApp, method: Method, path: &str) -> crate::helpers::Answer {
     app.send(
@@ -267,7 +256,7 @@ async fn a_token_made_to_expire_is_refused_with_190_463_once_the_cluster_s_clock
         .graph(Method::GET, &path, Some("EAAG-short-lived"), None)
         .await;
     assert_eq!(before.status, 200, "{:?}", before.body);
-    advance(&app, 3600).await;
+    app.advance_clock(3600).await;
     let after = app
         .graph(Method::GET, &path, Some("EAAG-short-lived"), None)
         .await;
@@ -333,7 +322,7 @@ async fn too_many_wrong_pins_lock_the_number_with_133008() {
                 "(#133005) Two step verification PIN Mismatch",
                 "pin",
             );
-        advance(&app, 10).await;
+        app.advance_clock(10).await;
     }
     let right = json!({"messaging_product": "whatsapp", "pin": "123456"});
     let locked = post(&app, &format!("/{id}/register"), right.clone()).await;
@@ -344,7 +333,7 @@ async fn too_many_wrong_pins_lock_the_number_with_133008() {
         "refused until",
     );
     assert_eq!(locked.reason(), "cloud.pin_locked");
-    advance(&app, 12 * 3600).await;
+    app.advance_clock(12 * 3600).await;
     assert_eq!(
         post(&app, &format!("/{id}/register"), right).await.body,
         json!({"success": true})
@@ -574,7 +563,7 @@ async fn the_data_localization_region_is_meta_s_list_fixed_while_registered() {
         json!({"success": true})
     );
     assert_eq!(region(&app).await, Value::Null, "cleared by deregister");
-    advance(&app, 5 * 60).await;
+    app.advance_clock(5 * 60).await;
     assert_eq!(
         post(&app, &format!("/{id}/register"), register("DE"))
             .await

@@ -284,6 +284,18 @@ impl TestApp {
         serde_json::from_value(answer.body["clusters"].clone()).unwrap()
     }
 
+    /// Moves the cluster's virtual clock forward by `seconds`.
+    pub async fn advance_clock(&self, seconds: u64) {
+        let answer = self
+            .control(
+                reqwest::Method::POST,
+                &format!("/clusters/{}/clock", self.cluster),
+                Some(json!({"advance_seconds": seconds})),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+    }
+
     /// The cluster's WhatsApp Business Account, as the control API shows it (the cluster made
     /// first, by a control POST, when it does not exist yet: reads do not make one).
     pub async fn cloud(&self) -> Value {

@@ -28,6 +28,7 @@ mod readme;
 mod readme_snippet;
 mod robust;
 mod scripted;
+mod seeded;
 mod stderr;
 mod tls;
 mod two_step;

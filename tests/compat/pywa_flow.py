@@ -41,6 +41,8 @@ def control(method, path, body=None):
         return json.load(res)
 
 
+# A read of a cluster that does not exist is 404: the cluster is made first (a control write).
+control("POST", f"/clusters/{CLUSTER}/reset")
 waba = control("GET", f"/clusters/{CLUSTER}/cloud")["waba_id"]
 wa = WhatsApp(
     token="EAAG-emulated-system-user-token",
