@@ -252,7 +252,10 @@ impl Emulator {
         self.requests(cluster, &filter)
             .into_iter()
             .map(|mut request| {
-                request.near_miss = crate::http::routes::closest(&request.method, &request.path, 1)
+                request.near_miss = self
+                    .state
+                    .routes
+                    .closest(&request.method, &request.path, 1)
                     .into_iter()
                     .next();
                 request

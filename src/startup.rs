@@ -155,7 +155,8 @@ impl AppState {
             openapi: openapi::document().to_string().into(),
             graph_token: config.graph_token.as_deref().map(Into::into),
             graph_version: config.graph_version.as_str().into(),
-            metrics: Default::default(),
+            metrics: crate::http::metrics::Metrics::new(&crate::http::routes::names()),
+            routes: crate::http::routes::names(),
         }))
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::routes::{ROUTES, Route, Surface};
+use super::near::RouteNames;
 
 /// The statuses counted one by one: 100 to 599.
 const STATUSES: usize = 500;
@@ -17,12 +17,7 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// The surfaces, as the metrics name them.
-const SURFACES: [(&str, Surface); 4] = [
-    ("on_premises", Surface::Vendor),
-    ("cloud", Surface::Graph),
-    ("control", Surface::Control),
-    ("root", Surface::Root),
-];
+const SURFACES: [&str; 4] = ["on_premises", "cloud", "control", "root"];
 
 /// One surface's request durations.
 #[derive(Debug, Default)]
@@ -36,6 +31,8 @@ struct Histogram {
 /// What the emulator served, since it started.
 #[derive(Debug)]
 pub struct Metrics {
+    /// Each row of the route table: its surface (an index of [`SURFACES`]) and name.
+    names: Vec<(usize, String)>,
     /// Per row of the route table, per status.
     routes: Box<[[AtomicU64; STATUSES]]>,
     /// Requests no route took, per status.
@@ -44,23 +41,8 @@ pub struct Metrics {
     durations: [Histogram; 4],
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
-        Self {
-            routes: (0..ROUTES.len())
-                .map(|_| std::array::from_fn(|_| AtomicU64::new(0)))
-                .collect(),
-            unrouted: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
-            durations: Default::default(),
-        }
-    }
-}
-
-fn surface_index(surface: Surface) -> usize {
-    SURFACES
-        .iter()
-        .position(|(_, s)| *s == surface)
-        .unwrap_or(0)
+fn surface_index(surface: &str) -> usize {
+    SURFACES.iter().position(|s| *s == surface).unwrap_or(0)
 }
 
 fn status_index(status: u16) -> usize {
@@ -68,12 +50,35 @@ fn status_index(status: u16) -> usize {
 }
 
 impl Metrics {
-    /// Counts a request of the route table's row `index`, answered `status` after `took`.
-    pub fn served(&self, index: usize, surface: Surface, status: u16, took: Duration) {
-        if let Some(row) = self.routes.get(index) {
-            row[status_index(status)].fetch_add(1, Ordering::Relaxed);
+    /// Counters for the routes `names`, all at 0.
+    pub fn new(names: &RouteNames) -> Self {
+        Self {
+            names: names
+                .0
+                .iter()
+                .map(|r| {
+                    (
+                        surface_index(r.surface),
+                        format!("{} {}", r.method, r.pattern),
+                    )
+                })
+                .collect(),
+            routes: names
+                .0
+                .iter()
+                .map(|_| std::array::from_fn(|_| AtomicU64::new(0)))
+                .collect(),
+            unrouted: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
+            durations: Default::default(),
         }
-        self.timed(surface, took);
+    }
+
+    /// Counts a request of the route table's row `index`, answered `status` after `took`.
+    pub fn served(&self, index: usize, status: u16, took: Duration) {
+        if let (Some(row), Some((surface, _))) = (self.routes.get(index), self.names.get(index)) {
+            row[status_index(status)].fetch_add(1, Ordering::Relaxed);
+            self.timed(*surface, took);
+        }
     }
 
     /// Counts a request no route took.
@@ -81,8 +86,8 @@ impl Metrics {
         self.unrouted[status_index(status)].fetch_add(1, Ordering::Relaxed);
     }
 
-    fn timed(&self, surface: Surface, took: Duration) {
-        let histogram = &self.durations[surface_index(surface)];
+    fn timed(&self, surface: usize, took: Duration) {
+        let histogram = &self.durations[surface];
         let seconds = took.as_secs_f64();
         let bucket = BUCKETS
             .iter()
@@ -107,9 +112,8 @@ impl Metrics {
             "# HELP wa_emulator_clusters Clusters that exist.\n# TYPE wa_emulator_clusters gauge\nwa_emulator_clusters {clusters}"
         );
         out.push_str("# HELP wa_emulator_requests_total Requests answered, by surface, route of the table (unmatched: no route took it) and status.\n# TYPE wa_emulator_requests_total counter\n");
-        for (route, row) in ROUTES.iter().zip(self.routes.iter()) {
-            let (name, _) = SURFACES[surface_index(route.surface)];
-            write_statuses(&mut out, name, &route_name(route), row);
+        for ((surface, name), row) in self.names.iter().zip(self.routes.iter()) {
+            write_statuses(&mut out, SURFACES[*surface], name, row);
         }
         write_statuses(&mut out, "none", "unmatched", &self.unrouted);
         out.push_str("# HELP wa_emulator_codes_sent_total Registration codes sent, by surface and method.\n# TYPE wa_emulator_codes_sent_total counter\n");
@@ -120,7 +124,7 @@ impl Metrics {
             );
         }
         out.push_str("# HELP wa_emulator_request_duration_seconds How long answers took, by surface.\n# TYPE wa_emulator_request_duration_seconds histogram\n");
-        for ((name, _), histogram) in SURFACES.iter().zip(&self.durations) {
+        for (name, histogram) in SURFACES.iter().zip(&self.durations) {
             let mut cumulative = 0;
             for (i, upper) in BUCKETS.iter().enumerate() {
                 cumulative += histogram.buckets[i].load(Ordering::Relaxed);
@@ -138,17 +142,6 @@ impl Metrics {
         }
         out
     }
-}
-
-/// A route as the metrics name it: `POST /v1/account`, `POST /{version}/{id}/register`.
-fn route_name(route: &Route) -> String {
-    let mount = match route.surface {
-        Surface::Vendor => "/v1",
-        Surface::Control => "/_emulator",
-        Surface::Root => "",
-        Surface::Graph => "/{version}",
-    };
-    format!("{} {mount}{}", route.method, route.path)
 }
 
 fn write_statuses(out: &mut String, surface: &str, route: &str, row: &[AtomicU64; STATUSES]) {

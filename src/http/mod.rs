@@ -20,6 +20,7 @@ pub mod error;
 mod faults;
 pub(crate) mod graph;
 pub mod metrics;
+pub mod near;
 mod onprem;
 pub mod openapi;
 mod paths;

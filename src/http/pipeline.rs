@@ -111,12 +111,10 @@ pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
     if let Some(served) = served {
         served.mark(&mut response, cluster.as_deref().map(Cluster::name));
     }
-    mounted.state.metrics.served(
-        mounted.index,
-        route.surface,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    mounted
+        .state
+        .metrics
+        .served(mounted.index, response.status().as_u16(), started.elapsed());
     response
 }
 

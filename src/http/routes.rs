@@ -5,6 +5,7 @@
 use super::call::Handler;
 use super::control::{clusters, console, events, front, steering};
 use super::graph::{numbers, registration};
+use super::near::{RouteName, RouteNames};
 use super::onprem;
 
 /// Where a route is mounted.
@@ -823,73 +824,27 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
-/// Every route as a request names it without a cluster: its method and path pattern
-/// (`POST /v1/account`, `POST /{version}/{id}/register`, `GET /_emulator/health`).
-fn patterns() -> impl Iterator<Item = (&'static str, String)> {
-    ROUTES.iter().map(|route| {
-        let mount = match route.surface {
-            Surface::Vendor => "/v1",
-            Surface::Control => "/_emulator",
-            Surface::Root => "",
-            Surface::Graph => "/{version}",
-        };
-        (route.method, format!("{mount}{}", route.path))
-    })
-}
-
-/// `pattern` with its `{param}` segments filled from `path`'s when both have as many segments.
-fn filled(pattern: &str, path: &str) -> String {
-    if pattern.split('/').count() != path.split('/').count() {
-        return pattern.to_owned();
-    }
-    pattern
-        .split('/')
-        .zip(path.split('/'))
-        .map(|(want, have)| {
-            let fits = match want {
-                // A Graph version and id are read as Graph reads them: `v1` is no version.
-                "{version}" => super::graph::is_version(have),
-                "{id}" => !have.is_empty() && have.bytes().all(|b| b.is_ascii_digit()),
-                _ => want.starts_with('{'),
-            };
-            if fits { have } else { want }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The routes of the table closest to `method path` (a path without its cluster prefix), the
-/// closest first, at most `n`: what a request that no route took probably meant
-/// (`POST /v1/account` for `POST /v1/acount`).
-pub fn closest(method: &str, path: &str, n: usize) -> Vec<String> {
-    let asked = format!("{} {path}", method.to_ascii_uppercase());
-    let mut scored: Vec<(usize, String)> = patterns()
-        .map(|(m, pattern)| {
-            let distance = strsim::levenshtein(&asked, &format!("{m} {}", filled(&pattern, path)));
-            (distance, format!("{m} {pattern}"))
-        })
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(n).map(|(_, route)| route).collect()
-}
-
-/// Whether `path` (without a cluster prefix; `{param}` segments allowed) names a vendor or
-/// Graph route of the table: what a fault may be armed on.
-pub fn is_vendor_or_graph_path(path: &str) -> bool {
-    patterns()
-        .filter(|(_, pattern)| !pattern.starts_with("/_emulator") && !pattern.is_empty())
-        .any(|(_, pattern)| {
-            pattern.split('/').count() == path.split('/').count()
-                && pattern
-                    .split('/')
-                    .zip(path.split('/'))
-                    .all(|(want, have)| match want {
-                        "{version}" => have == want || super::graph::is_version(have),
-                        _ if want.starts_with('{') => !have.is_empty(),
-                        _ => want == have,
-                    })
-        })
+/// Every route of the table as a request names it without a cluster (`POST /v1/account`,
+/// `POST /{version}/{id}/register`), in the table's order.
+pub fn names() -> RouteNames {
+    RouteNames(
+        ROUTES
+            .iter()
+            .map(|route| {
+                let (surface, mount) = match route.surface {
+                    Surface::Vendor => ("on_premises", "/v1"),
+                    Surface::Control => ("control", "/_emulator"),
+                    Surface::Root => ("root", ""),
+                    Surface::Graph => ("cloud", "/{version}"),
+                };
+                RouteName {
+                    surface,
+                    method: route.method,
+                    pattern: format!("{mount}{}", route.path),
+                }
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -898,6 +853,7 @@ mod tests {
 
     #[test]
     fn near_misses_name_the_route_meant() {
+        let closest = |method, path, n| names().closest(method, path, n);
         assert_eq!(closest("POST", "/v1/acount", 1), ["POST /v1/account"]);
         assert_eq!(
             closest("post", "/v1/account/verfy", 1),
@@ -912,6 +868,7 @@ mod tests {
 
     #[test]
     fn fault_paths_are_routes_of_the_table() {
+        let is_vendor_or_graph_path = |path| names().is_vendor_or_graph_path(path);
         for good in [
             "/v1/account",
             "/v1/users/admin",

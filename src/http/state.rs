@@ -53,6 +53,8 @@ pub struct Shared {
     pub graph_version: Arc<str>,
     /// What was served, for `GET /_emulator/metrics`.
     pub metrics: super::metrics::Metrics,
+    /// The routes of the table by name, for near misses.
+    pub routes: super::near::RouteNames,
 }
 
 /// Who may use `/_emulator` (its health probe is always open).

@@ -16,12 +16,12 @@ use crate::http::control::clusters::MAX_WAIT_SECONDS;
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
 use crate::http::error::invalid_request;
-use crate::http::routes;
 use crate::store::Cluster;
 use crate::store::journal::{EntryFilter, Surface};
 
 /// `POST /_emulator/clusters/{cluster}/faults`: arms a fault or a list of faults.
 pub async fn arm_faults(
+    State(state): State<AppState>,
     InCluster(cluster): InCluster,
     RawBody(raw): RawBody,
 ) -> Result<Reply, ApiError> {
@@ -56,8 +56,10 @@ pub async fn arm_faults(
         spec.check()
             .map_err(|e| Error::invalid("faults", "value", format!("faults[{i}]: {e}")))?;
         let route: String = spec.route.clone().into();
-        if route != "*" && !routes::is_vendor_or_graph_path(&route) {
-            let near = routes::closest(spec.method.map_or("POST", |m| m.as_str()), &route, 3);
+        if route != "*" && !state.routes.is_vendor_or_graph_path(&route) {
+            let near = state
+                .routes
+                .closest(spec.method.map_or("POST", |m| m.as_str()), &route, 3);
             return Err(Error::invalid(
                 "faults",
                 "route",
@@ -256,6 +258,7 @@ pub async fn count_requests(
 /// or that were refused as unreadable (a wrong path or method, a body that is not JSON, an
 /// unknown field), each with the route of the table it most likely meant as `near_miss`.
 pub async fn unmatched_requests(
+    State(state): State<AppState>,
     InCluster(cluster): InCluster,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Reply, ApiError> {
@@ -266,7 +269,7 @@ pub async fn unmatched_requests(
         .iter()
         .map(|entry| {
             let mut shown = serde_json::to_value(entry).unwrap_or_default();
-            shown["near_miss"] = json!(routes::closest(&entry.method, &entry.path, 1).first());
+            shown["near_miss"] = json!(state.routes.closest(&entry.method, &entry.path, 1).first());
             shown
         })
         .collect();
