@@ -44,6 +44,14 @@ fn harness() -> &'static Harness {
             // A Cloud number in each cluster the Graph mounts reach.
             let mut ids = Vec::new();
             for (cluster, prefix) in [("default", ""), ("fuzz", "/clusters/fuzz")] {
+                // Made first (a read of a cluster that does not exist is 404; `default` always
+                // exists, and its admin token is kept).
+                if cluster != "default" {
+                    let req = http::Request::post(format!("/_emulator/clusters/{cluster}/reset"))
+                        .body(Full::new(Bytes::new()))
+                        .unwrap();
+                    app.respond(req).await;
+                }
                 let req = http::Request::get(format!("/_emulator/clusters/{cluster}/cloud"))
                     .body(Full::new(Bytes::new()))
                     .unwrap();
