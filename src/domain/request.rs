@@ -104,6 +104,25 @@ impl<'o, 'a> Fields<'o, 'a> {
                 )
             })
     }
+
+    /// The whole number `name`, from 1 to `max`, if sent.
+    pub fn opt_whole(&self, name: &'static str, max: u32) -> Result<Option<u32>, Error> {
+        self.get(name)
+            .map(|value| {
+                value
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (1.0..=f64::from(max)).contains(n))
+                    .map(|n| n as u32)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            name,
+                            "range",
+                            format!("Parameter '{name}' must be a whole number from 1 to {max}"),
+                        )
+                    })
+            })
+            .transpose()
+    }
 }
 
 /// Where a certificate comes from, now that WhatsApp Manager issues none.

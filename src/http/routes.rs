@@ -77,7 +77,7 @@ pub enum Reads {
 /// What a request to a cluster that does not exist does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Addressing {
-    /// Creates it, fresh: vendor and Graph traffic, and every control route but the delete.
+    /// Creates it, fresh: vendor and Graph traffic, and the control API's writes.
     Creates,
     /// Is answered 404, naming the clusters that exist: deleting one creates nothing.
     ExistingOnly,

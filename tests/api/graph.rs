@@ -306,6 +306,8 @@ async fn a_token_made_to_expire_is_refused_with_190_463_once_the_cluster_s_clock
         )
         .await;
     assert!(made.body["token"].as_str().unwrap().starts_with("EAAG"));
+    assert_eq!(made.body["expires_in_seconds"], 60.0);
+    assert!(made.body["expires_at"].as_str().unwrap().ends_with('Z'));
 }
 
 #[tokio::test]
@@ -612,6 +614,8 @@ async fn a_multiconnect_backup_restores_only_onto_as_many_shards() {
     assert_eq!(topology.status, 200, "{:?}", topology.body);
     let restored = onto.post("/settings/restore", &token, body).await;
     assert_eq!(restored.status, 200, "{:?}", restored.body);
+    let shards = onto.get("/account/shards", &token).await;
+    assert_eq!(shards.body["account"]["shards"], 2, "{:?}", shards.body);
 }
 
 #[tokio::test]

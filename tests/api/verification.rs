@@ -111,8 +111,10 @@ async fn a_count_is_held_until_the_requests_arrive() {
             async move { count(&app, "path=/v1/account&status=202&at_least=2&wait=60").await },
         )
     };
-    // The count is held (nothing arrived yet), then woken by each request.
-    tokio::task::yield_now().await;
+    // The count is held (nothing arrived yet: an answer now would be {"count": 0, "reached":
+    // false}), then woken by each request.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!held.is_finished(), "the count waits for the requests");
     for phone in ["6315550210", "6315550211"] {
         assert_eq!(
             app.request_code(&token, phone, "sms", &cert).await.status,

@@ -201,7 +201,8 @@ pub struct Flags {
 
     /// The one access token the Graph surface (the Cloud API, /{version}/…) takes, as
     /// `Authorization: Bearer` or `?access_token=`; when unset, any non-empty token is taken, as a
-    /// system user's would be.
+    /// system user's would be. Tokens made with POST /_emulator/clusters/{c}/graph/tokens are
+    /// taken in their cluster either way, until they expire.
     #[arg(long, env = "WA_EMU_GRAPH_TOKEN", hide_env_values = true)]
     pub graph_token: Option<String>,
 

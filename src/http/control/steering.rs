@@ -349,37 +349,10 @@ pub async fn put_topology(
         body.object(),
         &["coreapps", "shards", "failover_delay_seconds"],
     )?;
-    let max = crate::domain::topology::MAX_COREAPPS;
     let coreapps = fields
-        .get("coreapps")
-        .map(|v| {
-            v.as_f64()
-                .filter(|n| n.fract() == 0.0 && (1.0..=f64::from(max)).contains(n))
-                .map(|n| n as u16)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "coreapps",
-                        "range",
-                        format!("Parameter 'coreapps' must be a whole number from 1 to {max}"),
-                    )
-                })
-        })
-        .transpose()?;
-    let shards = fields
-        .get("shards")
-        .map(|v| {
-            v.as_f64()
-                .filter(|n| n.fract() == 0.0 && (1.0..=32.0).contains(n))
-                .map(|n| n as u8)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "shards",
-                        "range",
-                        "Parameter 'shards' must be a whole number from 1 to 32",
-                    )
-                })
-        })
-        .transpose()?;
+        .opt_whole("coreapps", u32::from(crate::domain::topology::MAX_COREAPPS))?
+        .map(|n| n as u16);
+    let shards = fields.opt_whole("shards", 32)?.map(|n| n as u8);
     let delay = fields.opt_seconds("failover_delay_seconds", MAX_SECONDS)?;
     cluster.set_deployment(coreapps, shards, delay)?;
     Ok(topology_body(&cluster))
