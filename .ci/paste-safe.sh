@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bad=0
-for f in README.md docs/src/*.md python/README.md; do
+for f in README.md docs/src/*.md python/README.md npm/wa-onprem-emulator/README.md; do
   while IFS= read -r line; do
     [[ "$line" == *'!'* ]] || continue
     expanded=$(bash -c 'set -o history -H; history -p "$1" 2>&1' _ "$line" || true)

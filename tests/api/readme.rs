@@ -22,13 +22,13 @@ fn blocks(heading: &str, language: &str) -> Vec<String> {
 
 #[test]
 fn the_embedding_example_of_the_readme_is_a_test_that_runs() {
-    let rust = blocks("### 3. Embedded in Rust tests", "rust");
+    let rust = blocks("### 4. Embedded in Rust tests", "rust");
     assert_eq!(
         rust.first().map(String::as_str),
         Some(SNIPPET),
         "the README's example must be tests/api/readme_snippet.rs word for word"
     );
-    let toml = blocks("### 3. Embedded in Rust tests", "toml").join("\n");
+    let toml = blocks("### 4. Embedded in Rust tests", "toml").join("\n");
     for needle in [
         "[dev-dependencies]",
         "wa-onprem-emulator = {",
@@ -48,7 +48,7 @@ fn the_embedding_example_of_the_readme_is_a_test_that_runs() {
 fn the_readme_is_a_front_page_that_points_at_the_book() {
     let lines = README.lines().count();
     assert!(
-        lines <= 310,
+        lines <= 325,
         "the README has {lines} lines; the reference belongs in docs/"
     );
     for chapter in [

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The npm packages as a user gets them. `bash npm/test.sh` packs them (npm/pack.sh: the main
+# package and this machine's platform package, with WA_EMU_BINARY or else the release binary),
+# installs both tarballs into a fresh temporary project with `npm install`, beside Meta's Node.js
+# SDK, Vitest, Jest and TypeScript, and runs there:
+#   - npx wa-onprem-emulator --help;
+#   - tsc --noEmit on a use of every type (npm/test/types), ES module and CommonJS;
+#   - node --test npm/test/node: a registration with fetch against Emulator.start(), the
+#     cluster's helpers, the command (exit codes, signals, no platform package), and Meta's SDK
+#     setting a Cloud pin over HTTPS on 127.0.0.1:443 (root, or a capability to bind it);
+#   - Vitest and Jest runs served by wa-onprem-emulator/global-setup;
+#   - the README's Node.js example, word for word, its `yourClient` from npm/test/readme.
+# The emulator the tests start is the platform package's: WA_EMU_BINARY is unset after packing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=$(mktemp -d)
+project=$(mktemp -d)
+trap 'rm -rf "$out" "$project"' EXIT
+
+bash npm/pack.sh "$out"
+awk '/^### 3\. From Node\.js/{s=1} s&&/^```js$/{f=1;next} f&&/^```$/{exit} f' README.md > "$project/readme.mjs"
+[[ -s "$project/readme.mjs" ]] || { echo "no js block in the README's Node.js section"; exit 1; }
+unset WA_EMU_BINARY WA_EMU_URL
+cp -r npm/test/. "$project"
+cd "$project"
+npm init -y >/dev/null
+npm install --silent --no-audit --no-fund "$out"/*.tgz \
+  whatsapp@0.0.5-Alpha vitest@3.2.7 jest@29.7.0 typescript@5.9.3 @types/node@20.19.43
+[[ -x node_modules/@wa-onprem-emulator/$(node -p 'process.platform + "-" + process.arch')/bin/wa-onprem-emulator ]]
+
+echo "== npx wa-onprem-emulator --help"
+npx --no-install wa-onprem-emulator --help | head -3
+
+echo "== tsc --noEmit on the package's types"
+npx --no-install tsc -p .
+
+echo "== node --test (the API, the command, Meta's Node.js SDK)"
+mkdir tls
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+  -keyout tls/key.pem -out tls/cert.pem 2>/dev/null
+WA_EMU_TEST_TLS_DIR="$PWD/tls" NODE_EXTRA_CA_CERTS="$PWD/tls/cert.pem" \
+  node --test node/
+
+echo "== Vitest and Jest with wa-onprem-emulator/global-setup"
+npx --no-install vitest run
+npx --no-install jest
+
+echo "== the README's Node.js example"
+node --import ./readme/your-client.mjs readme.mjs
+echo "npm: every check passed"

@@ -1,0 +1,109 @@
+// The API as an ES module: a whole registration with fetch against Emulator.start(), the
+// cluster's helpers, and stop() ending the process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Emulator, EmulatorError } from 'wa-onprem-emulator';
+
+const json = { 'content-type': 'application/json' };
+
+test('registers a number with fetch against Emulator.start()', async () => {
+  const emulator = await Emulator.start({ adminPassword: 'Adm1n!pass', fixedCode: '123456' });
+  try {
+    assert.match(emulator.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const cluster = emulator.cluster('npm-registration');
+    const login = await fetch(`${cluster.url}/v1/users/login`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from('admin:Adm1n!pass').toString('base64') },
+    });
+    assert.equal(login.status, 200);
+    const token = (await login.json()).users[0].token;
+    const auth = { ...json, authorization: `Bearer ${token}` };
+
+    const cert = await emulator.makeCert('Caffè Sport');
+    const sent = await fetch(`${cluster.url}/v1/account`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ cc: '1', phone_number: '6315550000', method: 'sms', cert }),
+    });
+    assert.equal(sent.status, 202);
+    assert.deepEqual((await sent.json()).account, [{ vname: 'Caffè Sport' }]);
+
+    const code = await cluster.latestCode('1', '6315550000');
+    assert.equal(code, '123456');
+    const verified = await fetch(`${cluster.url}/v1/account/verify`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ code }),
+    });
+    assert.equal(verified.status, 201);
+
+    // What the cluster received, as a test asserts it.
+    assert.equal(await cluster.count({ method: 'POST', path: '/v1/account' }), 1);
+    const account = await cluster.assertRequested('POST', '/v1/account', { times: 1, body: { cc: '1' } });
+    assert.equal(account[0].status, 202);
+    await assert.rejects(
+      cluster.assertRequested('POST', '/v1/account', { body: { cc: '39' } }),
+      (e) => e instanceof assert.AssertionError && /received: .*POST \/v1\/account -> 202/.test(e.message),
+    );
+    assert.equal(await cluster.waitForRequests(3, { timeout: 1 }), 3);
+    await assert.rejects(cluster.waitForRequests(9, { timeout: 0.2 }), assert.AssertionError);
+    const [sentCode] = await cluster.codes();
+    assert.equal(sentCode.vname, 'Caffè Sport');
+
+    // Another cluster is another world; a state moves between clusters whole.
+    const other = emulator.cluster('npm-other');
+    await assert.rejects(other.count(), (e) => e instanceof EmulatorError && e.status === 404);
+    await other.reset(); // made, empty
+    assert.equal(await other.count(), 0);
+    const state = await cluster.snapshot();
+    await emulator.cluster('npm-copy').restore(state);
+    const health = await fetch(`${emulator.url}/clusters/npm-copy/v1/health`, { headers: auth });
+    assert.deepEqual((await health.json()).health, { gateway_status: 'connected' });
+
+    // A request no route takes, with the route it most likely meant.
+    await fetch(`${cluster.url}/v1/acount`, { method: 'POST', headers: auth, body: '{}' });
+    const [missed] = await cluster.unmatched();
+    assert.equal(missed.path, '/v1/acount');
+    assert.ok(JSON.stringify(missed.near_miss).includes('/v1/account'));
+
+    await cluster.reset();
+    assert.equal(await cluster.count(), 0);
+    assert.equal(await cluster.delete(), true);
+    assert.equal(await cluster.delete(), false);
+  } finally {
+    await emulator.stop();
+  }
+});
+
+test('stop() ends the process; connect() reaches a running emulator and leaves it running', async () => {
+  const emulator = await Emulator.start();
+  const connected = Emulator.connect(emulator.url);
+  await connected.stop();
+  assert.equal((await fetch(`${emulator.url}/_emulator/health`)).status, 200);
+  const pid = emulator.pid;
+  await emulator.stop();
+  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
+  await assert.rejects(fetch(`${emulator.url}/_emulator/health`));
+});
+
+test('a control call the emulator refuses is an EmulatorError with its status', async () => {
+  const emulator = await Emulator.start({ controlToken: 'npm-control-token' });
+  try {
+    await emulator.cluster('guarded').reset(); // the token is sent
+    const outsider = Emulator.connect(emulator.url, { controlToken: 'wrong' });
+    await assert.rejects(outsider.cluster('guarded').reset(), (e) => e instanceof EmulatorError && e.status === 401);
+    await assert.rejects(
+      emulator.cluster('guarded').latestCode('1', '6315550000', { wait: 0 }),
+      (e) => e instanceof EmulatorError && e.status === 404,
+    );
+  } finally {
+    await emulator.stop();
+  }
+});
+
+test('a flag the binary refuses fails the start with what it said', async () => {
+  await assert.rejects(
+    Emulator.start({ policy: 'nonsense' }),
+    (e) => e instanceof EmulatorError && /exited at start/.test(e.message) && /nonsense/.test(e.message),
+  );
+});

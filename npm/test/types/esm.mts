@@ -1,0 +1,26 @@
+// The package's types as an ES module sees them; `tsc --noEmit` checks them (npm/test.sh).
+import { Emulator, EmulatorError, type JournaledRequest, type StartOptions } from 'wa-onprem-emulator';
+import setup, { teardown } from 'wa-onprem-emulator/global-setup';
+import globalTeardown from 'wa-onprem-emulator/global-teardown';
+
+const options: StartOptions = { adminPassword: 'Adm1n!pass', fixedCode: '123456', codeTtl: '2m', args: ['--tls'] };
+const emulator: Emulator = await Emulator.start(options);
+const url: string = emulator.url;
+const cluster = emulator.cluster('types');
+const code: string = await cluster.latestCode('1', '6315550000', { wait: 5 });
+const cert: string = await emulator.makeCert('Acme');
+const seen: JournaledRequest[] = await cluster.requests({ method: 'POST', body: { cc: '1' } });
+const counted: number = await cluster.waitForRequests(2, { timeout: 3, path: '/v1/account' });
+await cluster.assertRequested('POST', '/v1/account', { times: 1, status: 202 });
+const headers: Record<string, string> = cluster.headers;
+await emulator.stop();
+Emulator.connect(url, { controlToken: 't' });
+const stop: () => Promise<void> = await setup();
+await teardown();
+await globalTeardown();
+void [code, cert, seen, counted, headers, stop, EmulatorError];
+
+// @ts-expect-error a cluster has no such helper
+cluster.latestCodes('1', '6315550000');
+// @ts-expect-error the wait is a number of seconds
+await cluster.latestCode('1', '6315550000', { wait: '5s' });

@@ -1,0 +1,2 @@
+declare function teardown(): Promise<void>;
+export default teardown;
