@@ -1,6 +1,7 @@
 """The package as a user of it sees it: the pytest plugin's fixtures with the published
 `wabclient` client of the real On-Premises API, and the module's cluster helpers."""
 
+import os
 import subprocess
 import sys
 import threading
@@ -231,3 +232,20 @@ def test_strict_mode_and_the_ini_flags(tmp_path):
     # The typo test passes its call and fails at teardown, where the cluster is checked.
     assert "2 passed, 1 error" in said, said
     assert "POST /v1/acount -> 404 (not_found.route); closest route: POST /v1/account" in said, said
+
+
+def test_wa_emu_url_points_the_session_at_a_running_emulator(tmp_path, wa_emulator):
+    """`WA_EMU_URL` (which the GitHub Action sets for the job's later steps) is as
+    `--wa-emulator-url`: the session uses that emulator and starts none."""
+    (tmp_path / "test_inner.py").write_text(
+        "import os\n"
+        "def test_uses_it(wa_emulator):\n"
+        "    assert wa_emulator.pid is None\n"
+        "    assert wa_emulator.url == os.environ['WA_EMU_URL']\n"
+        "    wa_emulator.cluster('made-by-the-inner-run').reset()\n")
+    env = {**os.environ, "WA_EMU_URL": wa_emulator.url}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    # The inner run's cluster is on this emulator.
+    assert wa_emulator.cluster("made-by-the-inner-run").delete()

@@ -2,7 +2,8 @@
 emulator for the test session, and `wa_cluster`, a fresh isolated cluster for each test.
 
     pytest                                              # starts the packaged binary
-    pytest --wa-emulator-url http://127.0.0.1:9090      # uses one already running
+    pytest --wa-emulator-url http://127.0.0.1:9090      # uses one already running (or
+                                                        # WA_EMU_URL, as the GitHub Action sets)
     pytest --wa-emulator-arg=--fixed-code=123456        # a flag of the emulator started
     pytest --wa-emulator-strict                         # a test whose cluster saw a request
                                                         # no route took fails, naming it
@@ -13,6 +14,7 @@ Adm1n!pass --fixed-code 123456` and `wa_emulator_strict = true`.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from typing import Iterator
@@ -25,9 +27,11 @@ from . import Cluster, Emulator
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wa-onprem-emulator")
     group.addoption("--wa-emulator-url", default=None,
-                    help="use the emulator already running at this URL instead of starting one")
+                    help="use the emulator already running at this URL instead of starting one "
+                         "(default: WA_EMU_URL, which the GitHub Action sets)")
     group.addoption("--wa-emulator-control-token", default=None,
-                    help="the --control-token of that emulator, if it has one")
+                    help="the --control-token of that emulator, if it has one (default: "
+                         "WA_EMU_CONTROL_TOKEN)")
     group.addoption("--wa-emulator-arg", action="append", default=[],
                     help="a flag of the emulator the session starts (repeatable), such as "
                          "--wa-emulator-arg=--fixed-code=123456")
@@ -43,9 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def wa_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """One emulator for the test session: started from the packaged binary on a free port (or
-    the one `--wa-emulator-url` names), stopped at the end."""
-    url = request.config.getoption("--wa-emulator-url")
-    token = request.config.getoption("--wa-emulator-control-token")
+    the one `--wa-emulator-url` or else `WA_EMU_URL` names), stopped at the end."""
+    url = request.config.getoption("--wa-emulator-url") or os.environ.get("WA_EMU_URL") or None
+    token = (request.config.getoption("--wa-emulator-control-token")
+             or os.environ.get("WA_EMU_CONTROL_TOKEN") or None)
     args = [*request.config.getini("wa_emulator_args"),
             *request.config.getoption("--wa-emulator-arg")]
     emulator = Emulator(url, control_token=token, args=args)

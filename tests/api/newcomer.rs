@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{BIN, PASSWORD, TestApp, spawn_listening};
+use crate::helpers::{BIN, PASSWORD, Running, TestApp, spawn_listening};
 
 const EXAMPLE_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules.example.toml");
 
@@ -321,13 +321,18 @@ async fn text_logs_are_the_readme_s_compact_lines() {
         .take_while(|l| !l.starts_with("```"))
         .map(|l| l.split_once(' ').unwrap().1.trim_start().to_owned())
         .collect();
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("RUST_LOG")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // Killed when dropped, also when an assertion below fails: a child left running would hold
+    // the test binary's stdout open (`cargo test | grep` would wait for it).
+    let mut running = Running {
+        child: Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0"])
+            .env_remove("RUST_LOG")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        base: String::new(),
+    };
+    let mut lines = BufReader::new(running.child.stderr.take().unwrap()).lines();
     let mut startup = Vec::new();
     for _ in 0..sample.len() {
         let line = lines.next().unwrap().unwrap();
@@ -358,8 +363,7 @@ async fn text_logs_are_the_readme_s_compact_lines() {
     while access.len() < 2 {
         access.push(lines.next().unwrap().unwrap());
     }
-    child.kill().ok();
-    child.wait().ok();
+    drop(running);
     assert!(
         access[0].ends_with(" µs")
             && access[0].contains(" INFO GET /clusters/t1/v1/health 401 auth.missing_token, "),
