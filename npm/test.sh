@@ -9,19 +9,46 @@
 #     cluster's helpers, the command (exit codes, signals, no platform package), and Meta's SDK
 #     setting a Cloud pin over HTTPS on 127.0.0.1:443 (root, or a capability to bind it);
 #   - Vitest and Jest runs served by wa-onprem-emulator/global-setup;
-#   - the README's Node.js example, word for word, its `yourClient` from npm/test/readme.
+#   - the README's Node.js example, word for word, its `yourClient` from npm/test/readme;
+# and npm's own choice of platform package: a project that installs the main package alone, the
+# five platform names pointed at tarballs (this machine's with the binary, the other four with a
+# placeholder), gets this machine's package and no other.
 # The emulator the tests start is the platform package's: WA_EMU_BINARY is unset after packing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=$(mktemp -d)
 project=$(mktemp -d)
-trap 'rm -rf "$out" "$project"' EXIT
+chosen=$(mktemp -d)
+trap 'rm -rf "$out" "$project" "$chosen"' EXIT
 
 bash npm/pack.sh "$out"
+unset WA_EMU_BINARY WA_EMU_URL
+here=$(node -p 'process.platform + "-" + process.arch')
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+
+echo "== npm installs the platform package that fits this machine ($here), and no other"
+printf '#!/bin/sh\necho "not this platform"\n' > "$chosen/placeholder"
+pairs=() overrides=()
+for platform in linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64; do
+  if [[ "$platform" == "$here" ]]; then
+    pairs+=("$platform=$(ls "$out"/wa-onprem-emulator-"$here"-*.tgz)")
+  else
+    bash npm/pack.sh "$chosen/tarballs" "$platform=$chosen/placeholder" >/dev/null
+    pairs+=("$platform=$chosen/tarballs/wa-onprem-emulator-$platform-$version.tgz")
+  fi
+done
+for pair in "${pairs[@]}"; do
+  overrides+=("\"@wa-onprem-emulator/${pair%%=*}\": \"file:${pair#*=}\"")
+done
+(IFS=,; printf '{"name": "chosen", "version": "1.0.0", "private": true, "overrides": {%s}}\n' \
+  "${overrides[*]}") > "$chosen/package.json"
+(cd "$chosen" && npm install --silent --no-audit --no-fund "$out/wa-onprem-emulator-$version.tgz")
+[[ "$(ls "$chosen/node_modules/@wa-onprem-emulator")" == "$here" ]] \
+  || { echo "npm installed: $(ls "$chosen/node_modules/@wa-onprem-emulator")"; exit 1; }
+[[ "$(cd "$chosen" && npx --no-install wa-onprem-emulator --version)" == "wa-onprem-emulator $version" ]]
 awk '/^### 3\. From Node\.js/{s=1} s&&/^```js$/{f=1;next} f&&/^```$/{exit} f' README.md > "$project/readme.mjs"
 [[ -s "$project/readme.mjs" ]] || { echo "no js block in the README's Node.js section"; exit 1; }
-unset WA_EMU_BINARY WA_EMU_URL
 cp -r npm/test/. "$project"
 cd "$project"
 npm init -y >/dev/null
