@@ -74,7 +74,9 @@ binary() {
   (cd "$state" && if command -v sha256sum >/dev/null; then sha256sum -c --quiet "$archive.sha256";
     else shasum -a 256 -c --quiet "$archive.sha256"; fi) >&2 || fail "$archive: wrong checksum"
   if [[ "$archive" == *.zip ]]; then
-    (cd "$state" && unzip -oq "$archive")
+    # Git Bash on Windows runners has no unzip everywhere; 7-Zip is on every Windows runner.
+    if command -v unzip >/dev/null; then (cd "$state" && unzip -oq "$archive");
+    else 7z x -y -o"$state" "$archive" >/dev/null; fi
     echo "$state/$name.exe"
   else
     tar -xzf "$archive" -C "$state"
