@@ -42,6 +42,13 @@ if EMULATOR_PORT=0 EMULATOR_ARGS="--policy nonsense" bash "$script" start 2>"$ru
 fi
 grep -q "nonsense" "$runner/err" && grep -q "exited at start" "$runner/err"
 
+# A log level that leaves the startup line out: the port's URL, found by its health.
+EMULATOR_PORT=19096 EMULATOR_ARGS="--log-level off" bash "$script" start >/dev/null
+expect "url without a startup line" "url=http://127.0.0.1:19096" "$(tail -1 "$GITHUB_OUTPUT")"
+bash "$script" stop
+: > "$GITHUB_OUTPUT"
+: > "$GITHUB_ENV"
+
 # Started with flags that need the shell's quoting (the `!`), on a free port.
 EMULATOR_PORT=0 EMULATOR_ARGS="--admin-password 'Adm1n!pass' --fixed-code 123456" bash "$script" start
 url=$(sed -n 's/^url=//p' "$GITHUB_OUTPUT")

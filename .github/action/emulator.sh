@@ -101,7 +101,13 @@ start() {
       cat "$log" >&2
       fail "the emulator exited at start (its log is above)"
     fi
+    # The URL its startup line says; without one (a log level that leaves it out), the port's.
     url=$(sed -n 's/.*listening on \(https\{0,1\}:\/\/[^ "]*\).*/\1/p' "$log" | head -1)
+    if [[ -z "$url" && ${#listen[@]} -gt 0 && "$port" != 0 ]]; then
+      for guess in "http://127.0.0.1:$port" "https://127.0.0.1:$port"; do
+        curl -fsk -o /dev/null "$guess/_emulator/health" && url=$guess && break
+      done
+    fi
     if [[ -n "$url" ]] && curl -fsk -o /dev/null "$url/_emulator/health"; then
       echo "$url" >"$state/url"
       [[ -n "${GITHUB_OUTPUT:-}" ]] && echo "url=$url" >>"$GITHUB_OUTPUT"

@@ -15,6 +15,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
+const net = require('node:net');
 const https = require('node:https');
 const { AssertionError } = require('node:assert');
 const { PLATFORMS, packageName, binaryFile } = require('./platforms.cjs');
@@ -107,6 +108,113 @@ function probe(url) {
   });
 }
 
+/** The base URLs an address may be served at: `127.0.0.1:9090` → http and https (`--tls`). */
+function urlsFor(listen) {
+  const match = /^(.*):(\d+)$/.exec(listen ?? '');
+  if (!match || match[2] === '0') return [];
+  const host = match[1] === '0.0.0.0' || match[1] === '' ? '127.0.0.1' : match[1] === '[::]' ? '[::1]' : match[1];
+  return [`http://${host}:${match[2]}`, `https://${host}:${match[2]}`];
+}
+
+/** A port of 127.0.0.1 that nothing listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the binary with `listen` (undefined: `--listen` is among `options.args`) and waits for
+ * its health. Its URL is the one its startup line says, or, when its log level leaves that line
+ * out, the one of `listen` that answers. */
+async function launch(options, listen) {
+  const given = options.args ?? [];
+  const settings = { listen };
+  for (const [key, value] of Object.entries(options)) {
+    if (!OWN_OPTIONS.has(key) && key !== 'listen') settings[key] = value;
+  }
+  const controlToken = options.controlToken ?? process.env.WA_EMU_CONTROL_TOKEN;
+  if (options.controlToken !== undefined) settings.controlToken = options.controlToken;
+  const binary = options.binary ?? binaryPath();
+  const timeout = (options.startTimeout ?? 10) * 1000;
+  const command = [...flags(settings), ...given];
+  const sink = options.logFile ? fs.openSync(options.logFile, 'a') : null;
+  const child = spawn(binary, command, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...(options.env ?? {}) },
+    windowsHide: true,
+  });
+  const tail = [];
+  let url = null;
+  let failed = null;
+  let partial = '';
+  // Read from the first line to the last: a pipe nobody reads fills up, and a program that
+  // waits for its reader stops answering.
+  child.stderr.on('data', (chunk) => {
+    if (sink !== null) fs.writeSync(sink, chunk);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop();
+    for (const line of lines) {
+      tail.push(line);
+      if (tail.length > LOG_TAIL_LINES) tail.shift();
+      if (url === null) {
+        const found = /listening on (https?:\/\/[^\s"]+)/.exec(line);
+        if (found) url = found[1];
+      }
+    }
+  });
+  child.stderr.on('close', () => {
+    if (sink !== null) fs.closeSync(sink);
+  });
+  child.on('error', (e) => {
+    failed = new EmulatorError(`${NAME}: cannot run ${binary}: ${e.message}`);
+  });
+  let exited = null;
+  child.once('exit', (code, signal) => {
+    running.delete(child);
+    exited = signal ? `signal ${signal}` : `code ${code}`;
+  });
+  stopAtExit(child);
+  // The emulator does not hold this process open: it is stopped at its exit.
+  child.unref();
+  child.stderr.unref();
+
+  const guesses = urlsFor(listen);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (failed) throw failed;
+    if (exited !== null) {
+      await sleep(20); // the last lines of its log
+      throw new EmulatorError(`${NAME} exited at start (${exited}):\n${tail.join('\n')}${partial}`);
+    }
+    let healthy = null;
+    for (const candidate of url !== null ? [url] : guesses) {
+      if ((await probe(candidate)) === 200) {
+        healthy = candidate;
+        break;
+      }
+    }
+    if (healthy !== null) {
+      url = healthy;
+      break;
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new EmulatorError(
+        `${NAME}: no answer ${url ? `from ${url} ` : ''}within ${timeout / 1000} s; ` +
+          `it said:\n${tail.join('\n')}`,
+      );
+    }
+    await sleep(20);
+  }
+  return new Emulator(url, { controlToken, child, tail });
+}
+
 class Emulator {
   /** @private Use `Emulator.start()` or `Emulator.connect()`. */
   constructor(url, { controlToken, child, tail } = {}) {
@@ -124,79 +232,19 @@ class Emulator {
    * (`adminPassword: 'x'` is `--admin-password x`; `listen: '127.0.0.1:443'` chooses the address). */
   static async start(options = {}) {
     const given = options.args ?? [];
-    // A free port unless the address is chosen (`listen`, or `--listen` among `args`).
-    const settings = given.some((a) => a === '--listen' || a.startsWith('--listen='))
-      ? {}
-      : { listen: '127.0.0.1:0' };
-    for (const [key, value] of Object.entries(options)) {
-      if (!OWN_OPTIONS.has(key)) settings[key] = value;
+    const chosen =
+      options.listen !== undefined ||
+      given.some((a) => a === '--listen' || a.startsWith('--listen='));
+    // A free port, unless the address is chosen (`listen`, or `--listen` among `args`). Taken
+    // by another program between its choice and the emulator's bind (rare), another is tried.
+    for (let attempt = 1; ; attempt++) {
+      const listen = chosen ? options.listen : `127.0.0.1:${await freePort()}`;
+      try {
+        return await launch(options, listen);
+      } catch (e) {
+        if (chosen || attempt === 3 || !/address already in use/i.test(e.message)) throw e;
+      }
     }
-    const controlToken = options.controlToken ?? process.env.WA_EMU_CONTROL_TOKEN;
-    if (options.controlToken !== undefined) settings.controlToken = options.controlToken;
-    const binary = options.binary ?? binaryPath();
-    const timeout = (options.startTimeout ?? 10) * 1000;
-    const command = [...flags(settings), ...given];
-    const sink = options.logFile ? fs.openSync(options.logFile, 'a') : null;
-    const child = spawn(binary, command, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...(options.env ?? {}) },
-      windowsHide: true,
-    });
-    const tail = [];
-    let url = null;
-    let failed = null;
-    let partial = '';
-    // Read from the first line to the last: a pipe nobody reads fills up, and a program that
-    // waits for its reader stops answering.
-    child.stderr.on('data', (chunk) => {
-      if (sink !== null) fs.writeSync(sink, chunk);
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop();
-      for (const line of lines) {
-        tail.push(line);
-        if (tail.length > LOG_TAIL_LINES) tail.shift();
-        if (url === null) {
-          const found = /listening on (https?:\/\/[^\s"]+)/.exec(line);
-          if (found) url = found[1];
-        }
-      }
-    });
-    child.stderr.on('close', () => {
-      if (sink !== null) fs.closeSync(sink);
-    });
-    child.on('error', (e) => {
-      failed = new EmulatorError(`${NAME}: cannot run ${binary}: ${e.message}`);
-    });
-    let exited = null;
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      exited = signal ? `signal ${signal}` : `code ${code}`;
-    });
-    stopAtExit(child);
-    // The emulator does not hold this process open: it is stopped at its exit.
-    child.unref();
-    child.stderr.unref();
-
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      if (failed) throw failed;
-      if (exited !== null) {
-        await sleep(20); // the last lines of its log
-        throw new EmulatorError(
-          `${NAME} exited at start (${exited}):\n${tail.join('\n')}${partial}`,
-        );
-      }
-      if (url !== null && (await probe(url)) === 200) break;
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new EmulatorError(
-          `${NAME}: no answer ${url ? `from ${url}` : ''} within ${timeout / 1000} s; ` +
-            `it said:\n${tail.join('\n')}`,
-        );
-      }
-      await sleep(20);
-    }
-    return new Emulator(url, { controlToken, child, tail });
   }
 
   /** An emulator already running at `url` (default: `WA_EMU_URL`, which the global setup sets);

@@ -107,3 +107,20 @@ test('a flag the binary refuses fails the start with what it said', async () => 
     (e) => e instanceof EmulatorError && /exited at start/.test(e.message) && /nonsense/.test(e.message),
   );
 });
+
+test('the start needs no startup line: a log level that leaves it out, with HTTP or HTTPS', async () => {
+  for (const [options, scheme] of [
+    [{ logLevel: 'off' }, 'http'],
+    [{ env: { RUST_LOG: 'warn' } }, 'http'],
+    [{ tls: true, logLevel: 'off' }, 'https'], // its own self-signed certificate
+  ]) {
+    const emulator = await Emulator.start(options);
+    try {
+      assert.match(emulator.url, new RegExp(`^${scheme}://127\\.0\\.0\\.1:\\d+$`));
+      assert.equal(emulator.logTail(), '');
+      if (scheme === 'http') assert.equal((await emulator.control('GET', '/health')).status, 'ok');
+    } finally {
+      await emulator.stop();
+    }
+  }
+});
