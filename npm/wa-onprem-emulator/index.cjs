@@ -108,19 +108,24 @@ function probe(url) {
   });
 }
 
+/** `HOST:PORT` as this machine reaches it: an address of every interface is the loopback's. */
+function localHost(address) {
+  const match = /^(.*):(\d+)$/.exec(address);
+  if (!match) return address;
+  const any = { '': '127.0.0.1', '0.0.0.0': '127.0.0.1', '[::]': '[::1]' };
+  return `${any[match[1]] ?? match[1]}:${match[2]}`;
+}
+
 /** The base URLs an address may be served at: `127.0.0.1:9090` → http and https (`--tls`). */
 function urlsFor(listen) {
-  const match = /^(.*):(\d+)$/.exec(listen ?? '');
-  if (!match || match[2] === '0') return [];
-  const host = match[1] === '0.0.0.0' || match[1] === '' ? '127.0.0.1' : match[1] === '[::]' ? '[::1]' : match[1];
-  return [`http://${host}:${match[2]}`, `https://${host}:${match[2]}`];
+  if (!listen || /:0$/.test(listen) || !/:\d+$/.test(listen)) return [];
+  return [`http://${localHost(listen)}`, `https://${localHost(listen)}`];
 }
 
 /** A port of 127.0.0.1 that nothing listens on now. */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
-    server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
@@ -163,8 +168,8 @@ async function launch(options, listen) {
       tail.push(line);
       if (tail.length > LOG_TAIL_LINES) tail.shift();
       if (url === null) {
-        const found = /listening on (https?:\/\/[^\s"]+)/.exec(line);
-        if (found) url = found[1];
+        const found = /listening on (https?:\/\/)([^\s"]+)/.exec(line);
+        if (found) url = found[1] + localHost(found[2]);
       }
     }
   });

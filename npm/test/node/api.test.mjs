@@ -124,3 +124,13 @@ test('the start needs no startup line: a log level that leaves it out, with HTTP
     }
   }
 });
+
+test('an emulator on every interface is reached through the loopback', async () => {
+  const emulator = await Emulator.start({ listen: '0.0.0.0:0' });
+  try {
+    assert.match(emulator.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(emulator.logTail(), /listening on http:\/\/0\.0\.0\.0:\d+/);
+  } finally {
+    await emulator.stop();
+  }
+});
