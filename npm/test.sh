@@ -4,7 +4,8 @@
 # installs both tarballs into a fresh temporary project with `npm install`, beside Meta's Node.js
 # SDK, Vitest, Jest and TypeScript, and runs there:
 #   - npx wa-onprem-emulator --help;
-#   - tsc --noEmit on a use of every type (npm/test/types), ES module and CommonJS;
+#   - tsc --noEmit on a use of every type (npm/test/types), ES module and CommonJS, and with
+#     the classic resolution (node10) that reads `types`;
 #   - node --test npm/test/node: a registration with fetch against Emulator.start(), the
 #     cluster's helpers, the command (exit codes, signals, no platform package), and Meta's SDK
 #     setting a Cloud pin over HTTPS on 127.0.0.1:443 (root, or a capability to bind it);
@@ -61,6 +62,7 @@ npx --no-install wa-onprem-emulator --help | head -3
 
 echo "== tsc --noEmit on the package's types"
 npx --no-install tsc -p .
+npx --no-install tsc -p tsconfig.classic.json
 
 echo "== node --test (the API, the command, Meta's Node.js SDK)"
 mkdir tls

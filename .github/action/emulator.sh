@@ -104,9 +104,13 @@ start() {
     # The URL its startup line says; without one (a log level that leaves it out), the port's.
     url=$(sed -n 's/.*listening on \(https\{0,1\}:\/\/[^ "]*\).*/\1/p' "$log" | head -1)
     if [[ -z "$url" && ${#listen[@]} -gt 0 && "$port" != 0 ]]; then
-      for guess in "http://127.0.0.1:$port" "https://127.0.0.1:$port"; do
-        curl -fsk -o /dev/null "$guess/_emulator/health" && url=$guess && break
-      done
+      # https:// only once something answers plain HTTP there (curl's 7: nothing listens yet).
+      local status=0
+      curl -fsk -o /dev/null "http://127.0.0.1:$port/_emulator/health" || status=$?
+      if [[ $status -eq 0 ]]; then url="http://127.0.0.1:$port"
+      elif [[ $status -ne 7 ]] && curl -fsk -o /dev/null "https://127.0.0.1:$port/_emulator/health"; then
+        url="https://127.0.0.1:$port"
+      fi
     fi
     if [[ -n "$url" ]] && curl -fsk -o /dev/null "$url/_emulator/health"; then
       echo "$url" >"$state/url"

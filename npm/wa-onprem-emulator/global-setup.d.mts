@@ -1,4 +1,4 @@
-import setup from './global-setup.cjs';
+import setup from './global-setup.js';
 
 export default setup;
 export declare const teardown: () => Promise<void>;

@@ -90,8 +90,9 @@ function stopAtExit(child) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One GET of `/_emulator/health`: its status, or 0 when nothing answered. The emulator's own
- * self-signed certificate (`--tls`) is accepted here, for this probe only. */
+/** One GET of `/_emulator/health`: its status; -1 when nothing listens yet, 0 when something
+ * else went wrong (HTTP to an HTTPS port). The emulator's own self-signed certificate (`--tls`)
+ * is accepted here, for this probe only. */
 function probe(url) {
   return new Promise((resolve) => {
     const get = url.startsWith('https:') ? https.get : http.get;
@@ -104,7 +105,7 @@ function probe(url) {
       },
     );
     request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(0));
+    request.on('error', (e) => resolve(e.code === 'ECONNREFUSED' ? -1 : 0));
   });
 }
 
@@ -199,10 +200,10 @@ async function launch(options, listen) {
     }
     let healthy = null;
     for (const candidate of url !== null ? [url] : guesses) {
-      if ((await probe(candidate)) === 200) {
-        healthy = candidate;
-        break;
-      }
+      const status = await probe(candidate);
+      if (status === 200) healthy = candidate;
+      // Not listening yet: no https:// guess (a TLS handshake on an HTTP port is logged).
+      if (status === 200 || status === -1) break;
     }
     if (healthy !== null) {
       url = healthy;
