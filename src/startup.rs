@@ -144,6 +144,7 @@ impl AppState {
             codes_sent: Default::default(),
         };
         let store = Store::new(settings).map_err(StartupError::StoredState)?;
+        let routes = crate::http::routes::names();
         Ok(Self::new_shared(Shared {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
@@ -155,8 +156,8 @@ impl AppState {
             openapi: openapi::document().to_string().into(),
             graph_token: config.graph_token.as_deref().map(Into::into),
             graph_version: config.graph_version.as_str().into(),
-            metrics: crate::http::metrics::Metrics::new(&crate::http::routes::names()),
-            routes: crate::http::routes::names(),
+            metrics: crate::http::metrics::Metrics::new(&routes),
+            routes,
         }))
     }
 }

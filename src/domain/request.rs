@@ -164,7 +164,12 @@ pub fn code_request<'o>(body: &'o Object<'_>) -> Result<CodeRequest<'o>, Error> 
 
 /// `cc` and `phone_number` of a body: a real calling code and at most 15 digits in all.
 fn number(fields: &Fields<'_, '_>) -> Result<Number, Error> {
-    let cc = fields.str("cc")?;
+    vendor_number(fields.str("cc")?, fields.str("phone_number")?)
+}
+
+/// An On-Premises number as `POST /v1/account` takes it: `cc` a real calling code (digits, no
+/// `+`), `phone_number` digits, at most 15 digits in all; refused with the vendor's errors.
+pub fn vendor_number(cc: &str, phone_number: &str) -> Result<Number, Error> {
     if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid(
             "cc",
@@ -180,7 +185,6 @@ fn number(fields: &Fields<'_, '_>) -> Result<Number, Error> {
         ));
     }
 
-    let phone_number = fields.str("phone_number")?;
     if phone_number.is_empty() || !phone_number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid(
             "phone_number",

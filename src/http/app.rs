@@ -48,11 +48,11 @@ use super::state::AppState;
 /// matcher an allocation per request).
 pub fn router(state: AppState) -> Router {
     // Without the control API only its health probe answers (for container health checks).
-    let served = ROUTES
-        .iter()
-        .filter(|r| r.surface != Surface::Control || state.control.enabled || r.path == "/health");
-    let (graph, literal): (Vec<&'static Route>, Vec<&'static Route>) =
-        served.partition(|r| r.surface == Surface::Graph);
+    let served = ROUTES.iter().enumerate().filter(|(_, r)| {
+        r.surface != Surface::Control || state.control.enabled || r.path == "/health"
+    });
+    let (graph, literal): (Vec<Row>, Vec<Row>) =
+        served.partition(|(_, r)| r.surface == Surface::Graph);
     let graph = routes(&state, graph)
         .fallback(no_route)
         .method_not_allowed_fallback(graph_method_not_allowed)
@@ -71,13 +71,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A row of the route table with its place in it.
+type Row = (usize, &'static Route);
+
 /// A router of `rows`, one route per row and mount (the methods of one path together): each
 /// served by the [`pipeline`] with its row.
-fn routes(state: &AppState, rows: Vec<&'static Route>) -> Router<AppState> {
+fn routes(state: &AppState, rows: Vec<Row>) -> Router<AppState> {
     let mut paths: Vec<(String, MethodRouter<AppState>)> = Vec::new();
-    for route in rows {
+    for (index, route) in rows {
         let filter = method_filter(route.method);
-        let mounted = Arc::new(MountedRoute::new(state.clone(), route));
+        let mounted = Arc::new(MountedRoute::new(state.clone(), index, route));
         let row = tower::service_fn(move |request: Request| {
             let mounted = mounted.clone();
             async move { Ok::<_, Infallible>(pipeline::serve(&mounted, request).await) }

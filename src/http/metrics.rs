@@ -38,7 +38,7 @@ pub struct Metrics {
     /// Requests no route took, per status.
     unrouted: Box<[AtomicU64; STATUSES]>,
     /// Per surface.
-    durations: [Histogram; 4],
+    durations: [Histogram; SURFACES.len()],
 }
 
 fn surface_index(surface: &str) -> usize {

@@ -55,20 +55,16 @@ pub struct MountedRoute {
 }
 
 impl MountedRoute {
-    /// `route`, served from `state`, with its journal path made once when it is fixed.
-    pub fn new(state: AppState, route: &'static Route) -> Self {
+    /// `route`, row `index` of the table, served from `state`, with its journal path made once
+    /// when it is fixed.
+    pub fn new(state: AppState, index: usize, route: &'static Route) -> Self {
         let fixed = route.surface == Surface::Vendor && !route.path.contains('{');
         Self {
             state,
             route,
             journal_path: fixed.then(|| format!("/v1{}", route.path).into()),
             verb: Verb::parse(route.method).expect("the route table's methods are verbs"),
-            index: super::routes::ROUTES
-                .iter()
-                .position(|row| {
-                    (row.surface, row.method, row.path) == (route.surface, route.method, route.path)
-                })
-                .unwrap_or(usize::MAX),
+            index,
         }
     }
 }
@@ -119,8 +115,7 @@ pub async fn serve(mounted: &MountedRoute, request: Request) -> Response {
 }
 
 /// Counts a request that no route took (`response` its answer) and journals it in the cluster it
-/// names (its
-/// path's `/clusters/{name}`, `X-Emulator-Cluster`, else `default`), so that
+/// names (its path's `/clusters/{name}`, `X-Emulator-Cluster`, else `default`), so that
 /// `requests/unmatched` shows it with the route it most likely meant. Control paths, and names
 /// that are not valid, journal nothing.
 pub fn journal_unrouted(

@@ -245,33 +245,12 @@ impl Store {
         filter: CodeFilter<'_>,
         deadline: tokio::time::Instant,
     ) -> Option<SentCode> {
-        let mut closing = self.closing.subscribe();
-        let mut waited_on: Option<Arc<Cluster>> = None;
-        loop {
-            // A deleted cluster is not brought back by a request that was waiting on it.
-            if waited_on.as_ref().is_some_and(|slot| slot.is_deleted()) {
-                return None;
-            }
-            // Looked up each round: a reset of every cluster replaces the slot.
-            let Ok(slot) = self.cluster(name) else {
-                return None;
-            };
-            waited_on = Some(slot.clone());
-            let arrival = slot.arrivals.notified();
-            tokio::pin!(arrival);
-            arrival.as_mut().enable();
-            if let Some(sent) = slot.latest_code(filter) {
-                return Some(sent);
-            }
-            if *closing.borrow_and_update() {
-                return None;
-            }
-            tokio::select! {
-                () = &mut arrival => {}
-                () = tokio::time::sleep_until(deadline) => return None,
-                _ = closing.changed() => return None,
-            }
-        }
+        let slot = self
+            .wait_on(name, deadline, false, |slot| {
+                slot.latest_code(filter).is_some()
+            })
+            .await?;
+        slot.latest_code(filter)
     }
 
     /// How many requests of cluster `name` match `filter` once at least `at_least` do, or when
@@ -284,23 +263,45 @@ impl Store {
         at_least: usize,
         deadline: tokio::time::Instant,
     ) -> usize {
+        self.wait_on(name, deadline, true, |slot| {
+            slot.count_requests(filter) >= at_least
+        })
+        .await
+        .map_or(0, |slot| slot.count_requests(filter))
+    }
+
+    /// Waits until `done` holds for cluster `name`, `deadline` passes, the cluster is deleted or
+    /// the emulator stops, and gives the cluster as it then is. Woken by the cluster's
+    /// arrivals (codes; with `journal`, every request journaled), not by polling. The cluster is
+    /// looked up each round: a reset of every cluster replaces it, and wakes its waiters.
+    async fn wait_on(
+        &self,
+        name: &str,
+        deadline: tokio::time::Instant,
+        journal: bool,
+        done: impl Fn(&Cluster) -> bool,
+    ) -> Option<Arc<Cluster>> {
         let mut closing = self.closing.subscribe();
-        let Ok(slot) = self.cluster(name) else {
-            return 0;
-        };
-        let _held = slot.hold_journal();
+        let mut waited_on: Option<Arc<Cluster>> = None;
         loop {
+            // A deleted cluster is not brought back by a request that was waiting on it.
+            if waited_on.as_ref().is_some_and(|slot| slot.is_deleted()) {
+                return waited_on;
+            }
+            let slot = self.cluster(name).ok()?;
+            waited_on = Some(slot.clone());
+            // Held while this round waits: only then do requests wake the cluster's waiters.
+            let _held = journal.then(|| slot.hold_journal());
             let arrival = slot.arrivals.notified();
             tokio::pin!(arrival);
             arrival.as_mut().enable();
-            let count = slot.count_requests(filter);
-            if count >= at_least || slot.is_deleted() || *closing.borrow_and_update() {
-                return count;
+            if done(&slot) || *closing.borrow_and_update() {
+                return waited_on;
             }
             tokio::select! {
                 () = &mut arrival => {}
-                () = tokio::time::sleep_until(deadline) => return slot.count_requests(filter),
-                _ = closing.changed() => return slot.count_requests(filter),
+                () = tokio::time::sleep_until(deadline) => return waited_on,
+                _ = closing.changed() => return waited_on,
             }
         }
     }

@@ -15,7 +15,7 @@ use super::{Cluster, Store};
 use crate::domain::cloud::{CloudNumber, phone_id, read_number};
 use crate::domain::model::Account;
 use crate::domain::password;
-use crate::domain::phone::Number;
+use crate::domain::request::vendor_number;
 
 /// The short form of a cluster's state, written by hand.
 #[derive(Debug, Deserialize)]
@@ -106,16 +106,8 @@ fn document(cluster: &Cluster, state: Value) -> Result<StateDocument, String> {
         );
     }
     if let Some(number) = &short.registered {
-        let read = Number::new(number.cc.trim_start_matches('+'), &number.phone_number);
-        if !crate::domain::phone::is_calling_code(read.cc())
-            || read.phone_number().is_empty()
-            || !read.phone_number().bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(format!(
-                "registered: +{} {} is not a phone number (cc and phone_number as digits)",
-                number.cc, number.phone_number
-            ));
-        }
+        let read = vendor_number(number.cc.trim_start_matches('+'), &number.phone_number)
+            .map_err(|e| format!("registered: {e}"))?;
         if let Some(pin) = &number.pin {
             document
                 .registration

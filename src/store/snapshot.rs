@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::Cluster;
-use super::persist::{Change, MetaRecord, RegistrationRecord};
+use super::persist::{Change, MetaRecord, RegistrationRecord, digest_from_hex, digest_hex};
 use super::state::{Session, State, User};
 use crate::domain::cloud::Waba;
 use crate::domain::faults::FaultSpec;
@@ -88,21 +88,6 @@ pub struct StateDocument {
     pub cloud: Waba,
 }
 
-fn hex(digest: &[u8; 32]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<[u8; 32]> {
-    let mut digest = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    for (i, byte) in digest.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(digest)
-}
-
 fn invalid(message: String) -> Error {
     Error::invalid("state", "document", message)
 }
@@ -110,7 +95,6 @@ fn invalid(message: String) -> Error {
 impl Cluster {
     /// The cluster's whole state.
     pub fn snapshot(&self) -> StateDocument {
-        let offset_ms = self.offset_ms.load(Ordering::Relaxed);
         self.with(|c| StateDocument {
             version: FORMAT_VERSION,
             cluster: Some(self.name().to_owned()),
@@ -124,7 +108,7 @@ impl Cluster {
                     .sessions
                     .iter()
                     .map(|(digest, session)| TokenEntry {
-                        digest: hex(digest),
+                        digest: digest_hex(digest),
                         session: session.clone(),
                     })
                     .collect();
@@ -148,11 +132,7 @@ impl Cluster {
                 sends
             },
             outbox: c.outbox.iter().cloned().collect(),
-            meta: MetaRecord {
-                policy: c.policy.name().to_owned(),
-                rules: c.policy.rules(),
-                offset_ms,
-            },
+            meta: self.meta_record(c),
             topology: TopologyEntry {
                 coreapps: c.topology.coreapps(),
                 failover_delay_seconds: c.topology.failover_delay.as_secs_f64(),
@@ -185,7 +165,7 @@ impl Cluster {
             state.users.insert(name.as_str().into(), user.clone());
         }
         for entry in &document.tokens {
-            let digest = unhex(&entry.digest).ok_or_else(|| {
+            let digest = digest_from_hex(&entry.digest).ok_or_else(|| {
                 invalid(format!(
                     "tokens: digest {:?} is not 64 hexadecimal digits",
                     entry.digest
@@ -293,15 +273,5 @@ impl Cluster {
         ticket.durable().await?;
         self.changed("state");
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn digests_read_back() {
-        let digest = [0xab; 32];
-        assert_eq!(super::unhex(&super::hex(&digest)), Some(digest));
-        assert_eq!(super::unhex("zz"), None);
     }
 }

@@ -319,10 +319,7 @@ mod tests {
     #[test]
     fn token_digest_is_sha256() {
         let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-        let hex: String = super::digest("abc")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = crate::store::persist::digest_hex(&super::digest("abc"));
         assert_eq!(hex, expected);
     }
 }

@@ -620,5 +620,22 @@ policy = "sunset"
             && said.contains("phone_number"),
         "{said}"
     );
+    // A registered number is held to POST /v1/account's rules, with its words.
+    std::fs::write(
+        &seed,
+        "[clusters.bad]\nregistered = { cc = \"999\", phone_number = \"6315550000\", vname = \"Acme\" }\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("clusters.bad: registered: Parameter 'cc' is not an ITU country calling code (got \"999\")"),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -136,6 +136,29 @@ async fn a_count_is_held_until_the_requests_arrive() {
     .assert_error(400, 1009, "from 0 to 300");
 }
 
+/// A reset of every cluster replaces each cluster with a fresh one: a count held meanwhile
+/// follows the cluster to its new self, as a held `codes/latest` does.
+#[tokio::test]
+async fn a_held_count_follows_its_cluster_through_a_reset_of_every_cluster() {
+    let app = TestApp::spawn(config()).await.in_cluster("verify-reset");
+    let made = app
+        .control(Method::POST, "/clusters/verify-reset/reset", None)
+        .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let held = {
+        let app = app.in_cluster("verify-reset");
+        tokio::spawn(async move { count(&app, "path=/v1/users/login&at_least=1&wait=10").await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let reset = app.control(Method::POST, "/reset", None).await;
+    assert_eq!(reset.status, 200, "{:?}", reset.body);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(!held.is_finished(), "the count still waits after the reset");
+    let _ = app.admin_token().await;
+    // Counted in the cluster the login reached (the one waited on before the reset counts 0).
+    assert_eq!(held.await.unwrap(), json!({"count": 1, "reached": true}));
+}
+
 #[tokio::test]
 async fn requests_no_route_took_are_listed_with_their_near_miss() {
     let app = TestApp::spawn(config())

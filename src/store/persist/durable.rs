@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
-use super::{Change, ClusterRecord, Persistence, Ticket};
+use super::{Change, ClusterRecord, Persistence, Ticket, digest_from_hex, digest_hex};
 use crate::domain::phone::Method;
 
 /// The version of the layout below; a folder with another is refused, never reset.
@@ -179,16 +179,8 @@ fn load_all(db: &Database) -> Result<HashMap<String, ClusterRecord>, String> {
         Ok(())
     })?;
     each(SESSIONS, &mut |c, rest, v| {
-        let mut digest = [0u8; 32];
-        let bytes = (0..rest.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(rest.get(i..i + 2).unwrap_or("zz"), 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| format!("malformed session key {rest:?}"))?;
-        if bytes.len() != 32 {
-            return Err(format!("malformed session key {rest:?}"));
-        }
-        digest.copy_from_slice(&bytes);
+        let digest =
+            digest_from_hex(rest).ok_or_else(|| format!("malformed session key {rest:?}"))?;
         c.sessions.push((digest, decode(v, "token")?));
         Ok(())
     })?;
@@ -236,14 +228,11 @@ fn apply(txn: &WriteTransaction, change: &Change) -> Result<(), String> {
         Change::User(c, name, user) => {
             put(USERS, &key(c, name), user.as_ref().map(encode).transpose()?)
         }
-        Change::Session(c, digest, session) => {
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            put(
-                SESSIONS,
-                &key(c, &hex),
-                session.as_ref().map(encode).transpose()?,
-            )
-        }
+        Change::Session(c, digest, session) => put(
+            SESSIONS,
+            &key(c, &digest_hex(digest)),
+            session.as_ref().map(encode).transpose()?,
+        ),
         Change::Registration(c, record) => put(REGISTRATION, &key(c, ""), Some(encode(record)?)),
         Change::Sends(c, e164, method, times) => {
             let k = key(c, &format!("{e164}{SEP}{}", method_str(*method)));

@@ -13,4 +13,6 @@ mod records;
 
 pub use durable::{Durable, FILE_NAME};
 pub use persistence::{Log, Persistence, Ticket, Volatile};
-pub use records::{Change, ClusterRecord, MetaRecord, RegistrationRecord};
+pub use records::{
+    Change, ClusterRecord, MetaRecord, RegistrationRecord, digest_from_hex, digest_hex,
+};

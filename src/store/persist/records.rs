@@ -86,3 +86,34 @@ pub struct ClusterRecord {
     /// The Cloud API's phone numbers.
     pub cloud: Option<Waba>,
 }
+
+/// A token's digest as stored and shown: 64 lowercase hexadecimal digits.
+pub fn digest_hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// [`digest_hex`] read back; `None` unless `text` is 64 hexadecimal digits.
+pub fn digest_from_hex(text: &str) -> Option<[u8; 32]> {
+    let mut digest = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (i, byte) in digest.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(digest)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digests_read_back() {
+        let digest = [0xab; 32];
+        assert_eq!(
+            super::digest_from_hex(&super::digest_hex(&digest)),
+            Some(digest)
+        );
+        assert_eq!(super::digest_from_hex("zz"), None);
+        assert_eq!(super::digest_from_hex(&"g".repeat(64)), None);
+    }
+}
