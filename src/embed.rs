@@ -252,12 +252,7 @@ impl Emulator {
         self.requests(cluster, &filter)
             .into_iter()
             .map(|mut request| {
-                request.near_miss = self
-                    .state
-                    .routes
-                    .closest(&request.method, &request.path, 1)
-                    .into_iter()
-                    .next();
+                request.near_miss = self.state.routes.near_miss(&request.method, &request.path);
                 request
             })
             .collect()

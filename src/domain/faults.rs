@@ -70,11 +70,9 @@ fn segments_match(route: &str, path: &str) -> bool {
     if !route.contains('{') {
         return route == path;
     }
-    route.split('/').count() == path.split('/').count()
-        && route
-            .split('/')
-            .zip(path.split('/'))
-            .all(|(want, have)| want.starts_with('{') || want == have)
+    super::path::segment_wise(route, path, |want, have| {
+        want.starts_with('{') || want == have
+    })
 }
 
 /// The path after a leading Graph version (`/v23.0/x` → `/x`).

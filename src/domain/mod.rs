@@ -11,6 +11,7 @@ pub mod faults;
 pub mod json;
 pub mod model;
 pub mod password;
+pub mod path;
 pub mod phone;
 pub mod policy;
 pub mod redact;

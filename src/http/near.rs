@@ -3,6 +3,8 @@
 //! request that no route took. Kept apart from the table itself, which names the handlers that
 //! use it.
 
+use crate::domain::path::segment_wise;
+
 /// One route of the table, as a request names it without a cluster.
 #[derive(Debug, Clone)]
 pub struct RouteName {
@@ -61,6 +63,11 @@ impl RouteNames {
         scored.into_iter().take(n).map(|(_, route)| route).collect()
     }
 
+    /// The route a request that no route took most likely meant (`near_miss`).
+    pub fn near_miss(&self, method: &str, path: &str) -> Option<String> {
+        self.closest(method, path, 1).into_iter().next()
+    }
+
     /// Whether `path` (without a cluster prefix; `{param}` segments allowed) names a vendor or
     /// Graph route: what a fault may be armed on.
     pub fn is_vendor_or_graph_path(&self, path: &str) -> bool {
@@ -68,14 +75,11 @@ impl RouteNames {
             .iter()
             .filter(|route| matches!(route.surface, "on_premises" | "cloud"))
             .any(|route| {
-                route.pattern.split('/').count() == path.split('/').count()
-                    && route.pattern.split('/').zip(path.split('/')).all(
-                        |(want, have)| match want {
-                            "{version}" => have == want || super::graph::is_version(have),
-                            _ if want.starts_with('{') => !have.is_empty(),
-                            _ => want == have,
-                        },
-                    )
+                segment_wise(&route.pattern, path, |want, have| match want {
+                    "{version}" => have == want || super::graph::is_version(have),
+                    _ if want.starts_with('{') => !have.is_empty(),
+                    _ => want == have,
+                })
             })
     }
 }

@@ -231,14 +231,7 @@ fn path_matches(pattern: &str, path: &str) -> bool {
     if !pattern.contains('*') {
         return pattern == path;
     }
-    let (mut want, mut have) = (pattern.split('/'), path.split('/'));
-    loop {
-        match (want.next(), have.next()) {
-            (None, None) => return true,
-            (Some(w), Some(h)) if w == "*" || w == h => {}
-            _ => return false,
-        }
-    }
+    crate::domain::path::segment_wise(pattern, path, |want, have| want == "*" || want == have)
 }
 
 /// The last requests of one cluster, oldest first.

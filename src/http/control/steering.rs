@@ -269,7 +269,7 @@ pub async fn unmatched_requests(
         .iter()
         .map(|entry| {
             let mut shown = serde_json::to_value(entry).unwrap_or_default();
-            shown["near_miss"] = json!(state.routes.closest(&entry.method, &entry.path, 1).first());
+            shown["near_miss"] = json!(state.routes.near_miss(&entry.method, &entry.path));
             shown
         })
         .collect();
