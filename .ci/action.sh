@@ -28,8 +28,10 @@ for runner_kind in Linux/X64:x86_64-unknown-linux-musl.tar.gz Linux/ARM64:aarch6
     EMULATOR_REPOSITORY=OWNER/wa-onprem-emulator bash "$script" asset-url)
   expect "the archive for $os_arch" \
     "https://github.com/OWNER/wa-onprem-emulator/releases/download/v0.1.0/wa-onprem-emulator-v0.1.0-${runner_kind#*:}" "$url"
-  grep -q 'name="wa-onprem-emulator-${VERSION}-${TARGET}"' .github/workflows/release.yml
 done
+# shellcheck disable=SC2016 # the workflow's own words
+grep -q 'name="wa-onprem-emulator-${VERSION}-${TARGET}"' .github/workflows/release.yml \
+  || { echo "action: release.yml no longer names its archives wa-onprem-emulator-VERSION-TARGET"; exit 1; }
 if RUNNER_OS=Windows RUNNER_ARCH=ARM64 EMULATOR_VERSION=v0.1.0 EMULATOR_REPOSITORY=o/r \
   bash "$script" asset-url 2>"$runner/err"; then
   echo "action: Windows/ARM64 has no binary, yet an archive was named"; exit 1

@@ -296,3 +296,25 @@ fn help_lists_every_flag_with_its_environment_variable_and_the_readme_documents_
         "only {checked} flags and variables found in --help"
     );
 }
+
+/// The Python and npm packages are versioned as the crate is (npm/pack.sh stamps the crate's
+/// version on what it packs; the files in the tree must not say another one).
+#[test]
+fn the_python_and_npm_packages_carry_the_crate_s_version() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let version = env!("CARGO_PKG_VERSION");
+    let pyproject: toml::Value =
+        toml::from_str(&std::fs::read_to_string(format!("{root}/pyproject.toml")).unwrap())
+            .unwrap();
+    assert_eq!(pyproject["project"]["version"].as_str(), Some(version));
+    let npm: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/npm/wa-onprem-emulator/package.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(npm["version"], version);
+    let platforms = npm["optionalDependencies"].as_object().unwrap();
+    assert_eq!(platforms.len(), 5, "{platforms:?}");
+    for (name, wanted) in platforms {
+        assert_eq!(wanted, version, "{name}");
+    }
+}

@@ -605,15 +605,19 @@ policy = "sunset"
     running.kill().unwrap();
     running.wait().unwrap();
 
-    // A seed that cannot be used stops the start, naming the file, the place and the reason.
-    std::fs::write(&seed, "[clusters.bad]\nregistered = { cc = \"1\" }\n").unwrap();
-    let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--seed"])
-        .arg(&seed)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    // A seed that cannot be used stops the start (exit status not 0), naming the file, the
+    // place and the reason: what the emulator said.
+    let refused = |seed_text: &str| {
+        std::fs::write(&seed, seed_text).unwrap();
+        let out = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--seed"])
+            .arg(&seed)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{seed_text}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let said = refused("[clusters.bad]\nregistered = { cc = \"1\" }\n");
     assert!(
         said.contains("seed.toml")
             && said.contains("clusters.bad")
@@ -621,20 +625,11 @@ policy = "sunset"
         "{said}"
     );
     // A registered number is held to POST /v1/account's rules, with its words.
-    std::fs::write(
-        &seed,
+    let said = refused(
         "[clusters.bad]\nregistered = { cc = \"999\", phone_number = \"6315550000\", vname = \"Acme\" }\n",
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--seed"])
-        .arg(&seed)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    );
     assert!(
-        said.contains("clusters.bad: registered: Parameter 'cc' is not an ITU country calling code (got \"999\")"),
+        said.contains("seed.toml: clusters.bad: registered: Parameter 'cc' is not an ITU country calling code (got \"999\")"),
         "{said}"
     );
     let _ = std::fs::remove_dir_all(&dir);
