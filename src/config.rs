@@ -61,6 +61,9 @@ pub mod defaults {
     pub const SHUTDOWN_GRACE: &str = "10s";
     /// `--migration-delay`.
     pub const MIGRATION_DELAY: &str = "0s";
+    /// `--control-body-limit`, in bytes: 32 MiB, about a hundred times a cluster with a full
+    /// outbox (1,000 codes are about 340 KB of state document).
+    pub const CONTROL_BODY_LIMIT: usize = 32 * 1024 * 1024;
 }
 
 /// A default duration, written in humantime in [`defaults`].
@@ -104,6 +107,8 @@ pub struct Config {
     pub(crate) graph_version: String,
     pub(crate) seed: Option<PathBuf>,
     pub(crate) migration_delay: Duration,
+    pub(crate) control_body_limit: usize,
+    pub(crate) ready_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -142,6 +147,8 @@ impl Default for Config {
             graph_version: crate::http::graph::NEWEST_VERSION.into(),
             seed: None,
             migration_delay: default_duration(MIGRATION_DELAY),
+            control_body_limit: CONTROL_BODY_LIMIT,
+            ready_file: None,
         }
     }
 }
@@ -244,6 +251,9 @@ exact_setters! {
     /// How long a migration to the Cloud API (register with a backup) takes, on the cluster's
     /// clock (0: it answers at once; the real call takes about 15 s).
     migration_delay: Duration,
+    /// Largest control API request body, in bytes (a `PUT …/state` of a busy cluster is larger
+    /// than the vendor's 64 KiB).
+    control_body_limit: usize,
 }
 
 optional_setters! {
@@ -267,6 +277,10 @@ optional_setters! {
     /// The one access token the Graph surface (the Cloud API) takes; any non-empty one when
     /// unset.
     graph_token: String,
+    /// Once the emulator answers (the seed applied), write `{"url", "control_url", "pid",
+    /// "version", "listen"}` to this file, atomically (`-`: one JSON line on stdout), for
+    /// launchers: no log line to read, no free port to guess.
+    ready_file: PathBuf,
     /// Remove a cluster that no request addressed for this long (its memory and what the data
     /// directory holds of it); never when unset.
     cluster_idle_ttl: Duration,

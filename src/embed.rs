@@ -265,17 +265,14 @@ impl Emulator {
     }
 
     /// Makes `cluster` (made when it does not exist) exactly `document`, as `PUT
-    /// /_emulator/clusters/{cluster}/state` does.
+    /// /_emulator/clusters/{cluster}/state` does: a document that cannot be used changes and
+    /// makes nothing.
     pub async fn restore(
         &self,
         cluster: &str,
         document: crate::state::StateDocument,
     ) -> Result<(), crate::policy::Error> {
-        self.state
-            .store
-            .cluster(cluster)?
-            .restore_state(document)
-            .await
+        self.state.store.restore(cluster, document).await.map(drop)
     }
 
     /// The names of the clusters that exist, sorted.

@@ -75,7 +75,7 @@ pub mod journal {
     pub use crate::store::journal::{EntryFilter as RequestFilter, Surface};
 }
 pub use http::{App, AppBody, AppState, ControlAccess, app, router};
-pub use startup::{StartupError, TlsError, serve, serve_with, tls};
+pub use startup::{Ready, StartupError, TlsError, serve, serve_with, tls};
 
 /// Registration policies: the trait a policy implements, the built-in kinds and their rules.
 pub mod policy {

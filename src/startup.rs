@@ -48,6 +48,14 @@ pub enum StartupError {
     /// The `--seed` file cannot be read or used.
     #[error("{0}")]
     Seed(String),
+    /// The `--ready-file` cannot be written.
+    #[error("--ready-file {path} (WA_EMU_READY_FILE): cannot be written: {source}")]
+    ReadyFile {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The address cannot be listened on.
     #[error("cannot bind {address}: {source}")]
     Bind {
@@ -59,11 +67,75 @@ pub enum StartupError {
 }
 
 impl From<StartupError> for std::io::Error {
+    /// An error of kind `InvalidInput` that carries the [`StartupError`] itself (a caller tells
+    /// a start that could not begin from a server that failed with
+    /// `e.get_ref().is_some_and(|e| e.is::<StartupError>())`); a bind error as it came.
     fn from(e: StartupError) -> Self {
         match e {
             StartupError::Bind { source, .. } => source,
-            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other.to_string()),
+            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other),
         }
+    }
+}
+
+/// What `--ready-file` holds once the emulator answers: enough for a launcher to use it without
+/// reading its log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Ready {
+    /// The base URL to reach it at (an address of every interface is given as the loopback's).
+    pub url: String,
+    /// The control API's base URL.
+    pub control_url: String,
+    /// The emulator's process id.
+    pub pid: u32,
+    /// Its version.
+    pub version: String,
+    /// The address it listens on, as bound (port 0 resolved).
+    pub listen: String,
+}
+
+impl Ready {
+    /// The ready signal of an emulator bound to `addr`.
+    pub fn new(addr: std::net::SocketAddr, tls: bool) -> Self {
+        let scheme = if tls { "https" } else { "http" };
+        let reachable = match addr.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+            }
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+            }
+            _ => addr,
+        };
+        let url = format!("{scheme}://{reachable}");
+        Self {
+            control_url: format!("{url}/_emulator"),
+            url,
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            listen: addr.to_string(),
+        }
+    }
+
+    /// Writes it to `path` atomically (a file beside it, then renamed), or as one line on stdout
+    /// for `-`.
+    fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut text = serde_json::to_string(self).map_err(std::io::Error::other)?;
+        text.push('\n');
+        if path.as_os_str() == "-" {
+            let mut out = std::io::stdout().lock();
+            // A stdout nobody reads is not waited for long: one short line fits any pipe.
+            return out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        }
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(format!(".{}.partial", std::process::id()));
+        let partial = std::path::PathBuf::from(partial);
+        std::fs::write(&partial, text)
+            .and_then(|()| std::fs::rename(&partial, path))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&partial);
+            })
     }
 }
 
@@ -149,6 +221,7 @@ impl AppState {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
             body_timeout: config.body_timeout,
+            control_body_limit: crate::http::BodyLimit::control(config.control_body_limit),
             control: ControlAccess {
                 enabled: !config.no_control_api,
                 token: config.control_token.as_deref().map(Into::into),
@@ -350,9 +423,8 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let seeded = apply_seed(&state, config).await?;
-    if let Ok(addr) = listener.local_addr() {
-        banner(addr, tls.is_some(), &state, config);
-    }
+    let addr = listener.local_addr()?;
+    banner(addr, tls.is_some(), &state, config);
     if let (Some(path), Some((seeded, kept))) = (&config.seed, seeded) {
         let list = |names: &[String]| {
             if names.is_empty() {
@@ -390,6 +462,16 @@ pub async fn serve_with(
             "This emulator serves HTTPS (--tls) and the request was plain HTTP: use https:// (trust the certificate, as with curl --cacert or -k)",
         ),
     };
+    // Last before serving: the seed is in place, and the listener's backlog holds any connection
+    // that arrives before the first accept.
+    if let Some(path) = &config.ready_file {
+        Ready::new(addr, tls.is_some())
+            .write(path)
+            .map_err(|source| StartupError::ReadyFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+    }
     let store = state.store.clone();
     let expiry = state
         .store
@@ -420,6 +502,10 @@ pub async fn serve_with(
     }
     // Every answer already waited for its changes; this flushes and closes the database.
     state.store.close();
+    // It no longer answers: a launcher reading the file later must not think it does.
+    if let Some(path) = config.ready_file.as_ref().filter(|p| p.as_os_str() != "-") {
+        let _ = std::fs::remove_file(path);
+    }
     result
 }
 

@@ -92,8 +92,11 @@ start() {
   eval "args=(${EMULATOR_ARGS:-})"
   local listen=(--listen "127.0.0.1:$port")
   for a in "${args[@]}"; do [[ "$a" == --listen || "$a" == --listen=* ]] && listen=(); done
-  # Its log goes to a file, never to a pipe that nobody reads.
-  nohup "$bin" "${listen[@]}" "${args[@]}" >"$log" 2>&1 </dev/null &
+  # Its log goes to a file, never to a pipe that nobody reads. It says where it answers in its
+  # ready file once it does: no log line read, no port probed.
+  local ready="$state/ready.json"
+  rm -f "$ready"
+  nohup "$bin" "${listen[@]}" "${args[@]}" --ready-file "$ready" >"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$state/pid"
   for _ in $(seq 1 300); do
@@ -101,18 +104,8 @@ start() {
       cat "$log" >&2
       fail "the emulator exited at start (its log is above)"
     fi
-    # The URL its startup line says; without one (a log level that leaves it out), the port's.
-    url=$(sed -n 's/.*listening on \(https\{0,1\}:\/\/[^ "]*\).*/\1/p' "$log" | head -1)
-    if [[ -z "$url" && ${#listen[@]} -gt 0 && "$port" != 0 ]]; then
-      # https:// only once something answers plain HTTP there (curl's 7: nothing listens yet).
-      local status=0
-      curl -fsk -o /dev/null "http://127.0.0.1:$port/_emulator/health" || status=$?
-      if [[ $status -eq 0 ]]; then url="http://127.0.0.1:$port"
-      elif [[ $status -ne 7 ]] && curl -fsk -o /dev/null "https://127.0.0.1:$port/_emulator/health"; then
-        url="https://127.0.0.1:$port"
-      fi
-    fi
-    if [[ -n "$url" ]] && curl -fsk -o /dev/null "$url/_emulator/health"; then
+    if [[ -s "$ready" ]]; then
+      url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$ready")
       echo "$url" >"$state/url"
       [[ -n "${GITHUB_OUTPUT:-}" ]] && echo "url=$url" >>"$GITHUB_OUTPUT"
       [[ -n "${GITHUB_ENV:-}" ]] && echo "WA_EMU_URL=$url" >>"$GITHUB_ENV"
@@ -122,7 +115,7 @@ start() {
     sleep 0.1
   done
   cat "$log" >&2
-  fail "no health from the emulator within 30 s (its log is above)"
+  fail "the emulator was not ready within 30 s (its log is above)"
 }
 
 # Markdown of what each cluster received and sent, for the job summary.
@@ -174,7 +167,9 @@ stop() {
   pid=$(cat "$state/pid" 2>/dev/null) || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$state/pid" "$state/url"
+  # Still there after 10 s of draining: it goes all the same, nothing is left on the runner.
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$state/pid" "$state/url" "$state/ready.json"
 }
 
 case "${1:-}" in

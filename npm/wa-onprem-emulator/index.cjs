@@ -14,9 +14,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const http = require('node:http');
-const net = require('node:net');
-const https = require('node:https');
+const os = require('node:os');
 const { AssertionError } = require('node:assert');
 const { PLATFORMS, packageName, binaryFile } = require('./platforms.cjs');
 
@@ -90,57 +88,16 @@ function stopAtExit(child) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One GET of `/_emulator/health`: its status; -1 when nothing listens yet, 0 when something
- * else went wrong (HTTP to an HTTPS port). The emulator's own self-signed certificate (`--tls`)
- * is accepted here, for this probe only. */
-function probe(url) {
-  return new Promise((resolve) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
-    const request = get(
-      `${url}/_emulator/health`,
-      { rejectUnauthorized: false, timeout: 1000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      },
-    );
-    request.on('timeout', () => request.destroy());
-    request.on('error', (e) => resolve(e.code === 'ECONNREFUSED' ? -1 : 0));
-  });
-}
-
-/** `HOST:PORT` as this machine reaches it: an address of every interface is the loopback's. */
-function localHost(address) {
-  const match = /^(.*):(\d+)$/.exec(address);
-  if (!match) return address;
-  const any = { '': '127.0.0.1', '0.0.0.0': '127.0.0.1', '[::]': '[::1]' };
-  return `${any[match[1]] ?? match[1]}:${match[2]}`;
-}
-
-/** The base URLs an address may be served at: `127.0.0.1:9090` → http and https (`--tls`). */
-function urlsFor(listen) {
-  if (!listen || /:0$/.test(listen) || !/:\d+$/.test(listen)) return [];
-  return [`http://${localHost(listen)}`, `https://${localHost(listen)}`];
-}
-
-/** A port of 127.0.0.1 that nothing listens on now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs the binary with `listen` (undefined: `--listen` is among `options.args`) and waits for
- * its health. Its URL is the one its startup line says, or, when its log level leaves that line
- * out, the one of `listen` that answers. */
-async function launch(options, listen) {
+/** Runs the binary and waits until it is ready: it is started with `--ready-file FILE`, which
+ * it writes (url, control_url, pid, version, listen) once it answers, so that neither a free
+ * port nor a log line is guessed; and with `--exit-on-stdin-close` on a pipe only this process
+ * holds, so that it ends with this process however this process ends (SIGKILL included). */
+async function launch(options) {
   const given = options.args ?? [];
-  const settings = { listen };
+  const chosen =
+    options.listen !== undefined ||
+    given.some((a) => a === '--listen' || a.startsWith('--listen='));
+  const settings = chosen && options.listen === undefined ? {} : { listen: options.listen ?? '127.0.0.1:0' };
   for (const [key, value] of Object.entries(options)) {
     if (!OWN_OPTIONS.has(key) && key !== 'listen') settings[key] = value;
   }
@@ -148,15 +105,16 @@ async function launch(options, listen) {
   if (options.controlToken !== undefined) settings.controlToken = options.controlToken;
   const binary = options.binary ?? binaryPath();
   const timeout = (options.startTimeout ?? 10) * 1000;
-  const command = [...flags(settings), ...given];
+  const readyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-emu-'));
+  const readyFile = path.join(readyDir, 'ready.json');
+  const command = [...flags(settings), ...given, '--ready-file', readyFile, '--exit-on-stdin-close'];
   const sink = options.logFile ? fs.openSync(options.logFile, 'a') : null;
   const child = spawn(binary, command, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['pipe', 'ignore', 'pipe'],
     env: { ...process.env, ...(options.env ?? {}) },
     windowsHide: true,
   });
   const tail = [];
-  let url = null;
   let failed = null;
   let partial = '';
   // Read from the first line to the last: a pipe nobody reads fills up, and a program that
@@ -168,10 +126,6 @@ async function launch(options, listen) {
     for (const line of lines) {
       tail.push(line);
       if (tail.length > LOG_TAIL_LINES) tail.shift();
-      if (url === null) {
-        const found = /listening on (https?:\/\/)([^\s"]+)/.exec(line);
-        if (found) url = found[1] + localHost(found[2]);
-      }
     }
   });
   child.stderr.on('close', () => {
@@ -180,6 +134,8 @@ async function launch(options, listen) {
   child.on('error', (e) => {
     failed = new EmulatorError(`${NAME}: cannot run ${binary}: ${e.message}`);
   });
+  // The pipe to its stdin stays open, unwritten, for as long as this process lives.
+  child.stdin.on('error', () => {});
   let exited = null;
   child.once('exit', (code, signal) => {
     running.delete(child);
@@ -189,36 +145,34 @@ async function launch(options, listen) {
   // The emulator does not hold this process open: it is stopped at its exit.
   child.unref();
   child.stderr.unref();
+  child.stdin.unref();
 
-  const guesses = urlsFor(listen);
   const deadline = Date.now() + timeout;
-  for (;;) {
-    if (failed) throw failed;
-    if (exited !== null) {
-      await sleep(20); // the last lines of its log
-      throw new EmulatorError(`${NAME} exited at start (${exited}):\n${tail.join('\n')}${partial}`);
+  try {
+    for (;;) {
+      if (failed) throw failed;
+      if (exited !== null) {
+        await sleep(20); // the last lines of its log
+        throw new EmulatorError(`${NAME} exited at start (${exited}):\n${tail.join('\n')}${partial}`);
+      }
+      let ready = null;
+      try {
+        ready = JSON.parse(fs.readFileSync(readyFile, 'utf8'));
+      } catch {
+        // Not written yet (it is written whole, by a rename).
+      }
+      if (ready !== null) return new Emulator(ready.url, { controlToken, child, tail });
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new EmulatorError(
+          `${NAME}: not ready within ${timeout / 1000} s; it said:\n${tail.join('\n')}`,
+        );
+      }
+      await sleep(5);
     }
-    let healthy = null;
-    for (const candidate of url !== null ? [url] : guesses) {
-      const status = await probe(candidate);
-      if (status === 200) healthy = candidate;
-      // Not listening yet: no https:// guess (a TLS handshake on an HTTP port is logged).
-      if (status === 200 || status === -1) break;
-    }
-    if (healthy !== null) {
-      url = healthy;
-      break;
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new EmulatorError(
-        `${NAME}: no answer ${url ? `from ${url} ` : ''}within ${timeout / 1000} s; ` +
-          `it said:\n${tail.join('\n')}`,
-      );
-    }
-    await sleep(20);
+  } finally {
+    fs.rmSync(readyDir, { recursive: true, force: true });
   }
-  return new Emulator(url, { controlToken, child, tail });
 }
 
 class Emulator {
@@ -233,24 +187,12 @@ class Emulator {
       : null;
   }
 
-  /** Starts the binary on a free port of 127.0.0.1 and waits until it answers its health.
+  /** Starts the binary on a port of 127.0.0.1 it picks itself and waits until it is ready (its
+   * ready file); it ends with this process, however this process ends.
    * Options other than `args`, `env`, `binary`, `logFile`, `startTimeout` are the binary's flags
    * (`adminPassword: 'x'` is `--admin-password x`; `listen: '127.0.0.1:443'` chooses the address). */
   static async start(options = {}) {
-    const given = options.args ?? [];
-    const chosen =
-      options.listen !== undefined ||
-      given.some((a) => a === '--listen' || a.startsWith('--listen='));
-    // A free port, unless the address is chosen (`listen`, or `--listen` among `args`). Taken
-    // by another program between its choice and the emulator's bind (rare), another is tried.
-    for (let attempt = 1; ; attempt++) {
-      const listen = chosen ? options.listen : `127.0.0.1:${await freePort()}`;
-      try {
-        return await launch(options, listen);
-      } catch (e) {
-        if (chosen || attempt === 3 || !/address already in use/i.test(e.message)) throw e;
-      }
-    }
+    return launch(options);
   }
 
   /** An emulator already running at `url` (default: `WA_EMU_URL`, which the global setup sets);

@@ -249,3 +249,57 @@ def test_wa_emu_url_points_the_session_at_a_running_emulator(tmp_path, wa_emulat
     assert run.returncode == 0, run.stdout + run.stderr
     # The inner run's cluster is on this emulator.
     assert wa_emulator.cluster("made-by-the-inner-run").delete()
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    """Whether process `pid` has ended (or is a zombie nobody reaped yet) within `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(") ", 1)[1].startswith("Z"):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+LAUNCHER = """
+import sys, time
+from wa_onprem_emulator import Emulator
+emulator = Emulator().start()
+print(emulator.pid, emulator.url, flush=True)
+if sys.argv[1] == "wait":
+    time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("end", ["SIGKILL", "SIGTERM", "SIGINT", "exit without stop()"])
+def test_an_emulator_ends_with_the_process_that_started_it(end):
+    import signal
+
+    mode = "exit" if end.startswith("exit") else "wait"
+    parent = subprocess.Popen([sys.executable, "-c", LAUNCHER, mode], stdout=subprocess.PIPE,
+                              text=True)
+    pid_text, url = parent.stdout.readline().split()
+    pid = int(pid_text)
+    if mode == "wait":
+        assert requests.get(url + "/_emulator/health").status_code == 200
+        parent.send_signal(getattr(signal, end))
+    parent.wait(10)
+    assert _gone_within(pid, 2.0), f"the emulator {pid} outlived its parent ({end})"
+
+
+def test_emulator_repr_and_a_url_before_start_say_what_to_do():
+    emulator = Emulator(admin_password="Adm1n!pass")
+    assert repr(emulator) == "<Emulator not started>"
+    with pytest.raises(EmulatorError, match="only describes it; start it with"):
+        emulator.url
+    with emulator:
+        assert repr(emulator).startswith("<Emulator http://127.0.0.1:")
+        cluster = emulator.cluster("shown")
+        assert repr(cluster) == f"<Cluster 'shown' at {emulator.url}/clusters/shown>"

@@ -11,24 +11,35 @@ Keyword arguments of `Emulator` are the binary's flags (`code_ttl="2m"` is `--co
 `seed="seed.toml"` is `--seed seed.toml`; `True` is a switch alone; `None` and `False` leave the
 flag out); `args=[...]` adds flags as the command line takes them.
 
+`Emulator(...)` only describes the emulator: it starts in a `with` block or at `start()`, and
+stops at the block's end or at `stop()`.
+
+The emulator is started with `--listen 127.0.0.1:0 --ready-file FILE --exit-on-stdin-close`: it
+picks its own free port and says where it listens in the ready file (no port race, no log line
+read), and it ends with this process however this process ends (SIGKILL included), since it
+stops when the pipe to its standard input closes.
+
 The emulator's log (its stderr) is read all the time by a thread, so that it never waits for a
 reader: the last lines are kept for error messages (`Emulator.log_tail()`), and
 `Emulator(log_file="emulator.log")` keeps the whole log in a file.
+
+Control calls keep their connection open (one per thread), so a test's own setup (a cluster
+made, then deleted) costs a fraction of a millisecond.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
-import socket
+import ssl
 import subprocess
 import sysconfig
+import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import deque
 from typing import IO, Any, Deque, Dict, List, Optional, Sequence, Union
 
@@ -65,12 +76,6 @@ def binary() -> str:
     raise EmulatorError(f"{_NAME} not found: install the wheel, or set WA_EMU_BINARY")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _flags(settings: Dict[str, Any]) -> List[str]:
     args: List[str] = []
     for key, value in settings.items():
@@ -105,12 +110,20 @@ class Emulator:
         self._url: Optional[str] = self._given_url
         self._tail: Deque[str] = deque(maxlen=LOG_TAIL_LINES)
         self._reader: Optional[threading.Thread] = None
+        self._local = threading.local()
+        self._ready_dir: Optional[tempfile.TemporaryDirectory] = None
+
+    def __repr__(self) -> str:
+        where = self._url or "not started"
+        return f"<Emulator {where}" + (f" pid={self.pid}>" if self.pid else ">")
 
     @property
     def url(self) -> str:
         """The emulator's base URL (`http://127.0.0.1:PORT`)."""
         if self._url is None:
-            raise EmulatorError("the emulator is not started")
+            raise EmulatorError(
+                "the emulator is not started: `Emulator(...)` only describes it; start it with "
+                "`with Emulator(...) as emulator:` or `emulator.start()`")
         return self._url
 
     @property
@@ -119,16 +132,19 @@ class Emulator:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> "Emulator":
-        """Starts the binary (unless a URL was given) and waits until it answers its health."""
+        """Starts the binary (unless a URL was given) and waits until it is ready."""
         if self._given_url is None and self._process is None:
-            port = _free_port()
-            command = [binary(), "--listen", f"127.0.0.1:{port}", *_flags(self._settings),
-                       *self._args]
+            self._ready_dir = tempfile.TemporaryDirectory(prefix="wa-emu-")
+            ready = os.path.join(self._ready_dir.name, "ready.json")
+            command = [binary(), "--listen", "127.0.0.1:0", *_flags(self._settings),
+                       *self._args, "--ready-file", ready, "--exit-on-stdin-close"]
             # Opened before the emulator starts: a log file that cannot be written is said at
             # once, rather than ending the reading thread and leaving the pipe to fill.
             sink = open(self._log_file, "ab") if self._log_file is not None else None
+            # Its stdin is a pipe only this process holds: when this process ends, however it
+            # ends, the pipe closes and the emulator stops (--exit-on-stdin-close).
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
             # Read from the first line on: a pipe nobody reads fills up (64 KiB), and a program
             # that waits for its reader stops answering.
@@ -137,8 +153,9 @@ class Emulator:
                 target=_drain, args=(self._process.stderr, self._tail, sink),
                 name=f"{_NAME}-log", daemon=True)
             self._reader.start()
-            self._url = f"http://127.0.0.1:{port}"
-        self._wait_healthy()
+            self._url = self._wait_ready(ready)["url"]
+        elif self._given_url is not None:
+            self._wait_healthy()
         return self
 
     def log_tail(self) -> str:
@@ -150,29 +167,57 @@ class Emulator:
             self._reader.join(timeout=5)
             self._reader = None
 
-    def _wait_healthy(self) -> None:
+    def _wait_ready(self, path: str) -> Dict[str, Any]:
+        """The ready file's content, once the emulator wrote it (it answers from then on)."""
         deadline = time.monotonic() + self._start_timeout
         while True:
             if self._process is not None and self._process.poll() is not None:
                 self._finish_reading()
-                self._process = None
-                raise EmulatorError(f"the emulator exited at start:\n{self.log_tail()}")
+                code = self._process.returncode
+                self._close_process()
+                raise EmulatorError(f"the emulator exited at start (code {code}):\n"
+                                    f"{self.log_tail()}")
             try:
-                with urllib.request.urlopen(self.url + "/_emulator/health", timeout=1) as res:
-                    if res.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
+                with open(path, encoding="utf-8") as f:
+                    return json.load(f)
+            except (OSError, ValueError):
                 pass
             if time.monotonic() > deadline:
                 said = self.log_tail()
                 self.stop()
                 raise EmulatorError(
-                    f"no answer from {self.url} within {self._start_timeout} s"
-                    + (f"; the emulator said:\n{said}" if said else ""))
+                    f"the emulator was not ready within {self._start_timeout} s"
+                    + (f"; it said:\n{said}" if said else ""))
+            time.sleep(0.005)
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self._start_timeout
+        while True:
+            try:
+                self._request("GET", "/_emulator/health", None, timeout=1)
+                return
+            except (EmulatorError, OSError, http.client.HTTPException):
+                pass
+            if time.monotonic() > deadline:
+                raise EmulatorError(f"no answer from {self.url} within {self._start_timeout} s")
             time.sleep(0.02)
+
+    def _close_process(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            for stream in (process.stdin, process.stderr):
+                if stream:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+        if self._ready_dir is not None:
+            self._ready_dir.cleanup()
+            self._ready_dir = None
 
     def stop(self) -> None:
         """Stops the binary this object started (an emulator given by URL is left running)."""
+        self._drop_connections()
         if self._process is not None:
             self._process.terminate()
             try:
@@ -181,9 +226,7 @@ class Emulator:
                 self._process.kill()
                 self._process.wait()
             self._finish_reading()
-            if self._process.stderr:
-                self._process.stderr.close()
-            self._process = None
+            self._close_process()
 
     def __enter__(self) -> "Emulator":
         return self.start()
@@ -201,18 +244,61 @@ class Emulator:
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """A call of the control API (`/_emulator` + `path`); its JSON answer."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if self._control_token:
-            request.add_header("Authorization", f"Bearer {self._control_token}")
-        try:
-            with urllib.request.urlopen(request, timeout=330) as res:
-                text = res.read()
-        except urllib.error.HTTPError as e:
-            said = e.read().decode(errors="replace")
-            raise EmulatorError(f"{method} /_emulator{path}: {e.code} {said}", e.code) from None
+        status, text = self._request(method, "/_emulator" + path, body)
+        if status >= 400:
+            said = text.decode(errors="replace")
+            raise EmulatorError(f"{method} /_emulator{path}: {status} {said}", status)
         return json.loads(text) if text else None
+
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        """This thread's connection to the emulator, kept open between calls."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            parts = urllib.parse.urlsplit(self.url)
+            if parts.scheme == "https":
+                connection = http.client.HTTPSConnection(
+                    parts.hostname, parts.port, timeout=timeout,
+                    context=ssl._create_unverified_context())
+            else:
+                connection = http.client.HTTPConnection(parts.hostname, parts.port,
+                                                        timeout=timeout)
+            self._local.connection = connection
+            connections = getattr(self, "_connections", None)
+            if connections is None:
+                connections = self._connections = []
+            connections.append(connection)
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        return connection
+
+    def _drop_connections(self) -> None:
+        for connection in getattr(self, "_connections", []):
+            connection.close()
+        self._connections = []
+        self._local = threading.local()
+
+    def _request(self, method: str, path: str, body: Any,
+                 timeout: float = 330) -> "tuple[int, bytes]":
+        """One request on this thread's kept-open connection (opened again once if the
+        emulator closed it meanwhile); its status and body."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"}
+        if self._control_token:
+            headers["Authorization"] = f"Bearer {self._control_token}"
+        prefix = urllib.parse.urlsplit(self.url).path.rstrip("/")
+        for attempt in (1, 2):
+            connection = self._connection(timeout)
+            try:
+                connection.request(method, prefix + path, body=data, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError,
+                    http.client.CannotSendRequest, http.client.BadStatusLine):
+                connection.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _drain(stream: Optional[IO[bytes]], tail: Deque[str], sink: Optional[IO[bytes]]) -> None:
@@ -240,6 +326,12 @@ class Cluster:
     def __init__(self, emulator: Emulator, name: str) -> None:
         self.emulator = emulator
         self.name = name
+
+    def __repr__(self) -> str:
+        try:
+            return f"<Cluster {self.name!r} at {self.url}>"
+        except EmulatorError:
+            return f"<Cluster {self.name!r} of an emulator not started>"
 
     @property
     def url(self) -> str:

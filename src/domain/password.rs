@@ -1,10 +1,14 @@
 //! Passwords: the vendor's strength rules, and hashing so that none is stored in clear.
 //!
 //! Argon2id with deliberately small parameters: this is a test tool, logins happen in every test,
-//! and the hashes never leave the emulator. The parameters live here, in one place.
+//! and the hashes never leave the emulator. The parameters live here, in one place, and a hash
+//! that arrives from outside (a state document, a seed) must have exactly them ([`check_hash`]):
+//! Argon2's cost is in its parameters, and one hash with `t=4294967295` would hold a thread for
+//! hours. Hashing and checking run on tokio's blocking threads, a few at a time ([`off_workers`]),
+//! so that logins never hold the runtime's workers: health and every other cluster keep answering.
 
 use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
@@ -19,10 +23,72 @@ pub const ADMIN: &str = "admin";
 /// The built-in administrator's factory password, which must be changed at first login.
 pub const DEFAULT_ADMIN_PASSWORD: &str = "secret";
 
+/// Argon2's memory in KiB, passes and lanes: 1 MiB, one pass, cheap enough for thousands of
+/// logins in a test suite.
+const M_COST: u32 = 1024;
+const T_COST: u32 = 1;
+const P_COST: u32 = 1;
+/// What [`check_hash`] says a hash must look like.
+pub const HASH_FORM: &str = "$argon2id$v=19$m=1024,t=1,p=1$SALT$HASH";
+
 fn hasher() -> Argon2<'static> {
-    // 1 MiB, one pass: cheap enough for thousands of logins in a test suite.
-    let params = Params::new(1024, 1, 1, None).expect("static Argon2 parameters are valid");
+    let params =
+        Params::new(M_COST, T_COST, P_COST, None).expect("static Argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Whether `hash` is one this emulator could have made: a PHC string of Argon2id, version 19,
+/// with the emulator's own parameters, a salt and an output of 16 to 64 bytes. Anything else is
+/// refused, saying what it must be: a hash with other parameters could cost a login minutes of
+/// a thread or gigabytes of memory.
+pub fn check_hash(hash: &str) -> Result<(), String> {
+    let refused = |why: &str| {
+        Err(format!(
+            "{why}: a password hash must be one this emulator made, {HASH_FORM} (GET …/state gives one; or write the short form's admin_password)"
+        ))
+    };
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return refused("not a PHC string");
+    };
+    if parsed.algorithm.as_str() != "argon2id" {
+        return refused(&format!("algorithm {} is not argon2id", parsed.algorithm));
+    }
+    if parsed.version != Some(0x13) {
+        return refused("the version is not v=19");
+    }
+    let Ok(params) = Params::try_from(&parsed) else {
+        return refused("its parameters are not Argon2's");
+    };
+    if (params.m_cost(), params.t_cost(), params.p_cost()) != (M_COST, T_COST, P_COST) {
+        return refused(&format!(
+            "parameters m={},t={},p={} are not the emulator's m={M_COST},t={T_COST},p={P_COST}",
+            params.m_cost(),
+            params.t_cost(),
+            params.p_cost()
+        ));
+    }
+    match (&parsed.salt, &parsed.hash) {
+        (Some(_), Some(output)) if (16..=64).contains(&output.len()) => Ok(()),
+        _ => refused("it has no salt, or no output of 16 to 64 bytes"),
+    }
+}
+
+/// Runs `work` (a hash or a check) on tokio's blocking threads, at most as many at once as the
+/// machine has cores (at least two): logins beyond that wait their turn, and the runtime's
+/// workers stay free for every other request. `None` only when the runtime is shutting down.
+pub async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores.max(2))
+    });
+    let _slot = SLOTS.acquire().await.ok()?;
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => Some(done),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => None,
+    }
 }
 
 /// Hashes a password into a PHC string with a fresh random salt.
@@ -62,8 +128,26 @@ pub fn remembered(password: &str, hash: &str) -> [u8; 32] {
     out
 }
 
+/// [`hash`], on the blocking threads ([`off_workers`]); `None` when the runtime is stopping.
+pub async fn hashed(password: &str) -> Option<std::sync::Arc<str>> {
+    let password = password.to_owned();
+    off_workers(move || hash(&password).into()).await
+}
+
+/// [`verify`], on the blocking threads ([`off_workers`]).
+pub async fn verified(password: &str, hash: &std::sync::Arc<str>) -> bool {
+    let (password, hash) = (password.to_owned(), hash.clone());
+    off_workers(move || verify(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 /// Whether `password` matches the PHC string `hash`; the outputs are compared in constant time.
+/// A hash with other parameters than the emulator's ([`check_hash`]) matches nothing, unrun.
 pub fn verify(password: &str, hash: &str) -> bool {
+    if check_hash(hash).is_err() {
+        return false;
+    }
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
@@ -148,6 +232,27 @@ mod tests {
         assert!(verify("S3cret!pass", &h));
         assert!(!verify("S3cret!pasS", &h));
         assert!(!verify("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn only_the_emulators_own_hashes_pass() {
+        assert_eq!(check_hash(&hash("S3cret!pass")), Ok(()));
+        let made = hash("S3cret!pass");
+        let costly = made.replace("m=1024,t=1,p=1", "m=8,t=4294967295,p=1");
+        let err = check_hash(&costly).unwrap_err();
+        assert!(
+            err.contains("m=8,t=4294967295,p=1 are not the emulator's"),
+            "{err}"
+        );
+        // Refused unrun: this returns at once rather than hash for hours.
+        assert!(!verify("S3cret!pass", &costly));
+        let argon2i = made.replace("$argon2id$", "$argon2i$");
+        assert!(check_hash(&argon2i).unwrap_err().contains("not argon2id"));
+        assert!(
+            check_hash("plain text")
+                .unwrap_err()
+                .contains("not a PHC string")
+        );
     }
 
     #[test]

@@ -98,6 +98,20 @@ impl FromRequestParts<AppState> for InCluster {
     }
 }
 
+/// The name of the cluster the request addresses (checked), for handlers that find or make the
+/// cluster themselves ([`crate::http::routes::Addressing::Named`]).
+pub struct ClusterName(pub Arc<str>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClusterName {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let params = PathParams::read(parts).await?;
+        let name = cluster_name(params.cluster.as_deref(), &parts.headers, true)?;
+        Ok(Self(name.into()))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Credentials {
     type Rejection = ApiError;
 
@@ -132,7 +146,7 @@ pub async fn take_parts_body(
     {
         Some(parsed) => Ok(parsed),
         None => Ok(ParsedBody::parse(
-            read_body(body, state.body_timeout).await?,
+            read_body(body, state.body_timeout, super::read::BodyLimit::VENDOR).await?,
         )),
     }
 }

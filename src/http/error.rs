@@ -49,6 +49,8 @@ pub enum ApiError {
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
+        /// The flag that raises it, if one does.
+        flag: Option<&'static str>,
     },
     /// The body did not arrive in time (1025, 408); the connection is closed after the answer.
     #[error("request body not received within {0:?}")]
@@ -121,10 +123,16 @@ impl ApiError {
                     message.clone().into(),
                     format!("request.{rule}").into(),
                 ),
-                Self::PayloadTooLarge { limit } => (
+                Self::PayloadTooLarge { limit, flag } => (
                     S::PAYLOAD_TOO_LARGE,
                     1025,
-                    format!("Request body is larger than the limit of {limit} bytes").into(),
+                    match flag {
+                        None => format!("Request body is larger than the limit of {limit} bytes"),
+                        Some(flag) => format!(
+                            "Request body is larger than the control API's limit of {limit} bytes ({flag}, WA_EMU_CONTROL_BODY_LIMIT, raises it)"
+                        ),
+                    }
+                    .into(),
                     "request.too_large".into(),
                 ),
                 Self::BodyTimeout(after) => (
@@ -331,7 +339,10 @@ mod tests {
             )
         );
         assert_eq!(
-            wire(ApiError::PayloadTooLarge { limit: 10 }),
+            wire(ApiError::PayloadTooLarge {
+                limit: 10,
+                flag: None
+            }),
             (
                 413,
                 1025,

@@ -32,6 +32,7 @@ mod state;
 
 pub use app::{App, AppBody, app, router};
 pub use faults::DropConnection;
+pub use read::BodyLimit;
 pub use state::{AppState, ControlAccess, Shared};
 
 /// An answer, before the outer layers.

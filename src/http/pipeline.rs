@@ -28,7 +28,7 @@ use super::error::{ApiError, invalid_request};
 use super::faults::{DropConnection, FAULT_RULE, forced_answer};
 use super::graph;
 use super::paths::{method_name, vendor_path};
-use super::read::{ParsedBody, read_body};
+use super::read::{BodyLimit, ParsedBody, read_body};
 use super::respond::{finish, unrouted};
 use super::routes::{Access, Addressing, Reads, Route, Surface};
 use super::state::AppState;
@@ -183,7 +183,7 @@ async fn vendor(
         });
     let mut journal_body = None;
     let mut forced = false;
-    let response = match read_body(body, state.body_timeout).await {
+    let response = match read_body(body, state.body_timeout, BodyLimit::VENDOR).await {
         Err(e) => e.into_response(),
         Ok(raw) => {
             let parsed = ParsedBody::parse(raw);
@@ -254,7 +254,7 @@ async fn control(
     .and_then(|()| addressed(state, route, &parts, params));
     let response = match cluster.clone() {
         Err(e) => e.into_response(),
-        Ok(cluster) => match read_body(body, state.body_timeout).await {
+        Ok(cluster) => match read_body(body, state.body_timeout, state.control_body_limit).await {
             Err(e) => e.into_response(),
             Ok(raw) => call(state, route, parts, cluster, ParsedBody::parse(raw)).await,
         },
@@ -275,6 +275,7 @@ fn addressed(
     };
     let name = cluster_name(Some(name), &parts.headers, false)?;
     let cluster = match route.addressing {
+        Addressing::Named => return Ok(None),
         Addressing::Creates => state.store.cluster(&name)?,
         Addressing::Reads if name == crate::store::DEFAULT_CLUSTER => state.store.cluster(&name)?,
         Addressing::ExistingOnly => state

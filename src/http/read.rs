@@ -1,4 +1,5 @@
-//! Reading a request body once: whole, up to [`BODY_LIMIT`] (http-body-util's `Limited`) and
+//! Reading a request body once: whole, up to its surface's [`BodyLimit`] (http-body-util's
+//! `Limited`) and
 //! within the body timeout, parsed once; and the journal's redacted copy of it.
 
 use std::future::Future;
@@ -15,26 +16,60 @@ use super::error::{ApiError, invalid_request};
 use crate::domain::json::{Object, ParseError};
 use crate::domain::redact::{Redacted, RedactedBody, redacted};
 
-/// Largest request body accepted, in bytes; larger ones get 413/1025.
+/// Largest request body the vendor and Graph surfaces accept, in bytes; larger ones get
+/// 413/1025.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How large a body may be, and the flag that sets it (none for the vendor's fixed limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit {
+    /// In bytes.
+    pub bytes: usize,
+    /// The flag that raises it, named in the 413.
+    pub flag: Option<&'static str>,
+}
+
+impl BodyLimit {
+    /// The vendor API's, which Graph shares.
+    pub const VENDOR: Self = Self {
+        bytes: BODY_LIMIT,
+        flag: None,
+    };
+
+    /// The control API's writes (`--control-body-limit`): large enough for any state a cluster
+    /// holds, so that a snapshot always restores.
+    pub fn control(bytes: usize) -> Self {
+        Self {
+            bytes,
+            flag: Some("--control-body-limit"),
+        }
+    }
+
+    fn exceeded(self) -> ApiError {
+        ApiError::PayloadTooLarge {
+            limit: self.bytes,
+            flag: self.flag,
+        }
+    }
+}
 
 /// A boxed error of a request body.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Reads a body whole, up to [`BODY_LIMIT`] and within `timeout`; a body in one piece is not
 /// copied. A body announced larger than the limit is refused before any of it is read.
-pub async fn read_body<B>(body: B, timeout: Duration) -> Result<Bytes, ApiError>
+pub async fn read_body<B>(body: B, timeout: Duration, limit: BodyLimit) -> Result<Bytes, ApiError>
 where
     B: HttpBody<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    if body.size_hint().lower() > BODY_LIMIT as u64 {
-        return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+    if body.size_hint().lower() > limit.bytes as u64 {
+        return Err(limit.exceeded());
     }
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    let mut reading = std::pin::pin!(collect(body));
+    let mut reading = std::pin::pin!(collect(body, limit));
     // A body that has already arrived (the usual case) is read without arming a timer.
     if let Poll::Ready(read) =
         std::future::poll_fn(|cx| Poll::Ready(reading.as_mut().poll(cx))).await
@@ -58,19 +93,19 @@ fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-async fn collect<B>(body: B) -> Result<Bytes, ApiError>
+async fn collect<B>(body: B, limit: BodyLimit) -> Result<Bytes, ApiError>
 where
     B: HttpBody<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let body = Limited::new(body, BODY_LIMIT);
+    let body = Limited::new(body, limit.bytes);
     let mut body = std::pin::pin!(body);
     let mut first: Option<Bytes> = None;
     let mut more: Option<BytesMut> = None;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             if over_limit(&*e) {
-                ApiError::PayloadTooLarge { limit: BODY_LIMIT }
+                limit.exceeded()
             } else {
                 invalid_request("body_unreadable", "The request body could not be read")
             }

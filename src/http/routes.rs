@@ -85,6 +85,10 @@ pub enum Addressing {
     /// closest name), so that a typo of a name is not read as an empty cluster; `default`, the
     /// cluster every request without a name addresses, always exists.
     Reads,
+    /// Found or made by the handler once it knows it should, from the name alone: a state
+    /// document is checked before its cluster is made (a refused one makes nothing), and a held
+    /// wait waits for its cluster to be made.
+    Named,
 }
 
 /// One route.
@@ -576,8 +580,8 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
-        summary: "The newest matching code; wait=SECONDS holds until one arrives",
-        addressing: Addressing::Reads,
+        summary: "The newest matching code; wait=SECONDS holds until one arrives (and until the cluster is made, if it is not yet)",
+        addressing: Addressing::Named,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/codes/latest",
@@ -645,6 +649,7 @@ pub const ROUTES: &[Route] = &[
             ),
         ],
         reads: Reads::Raw,
+        addressing: Addressing::Named,
         ..Route::control(
             "PUT",
             "/clusters/{cluster}/state",
@@ -741,7 +746,7 @@ pub const ROUTES: &[Route] = &[
             ),
             (400, "A filter that is not valid, or not a filter"),
         ],
-        addressing: Addressing::Reads,
+        addressing: Addressing::Named,
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests/count",

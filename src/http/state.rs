@@ -42,6 +42,8 @@ pub struct Shared {
     pub meta: Meta,
     /// How long a request body may take to arrive.
     pub body_timeout: Duration,
+    /// How large a control API request body may be (`--control-body-limit`).
+    pub control_body_limit: super::read::BodyLimit,
     /// Who may use the control API.
     pub control: ControlAccess,
     /// The OpenAPI document, made once from the route table at start.

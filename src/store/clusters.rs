@@ -2,10 +2,14 @@
 //! and saved to where state lasts.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use super::events::{Kind, Scope};
-use super::persist::{Change, Ticket};
+use super::persist::{Change, Log, Ticket};
+use super::snapshot::{Checked, StateDocument, check};
 use super::{Cluster, CodeFilter, Settings};
 use crate::domain::model::SentCode;
 use crate::domain::{Error, Result};
@@ -34,6 +38,42 @@ pub struct Store {
     clusters: RwLock<Clusters>,
     /// Set when the server begins to shut down: held requests stop waiting.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Woken when a cluster is made: a held wait on a cluster not made yet waits for it.
+    made: Notify,
+    /// Clusters an open request holds: never removed as idle meanwhile.
+    held: Arc<Held>,
+}
+
+/// How many open requests (a held wait, an event stream) hold each cluster, by name: the
+/// cluster need not exist yet.
+#[derive(Debug, Default)]
+struct Held(Mutex<HashMap<Box<str>, usize>>);
+
+impl Held {
+    fn names(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, usize>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Keeps a cluster from being removed as idle (`--cluster-idle-ttl`) while it lives: an open
+/// request addresses its cluster for as long as it is open.
+#[derive(Debug)]
+#[must_use = "the cluster is held only while the Hold lives"]
+pub struct Hold {
+    held: Arc<Held>,
+    name: Box<str>,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut names = self.held.names();
+        if let Some(count) = names.get_mut(&self.name) {
+            *count -= 1;
+            if *count == 0 {
+                names.remove(&self.name);
+            }
+        }
+    }
 }
 
 impl Store {
@@ -50,6 +90,8 @@ impl Store {
             settings,
             clusters: RwLock::new(clusters),
             closing: tokio::sync::watch::Sender::new(false),
+            made: Notify::new(),
+            held: Arc::default(),
         })
     }
 
@@ -96,7 +138,45 @@ impl Store {
         }
         let slot = Arc::new(Cluster::new(name, self.settings.clone()));
         clusters.insert(name.into(), slot.clone());
+        drop(clusters);
+        self.made.notify_waiters();
         Ok(slot)
+    }
+
+    /// Holds cluster `name` (made or not) against removal as idle while the guard lives.
+    pub fn hold(&self, name: &str) -> Hold {
+        *self.held.names().entry(name.into()).or_default() += 1;
+        Hold {
+            held: self.held.clone(),
+            name: name.into(),
+        }
+    }
+
+    /// The cluster `name` once it exists: at once when it does (`default` always does), else
+    /// when a request makes it, until `deadline`; then 404 naming the closest cluster. Woken by
+    /// each cluster made, not by polling.
+    pub async fn existing(&self, name: &str, deadline: Instant) -> Result<Arc<Cluster>> {
+        if name == DEFAULT_CLUSTER {
+            return self.cluster(name);
+        }
+        let mut closing = self.closing.subscribe();
+        loop {
+            let made = self.made.notified();
+            tokio::pin!(made);
+            made.as_mut().enable();
+            if let Some(cluster) = self.find(name) {
+                cluster.touch();
+                return Ok(cluster);
+            }
+            if *closing.borrow_and_update() {
+                return Err(self.no_such_cluster(name));
+            }
+            tokio::select! {
+                () = &mut made => {}
+                () = tokio::time::sleep_until(deadline) => return Err(self.no_such_cluster(name)),
+                _ = closing.changed() => {}
+            }
+        }
     }
 
     /// The cluster `name`, if it exists.
@@ -168,7 +248,17 @@ impl Store {
             return Ok(Vec::new());
         };
         let now = crate::domain::clock::unix_millis(self.settings.clock.now());
-        let removed = self.remove(|_, slot| slot.idle_for(ttl, now));
+        let removed = {
+            let held = self.held.names();
+            self.remove(|name, slot| {
+                if held.contains_key(name) {
+                    // Addressed by a request still open: its idle time starts when that ends.
+                    slot.touch();
+                    return false;
+                }
+                slot.idle_for(ttl, now)
+            })
+        };
         let mut names = Vec::with_capacity(removed.len());
         for (name, ticket) in removed {
             ticket.durable().await?;
@@ -208,6 +298,52 @@ impl Store {
             Kind::Deleted,
             || serde_json::json!({"cluster": name, "reason": reason}),
         );
+    }
+
+    /// Makes cluster `name` exactly `document`, making the cluster if it does not exist: the
+    /// document is checked first, so one that cannot be used changes and makes nothing.
+    pub async fn restore(&self, name: &str, document: StateDocument) -> Result<Arc<Cluster>> {
+        let checked = check(&self.settings, document)?;
+        let cluster = self.cluster(name)?;
+        cluster.restore_checked(checked).await?;
+        Ok(cluster)
+    }
+
+    /// Makes the clusters of `seeded`, each exactly as checked, and stores them in one
+    /// transaction: all of them or, when it fails, none.
+    pub(super) async fn seed(&self, seeded: Vec<(String, Checked)>) -> Result<()> {
+        let mut log = Log::new(self.settings.persist.is_durable());
+        let names: Vec<String> = seeded.iter().map(|(name, _)| name.clone()).collect();
+        {
+            let mut clusters = self.write_map();
+            let limit = self.settings.max_clusters;
+            if clusters.len() + seeded.len() > limit {
+                return Err(Error::Limit {
+                    rule: "clusters",
+                    message: format!(
+                        "{} clusters to seed, and {} already exist: more than --max-clusters {limit}",
+                        seeded.len(),
+                        clusters.len()
+                    ),
+                });
+            }
+            for (name, checked) in seeded {
+                let slot = Arc::new(Cluster::new(&name, self.settings.clone()));
+                slot.with(|c| slot.install(c, checked, &mut log));
+                clusters.insert(name.into(), slot);
+            }
+        }
+        self.made.notify_waiters();
+        let ticket = self.settings.persist.submit(log.into_changes());
+        if let Err(e) = ticket.durable().await {
+            // Nothing of them was stored: nothing of them is served either.
+            let mut clusters = self.write_map();
+            for name in &names {
+                clusters.remove(name.as_str());
+            }
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Returns cluster `name` to a fresh state (users, tokens, number, pins, codes, policy).
@@ -283,6 +419,7 @@ impl Store {
     ) -> Option<Arc<Cluster>> {
         let mut closing = self.closing.subscribe();
         let mut waited_on: Option<Arc<Cluster>> = None;
+        let _hold = self.hold(name);
         loop {
             // A deleted cluster is not brought back by a request that was waiting on it.
             if waited_on.as_ref().is_some_and(|slot| slot.is_deleted()) {

@@ -11,14 +11,18 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::Cluster;
 use super::persist::{Change, MetaRecord, RegistrationRecord, digest_from_hex, digest_hex};
 use super::state::{Session, State, User};
-use crate::domain::cloud::Waba;
+use super::users::check_username;
+use super::{Cluster, Settings};
+use crate::domain::clock::{later, latest};
+use crate::domain::cloud::{Waba, read_number};
 use crate::domain::faults::FaultSpec;
 use crate::domain::model::SentCode;
+use crate::domain::password::{self, ADMIN};
 use crate::domain::phone::{Method, Number};
 use crate::domain::policy::{PolicyKind, scripted};
+use crate::domain::request::{self, vendor_number};
 use crate::domain::{Error, Result};
 
 /// The format of the documents this emulator writes; a newer one is refused.
@@ -92,186 +96,386 @@ fn invalid(message: String) -> Error {
     Error::invalid("state", "document", message)
 }
 
+/// The state document of the locked state `c` of cluster `name`, whose clock is `offset_ms`
+/// ahead.
+pub(super) fn document_of(name: &str, c: &State, offset_ms: u64) -> StateDocument {
+    StateDocument {
+        version: FORMAT_VERSION,
+        cluster: Some(name.to_owned()),
+        users: c
+            .users
+            .iter()
+            .map(|(name, user)| (name.to_string(), user.clone()))
+            .collect(),
+        tokens: {
+            let mut tokens: Vec<TokenEntry> = c
+                .sessions
+                .iter()
+                .map(|(digest, session)| TokenEntry {
+                    digest: digest_hex(digest),
+                    session: session.clone(),
+                })
+                .collect();
+            tokens.sort_by(|a, b| a.digest.cmp(&b.digest));
+            tokens
+        },
+        registration: c.registration_record(),
+        sends: {
+            let mut sends: Vec<SendsEntry> = c
+                .sends
+                .iter()
+                .map(|((key, method), times)| SendsEntry {
+                    number: key.to_string(),
+                    method: *method,
+                    times: times.clone(),
+                })
+                .collect();
+            sends.sort_by(|a, b| {
+                (&a.number, a.method.as_str()).cmp(&(&b.number, b.method.as_str()))
+            });
+            sends
+        },
+        outbox: c.outbox.iter().cloned().collect(),
+        meta: MetaRecord {
+            policy: c.policy.name().to_owned(),
+            rules: c.policy.rules(),
+            offset_ms,
+        },
+        topology: TopologyEntry {
+            coreapps: c.topology.coreapps(),
+            failover_delay_seconds: c.topology.failover_delay.as_secs_f64(),
+        },
+        faults: c
+            .faults
+            .list()
+            .iter()
+            .filter(|f| f.remaining > 0)
+            .map(|f| FaultSpec {
+                times: f.remaining,
+                ..f.spec.clone()
+            })
+            .collect(),
+        cloud: c.waba.clone(),
+    }
+}
+
 impl Cluster {
     /// The cluster's whole state.
     pub fn snapshot(&self) -> StateDocument {
-        self.with(|c| StateDocument {
-            version: FORMAT_VERSION,
-            cluster: Some(self.name().to_owned()),
-            users: c
-                .users
-                .iter()
-                .map(|(name, user)| (name.to_string(), user.clone()))
-                .collect(),
-            tokens: {
-                let mut tokens: Vec<TokenEntry> = c
-                    .sessions
-                    .iter()
-                    .map(|(digest, session)| TokenEntry {
-                        digest: digest_hex(digest),
-                        session: session.clone(),
-                    })
-                    .collect();
-                tokens.sort_by(|a, b| a.digest.cmp(&b.digest));
-                tokens
-            },
-            registration: c.registration_record(),
-            sends: {
-                let mut sends: Vec<SendsEntry> = c
-                    .sends
-                    .iter()
-                    .map(|((key, method), times)| SendsEntry {
-                        number: key.to_string(),
-                        method: *method,
-                        times: times.clone(),
-                    })
-                    .collect();
-                sends.sort_by(|a, b| {
-                    (&a.number, a.method.as_str()).cmp(&(&b.number, b.method.as_str()))
-                });
-                sends
-            },
-            outbox: c.outbox.iter().cloned().collect(),
-            meta: self.meta_record(c),
-            topology: TopologyEntry {
-                coreapps: c.topology.coreapps(),
-                failover_delay_seconds: c.topology.failover_delay.as_secs_f64(),
-            },
-            faults: c
-                .faults
-                .list()
-                .iter()
-                .filter(|f| f.remaining > 0)
-                .map(|f| FaultSpec {
-                    times: f.remaining,
-                    ..f.spec.clone()
-                })
-                .collect(),
-            cloud: c.waba.clone(),
-        })
+        self.with(|c| document_of(self.name(), c, self.offset_ms.load(Ordering::Relaxed)))
     }
 
     /// Makes the cluster exactly `document` (stored with `--data-dir`); nothing changes when
     /// the document cannot be used.
     pub async fn restore_state(&self, document: StateDocument) -> Result<()> {
-        if document.version > FORMAT_VERSION {
-            return Err(invalid(format!(
-                "This state document has format version {}, newer than this emulator's ({FORMAT_VERSION}): read it with a newer emulator",
-                document.version
-            )));
-        }
-        let mut state = State::fresh(self.settings());
-        for (name, user) in &document.users {
-            state.users.insert(name.as_str().into(), user.clone());
-        }
-        for entry in &document.tokens {
-            let digest = digest_from_hex(&entry.digest).ok_or_else(|| {
-                invalid(format!(
-                    "tokens: digest {:?} is not 64 hexadecimal digits",
-                    entry.digest
-                ))
-            })?;
-            state.sessions.insert(digest, entry.session.clone());
-        }
-        let registration = document.registration.clone();
-        state.registered = registration.registered.clone();
-        state.pins = registration.pins.clone();
-        state.pending = registration.pending.clone();
-        state.restarting_until = registration.restarting_until;
-        let now = self.now();
-        let coreapps = document
-            .topology
-            .coreapps
-            .max(u16::from(registration.shards.max(1)));
-        state.topology.set_coreapps(coreapps, now).map_err(|_| {
-            invalid(format!(
-                "topology: {coreapps} Coreapps cannot be set (1 to {})",
-                crate::domain::topology::MAX_COREAPPS
-            ))
-        })?;
-        state
-            .topology
-            .set_shards(registration.shards.max(1))
-            .map_err(|_| invalid(format!("registration: {} shards", registration.shards)))?;
-        let delay = document.topology.failover_delay_seconds;
-        if !(delay.is_finite() && (0.0..=3600.0).contains(&delay)) {
-            return Err(invalid(format!(
-                "topology: failover_delay_seconds {delay} is not from 0 to 3600"
-            )));
-        }
-        state.topology.failover_delay = Duration::from_secs_f64(delay);
-        for entry in &document.sends {
-            let number = Number::from_e164(&entry.number).ok_or_else(|| {
-                invalid(format!(
-                    "sends: {:?} is not a number's E.164 digits",
-                    entry.number
-                ))
-            })?;
-            state
-                .sends
-                .insert((number.key(), entry.method), entry.times.clone());
-        }
-        state.outbox = document.outbox.iter().cloned().collect();
-        state.outbox_seq = document.outbox.iter().map(|c| c.seq).max().unwrap_or(0);
-        let kind: PolicyKind = document
-            .meta
-            .policy
-            .parse()
-            .map_err(|_| invalid(format!("meta: unknown policy {:?}", document.meta.policy)))?;
-        let rules = document
-            .meta
-            .rules
-            .clone()
-            .map(|specs| {
-                specs
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, spec)| scripted::Rule::new(spec, i + 1))
-                    .collect::<std::result::Result<Vec<_>, _>>()
-            })
-            .transpose()
-            .map_err(|e| invalid(format!("meta: rules: {e}")))?;
-        state.policy = kind
-            .build(self.settings().rules, rules)
-            .map_err(|e| invalid(format!("meta: {e}")))?;
-        for (i, spec) in document.faults.iter().enumerate() {
-            spec.check()
-                .map_err(|e| invalid(format!("faults[{i}]: {e}")))?;
-        }
-        state.faults.arm(document.faults.clone());
-        state.waba = document.cloud.clone();
-        let key = self.key();
-        let ((), ticket) = self.write(|c, log| {
-            *c = state;
-            self.offset_ms
-                .store(document.meta.offset_ms, Ordering::Relaxed);
-            log.push(|| Change::ResetCluster(key.clone()));
-            for (name, user) in &document.users {
-                log.push(|| Change::User(key.clone(), name.clone(), Some(user.clone())));
-            }
-            for (digest, session) in &c.sessions {
-                log.push(|| Change::Session(key.clone(), *digest, Some(session.clone())));
-            }
-            log.push(|| Change::Registration(key.clone(), c.registration_record()));
-            for entry in &document.sends {
-                log.push(|| {
-                    Change::Sends(
-                        key.clone(),
-                        entry.number.clone(),
-                        entry.method,
-                        entry.times.clone(),
-                    )
-                });
-            }
-            for code in &c.outbox {
-                log.push(|| Change::Code(key.clone(), code.seq, Some(code.clone())));
-            }
-            log.push(|| Change::Meta(key.clone(), self.meta_record(c)));
-            log.push(|| Change::Cloud(key.clone(), c.waba.clone()));
-        });
+        self.restore_checked(check(self.settings(), document)?)
+            .await
+    }
+
+    /// Makes the cluster exactly `checked`.
+    pub(super) async fn restore_checked(&self, checked: Checked) -> Result<()> {
+        let ((), ticket) = self.write(|c, log| self.install(c, checked, log));
         self.arrivals.notify_waiters();
         ticket.durable().await?;
         self.changed("state");
         Ok(())
     }
+
+    /// Puts `checked` in place of the locked state `c`, logging everything it holds.
+    pub(super) fn install(&self, c: &mut State, checked: Checked, log: &mut super::persist::Log) {
+        *c = checked.state;
+        self.offset_ms.store(checked.offset_ms, Ordering::Relaxed);
+        let key = self.key();
+        log.push(|| Change::ResetCluster(key.clone()));
+        for (name, user) in &c.users {
+            log.push(|| Change::User(key.clone(), name.to_string(), Some(user.clone())));
+        }
+        for (digest, session) in &c.sessions {
+            log.push(|| Change::Session(key.clone(), *digest, Some(session.clone())));
+        }
+        log.push(|| Change::Registration(key.clone(), c.registration_record()));
+        for ((number, method), times) in &c.sends {
+            log.push(|| Change::Sends(key.clone(), number.to_string(), *method, times.clone()));
+        }
+        for code in &c.outbox {
+            log.push(|| Change::Code(key.clone(), code.seq, Some(code.clone())));
+        }
+        log.push(|| Change::Meta(key.clone(), self.meta_record(c)));
+        log.push(|| Change::Cloud(key.clone(), c.waba.clone()));
+    }
+}
+
+/// A state document held to the rules of the API that would have made each of its values, and
+/// made into a cluster's state; not in place yet.
+#[derive(Debug)]
+pub(super) struct Checked {
+    state: State,
+    offset_ms: u64,
+}
+
+/// `document` checked value by value against what the API itself takes (one reader per rule,
+/// shared with the API), as the state of a cluster of `settings`: the first value that the API
+/// would refuse is named, with what it must be.
+pub(super) fn check(settings: &Settings, document: StateDocument) -> Result<Checked> {
+    if document.version > FORMAT_VERSION {
+        return Err(invalid(format!(
+            "This state document has format version {}, newer than this emulator's ({FORMAT_VERSION}): read it with a newer emulator",
+            document.version
+        )));
+    }
+    let base = settings.clock.now();
+    let room = latest().duration_since(base).unwrap_or(Duration::ZERO);
+    let offset_ms = document.meta.offset_ms;
+    if u128::from(offset_ms) > room.as_millis() {
+        return Err(invalid(format!(
+            "meta: offset_ms {offset_ms} would put the cluster's clock past 9999-12-31T23:59:59Z, the last time the emulator can show: at most {} ms (as POST …/clock allows)",
+            room.as_millis()
+        )));
+    }
+    let now = later(base, Duration::from_millis(offset_ms));
+    let in_range = |what: String, t: SystemTime| {
+        if t > latest() {
+            Err(invalid(format!(
+                "{what} is past 9999-12-31T23:59:59Z, the last time the emulator can show"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let mut state = State::fresh(settings);
+    for (name, user) in &document.users {
+        if name != ADMIN {
+            check_username(name).map_err(|e| invalid(format!("users: {}", e.details())))?;
+        }
+        password::check_hash(&user.password_hash)
+            .map_err(|e| invalid(format!("users.{name}.password_hash: {e}")))?;
+        state.users.insert(name.as_str().into(), user.clone());
+    }
+    for entry in &document.tokens {
+        let digest = digest_from_hex(&entry.digest).ok_or_else(|| {
+            invalid(format!(
+                "tokens: digest {:?} is not 64 hexadecimal digits",
+                entry.digest
+            ))
+        })?;
+        if !state.users.contains_key(entry.session.username.as_str()) {
+            return Err(invalid(format!(
+                "tokens: token {} is of user {:?}, who is not among users",
+                entry.digest, entry.session.username
+            )));
+        }
+        in_range(
+            format!("tokens: token {}'s expires_at", entry.digest),
+            entry.session.expires_at,
+        )?;
+        if state
+            .sessions
+            .insert(digest, entry.session.clone())
+            .is_some()
+        {
+            return Err(invalid(format!(
+                "tokens: digest {} is there twice",
+                entry.digest
+            )));
+        }
+    }
+    let registration = document.registration;
+    if let Some(account) = &registration.registered {
+        let number = &account.number;
+        vendor_number(number.cc(), number.phone_number())
+            .map_err(|e| invalid(format!("registration.registered: {}", e.details())))?;
+        check_vname("registration.registered", &account.vname)?;
+    }
+    for (e164, pin) in &registration.pins {
+        Number::from_e164(e164).ok_or_else(|| {
+            invalid(format!(
+                "registration.pins: {e164:?} is not a number's E.164 digits"
+            ))
+        })?;
+        request::pin("pin", pin)
+            .map_err(|e| invalid(format!("registration.pins.{e164}: {}", e.details())))?;
+    }
+    if let Some(pending) = &registration.pending {
+        let number = &pending.number;
+        vendor_number(number.cc(), number.phone_number())
+            .map_err(|e| invalid(format!("registration.pending: {}", e.details())))?;
+        check_vname("registration.pending", &pending.vname)?;
+        check_code("registration.pending.code", &pending.code)?;
+        in_range("registration.pending.expires_at".into(), pending.expires_at)?;
+    }
+    if let Some(until) = registration.restarting_until {
+        let longest = settings.restart_duration.max(Duration::from_secs(3600));
+        if until > later(now, longest) {
+            return Err(invalid(format!(
+                "registration: restarting_until is more than {} after the cluster's time: a restart lasts at most that (POST …/restart takes up to 3600 s, --restart-duration sets the default)",
+                humantime::format_duration(longest)
+            )));
+        }
+    }
+    state.registered = registration.registered.clone();
+    state.pins = registration.pins.clone();
+    state.pending = registration.pending.clone();
+    state.restarting_until = registration.restarting_until;
+    let coreapps = document
+        .topology
+        .coreapps
+        .max(u16::from(registration.shards.max(1)));
+    state.topology.set_coreapps(coreapps, now).map_err(|_| {
+        invalid(format!(
+            "topology: {coreapps} Coreapps cannot be set (1 to {})",
+            crate::domain::topology::MAX_COREAPPS
+        ))
+    })?;
+    state
+        .topology
+        .set_shards(registration.shards.max(1))
+        .map_err(|_| invalid(format!("registration: {} shards", registration.shards)))?;
+    let delay = document.topology.failover_delay_seconds;
+    if !(delay.is_finite() && (0.0..=3600.0).contains(&delay)) {
+        return Err(invalid(format!(
+            "topology: failover_delay_seconds {delay} is not from 0 to 3600"
+        )));
+    }
+    state.topology.failover_delay = Duration::from_secs_f64(delay);
+    for entry in &document.sends {
+        let number = Number::from_e164(&entry.number).ok_or_else(|| {
+            invalid(format!(
+                "sends: {:?} is not a number's E.164 digits",
+                entry.number
+            ))
+        })?;
+        for t in &entry.times {
+            in_range(format!("sends: a time of {}", entry.number), *t)?;
+        }
+        let key = (number.key(), entry.method);
+        if state.sends.insert(key, entry.times.clone()).is_some() {
+            return Err(invalid(format!(
+                "sends: {} by {} is there twice",
+                entry.number,
+                entry.method.as_str()
+            )));
+        }
+    }
+    let limit = settings.outbox_limit;
+    if document.outbox.len() > limit {
+        return Err(invalid(format!(
+            "outbox: {} codes, more than this emulator's --outbox-limit of {limit}",
+            document.outbox.len()
+        )));
+    }
+    let mut last_seq = 0;
+    for code in &document.outbox {
+        if code.seq <= last_seq {
+            return Err(invalid(format!(
+                "outbox: seq {} after seq {last_seq}: each code's seq is larger than the one before it",
+                code.seq
+            )));
+        }
+        last_seq = code.seq;
+        let number = &code.number;
+        Number::from_e164(number.e164())
+            .filter(|n| n.cc() == number.cc())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "outbox: seq {}: +{} {} is not a number",
+                    code.seq,
+                    number.cc(),
+                    number.phone_number()
+                ))
+            })?;
+        check_code(
+            &format!("outbox: seq {}: code", code.seq),
+            code.code.as_str(),
+        )?;
+        in_range(
+            format!("outbox: seq {}: expires_at", code.seq),
+            code.expires_at,
+        )?;
+        in_range(format!("outbox: seq {}: sent_at", code.seq), code.sent_at)?;
+    }
+    state.outbox = document.outbox.iter().cloned().collect();
+    state.outbox_seq = last_seq;
+    let kind: PolicyKind = document
+        .meta
+        .policy
+        .parse()
+        .map_err(|_| invalid(format!("meta: unknown policy {:?}", document.meta.policy)))?;
+    let rules = document
+        .meta
+        .rules
+        .clone()
+        .map(|specs| {
+            specs
+                .into_iter()
+                .enumerate()
+                .map(|(i, spec)| scripted::Rule::new(spec, i + 1))
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(|e| invalid(format!("meta: rules: {e}")))?;
+    state.policy = kind
+        .build(settings.rules, rules)
+        .map_err(|e| invalid(format!("meta: {e}")))?;
+    for (i, spec) in document.faults.iter().enumerate() {
+        spec.check()
+            .map_err(|e| invalid(format!("faults[{i}]: {e}")))?;
+    }
+    state.faults.arm(document.faults.clone());
+    check_cloud(&document.cloud)?;
+    state.waba = document.cloud;
+    Ok(Checked { state, offset_ms })
+}
+
+fn check_vname(place: &str, vname: &str) -> Result<()> {
+    if vname.trim().is_empty() || vname.chars().count() > 512 {
+        return Err(invalid(format!(
+            "{place}: vname must be a verified name of 1 to 512 characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_code(place: &str, code: &str) -> Result<()> {
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(invalid(format!("{place} {code:?} is not 6 digits")))
+    }
+}
+
+/// The Cloud account: each number once, by id and by number, with the pins the API takes.
+fn check_cloud(waba: &Waba) -> Result<()> {
+    let mut ids = std::collections::HashSet::new();
+    let mut numbers = std::collections::HashSet::new();
+    for (i, entry) in waba.numbers.iter().enumerate() {
+        let place = format!("cloud.numbers[{i}]");
+        if entry.id.is_empty()
+            || entry.id.len() > 20
+            || !entry.id.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(invalid(format!(
+                "{place}: id {:?} is not 1 to 20 digits",
+                entry.id
+            )));
+        }
+        if !ids.insert(entry.id.as_str()) {
+            return Err(invalid(format!("{place}: id {} is there twice", entry.id)));
+        }
+        read_number(entry.number.cc(), entry.number.phone_number())
+            .map_err(|e| invalid(format!("{place}: {e}")))?;
+        if !numbers.insert(entry.number.e164()) {
+            return Err(invalid(format!(
+                "{place}: +{} is there twice",
+                entry.number.e164()
+            )));
+        }
+        if let Some(pin) = &entry.pin {
+            request::pin("pin", pin)
+                .map_err(|e| invalid(format!("{place}.pin: {}", e.details())))?;
+        }
+        if let Some(code) = &entry.code {
+            check_code(&format!("{place}.code"), &code.code)?;
+        }
+    }
+    Ok(())
 }

@@ -80,6 +80,14 @@ const fn unauthenticated(rule: &'static str, message: &'static str) -> Error {
 
 const BAD_CREDENTIALS: Error = unauthenticated("bad_credentials", "Wrong username or password");
 
+/// `password` hashed off the runtime's workers; refused only while the emulator stops.
+async fn hashed(password: &str) -> Result<Arc<str>> {
+    password::hashed(password).await.ok_or(Error::Unavailable {
+        rule: "stopping",
+        message: "The emulator is stopping".into(),
+    })
+}
+
 impl Cluster {
     /// Whether `admin`'s password is no longer the one this start gave fresh clusters (changed
     /// by a login, or set by an earlier start with another `--admin-password`): what a data
@@ -103,7 +111,7 @@ impl Cluster {
         let user = self.with(|c| c.users.get(username).cloned());
         let Some(user) = user else {
             // Hash anyway, so an unknown name takes as long as a wrong password.
-            password::verify(password, &self.settings().admin_hash);
+            password::verified(password, &self.settings().admin_hash).await;
             return Err(BAD_CREDENTIALS);
         };
         // A password that already passed Argon2 against this hash is known by its keyed digest.
@@ -111,7 +119,7 @@ impl Cluster {
         let known = user
             .remembered
             .is_some_and(|r| bool::from(r.ct_eq(&remembered)));
-        if !known && !password::verify(password, &user.password_hash) {
+        if !known && !password::verified(password, &user.password_hash).await {
             if username == password::ADMIN && password == password::DEFAULT_ADMIN_PASSWORD {
                 return Err(unauthenticated(
                     "bad_credentials",
@@ -124,7 +132,7 @@ impl Cluster {
         let new_hash = match new_password {
             Some(new) => {
                 password::check_strength("new_password", new)?;
-                Some(Arc::<str>::from(password::hash(new)))
+                Some(hashed(new).await?)
             }
             None if user.must_change_password => return Err(Error::PasswordChangeRequired),
             None => None,
@@ -175,7 +183,7 @@ impl Cluster {
             return Err(Error::UserExists);
         }
         let user = User {
-            password_hash: password::hash(password).into(),
+            password_hash: hashed(password).await?,
             must_change_password: false,
             remembered: None,
         };
@@ -204,7 +212,7 @@ impl Cluster {
     pub async fn set_password(&self, username: &str, password: &str) -> Result<()> {
         password::check_strength("password", password)?;
         self.user_role(username)?;
-        let hash: Arc<str> = password::hash(password).into();
+        let hash = hashed(password).await?;
         let (result, ticket) = self.write(|c, log| {
             let user = c
                 .users
@@ -252,7 +260,7 @@ fn no_such_user(username: &str) -> Error {
 }
 
 /// Usernames are 4 to 32 characters, without white space or control characters.
-fn check_username(username: &str) -> Result<()> {
+pub(super) fn check_username(username: &str) -> Result<()> {
     let len = username.chars().count();
     if !(4..=32).contains(&len) {
         return Err(Error::invalid(

@@ -487,29 +487,28 @@ impl Oneshot {
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_wa-onprem-emulator");
 
-/// Spawns a prepared command of the binary (logging JSON, to stderr) and waits for the line that
-/// says where it listens; the child and its base URL. Its logs keep being drained afterwards so it
-/// never blocks on a full pipe.
+/// Spawns a prepared command of the binary and waits for its ready line (`--ready-file -`, one
+/// JSON line on stdout); the child and its base URL. Started with `--exit-on-stdin-close` on a
+/// pipe this process holds, so that a test binary that dies takes its emulators with it. Its
+/// logs keep being drained afterwards so it never blocks on a full pipe.
 pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = command
+        .args(["--ready-file", "-", "--exit-on-stdin-close"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the emulator exited before listening")
-            .unwrap();
-        let entry: Value = serde_json::from_str(&line).unwrap();
-        if let Some(addr) = entry["fields"]["addr"].as_str() {
-            break addr.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, format!("http://{addr}"))
+    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let ready: wa_onprem_emulator::Ready = serde_json::from_str(&ready)
+        .unwrap_or_else(|e| panic!("the emulator exited before it was ready ({e}): {ready:?}"));
+    (child, ready.url)
 }
 
 /// The binary, started by a test: killed if the test ends before it stops it.

@@ -23,6 +23,7 @@ mod newcomer;
 mod openapi;
 mod panics;
 mod paths;
+mod planted;
 mod properties;
 mod readme;
 mod readme_snippet;

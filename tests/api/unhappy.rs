@@ -146,10 +146,10 @@ async fn faults_match_a_number_and_take_every_shape() {
     assert_eq!(app.get("/health", &token).await.status, 200);
 
     let huge = json!({"route": "/v1/account", "fault": {"type": "error", "status": 500, "code": 1,
-                      "details": "x".repeat(70 * 1024)}});
+                      "details": "x".repeat(33 * 1024 * 1024)}});
     app.control(Method::POST, "/clusters/default/faults", Some(huge))
         .await
-        .assert_error(413, 1025, "larger than");
+        .assert_error(413, 1025, "--control-body-limit");
     for bad in [
         json!({"route": "account", "fault": {"type": "drop"}}),
         json!({"route": "/v1/account", "fault": {"type": "explode"}}),

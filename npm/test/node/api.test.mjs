@@ -129,8 +129,63 @@ test('an emulator on every interface is reached through the loopback', async () 
   const emulator = await Emulator.start({ listen: '0.0.0.0:0' });
   try {
     assert.match(emulator.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // The log is read as it comes; the ready file may come first.
+    for (let i = 0; i < 100 && !/listening on/.test(emulator.logTail()); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.match(emulator.logTail(), /listening on http:\/\/0\.0\.0\.0:\d+/);
   } finally {
     await emulator.stop();
   }
 });
+
+// A script that starts an emulator, says its pid and URL, then waits (or exits without stop()).
+const LAUNCHER = `
+const { Emulator } = require(process.argv[1]);
+Emulator.start().then((emulator) => {
+  process.stdout.write(emulator.pid + ' ' + emulator.url + '\\n');
+  if (process.argv[2] === 'wait') setInterval(() => {}, 1000);
+  else process.exit(0);
+});
+`;
+
+/** Whether process `pid` ended (or is a zombie nobody reaped) within `ms`. */
+async function goneWithin(pid, ms) {
+  const { readFileSync } = await import('node:fs');
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.split(') ')[1].startsWith('Z')) return true;
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+for (const end of ['SIGKILL', 'SIGTERM', 'SIGINT', 'exit']) {
+  test(`an emulator ends with the process that started it (${end})`, { skip: process.platform !== 'linux' }, async () => {
+    const { spawn } = await import('node:child_process');
+    const { createRequire } = await import('node:module');
+    const entry = createRequire(import.meta.url).resolve('wa-onprem-emulator');
+    const parent = spawn(process.execPath, ['-e', LAUNCHER, entry, end === 'exit' ? 'exit' : 'wait'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise((resolve) => {
+      let text = '';
+      parent.stdout.on('data', (chunk) => {
+        text += chunk;
+        if (text.includes('\n')) resolve(text.trim());
+      });
+    });
+    const [pid, url] = line.split(' ');
+    // (A parent that exits at once may already have taken it along.)
+    if (end !== 'exit') assert.equal((await fetch(`${url}/_emulator/health`)).status, 200);
+    const exited = new Promise((resolve) => parent.once('exit', resolve));
+    if (end !== 'exit') parent.kill(end);
+    await exited;
+    assert.ok(await goneWithin(Number(pid), 2000), `the emulator ${pid} outlived its parent (${end})`);
+  });
+}

@@ -223,6 +223,25 @@ pub struct Flags {
     #[arg(long, env = "WA_EMU_MIGRATION_DELAY", default_value = defaults::MIGRATION_DELAY, value_parser = duration)]
     pub migration_delay: Duration,
 
+    /// Largest control API request body (bytes, or with KiB, MiB or GiB): a PUT of a busy
+    /// cluster's state is larger than the vendor's 64 KiB. The vendor and Graph surfaces keep 64
+    /// KiB.
+    #[arg(long, env = "WA_EMU_CONTROL_BODY_LIMIT", value_name = "BYTES",
+          default_value_t = defaults::CONTROL_BODY_LIMIT, value_parser = bytes)]
+    pub control_body_limit: usize,
+
+    /// Once the emulator answers (the seed applied), write {"url", "control_url", "pid",
+    /// "version", "listen"} to this file, atomically; `-` prints it as one JSON line on stdout.
+    /// With --listen 127.0.0.1:0, a launcher needs no free port and no log line.
+    #[arg(long, env = "WA_EMU_READY_FILE", value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+
+    /// Stop (as on SIGTERM) when standard input reaches its end: a launcher that holds a pipe to
+    /// it takes the emulator with it however it ends, SIGKILL included. Not for a shell or a
+    /// container, whose stdin may be closed from the start.
+    #[arg(long, env = "WA_EMU_EXIT_ON_STDIN_CLOSE", value_parser = BoolishValueParser::new())]
+    pub exit_on_stdin_close: bool,
+
     /// Log line format.
     #[arg(long, env = "WA_EMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -280,6 +299,10 @@ impl Flags {
             config = config.graph_token(token);
         }
         config = config.graph_version(f.graph_version);
+        config = config.control_body_limit(f.control_body_limit);
+        if let Some(path) = f.ready_file {
+            config = config.ready_file(path);
+        }
         if let Some(seed) = f.seed {
             config = config.seed(seed);
         }
@@ -336,7 +359,30 @@ fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
         .map_err(|_| format!("write a whole number of 0 or more (got {text:?})"))
 }
 
-/// A whole number of at least 1.
+/// A size in bytes: a whole number, or one with KiB, MiB or GiB; at least 1 KiB.
+fn bytes(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let scale: usize = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => 0,
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|n| *n >= 1024)
+        .ok_or_else(|| {
+            format!("write a size of at least 1 KiB, in bytes or with KiB, MiB or GiB, as 64MiB (got {text:?})")
+        })
+}
+
 /// A duration of more than zero.
 fn positive_duration(text: &str) -> Result<Duration, String> {
     match duration(text)? {

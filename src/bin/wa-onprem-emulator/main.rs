@@ -25,7 +25,9 @@ use crate::cli::{Cli, Command, LogFormat};
 
 mod cli;
 mod logs;
-use wa_onprem_emulator::{AppState, clock, healthcheck, logging, routes, serve_with, tls};
+use wa_onprem_emulator::{
+    AppState, StartupError, clock, healthcheck, logging, routes, serve_with, tls,
+};
 
 /// `eprintln!` that cannot panic: a closed stderr or one whose reader is gone loses the line.
 macro_rules! say {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
             &cli.flags.config(),
             cli.flags.log_format,
             cli.flags.log_level.as_deref(),
+            cli.flags.exit_on_stdin_close,
         ),
         Some(Command::Cert { vname, localized }) => print_cert(&vname, &localized),
         Some(Command::Openapi) => {
@@ -268,7 +271,12 @@ fn start_logging(format: LogFormat, level: Option<&str>) -> WorkerGuard {
     guard
 }
 
-fn run(config: &Config, log_format: LogFormat, log_level: Option<&str>) -> ExitCode {
+fn run(
+    config: &Config,
+    log_format: LogFormat,
+    log_level: Option<&str>,
+    exit_on_stdin_close: bool,
+) -> ExitCode {
     let _flush_at_exit = start_logging(log_format, log_level);
     let cannot_start = |e: &dyn std::fmt::Display| {
         say!("error: {e}");
@@ -309,11 +317,21 @@ fn run(config: &Config, log_format: LogFormat, log_level: Option<&str>) -> ExitC
                 ));
             }
         };
-        match serve_with(listener, state, config, tls, shutdown_signal()).await {
+        match serve_with(
+            listener,
+            state,
+            config,
+            tls,
+            shutdown_signal(exit_on_stdin_close),
+        )
+        .await
+        {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
             }
+            // What kept it from beginning to serve (a seed, the ready file) is a start error.
+            Err(e) if e.get_ref().is_some_and(|e| e.is::<StartupError>()) => cannot_start(&e),
             Err(e) => {
                 say!("error: serving stopped: {e}");
                 ExitCode::FAILURE
@@ -322,24 +340,77 @@ fn run(config: &Config, log_format: LogFormat, log_level: Option<&str>) -> ExitC
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        tokio::signal::ctrl_c().await.ok();
-    };
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP (a closed terminal), and with `--exit-on-stdin-close`
+/// when standard input ends: each drains the requests in flight the same way. The signals are
+/// taken over here, at once (inside the runtime), not when the future is first polled: a
+/// launcher may send SIGTERM as soon as the ready file says the emulator answers.
+fn shutdown_signal(exit_on_stdin_close: bool) -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate, hangup) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::hangup()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        let received = async move {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {},
+                () = wait(terminate) => {},
+                () = wait(hangup) => {},
+            }
+        };
+        #[cfg(not(unix))]
+        let received = async {
+            tokio::signal::ctrl_c().await.ok();
+        };
+        let stdin_closed = async {
+            if exit_on_stdin_close {
+                stdin_end().await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            () = received => {},
+            () = stdin_closed => {
+                tracing::info!("standard input closed (--exit-on-stdin-close): the launcher is gone");
+            },
+        }
+        // The library says "shutting down: finishing requests in flight" as it begins.
     }
-    // The library says "shutting down: finishing requests in flight" as it begins.
+}
+
+/// Resolves when standard input reaches its end or cannot be read: the launcher holding its
+/// other end has gone, however it ended (the kernel closes a dead process's pipes). Read on a
+/// thread of its own, since reading a pipe blocks; what is read is ignored.
+async fn stdin_end() {
+    use std::io::Read;
+    let (ended, end) = tokio::sync::oneshot::channel::<()>();
+    let reader = std::thread::Builder::new()
+        .name("wa-emu-stdin".into())
+        .spawn(move || {
+            let mut buffer = [0u8; 1024];
+            let mut stdin = std::io::stdin().lock();
+            while matches!(stdin.read(&mut buffer), Ok(n) if n > 0) {}
+            let _ = ended.send(());
+        });
+    match reader {
+        Ok(_) => {
+            let _ = end.await;
+        }
+        // Without the thread nothing can tell: serve on until a signal.
+        Err(_) => std::future::pending().await,
+    }
 }

@@ -14,7 +14,7 @@ use crate::domain::phone::Method;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::Fields;
 use crate::http::AppState;
-use crate::http::call::{InCluster, JsonBody, Query};
+use crate::http::call::{ClusterName, InCluster, JsonBody, Query};
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
 use crate::store::CodeFilter;
@@ -108,11 +108,13 @@ pub async fn list_codes(
 /// held until one arrives (woken by the arrival, not by polling) or the time is up (404).
 pub async fn latest_code(
     State(state): State<AppState>,
-    InCluster(cluster): InCluster,
+    ClusterName(name): ClusterName,
     Query(q): Query<CodesQuery>,
 ) -> Result<Reply, ApiError> {
     let filter = q.filter()?;
     let deadline = Instant::now() + q.wait()?;
+    // A wait may begin before the client under test made its cluster.
+    let cluster = state.store.existing(&name, deadline).await?;
     let name = cluster.name();
     match state.store.wait_for_code(name, filter, deadline).await {
         Some(sent) => Ok(Reply::control(&sent.view(name))),
@@ -240,7 +242,8 @@ pub async fn get_state(InCluster(cluster): InCluster) -> Reply {
 /// `PUT /_emulator/clusters/{cluster}/state`: makes the cluster exactly the document (as `GET`
 /// answered it, of this cluster or another, of this emulator or another of the same format).
 pub async fn put_state(
-    InCluster(cluster): InCluster,
+    State(state): State<AppState>,
+    ClusterName(name): ClusterName,
     crate::http::call::RawBody(raw): crate::http::call::RawBody,
 ) -> Result<Reply, ApiError> {
     let document: crate::store::snapshot::StateDocument = serde_json::from_slice(&raw)
@@ -253,7 +256,8 @@ pub async fn put_state(
                 ),
             )
         })?;
-    cluster.restore_state(document).await?;
+    // Checked before the cluster is made: a document that cannot be used makes nothing.
+    let cluster = state.store.restore(&name, document).await?;
     Ok(Reply::control(&cluster.snapshot()))
 }
 

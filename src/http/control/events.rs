@@ -51,7 +51,10 @@ pub async fn stream(
     let mut closing = store.closing();
     let (chunks, body) = mpsc::channel(QUEUE);
     let ready = json!({"cluster": only, "dropped_since_start": store.settings().events.dropped()});
+    // An open stream of one cluster addresses it: it is not removed as idle meanwhile.
+    let hold = only.as_deref().map(|name| store.hold(name));
     tokio::spawn(async move {
+        let _hold = hold;
         if chunks.send(frame("ready", &ready)).await.is_err() {
             return;
         }
@@ -68,6 +71,8 @@ pub async fn stream(
                     continue;
                 }
                 _ = closing.changed() => break,
+                // The subscriber is gone: its cluster is no longer held, nothing is sent.
+                () = chunks.closed() => break,
             };
             // Under load, events come a few microseconds apart: gathering them for a moment
             // turns a write per event into a write per burst, at a latency no reader sees.

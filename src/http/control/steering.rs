@@ -11,7 +11,7 @@ use crate::domain::clock::rfc3339;
 use crate::domain::faults::FaultSpec;
 use crate::domain::request::Fields;
 use crate::http::AppState;
-use crate::http::call::{InCluster, JsonBody, Node, Query, RawBody};
+use crate::http::call::{ClusterName, InCluster, JsonBody, Node, Query, RawBody};
 use crate::http::control::clusters::MAX_WAIT_SECONDS;
 use crate::http::envelope::Reply;
 use crate::http::error::ApiError;
@@ -211,7 +211,7 @@ pub async fn list_requests(
 /// `wait`, at most 300 s) and `{"count", "reached"}`.
 pub async fn count_requests(
     State(state): State<AppState>,
-    InCluster(cluster): InCluster,
+    ClusterName(name): ClusterName,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Reply, ApiError> {
     let (filter, extras) = journal_filter(&pairs, &["at_least", "wait"])?;
@@ -238,13 +238,23 @@ pub async fn count_requests(
     };
     let at_least = number("at_least", 1e9)?;
     let wait = number("wait", MAX_WAIT_SECONDS)?.unwrap_or(0.0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
+    // A count held with at_least may begin before the client under test made its cluster.
+    let cluster = match at_least {
+        Some(_) => state.store.existing(&name, deadline).await?,
+        None => {
+            state
+                .store
+                .existing(&name, tokio::time::Instant::now())
+                .await?
+        }
+    };
     let Some(at_least) = at_least else {
         return Ok(Reply::control(
             &json!({ "count": cluster.count_requests(&filter) }),
         ));
     };
     let at_least = at_least as usize;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
     let count = state
         .store
         .wait_for_requests(cluster.name(), &filter, at_least, deadline)
