@@ -66,7 +66,9 @@ pub use embed::{Emulator, EmulatorBuilder, JournaledRequest};
 /// A cluster's whole state as one document: [`Emulator::snapshot`] and [`Emulator::restore`],
 /// `GET` and `PUT /_emulator/clusters/{cluster}/state`.
 pub mod state {
-    pub use crate::store::snapshot::{FORMAT_VERSION, StateDocument};
+    pub use crate::store::snapshot::{
+        FORMAT_VERSION, SendsEntry, StateDocument, TokenEntry, TopologyEntry,
+    };
 }
 
 /// What verifying on a cluster's journal takes: the filter of

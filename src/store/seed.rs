@@ -142,7 +142,14 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Value>, String> {
 
 /// The state document of `state` for cluster `name` (a full document as it is, a short form on a
 /// fresh cluster's).
-fn document(settings: &Settings, name: &str, state: Value) -> Result<StateDocument, String> {
+/// `hashes` keeps the hash of each admin password already met: a seed of many clusters with
+/// one password hashes it once.
+fn document(
+    settings: &Settings,
+    name: &str,
+    state: Value,
+    hashes: &mut BTreeMap<String, std::sync::Arc<str>>,
+) -> Result<StateDocument, String> {
     if state.get("version").is_some() {
         return serde_json::from_value(state).map_err(|e| format!("not a state document: {e}"));
     }
@@ -156,7 +163,10 @@ fn document(settings: &Settings, name: &str, state: Value) -> Result<StateDocume
         document.users.insert(
             password::ADMIN.to_owned(),
             User {
-                password_hash: password::hash(pw).into(),
+                password_hash: hashes
+                    .entry(pw.clone())
+                    .or_insert_with(|| password::hash(pw).into())
+                    .clone(),
                 must_change_password: false,
                 remembered: None,
             },
@@ -215,6 +225,7 @@ pub async fn apply(
     seeds: BTreeMap<String, Value>,
 ) -> Result<(Vec<String>, Vec<String>), String> {
     let (mut seeded, mut kept) = (Vec::new(), Vec::new());
+    let mut hashes = BTreeMap::new();
     for (name, state) in seeds {
         if store.find(&name).is_some() {
             kept.push(name);
@@ -227,7 +238,7 @@ pub async fn apply(
                     .into(),
             ));
         }
-        let document = document(store.settings(), &name, state).map_err(place)?;
+        let document = document(store.settings(), &name, state, &mut hashes).map_err(place)?;
         let checked = check(store.settings(), document).map_err(|e| place(e.details().into()))?;
         seeded.push((name, checked));
     }

@@ -1,222 +1,37 @@
-//! A cluster's whole state as one JSON document: `GET /_emulator/clusters/{c}/state` answers it,
-//! `PUT` makes a cluster exactly that (any cluster, of any emulator of the same format version).
-//! The document is what the data directory keeps of a cluster (users and password hashes,
-//! tokens by their digest, the registration, pins, the pending code, the outbox, the rate
-//! counters, the policy and rules, the clock, the Cloud account), with what it does not keep
-//! (the Coreapps and failover delay, armed faults).
+//! A state document that arrives, held value by value to the rules of the API that would have
+//! made each value (one reader per rule, shared with the API), before anything changes.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
-use super::persist::{Change, MetaRecord, RegistrationRecord, digest_from_hex, digest_hex};
-use super::state::{Session, State, User};
-use super::users::check_username;
-use super::{Cluster, Settings};
+use super::document::{FORMAT_VERSION, StateDocument};
 use crate::domain::clock::{later, latest};
 use crate::domain::cloud::{Waba, read_number};
-use crate::domain::faults::FaultSpec;
-use crate::domain::model::SentCode;
 use crate::domain::password::{self, ADMIN};
-use crate::domain::phone::{Method, Number};
+use crate::domain::phone::Number;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::{self, vendor_number};
 use crate::domain::{Error, Result};
-
-/// The format of the documents this emulator writes; a newer one is refused.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// A live token, by the SHA-256 of its text (the token itself is never kept).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TokenEntry {
-    /// The SHA-256 of the token, hexadecimal.
-    pub digest: String,
-    /// Whose it is and until when.
-    #[serde(flatten)]
-    pub session: Session,
-}
-
-/// When codes were sent to one number by one method (the rate limit's counter).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SendsEntry {
-    /// E.164 digits.
-    pub number: String,
-    /// sms or voice.
-    pub method: Method,
-    /// When.
-    pub times: Vec<SystemTime>,
-}
-
-/// The deployment's shape beyond its shards (which the registration holds).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TopologyEntry {
-    /// Coreapps.
-    pub coreapps: u16,
-    /// How long a stopped Coreapp's shards stay down, in seconds.
-    pub failover_delay_seconds: f64,
-}
-
-/// Everything one cluster holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateDocument {
-    /// [`FORMAT_VERSION`] of the emulator that wrote it.
-    pub version: u32,
-    /// The cluster it was read from (informative: a `PUT` goes to the cluster of its path).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<String>,
-    /// Users by name, with their password hashes.
-    pub users: BTreeMap<String, User>,
-    /// Live tokens.
-    #[serde(default)]
-    pub tokens: Vec<TokenEntry>,
-    /// The registration, pins, pending code, restart and shards.
-    pub registration: RegistrationRecord,
-    /// The rate limit's counters.
-    #[serde(default)]
-    pub sends: Vec<SendsEntry>,
-    /// Codes sent, oldest first.
-    #[serde(default)]
-    pub outbox: Vec<SentCode>,
-    /// Policy, rules and the clock's advance.
-    pub meta: MetaRecord,
-    /// Coreapps and failover delay.
-    pub topology: TopologyEntry,
-    /// Faults still armed, each with the times it will still fire.
-    #[serde(default)]
-    pub faults: Vec<FaultSpec>,
-    /// The Cloud API's account.
-    #[serde(default)]
-    pub cloud: Waba,
-}
+use crate::store::Settings;
+use crate::store::persist::digest_from_hex;
+use crate::store::state::State;
+use crate::store::users::check_username;
 
 fn invalid(message: String) -> Error {
     Error::invalid("state", "document", message)
 }
 
-/// The state document of the locked state `c` of cluster `name`, whose clock is `offset_ms`
-/// ahead.
-pub(super) fn document_of(name: &str, c: &State, offset_ms: u64) -> StateDocument {
-    StateDocument {
-        version: FORMAT_VERSION,
-        cluster: Some(name.to_owned()),
-        users: c
-            .users
-            .iter()
-            .map(|(name, user)| (name.to_string(), user.clone()))
-            .collect(),
-        tokens: {
-            let mut tokens: Vec<TokenEntry> = c
-                .sessions
-                .iter()
-                .map(|(digest, session)| TokenEntry {
-                    digest: digest_hex(digest),
-                    session: session.clone(),
-                })
-                .collect();
-            tokens.sort_by(|a, b| a.digest.cmp(&b.digest));
-            tokens
-        },
-        registration: c.registration_record(),
-        sends: {
-            let mut sends: Vec<SendsEntry> = c
-                .sends
-                .iter()
-                .map(|((key, method), times)| SendsEntry {
-                    number: key.to_string(),
-                    method: *method,
-                    times: times.clone(),
-                })
-                .collect();
-            sends.sort_by(|a, b| {
-                (&a.number, a.method.as_str()).cmp(&(&b.number, b.method.as_str()))
-            });
-            sends
-        },
-        outbox: c.outbox.iter().cloned().collect(),
-        meta: MetaRecord {
-            policy: c.policy.name().to_owned(),
-            rules: c.policy.rules(),
-            offset_ms,
-        },
-        topology: TopologyEntry {
-            coreapps: c.topology.coreapps(),
-            failover_delay_seconds: c.topology.failover_delay.as_secs_f64(),
-        },
-        faults: c
-            .faults
-            .list()
-            .iter()
-            .filter(|f| f.remaining > 0)
-            .map(|f| FaultSpec {
-                times: f.remaining,
-                ..f.spec.clone()
-            })
-            .collect(),
-        cloud: c.waba.clone(),
-    }
-}
-
-impl Cluster {
-    /// The cluster's whole state.
-    pub fn snapshot(&self) -> StateDocument {
-        self.with(|c| document_of(self.name(), c, self.offset_ms.load(Ordering::Relaxed)))
-    }
-
-    /// Makes the cluster exactly `document` (stored with `--data-dir`); nothing changes when
-    /// the document cannot be used.
-    pub async fn restore_state(&self, document: StateDocument) -> Result<()> {
-        self.restore_checked(check(self.settings(), document)?)
-            .await
-    }
-
-    /// Makes the cluster exactly `checked`.
-    pub(super) async fn restore_checked(&self, checked: Checked) -> Result<()> {
-        let ((), ticket) = self.write(|c, log| self.install(c, checked, log));
-        self.arrivals.notify_waiters();
-        ticket.durable().await?;
-        self.changed("state");
-        Ok(())
-    }
-
-    /// Puts `checked` in place of the locked state `c`, logging everything it holds.
-    pub(super) fn install(&self, c: &mut State, checked: Checked, log: &mut super::persist::Log) {
-        *c = checked.state;
-        self.offset_ms.store(checked.offset_ms, Ordering::Relaxed);
-        let key = self.key();
-        log.push(|| Change::ResetCluster(key.clone()));
-        for (name, user) in &c.users {
-            log.push(|| Change::User(key.clone(), name.to_string(), Some(user.clone())));
-        }
-        for (digest, session) in &c.sessions {
-            log.push(|| Change::Session(key.clone(), *digest, Some(session.clone())));
-        }
-        log.push(|| Change::Registration(key.clone(), c.registration_record()));
-        for ((number, method), times) in &c.sends {
-            log.push(|| Change::Sends(key.clone(), number.to_string(), *method, times.clone()));
-        }
-        for code in &c.outbox {
-            log.push(|| Change::Code(key.clone(), code.seq, Some(code.clone())));
-        }
-        log.push(|| Change::Meta(key.clone(), self.meta_record(c)));
-        log.push(|| Change::Cloud(key.clone(), c.waba.clone()));
-    }
-}
-
 /// A state document held to the rules of the API that would have made each of its values, and
 /// made into a cluster's state; not in place yet.
 #[derive(Debug)]
-pub(super) struct Checked {
-    state: State,
-    offset_ms: u64,
+pub(in crate::store) struct Checked {
+    pub(super) state: State,
+    pub(super) offset_ms: u64,
 }
 
 /// `document` checked value by value against what the API itself takes (one reader per rule,
 /// shared with the API), as the state of a cluster of `settings`: the first value that the API
 /// would refuse is named, with what it must be.
-pub(super) fn check(settings: &Settings, document: StateDocument) -> Result<Checked> {
+pub(in crate::store) fn check(settings: &Settings, document: StateDocument) -> Result<Checked> {
     if document.version > FORMAT_VERSION {
         return Err(invalid(format!(
             "This state document has format version {}, newer than this emulator's ({FORMAT_VERSION}): read it with a newer emulator",
