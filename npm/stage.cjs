@@ -31,6 +31,12 @@ main.optionalDependencies = Object.fromEntries(
   Object.keys(PLATFORMS).map((platform) => [packageName(platform), version]),
 );
 fs.writeFileSync(path.join(mainDir, 'package.json'), JSON.stringify(main, null, 2) + '\n');
+// The texts of the declared licence (MIT OR Apache-2.0), in every package.
+const LICENSES = ['LICENSE-MIT', 'LICENSE-APACHE'];
+const withLicenses = (out) => {
+  for (const file of LICENSES) fs.copyFileSync(path.join(__dirname, '..', file), path.join(out, file));
+};
+withLicenses(mainDir);
 
 for (const pair of given) {
   const [platform, binary] = pair.split(/=(.*)/s);
@@ -52,9 +58,10 @@ for (const pair of given) {
     repository: { ...repository, directory: 'npm' },
     os: [spec.os],
     cpu: [spec.cpu],
-    files: ['bin/'],
+    files: ['bin/', ...LICENSES],
     preferUnplugged: true,
   };
+  withLicenses(out);
   fs.writeFileSync(path.join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
   fs.writeFileSync(
     path.join(out, 'README.md'),

@@ -24,6 +24,11 @@ chosen=$(mktemp -d)
 trap 'rm -rf "$out" "$project" "$chosen"' EXIT
 
 bash npm/pack.sh "$out"
+for tarball in "$out"/*.tgz; do
+  for license in LICENSE-MIT LICENSE-APACHE; do
+    tar -tzf "$tarball" | grep -qx "package/$license" || { echo "$tarball has no $license"; exit 1; }
+  done
+done
 unset WA_EMU_BINARY WA_EMU_URL
 here=$(node -p 'process.platform + "-" + process.arch')
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
