@@ -25,8 +25,9 @@ trap 'rm -rf "$out" "$project" "$chosen"' EXIT
 
 bash npm/pack.sh "$out"
 for tarball in "$out"/*.tgz; do
+  listed=$(tar -tzf "$tarball")
   for license in LICENSE-MIT LICENSE-APACHE; do
-    tar -tzf "$tarball" | grep -qx "package/$license" || { echo "$tarball has no $license"; exit 1; }
+    grep -qx "package/$license" <<<"$listed" || { echo "$tarball has no $license"; exit 1; }
   done
 done
 unset WA_EMU_BINARY WA_EMU_URL

@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     include: ['vitest/**/*.spec.mjs'],
     globalSetup: ['wa-onprem-emulator/global-setup'],
+    // The emulator's settings, as WA_EMU_* variables: the global setup reads them here too.
+    env: { WA_EMU_FIXED_CODE: '135790' },
   },
 });

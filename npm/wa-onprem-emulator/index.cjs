@@ -19,6 +19,8 @@ const { AssertionError } = require('node:assert');
 const { PLATFORMS, packageName, binaryFile } = require('./platforms.cjs');
 
 const NAME = 'wa-onprem-emulator';
+/** `Symbol.asyncDispose` (Node 18.18 and 20.4 on; the registered symbol Node uses before). */
+const ASYNC_DISPOSE = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 /** How many of the emulator's last log lines are kept for error messages. */
 const LOG_TAIL_LINES = 300;
 /** The options of `Emulator.start` that are not flags of the binary. */
@@ -236,6 +238,11 @@ class Emulator {
     running.delete(child);
   }
 
+  /** `await using emulator = await Emulator.start()`: stopped when the block ends. */
+  async [ASYNC_DISPOSE]() {
+    await this.stop();
+  }
+
   /** The isolated test world `name` (1-64 of A-Z, a-z, 0-9, '.', '_', '-'). */
   cluster(name) {
     return new Cluster(this, name);
@@ -310,7 +317,30 @@ class Cluster {
    * (default 5) for one to arrive. `cc` may be `null` (Cloud API codes are found by number). */
   async latestCode(cc, phoneNumber, { wait = 5, method } = {}) {
     const q = query({ cc, phone_number: phoneNumber, method, wait });
-    return (await this.emulator.control('GET', this._path(`/codes/latest${q}`))).code;
+    try {
+      return (await this.emulator.control('GET', this._path(`/codes/latest${q}`))).code;
+    } catch (e) {
+      if (!(e instanceof EmulatorError) || e.status !== 404) throw e;
+      let said = e.message;
+      try {
+        said = JSON.parse(e.message.slice(e.message.indexOf('{'))).errors[0].details;
+      } catch {
+        // not the vendor's envelope: keep the message as it came
+      }
+      let held = '';
+      try {
+        const codes = await this.codes();
+        held = codes.length
+          ? `; the outbox holds ${codes.length} code(s), to ${[...new Set(codes.map((c) => `+${c.cc} ${c.phone_number}`))].join(', ')}`
+          : '; the outbox is empty';
+      } catch {
+        // the cluster itself is missing: the emulator's words say so
+      }
+      throw new EmulatorError(
+        `no code for +${cc} ${phoneNumber} in cluster ${this.name} after waiting ${wait} s: ${said}${held}`,
+        404,
+      );
+    }
   }
 
   /** The outbox: every code sent in this cluster, oldest first. */
@@ -326,6 +356,11 @@ class Cluster {
   /** The cluster as new: users, tokens, number, pins, codes, policy, faults, clock. */
   async reset() {
     await this.emulator.control('POST', this._path('/reset'));
+  }
+
+  /** `await using cluster = emulator.cluster(name)`: deleted when the block ends. */
+  async [ASYNC_DISPOSE]() {
+    await this.delete();
   }
 
   /** Removes the cluster and all it holds; `false` if it did not exist. A test done with its

@@ -102,6 +102,8 @@ declare class Emulator {
   logTail(): string;
   /** Stops the binary this object started; a connected emulator is left running. */
   stop(): Promise<void>;
+  /** `await using emulator = await Emulator.start()`: `stop()` when the block ends. */
+  [Symbol.asyncDispose](): Promise<void>;
   /** The isolated test world `name`. */
   cluster(name: string): Cluster;
   /** A base64 verified-name certificate. */
@@ -131,6 +133,8 @@ declare class Cluster {
   reset(): Promise<void>;
   /** `false` if the cluster did not exist. */
   delete(): Promise<boolean>;
+  /** `await using cluster = emulator.cluster(name)`: deleted when the block ends. */
+  [Symbol.asyncDispose](): Promise<void>;
   setPolicy(policy: 'classic' | 'sunset' | 'scripted', rules?: unknown[] | string): Promise<unknown>;
   armFault(
     route: string,

@@ -26,6 +26,8 @@ test('registers a number on the emulator of the global setup', async () => {
     });
     expect(sent.status).toBe(202);
     const code = await cluster.latestCode('44', '7700900123', { method: 'voice' });
+    // The fixed code of jest.config.cjs's `globals` reached the emulator the global setup started.
+    expect(code).toBe('135790');
     const verified = await fetch(`${cluster.url}/v1/account/verify`, {
       method: 'POST',
       headers,

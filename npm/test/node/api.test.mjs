@@ -189,3 +189,15 @@ for (const end of ['SIGKILL', 'SIGTERM', 'SIGINT', 'exit']) {
     assert.ok(await goneWithin(Number(pid), 2000), `the emulator ${pid} outlived its parent (${end})`);
   });
 }
+
+test('Symbol.asyncDispose stops an emulator and deletes a cluster (await using)', async () => {
+  const emulator = await Emulator.start();
+  const cluster = emulator.cluster('disposed');
+  await cluster.reset();
+  assert.ok((await emulator.control('GET', '/clusters')).clusters.includes('disposed'));
+  await cluster[Symbol.asyncDispose]();
+  assert.ok(!(await emulator.control('GET', '/clusters')).clusters.includes('disposed'));
+  const pid = emulator.pid;
+  await emulator[Symbol.asyncDispose]();
+  assert.ok(await goneWithin(pid, 2000), 'stopped');
+});

@@ -2,6 +2,7 @@
 import { Emulator, EmulatorError, type JournaledRequest, type StartOptions } from 'wa-onprem-emulator';
 import setup, { teardown } from 'wa-onprem-emulator/global-setup';
 import globalTeardown from 'wa-onprem-emulator/global-teardown';
+import { test as withCluster } from 'wa-onprem-emulator/vitest';
 
 const options: StartOptions = { adminPassword: 'Adm1n!pass', fixedCode: '123456', codeTtl: '2m', args: ['--tls'] };
 const emulator: Emulator = await Emulator.start(options);
@@ -24,3 +25,17 @@ void [code, cert, seen, counted, headers, stop, EmulatorError];
 cluster.latestCodes('1', '6315550000');
 // @ts-expect-error the wait is a number of seconds
 await cluster.latestCode('1', '6315550000', { wait: '5s' });
+
+// `await using` (TypeScript 5.2 on): both dispose of themselves.
+const disposeEmulator: () => Promise<void> = emulator[Symbol.asyncDispose];
+const disposeCluster: () => Promise<void> = cluster[Symbol.asyncDispose];
+void [disposeEmulator, disposeCluster];
+
+// The Vitest fixtures are typed.
+withCluster('typed fixtures', async ({ emulator: run, cluster: mine }) => {
+  const at: string = run.url;
+  const name: string = mine.name;
+  // @ts-expect-error a cluster's name is not a number
+  const wrong: number = mine.name;
+  void [at, name, wrong];
+});
