@@ -60,6 +60,8 @@ pub enum ApiError {
     NoRoute {
         /// What was asked for, as `METHOD /path`.
         request: String,
+        /// The route it most likely meant, as `METHOD /path`.
+        near_miss: Option<String>,
     },
     /// A path of the real On-Premises API that the emulator does not emulate (1006, 404).
     #[error("not emulated")]
@@ -145,10 +147,14 @@ impl ApiError {
                     .into(),
                     "request.body_timeout".into(),
                 ),
-                Self::NoRoute { request } => (
+                Self::NoRoute { request, near_miss } => (
                     S::NOT_FOUND,
                     1006,
-                    format!("No such endpoint: {request}").into(),
+                    match near_miss {
+                        Some(meant) => format!("No such endpoint: {request}; did you mean {meant}?"),
+                        None => format!("No such endpoint: {request}"),
+                    }
+                    .into(),
                     "not_found.route".into(),
                 ),
                 Self::NotEmulated { request } => (

@@ -138,17 +138,32 @@ pub fn mark_served(response: &mut Response, method: &Method, path: &str, cluster
 pub fn unrouted(state: &AppState, method: &http::Method, path: &str) -> Response {
     let asked = format!("{method} {path}");
     let vendor = vendor_path(path);
-    let error = if not_emulated(vendor) {
-        ApiError::NotEmulated { request: asked }
-    } else {
-        ApiError::NoRoute { request: asked }
-    };
     let graph = vendor
         .split('/')
         .nth(1)
         .is_some_and(super::graph::is_version);
+    // The route it most likely meant, in the details and in `X-Emulator-Details`, as Graph's
+    // own 404s carry theirs.
+    let near_miss = (!graph)
+        .then(|| state.routes.near_miss(method.as_str(), vendor))
+        .flatten();
+    let error = if not_emulated(vendor) {
+        ApiError::NotEmulated { request: asked }
+    } else {
+        ApiError::NoRoute {
+            request: asked,
+            near_miss: near_miss.clone(),
+        }
+    };
     let access = if graph { Access::Graph } else { Access::Open };
     let mut response = error_response(&state.meta, &error, access);
+    if let Some(meant) = near_miss.filter(|_| matches!(error, ApiError::NoRoute { .. }))
+        && let Ok(value) = http::HeaderValue::from_str(&format!("the closest route: {meant}"))
+    {
+        response
+            .headers_mut()
+            .insert(super::graph::wire::DETAILS_HEADER, value);
+    }
     mark_served(&mut response, method, path, None);
     response
 }

@@ -106,6 +106,18 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
     app.get("/nowhere", &token)
         .await
         .assert_error(404, 1006, "/v1/nowhere");
+    // A typo names the route it most likely meant, in the details and in a header, as Graph's
+    // own 404s do.
+    let typo = app.post("/acount", &token, serde_json::json!({})).await;
+    typo.assert_error(
+        404,
+        1006,
+        "No such endpoint: POST /v1/acount; did you mean POST /v1/account?",
+    );
+    assert_eq!(
+        typo.headers["x-emulator-details"],
+        "the closest route: POST /v1/account"
+    );
     let answer = app
         .send(app.client.put(app.url("/account")).bearer_auth(&token))
         .await;

@@ -111,7 +111,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             generic(StatusCode::TOO_MANY_REQUESTS, 4, e.details(), e.reason())
         }
         ApiError::Domain(e) => generic(StatusCode::BAD_REQUEST, 100, e.details(), e.reason()),
-        ApiError::NoRoute { request } | ApiError::NotEmulated { request } => {
+        ApiError::NoRoute { request, .. } | ApiError::NotEmulated { request } => {
             let path = request.split_once(' ').map_or(request.as_str(), |(_, p)| p);
             graph_wire(&ApiError::Domain(Error::Cloud(unknown_path(path))))
         }
