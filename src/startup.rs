@@ -263,15 +263,26 @@ pub fn self_signed_cert_path(config: &Config) -> std::path::PathBuf {
 /// and where the control API and the OpenAPI document are (as fields too, for JSON logs).
 fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Config) {
     let scheme = if tls { "https" } else { "http" };
-    let url = format!("{scheme}://{addr}");
+    let bound = format!("{scheme}://{addr}");
+    // Bound to every interface (a container's 0.0.0.0): the links below are the ones this machine
+    // reaches; another container reaches it by its service name.
+    let url = Ready::new(addr, tls).url;
+    let every = if url == bound {
+        String::new()
+    } else {
+        format!(
+            "; every interface: {url} from this machine, {scheme}://SERVICE:{} from another container, the published port from the host",
+            addr.port()
+        )
+    };
     let settings = state.store.settings();
     let policy = settings.default_policy.name();
     tracing::info!(
         %addr,
-        %url,
+        url = %bound,
         policy,
         version = env!("CARGO_PKG_VERSION"),
-        "wa-onprem-emulator {} listening on {url} (policy {policy})",
+        "wa-onprem-emulator {} listening on {bound} (policy {policy}){every}",
         env!("CARGO_PKG_VERSION")
     );
     let stored = (config.data_dir.is_some() || config.seed.is_some())

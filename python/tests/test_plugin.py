@@ -174,8 +174,11 @@ def test_the_journal_helpers_verify_what_a_test_sent(wa_cluster):
     assert wa_cluster.count(method="POST", path="/v1/account", body={"cc": "1"}) == 1
     assert wa_cluster.count(surface="on_premises") == 3
     wa_cluster.assert_requested("POST", "/v1/account", times=1, status=202)
-    with pytest.raises(AssertionError, match="POST /v1/acount -> 404"):
+    with pytest.raises(AssertionError, match="POST /v1/acount -> 404") as failed:
         wa_cluster.assert_requested("POST", "/v1/account/verify")
+    # One space between words, and pytest's traceback ends at the test's own line.
+    assert str(failed.value).startswith("POST /v1/account/verify was requested 0 time(s)")
+    assert failed.traceback[-1].frame.f_locals.get("__tracebackhide__") is True
     assert wa_cluster.wait_for_requests(1, timeout=1, path="/v1/account") == 1
     with pytest.raises(AssertionError, match="expected at least 2"):
         wa_cluster.wait_for_requests(2, timeout=0.2, path="/v1/account")

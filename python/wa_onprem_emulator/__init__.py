@@ -425,6 +425,7 @@ class Cluster:
     def wait_for_requests(self, at_least: int, timeout: float = 5.0, **filters: Any) -> int:
         """Waits (woken by each request, no polling) until `at_least` requests match `filters`,
         or `timeout` seconds pass; how many match. Raises `AssertionError` when too few came."""
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
         answer = self.emulator.control(
             "GET",
             self._path(
@@ -432,8 +433,9 @@ class Cluster:
             ),
         )
         if not answer["reached"]:
+            matching = f" matching {filters}" if filters else ""
             raise AssertionError(
-                f"{answer['count']} request(s) matching {filters} within {timeout} s, "
+                f"{answer['count']} request(s){matching} within {timeout} s, "
                 f"expected at least {at_least}; the cluster received: {self._described()}"
             )
         return answer["count"]
@@ -443,11 +445,13 @@ class Cluster:
     ) -> List[Dict[str, Any]]:
         """Asserts that `method path` was requested (exactly `times` times when given), with
         `filters`; the matching requests. The failure lists what was requested instead."""
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
         found = self.requests(method=method, path=path, **filters)
         if (times is None and not found) or (times is not None and len(found) != times):
             expected = "at least once" if times is None else f"{times} time(s)"
+            asked = " ".join([method, path] + ([str(filters)] if filters else []))
             raise AssertionError(
-                f"{method} {path} {filters or ''} was requested {len(found)} time(s), "
+                f"{asked} was requested {len(found)} time(s), "
                 f"expected {expected}; the cluster received: {self._described()}"
             )
         return found

@@ -478,3 +478,60 @@ async fn the_configuration_chapter_s_sample_log_lines_are_real() {
         "docs/src/configuration.md shows lines the emulator does not write"
     );
 }
+
+#[test]
+fn on_every_interface_the_startup_lines_name_addresses_that_answer() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "0.0.0.0:0", "--log-format", "json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running {
+        base: String::new(),
+        child: {
+            let stderr = child.stderr.take().unwrap();
+            let lines: Vec<Value> = BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|line| serde_json::from_str(&line).ok())
+                .take_while(|entry: &Value| {
+                    !entry["fields"]["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("Cloud API")
+                })
+                .collect();
+            let message = |start: &str| -> String {
+                lines
+                    .iter()
+                    .filter_map(|e| e["fields"]["message"].as_str())
+                    .find(|m| m.starts_with(start))
+                    .unwrap_or_else(|| panic!("no line {start:?}: {lines:?}"))
+                    .to_owned()
+            };
+            let first = message("wa-onprem-emulator");
+            let port = first
+                .split("http://0.0.0.0:")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .unwrap_or_else(|| panic!("{first}"))
+                .to_owned();
+            assert!(
+                first.contains(&format!(
+                    "every interface: http://127.0.0.1:{port} from this machine, http://SERVICE:{port} from another container"
+                )),
+                "{first}"
+            );
+            let control = message("control API");
+            assert!(
+                control.contains(&format!("console: http://127.0.0.1:{port}/_emulator/ui")),
+                "{control}"
+            );
+            assert!(!control.contains("0.0.0.0"), "{control}");
+            child
+        },
+    };
+    assert!(running.stop().success());
+}
