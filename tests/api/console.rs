@@ -539,5 +539,8 @@ async fn the_console_shows_the_cloud_account_live() {
         t.contains("CLOUD_API · CONNECTED") && t.contains("pin set")
     })
     .await;
+    // The code that registered it on the Cloud API is used, not replaced: no On-Premises
+    // registration is needed for that (after a migration, neither is there one).
+    until_code(&client, 0, "used").await;
     client.close().await.unwrap();
 }
