@@ -217,6 +217,10 @@ fn insecure_tls(
         }
     }
 
+    // ring, not aws-lc-rs: no C toolchain beyond a C compiler (no cmake, no Go) for the static
+    // musl builds, and a test emulator needs no post-quantum key exchange, which is why rustls
+    // 0.23.48 deprecates ring's default provider.
+    #[allow(deprecated)]
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()

@@ -95,6 +95,10 @@ impl Identity {
 
     /// The rustls server configuration, offering HTTP/2 and HTTP/1.1.
     pub fn server_config(self) -> Result<Arc<ServerConfig>, TlsError> {
+        // ring, not aws-lc-rs: no C toolchain beyond a C compiler (no cmake, no Go) for the static
+        // musl builds, and a test emulator needs no post-quantum key exchange, which is why rustls
+        // 0.23.48 deprecates ring's default provider.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
