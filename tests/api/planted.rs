@@ -3,7 +3,7 @@
 //! restores. Each test is a finding of the review of the state documents, seeds, cluster
 //! lifetimes and launchers, over real HTTP or a real process.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -593,55 +593,26 @@ fn the_ready_file_says_where_the_emulator_answers_and_goes_when_it_stops() {
         .expect("stopped within 5 s of SIGHUP");
     assert_eq!(status.code(), Some(0), "a clean stop");
     assert!(!ready.exists());
-    // `-` prints the same as one line on stdout.
-    let mut child = Command::new(BIN)
-        .args([
-            "--listen",
-            "[::1]:0",
-            "--log-level",
-            "off",
-            "--ready-file",
-            "-",
-        ])
-        .stdout(Stdio::piped())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let signal: Value = serde_json::from_str(&line).unwrap();
-    assert!(
-        signal["url"].as_str().unwrap().starts_with("http://[::1]:"),
-        "{signal}"
-    );
+    // `-` prints the same as one line on stdout (as the Rust test helpers read it).
+    let mut command = Command::new(BIN);
+    command.args(["--listen", "[::1]:0", "--log-level", "off"]);
+    let (mut child, url) = spawn_listening(command);
+    assert!(url.starts_with("http://[::1]:"), "{url}");
     child.kill().ok();
     child.wait().ok();
 }
 
 #[test]
 fn an_emulator_told_so_ends_when_its_stdin_closes() {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--log-level", "off"])
-        .args(["--ready-file", "-", "--exit-on-stdin-close"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let signal: Value = serde_json::from_str(&line).unwrap();
+    // Started with `--ready-file - --exit-on-stdin-close`, stdin a pipe this test holds.
+    let mut command = Command::new(BIN);
+    command.args(["--listen", "127.0.0.1:0", "--log-level", "off"]);
+    let (mut child, url) = spawn_listening(command);
     let mut stdin = child.stdin.take().unwrap();
     // What is written is ignored; it keeps serving while the pipe is open.
     stdin.write_all(b"anything\n").unwrap();
     std::thread::sleep(Duration::from_millis(300));
     assert!(child.try_wait().unwrap().is_none());
-    let url = signal["url"].as_str().unwrap();
     let health: Value = blocking_get(&format!("{url}/_emulator/health"));
     assert_eq!(health["status"], "ok");
     // The launcher is gone (its end of the pipe closed, as a killed process's is).
