@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::document::{FORMAT_VERSION, StateDocument};
+use super::document::{Checked, FORMAT_VERSION, StateDocument};
 use crate::domain::clock::{later, latest};
 use crate::domain::cloud::{Waba, read_number};
 use crate::domain::password::{self, ADMIN};
@@ -18,14 +18,6 @@ use crate::store::users::check_username;
 
 fn invalid(message: String) -> Error {
     Error::invalid("state", "document", message)
-}
-
-/// A state document held to the rules of the API that would have made each of its values, and
-/// made into a cluster's state; not in place yet.
-#[derive(Debug)]
-pub(in crate::store) struct Checked {
-    pub(super) state: State,
-    pub(super) offset_ms: u64,
 }
 
 /// `document` checked value by value against what the API itself takes (one reader per rule,

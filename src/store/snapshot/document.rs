@@ -7,7 +7,6 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use super::check::Checked;
 use crate::domain::Result;
 use crate::domain::cloud::Waba;
 use crate::domain::faults::FaultSpec;
@@ -190,4 +189,12 @@ impl Cluster {
         log.push(|| Change::Meta(key.clone(), self.meta_record(c)));
         log.push(|| Change::Cloud(key.clone(), c.waba.clone()));
     }
+}
+
+/// A state document held to the rules of the API that would have made each of its values, and
+/// made into a cluster's state; not in place yet.
+#[derive(Debug)]
+pub(in crate::store) struct Checked {
+    pub(super) state: State,
+    pub(super) offset_ms: u64,
 }

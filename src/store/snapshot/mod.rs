@@ -13,6 +13,6 @@
 mod check;
 mod document;
 
-pub(in crate::store) use check::{Checked, check};
-pub(in crate::store) use document::document_of;
+pub(in crate::store) use check::check;
+pub(in crate::store) use document::{Checked, document_of};
 pub use document::{FORMAT_VERSION, SendsEntry, StateDocument, TokenEntry, TopologyEntry};
