@@ -99,7 +99,5 @@ pub mod outbox {
 pub mod routes {
     pub use crate::http::graph::NEWEST_VERSION as NEWEST_GRAPH_VERSION;
     pub use crate::http::openapi::document as openapi;
-    #[allow(deprecated)]
-    pub use crate::http::routes::Takes;
     pub use crate::http::routes::{Access, ROUTES, Reads, Route, Surface};
 }

@@ -226,7 +226,7 @@ impl AppState {
                 enabled: !config.no_control_api,
                 token: config.control_token.as_deref().map(Into::into),
             },
-            openapi: openapi::document().to_string().into(),
+            openapi: openapi::served(),
             graph_token: config.graph_token.as_deref().map(Into::into),
             graph_version: config.graph_version.as_str().into(),
             metrics: crate::http::metrics::Metrics::new(&routes),

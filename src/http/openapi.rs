@@ -6,6 +6,14 @@ use serde_json::{Map, Value, json};
 
 use super::routes::{Access, ROUTES, Reads, Route, Surface};
 
+/// The document as served, made once a process from the route table (it depends on nothing
+/// else): every `AppState` of the process, and each of the property tests' hundreds, shares it.
+pub fn served() -> bytes::Bytes {
+    static SERVED: std::sync::LazyLock<bytes::Bytes> =
+        std::sync::LazyLock::new(|| document().to_string().into());
+    SERVED.clone()
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();

@@ -119,10 +119,6 @@ pub struct Route {
     pub(crate) handler: Handler,
 }
 
-/// The former name of [`Reads`].
-#[deprecated(note = "renamed Reads")]
-pub type Takes = Reads;
-
 impl Route {
     /// A vendor route (`/v1/...`) for admins that reads no body: the rest of a row says how it
     /// differs.

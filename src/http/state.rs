@@ -46,7 +46,7 @@ pub struct Shared {
     pub control_body_limit: super::read::BodyLimit,
     /// Who may use the control API.
     pub control: ControlAccess,
-    /// The OpenAPI document, made once from the route table at start.
+    /// The OpenAPI document, made once a process from the route table.
     pub openapi: Bytes,
     /// The one access token the Graph surface takes (`--graph-token`); any non-empty one when
     /// `None`.

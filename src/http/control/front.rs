@@ -97,7 +97,7 @@ pub async fn metrics(State(state): State<AppState>) -> Reply {
     }
 }
 
-/// `GET /_emulator/openapi.json`: the document made from the route table at start.
+/// `GET /_emulator/openapi.json`: the document made from the route table, once a process.
 pub async fn openapi(State(state): State<AppState>) -> Reply {
     Reply::control_bytes(state.openapi.clone())
 }
