@@ -1,7 +1,7 @@
 //! [`Cluster`]: one emulated deployment, its state behind a mutex that is held only for a few
 //! field updates (never across an `.await` or a password hash), its virtual clock and policy.
 //! Its operations live beside it by area: [`super::users`], [`super::registration`],
-//! [`super::deployment`] and [`super::testing`].
+//! [`super::deployment`] and [`super::steering`].
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -20,7 +20,7 @@ pub mod seed;
 mod settings;
 pub mod snapshot;
 mod state;
-pub mod testing;
+pub mod steering;
 pub mod users;
 
 pub use admission::{Admission, Caller};

@@ -1,5 +1,5 @@
 //! The state of one emulated deployment: plain data, private to the store. The operations that
-//! change it live in [`super::users`], [`super::registration`] and [`super::testing`].
+//! change it live in [`super::users`], [`super::registration`] and [`super::steering`].
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! What tests steer a cluster with besides its API: armed faults and the request journal.
+//! What tests steer and read a cluster with besides its API: armed faults and the request journal
+//! (production code the control API serves; named for what it does, not for who calls it).
 
 use super::Cluster;
 use super::events::Kind;
