@@ -240,15 +240,12 @@ pub async fn count_requests(
     let wait = number("wait", MAX_WAIT_SECONDS)?.unwrap_or(0.0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
     // A count held with at_least may begin before the client under test made its cluster.
-    let cluster = match at_least {
-        Some(_) => state.store.existing(&name, deadline).await?,
-        None => {
-            state
-                .store
-                .existing(&name, tokio::time::Instant::now())
-                .await?
-        }
+    let made_by = if at_least.is_some() {
+        deadline
+    } else {
+        tokio::time::Instant::now()
     };
+    let cluster = state.store.existing(&name, made_by).await?;
     let Some(at_least) = at_least else {
         return Ok(Reply::control(
             &json!({ "count": cluster.count_requests(&filter) }),
