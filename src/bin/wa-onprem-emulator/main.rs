@@ -403,7 +403,15 @@ async fn stdin_end() {
         .spawn(move || {
             let mut buffer = [0u8; 1024];
             let mut stdin = std::io::stdin().lock();
-            while matches!(stdin.read(&mut buffer), Ok(n) if n > 0) {}
+            loop {
+                match stdin.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    // A signal arriving meanwhile (SIGTERM's own handler, say) is not the end.
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
             let _ = ended.send(());
         });
     match reader {
