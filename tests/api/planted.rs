@@ -322,28 +322,14 @@ async fn a_held_wait_waits_for_its_cluster_to_be_made() {
     let app = TestApp::spawn(config().fixed_code("123456")).await;
     let later = app.in_cluster("made-later");
     // The test starts its wait before the client under test has sent anything.
-    let waiting = {
-        let app = TestApp::external(&app.base);
-        tokio::spawn(async move {
-            app.control(
-                Method::GET,
-                "/clusters/made-later/codes/latest?cc=1&phone_number=6315550000&wait=10",
-                None,
-            )
-            .await
-        })
-    };
-    let counting = {
-        let app = TestApp::external(&app.base);
-        tokio::spawn(async move {
-            app.control(
-                Method::GET,
-                "/clusters/made-later/requests/count?method=POST&path=/v1/account&at_least=1&wait=10",
-                None,
-            )
-            .await
-        })
-    };
+    let waiting = held_get(
+        &app,
+        "/clusters/made-later/codes/latest?cc=1&phone_number=6315550000&wait=10",
+    );
+    let counting = held_get(
+        &app,
+        "/clusters/made-later/requests/count?method=POST&path=/v1/account&at_least=1&wait=10",
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!waiting.is_finished() && !counting.is_finished());
     let token = later.admin_token().await;
@@ -372,17 +358,10 @@ async fn an_open_request_keeps_its_cluster_from_expiring() {
     let app = TestApp::spawn(config().cluster_idle_ttl(Duration::from_millis(800))).await;
     let held = app.in_cluster("held");
     held.admin_token().await;
-    let waiting = {
-        let app = TestApp::external(&app.base);
-        tokio::spawn(async move {
-            app.control(
-                Method::GET,
-                "/clusters/held/requests/count?path=/v1/health&at_least=1&wait=8",
-                None,
-            )
-            .await
-        })
-    };
+    let waiting = held_get(
+        &app,
+        "/clusters/held/requests/count?path=/v1/health&at_least=1&wait=8",
+    );
     // An event stream of one cluster holds it too.
     let mut stream = app
         .client
@@ -410,6 +389,12 @@ async fn an_open_request_keeps_its_cluster_from_expiring() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let names = app.clusters().await;
     assert!(!names.contains(&"streamed".to_owned()), "{names:?}");
+}
+
+/// A control GET sent now and answered later (a held wait), on a task of its own.
+fn held_get(app: &TestApp, path: &str) -> tokio::task::JoinHandle<crate::helpers::Answer> {
+    let (app, path) = (TestApp::external(&app.base), path.to_owned());
+    tokio::spawn(async move { app.control(Method::GET, &path, None).await })
 }
 
 /// The binary with `args`, refusing to start: its exit code and stderr, within 5 s.
