@@ -7,7 +7,10 @@
 #     flags and WA_EMU_* variables passed through (a whole registration with curl), `docker stop`
 #     ending it cleanly within 2 s;
 #   - `-e WA_EMU_DATA_DIR=/data -v VOLUME:/data`: a registration kept across a restart;
-#   - the image holds nothing but the binary and /data; its size is printed.
+#   - the image holds nothing but the binary and /data; its size is printed;
+#   - docker/compose.yaml brought up with podman-compose (PODMAN_COMPOSE, else the CI venv's)
+#     beside a client container (docker/client: busybox alone) that runs a whole registration
+#     against http://emulator:9090 by service name; with a data volume, kept across down and up.
 # Every container, volume and image it makes is removed at the end, even when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,3 +131,51 @@ healthy "$url"
 # The token and the registration were kept: a code request for the number is 201 at once.
 [[ "$(request_code "$url" "$token")" == 201 ]] || fail "the registration did not survive the restart"
 echo "data volume: the number still registered, the token still valid, after docker restart"
+
+compose=${PODMAN_COMPOSE:-$PWD/target/ci-venv/bin/podman-compose}
+if [[ ! -x "$compose" ]]; then
+  echo "podman-compose is missing ($compose): the compose file is not run"
+  exit 0
+fi
+echo "== docker/compose.yaml with podman-compose, a client container reaching it as http://emulator:9090"
+# The compose file's image, as `docker compose build` would have tagged it.
+podman tag "$image" wa-onprem-emulator:latest
+mkdir -p "$work/client"
+cp /bin/busybox docker/client/registration.sh "$work/client/"
+podman build --quiet --isolation chroot --format docker -f docker/client/Dockerfile \
+  -t localhost/wa-emu-client:ci "$work/client" >/dev/null
+cat >"$work/client.yaml" <<'YAML'
+services:
+  client:
+    image: localhost/wa-emu-client:ci
+    depends_on:
+      emulator:
+        condition: service_healthy
+YAML
+# State that lasts, as the file's commented lines say.
+cat >"$work/data.yaml" <<'YAML'
+services:
+  emulator:
+    environment:
+      WA_EMU_DATA_DIR: "/data"
+    volumes:
+      - emulator-data:/data
+volumes:
+  emulator-data:
+YAML
+files=(-p wa-ci -f docker/compose.yaml -f "$work/data.yaml")
+"$compose" "${files[@]}" up -d --no-build emulator >"$work/compose.log" 2>&1 \
+  || { cat "$work/compose.log"; fail "podman-compose up failed"; }
+healthy http://127.0.0.1:9090
+said=$("$compose" "${files[@]}" -f "$work/client.yaml" run -T --rm client 2>&1) \
+  || { echo "$said"; fail "the client container's registration failed"; }
+grep -q "registered +1 6315550000" <<<"$said" || fail "the client said: $said"
+echo "client container: $(grep registered <<<"$said")"
+"$compose" "${files[@]}" down >>"$work/compose.log" 2>&1
+"$compose" "${files[@]}" up -d --no-build emulator >>"$work/compose.log" 2>&1
+healthy http://127.0.0.1:9090
+token=$(login http://127.0.0.1:9090 'Adm1n!pass')
+[[ "$(request_code http://127.0.0.1:9090 "$token")" == 201 ]] \
+  || fail "after down and up, the number is no longer registered"
+"$compose" "${files[@]}" down -v >>"$work/compose.log" 2>&1
+echo "compose: the registration kept in the data volume across down and up"
