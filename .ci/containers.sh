@@ -8,6 +8,9 @@
 #     ending it cleanly within 2 s;
 #   - `-e WA_EMU_DATA_DIR=/data -v VOLUME:/data`: a registration kept across a restart;
 #   - the image holds nothing but the binary and /data; its size is printed;
+#   - the Testcontainers modules (Python: wa_onprem_emulator.testcontainers, with the venv
+#     WA_EMU_CONTAINERS_PYTHON or target/py-venv; Node: wa-onprem-emulator/testcontainers)
+#     starting that image: a registration, a seeded cluster, the control token, stop;
 #   - docker/compose.yaml brought up with podman-compose (PODMAN_COMPOSE, else the CI venv's)
 #     beside a client container (docker/client: busybox alone) that runs a whole registration
 #     against http://emulator:9090 by service name; with a data volume, kept across down and up.
@@ -131,6 +134,35 @@ healthy "$url"
 # The token and the registration were kept: a code request for the number is 201 at once.
 [[ "$(request_code "$url" "$token")" == 201 ]] || fail "the registration did not survive the restart"
 echo "data volume: the number still registered, the token still valid, after docker restart"
+
+# Testcontainers here: no reaper (its image cannot be pulled), the Docker API's host as the
+# containers' address.
+export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CONNECTION_MODE=docker_host TC_HOST=127.0.0.1
+export WA_EMU_IMAGE=$image
+python=${WA_EMU_CONTAINERS_PYTHON:-$PWD/target/py-venv/bin/python}
+if [[ -x "$python" ]] && "$python" -c "import testcontainers, wa_onprem_emulator" 2>/dev/null; then
+  echo "== the Python Testcontainers module (wa_onprem_emulator.testcontainers) against that image"
+  # From target/, so that the installed package is the one imported.
+  (cd target && "$python" -m pytest -p no:cacheprovider -q ../python/containers)
+else
+  echo "no Python with testcontainers and the package ($python): its Testcontainers module is not run"
+fi
+
+if command -v npm >/dev/null && command -v node >/dev/null; then
+  echo "== the Node.js Testcontainers module (wa-onprem-emulator/testcontainers) against that image"
+  # The packages as a user installs them (npm/pack.sh), beside npm's testcontainers 11 (12 needs
+  # Node 22.19).
+  WA_EMU_BINARY=$binary bash npm/pack.sh "$work/npm" >/dev/null
+  mkdir -p "$work/node" && cp -r npm/test/containers "$work/node/"
+  (
+    cd "$work/node"
+    npm init -y >/dev/null
+    npm install --silent --no-audit --no-fund "$work"/npm/*.tgz testcontainers@11.14.0
+    node --test containers/
+  )
+else
+  echo "node and npm are missing: the Node.js Testcontainers module is not run"
+fi
 
 compose=${PODMAN_COMPOSE:-$PWD/target/ci-venv/bin/podman-compose}
 if [[ ! -x "$compose" ]]; then

@@ -43,9 +43,17 @@ import urllib.parse
 from collections import deque
 from typing import IO, Any, Deque, Dict, List, Optional, Sequence, Union
 
-__all__ = ["Cluster", "Emulator", "EmulatorError", "binary"]
+__all__ = ["Cluster", "Emulator", "EmulatorError", "binary", "__version__"]
 
 _NAME = "wa-onprem-emulator"
+
+try:
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    #: The package's version (the crate's; `0.0.0` for a source tree not installed).
+    __version__ = _version(_NAME)
+except PackageNotFoundError:  # a source tree on sys.path
+    __version__ = "0.0.0"
 
 #: How many of the emulator's last log lines are kept for error messages.
 LOG_TAIL_LINES = 300
