@@ -60,7 +60,8 @@ cp -r npm/test/. "$project"
 cd "$project"
 npm init -y >/dev/null
 npm install --silent --no-audit --no-fund "$out"/*.tgz \
-  whatsapp@0.0.5-Alpha vitest@3.2.7 jest@29.7.0 typescript@5.9.3 @types/node@20.19.43
+  whatsapp@0.0.5-Alpha vitest@3.2.7 jest@29.7.0 typescript@5.9.3 @types/node@20.19.43 \
+  testcontainers@11.14.0
 [[ -x node_modules/@wa-onprem-emulator/$(node -p 'process.platform + "-" + process.arch')/bin/wa-onprem-emulator ]]
 
 echo "== npx wa-onprem-emulator --help"
