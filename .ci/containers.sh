@@ -211,3 +211,23 @@ token=$(login http://127.0.0.1:9090 'Adm1n!pass')
   || fail "after down and up, the number is no longer registered"
 "$compose" "${files[@]}" down -v >>"$work/compose.log" 2>&1
 echo "compose: the registration kept in the data volume across down and up"
+
+echo "== the book's compose snippet for another project (docs/src/docker.md), as pasted"
+# Its emulator from the image built here instead of the repository's URL, its `my-service` the
+# client container: what the snippet wires (service name, variables, health) is what runs.
+awk '/^```yaml$/{c++; if (c==1) {f=1; next}} f&&/^```$/{exit} f' docs/src/docker.md >"$work/snippet.yaml"
+cat >"$work/snippet-images.yaml" <<YAML
+services:
+  whatsapp:
+    image: $image
+  my-service:
+    image: localhost/wa-emu-client:ci
+YAML
+files=(-p wa-snippet -f "$work/snippet.yaml" -f "$work/snippet-images.yaml")
+"$compose" "${files[@]}" up -d --no-build whatsapp >>"$work/compose.log" 2>&1 \
+  || { cat "$work/compose.log"; fail "podman-compose up of the book's snippet failed"; }
+said=$("$compose" "${files[@]}" run -T --rm my-service 2>&1) \
+  || { echo "$said"; fail "the book's snippet: my-service's registration failed"; }
+grep -q "registered +1 6315550000" <<<"$said" || fail "the book's snippet: my-service said: $said"
+"$compose" "${files[@]}" down -v >>"$work/compose.log" 2>&1
+echo "book's snippet: $(grep registered <<<"$said")"

@@ -1,9 +1,11 @@
 #!/bin/sh
-# A client container's whole registration against the compose file's emulator, by service name
-# (http://emulator:9090), with nothing but busybox: .ci/containers.sh runs it in a container
-# beside `docker/compose.yaml` (admin password Adm1n!pass, fixed code 123456, as the file sets).
+# A client container's whole registration against a compose file's emulator, by service name,
+# with nothing but busybox: .ci/containers.sh runs it beside `docker/compose.yaml`
+# (http://emulator:9090) and beside the book's compose snippet for another project
+# (WHATSAPP_API_URL=http://whatsapp:9090); admin password Adm1n!pass, as both set. The code is
+# read from the outbox, whatever it is.
 set -eu
-B=${WA_EMU_URL:-http://emulator:9090}
+B=${WHATSAPP_API_URL:-${WA_EMU_URL:-http://emulator:9090}}
 for _ in $(seq 1 100); do
   wget -q -O /dev/null "$B/_emulator/health" && break
   sleep 0.1
