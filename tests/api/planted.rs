@@ -145,7 +145,7 @@ async fn values_the_api_refuses_are_refused_in_a_state_document_and_nothing_chan
             "an outbox code that is not 6 digits",
             json!({"outbox": [{"seq": 1, "number": {"cc": "1", "phone_number": "6315550000"}, "method": "sms",
                 "code": "12", "vname": "Co", "sent_at": later, "expires_at": later}]}),
-            "is not 6 digits",
+            "outbox: seq 1: Parameter 'code' must be exactly 6 digits",
         ),
         (
             "two outbox codes of one seq",

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use super::document::{Checked, FORMAT_VERSION, StateDocument};
 use crate::domain::clock::{later, latest};
 use crate::domain::cloud::{Waba, read_number};
+use crate::domain::model::SentBy;
 use crate::domain::password::{self, ADMIN};
 use crate::domain::phone::Number;
 use crate::domain::policy::{PolicyKind, scripted};
@@ -107,7 +108,7 @@ pub(in crate::store) fn check(settings: &Settings, document: StateDocument) -> R
         vendor_number(number.cc(), number.phone_number())
             .map_err(|e| invalid(format!("registration.pending: {}", e.details())))?;
         check_vname("registration.pending", &pending.vname)?;
-        check_code("registration.pending.code", &pending.code)?;
+        check_code("registration.pending", &pending.code)?;
         in_range("registration.pending.expires_at".into(), pending.expires_at)?;
     }
     if let Some(until) = registration.restarting_until {
@@ -179,21 +180,18 @@ pub(in crate::store) fn check(settings: &Settings, document: StateDocument) -> R
             )));
         }
         last_seq = code.seq;
+        // The number as the API that sent the code reads numbers.
         let number = &code.number;
-        Number::from_e164(number.e164())
-            .filter(|n| n.cc() == number.cc())
-            .ok_or_else(|| {
-                invalid(format!(
-                    "outbox: seq {}: +{} {} is not a number",
-                    code.seq,
-                    number.cc(),
-                    number.phone_number()
-                ))
-            })?;
-        check_code(
-            &format!("outbox: seq {}: code", code.seq),
-            code.code.as_str(),
-        )?;
+        let place = format!("outbox: seq {}", code.seq);
+        match code.surface {
+            SentBy::OnPremises => vendor_number(number.cc(), number.phone_number())
+                .map(drop)
+                .map_err(|e| invalid(format!("{place}: {}", e.details())))?,
+            SentBy::Cloud => read_number(number.cc(), number.phone_number())
+                .map(drop)
+                .map_err(|e| invalid(format!("{place}: {e}")))?,
+        }
+        check_code(&place, code.code.as_str())?;
         in_range(
             format!("outbox: seq {}: expires_at", code.seq),
             code.expires_at,
@@ -242,12 +240,11 @@ fn check_vname(place: &str, vname: &str) -> Result<()> {
     Ok(())
 }
 
+/// A code as the API sends it: exactly 6 digits (the rule of a pin, `request::pin`).
 fn check_code(place: &str, code: &str) -> Result<()> {
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(invalid(format!("{place} {code:?} is not 6 digits")))
-    }
+    request::pin("code", code)
+        .map(drop)
+        .map_err(|e| invalid(format!("{place}: {}", e.details())))
 }
 
 /// The Cloud account: each number once, by id and by number, with the pins the API takes.
@@ -281,7 +278,7 @@ fn check_cloud(waba: &Waba) -> Result<()> {
                 .map_err(|e| invalid(format!("{place}.pin: {}", e.details())))?;
         }
         if let Some(code) = &entry.code {
-            check_code(&format!("{place}.code"), &code.code)?;
+            check_code(&place, &code.code)?;
         }
     }
     Ok(())
