@@ -260,17 +260,8 @@ async fn sigterm_during_a_held_request_exits_cleanly() {
             .unwrap()
             .success()
     );
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "still running 5 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = crate::helpers::exited_within(&mut child, Duration::from_secs(5))
+        .expect("stopped within 5 s of SIGTERM");
     assert!(status.success(), "exit status {status:?}");
     // The held request was answered (no code came), not cut off.
     assert_eq!(waiter.await.unwrap().unwrap(), 404);

@@ -528,19 +528,36 @@ impl Drop for Running {
 impl Running {
     /// SIGTERM, then the exit status within 15 s.
     pub fn stop(&mut self) -> std::process::ExitStatus {
+        self.stop_with("TERM")
+    }
+
+    /// Signal `signal` (`TERM`, `HUP`, ...), then the exit status within 15 s.
+    pub fn stop_with(&mut self, signal: &str) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{signal}"), &pid])
             .status()
             .unwrap();
         assert!(sent.success());
-        for _ in 0..150 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        exited_within(&mut self.child, Duration::from_secs(15))
+            .unwrap_or_else(|| panic!("the emulator did not stop within 15 s of SIG{signal}"))
+    }
+}
+
+/// The exit status of `child` once it has ended, or `None` while it still runs after `limit`.
+pub fn exited_within(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
         }
-        panic!("the emulator did not stop within 15 s of SIGTERM");
+        if started.elapsed() >= limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

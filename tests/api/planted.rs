@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{BIN, PASSWORD, Running, TestApp, config, spawn_listening};
+use crate::helpers::{BIN, PASSWORD, Running, TestApp, config, exited_within, spawn_listening};
 
 /// A fresh cluster's state document, as `GET …/state` answers it.
 async fn fresh_state(app: &TestApp, cluster: &str) -> Value {
@@ -407,13 +407,9 @@ fn refused_start(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(5) {
-            child.kill().ok();
-            panic!("{args:?} did not refuse to start within 5 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    if exited_within(&mut child, Duration::from_secs(5)).is_none() {
+        child.kill().ok();
+        panic!("{args:?} did not refuse to start within 5 s");
     }
     let output = child.wait_with_output().unwrap();
     (
@@ -565,17 +561,7 @@ fn the_ready_file_says_where_the_emulator_answers_and_goes_when_it_stops() {
     let health: Value = blocking_get(&format!("{url}/_emulator/health"));
     assert_eq!(health["status"], "ok", "{health}");
     // SIGHUP drains like SIGTERM, and the file goes with the emulator.
-    let sent = Command::new("kill")
-        .args(["-HUP", &running.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = (0..100)
-        .find_map(|_| {
-            std::thread::sleep(Duration::from_millis(50));
-            running.child.try_wait().unwrap()
-        })
-        .expect("stopped within 5 s of SIGHUP");
+    let status = running.stop_with("HUP");
     assert_eq!(status.code(), Some(0), "a clean stop");
     assert!(!ready.exists());
     // `-` prints the same as one line on stdout (as the Rust test helpers read it).
@@ -602,17 +588,8 @@ fn an_emulator_told_so_ends_when_its_stdin_closes() {
     assert_eq!(health["status"], "ok");
     // The launcher is gone (its end of the pipe closed, as a killed process's is).
     drop(stdin);
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "still running 2 s after its stdin closed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exited_within(&mut child, Duration::from_secs(2))
+        .expect("stopped within 2 s of its stdin closing");
     assert_eq!(status.code(), Some(0));
 }
 

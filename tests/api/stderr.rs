@@ -53,6 +53,11 @@ async fn hammer(base: &str, total: usize, parallel: usize) -> Value {
     tokio::time::timeout(Duration::from_secs(300), run)
         .await
         .expect("every request answered within 300 s");
+    read_health(&client, base).await
+}
+
+/// The health answer of `base`.
+async fn read_health(client: &reqwest::Client, base: &str) -> Value {
     client
         .get(format!("{base}/_emulator/health"))
         .send()
@@ -188,15 +193,9 @@ async fn a_stderr_whose_reader_is_gone_neither_stops_nor_kills_the_emulator() {
         let mut dropped = health["dropped_log_lines"].as_u64().unwrap();
         while dropped < 2_000 && std::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            let health: Value = client
-                .get(format!("{}/_emulator/health", running.base))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
+            dropped = read_health(&client, &running.base).await["dropped_log_lines"]
+                .as_u64()
                 .unwrap();
-            dropped = health["dropped_log_lines"].as_u64().unwrap();
         }
         assert!(
             dropped >= 2_000,
