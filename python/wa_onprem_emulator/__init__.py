@@ -289,7 +289,9 @@ class Emulator:
     def _request(self, method: str, path: str, body: Any,
                  timeout: float = 330) -> "tuple[int, bytes]":
         """One request on this thread's kept-open connection (opened again once if the
-        emulator closed it meanwhile); its status and body."""
+        emulator closed it meanwhile); its status and body. Sending again is safe for a POST
+        too: the emulator closes only an idle connection (`--idle-timeout`), so a request that
+        found it closed was never read."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"}
         if self._control_token:

@@ -1,6 +1,7 @@
 // The per-test fixtures of wa-onprem-emulator/vitest: `emulator` and a fresh `cluster` a test,
 // deleted when it ends; the config's `test.env` reaching the emulator the global setup started.
 import { expect, test } from 'wa-onprem-emulator/vitest';
+import { adminToken } from './login.mjs';
 
 const seen = [];
 
@@ -16,15 +17,7 @@ test('the cluster of the test before is gone, and test.env set the fixed code', 
   const clusters = (await emulator.control('GET', '/clusters')).clusters;
   expect(clusters).not.toContain(seen[0]);
   expect(clusters).toContain(cluster.name);
-  const login = await fetch(`${cluster.url}/v1/users/login`, {
-    method: 'POST',
-    headers: {
-      authorization: 'Basic ' + Buffer.from('admin:secret').toString('base64'),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ new_password: 'N3w!passw0rd' }),
-  });
-  const token = (await login.json()).users[0].token;
+  const token = await adminToken(cluster);
   const sent = await fetch(`${cluster.url}/v1/account`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 // Two tests served by the one emulator the global setup started, each in a cluster of its own.
 import { afterEach, beforeEach, expect, inject, test } from 'vitest';
 import { Emulator } from 'wa-onprem-emulator';
+import { adminToken } from './login.mjs';
 
 let cluster;
 beforeEach(async (context) => {
@@ -12,19 +13,6 @@ afterEach(async () => {
   await cluster.delete();
 });
 
-async function login() {
-  const res = await fetch(`${cluster.url}/v1/users/login`, {
-    method: 'POST',
-    headers: {
-      authorization: 'Basic ' + Buffer.from('admin:secret').toString('base64'),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ new_password: 'N3w!passw0rd' }),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()).users[0].token;
-}
-
 test('the global setup hands its emulator to the tests', async () => {
   expect(process.env.WA_EMU_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(inject('WA_EMU_URL')).toBe(process.env.WA_EMU_URL);
@@ -33,7 +21,7 @@ test('the global setup hands its emulator to the tests', async () => {
 });
 
 test.each(['6315550000', '6315550001'])('registers %s in a cluster of its own', async (number) => {
-  const token = await login();
+  const token = await adminToken(cluster);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const cert = await cluster.makeCert('Vitest Shop');
   const sent = await fetch(`${cluster.url}/v1/account`, {
