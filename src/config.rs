@@ -144,7 +144,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             graph_token: None,
-            graph_version: crate::http::graph::NEWEST_VERSION.into(),
+            graph_version: crate::domain::cloud::version::NEWEST.into(),
             seed: None,
             migration_delay: default_duration(MIGRATION_DELAY),
             control_body_limit: CONTROL_BODY_LIMIT,

@@ -74,7 +74,8 @@ pub mod state {
 /// What verifying on a cluster's journal takes: the filter of
 /// [`Emulator::requests`], [`Emulator::count`] and [`Emulator::wait_for_requests`].
 pub mod journal {
-    pub use crate::store::journal::{EntryFilter as RequestFilter, Surface};
+    pub use crate::domain::Surface;
+    pub use crate::store::journal::EntryFilter as RequestFilter;
 }
 pub use http::{App, AppBody, AppState, ControlAccess, app, router};
 pub use startup::{Ready, StartupError, TlsError, serve, serve_with, tls};
@@ -97,7 +98,8 @@ pub mod outbox {
 
 /// The route table of both surfaces, as the OpenAPI document lists it.
 pub mod routes {
-    pub use crate::http::graph::NEWEST_VERSION as NEWEST_GRAPH_VERSION;
+    pub use crate::domain::cloud::version::NEWEST as NEWEST_GRAPH_VERSION;
     pub use crate::http::openapi::document as openapi;
-    pub use crate::http::routes::{Access, ROUTES, Reads, Route, Surface};
+    pub use crate::http::route::{Access, Addressing, Reads, Route, Surface, mounts};
+    pub use crate::http::table::{ROUTES, all};
 }

@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::password;
 use crate::domain::policy::{ClassicRules, PolicyError, PolicyKind, scripted};
-use crate::http::envelope::Meta;
-use crate::http::error::{envelope, title};
+use crate::http::common::Meta;
+use crate::http::common::error::{envelope, title};
 use crate::http::{AppState, ControlAccess, Shared, app, openapi};
 use crate::server;
 pub use crate::server::tls::TlsError;
@@ -42,7 +42,7 @@ pub enum StartupError {
     /// The `--graph-version` is not a Graph version the emulator serves.
     #[error(
         "--graph-version (WA_EMU_GRAPH_VERSION) {0:?} is not a Graph API version the emulator serves: give one from v2.0 to {newest}, such as {newest}",
-        newest = crate::http::graph::NEWEST_VERSION
+        newest = crate::domain::cloud::version::NEWEST
     )]
     GraphVersion(String),
     /// The `--seed` file cannot be read or used.
@@ -186,7 +186,7 @@ impl AppState {
             }
             None => (password::DEFAULT_ADMIN_PASSWORD, true),
         };
-        if !crate::http::graph::is_known_version(&config.graph_version) {
+        if !crate::domain::cloud::version::is_known(&config.graph_version) {
             return Err(StartupError::GraphVersion(config.graph_version.clone()));
         }
         let persist: Arc<dyn Persistence> = match &config.data_dir {
@@ -216,7 +216,7 @@ impl AppState {
             codes_sent: Default::default(),
         };
         let store = Store::new(settings).map_err(StartupError::StoredState)?;
-        let routes = crate::http::routes::names();
+        let routes = crate::http::table::names();
         Ok(Self::new_shared(Shared {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
@@ -229,7 +229,7 @@ impl AppState {
             openapi: openapi::served(),
             graph_token: config.graph_token.as_deref().map(Into::into),
             graph_version: config.graph_version.as_str().into(),
-            metrics: crate::http::metrics::Metrics::new(&routes),
+            metrics: crate::http::common::metrics::Metrics::new(&routes),
             routes,
         }))
     }
@@ -387,7 +387,7 @@ fn banner(addr: std::net::SocketAddr, tls: bool, state: &AppState, config: &Conf
     tracing::info!(
         graph_version = %state.graph_version,
         "Cloud API (Graph): {url}/{{version}}/… for v2.0 to {}; paths without a version are served as {} (--graph-version)",
-        crate::http::graph::NEWEST_VERSION,
+        crate::domain::cloud::version::NEWEST,
         state.graph_version
     );
 }

@@ -60,60 +60,21 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// Formats a time as Graph writes it in its token errors, in Pacific time: `Sunday, 06-Dec-26
-/// 02:00:00 PST` (`PDT` in summer, by the US rule: from the second Sunday of March to the first
-/// Sunday of November, at 2:00 local time).
+/// 02:00:00 PST` (`PDT` in summer), by `America/Los_Angeles` of the time zone database that
+/// `jiff` bundles in the binary (a container without `/usr/share/zoneinfo` has it too).
 pub fn pacific(t: SystemTime) -> String {
-    const HOUR: u64 = 3600;
-    const DAY: u64 = 24 * HOUR;
-    let secs = unix_seconds(showable(t)).max(8 * HOUR);
-    let civil = |secs: u64| {
-        // `YYYY-MM-DDTHH:MM:SSZ`
-        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
-    };
-    // 1 January 1970 was a Thursday; 0 is Sunday.
-    let weekday = |secs: u64| ((secs / DAY + 4) % 7) as usize;
-    let year = civil(secs - 8 * HOUR)[..4].to_owned();
-    // The n-th Sunday of a month at a UTC hour, from the first of the month at that hour.
-    let sunday = |month: &str, utc_hour: &str, nth: u64| {
-        let first = humantime::parse_rfc3339(&format!("{year}-{month}-01T{utc_hour}:00:00Z"))
-            .map_or(0, unix_seconds);
-        let to_sunday = (7 - weekday(first) as u64) % 7;
-        first + (to_sunday + 7 * (nth - 1)) * DAY
-    };
-    // 2:00 PST is 10:00 UTC; 2:00 PDT is 09:00 UTC.
-    let summer = (sunday("03", "10", 2)..sunday("11", "09", 1)).contains(&secs);
-    let (offset, zone) = if summer { (7, "PDT") } else { (8, "PST") };
-    let local = secs - offset * HOUR;
-    let text = civil(local);
-    let month = match &text[5..7] {
-        "01" => "Jan",
-        "02" => "Feb",
-        "03" => "Mar",
-        "04" => "Apr",
-        "05" => "May",
-        "06" => "Jun",
-        "07" => "Jul",
-        "08" => "Aug",
-        "09" => "Sep",
-        "10" => "Oct",
-        "11" => "Nov",
-        _ => "Dec",
-    };
-    let day = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ][weekday(local)];
-    format!(
-        "{day}, {}-{month}-{} {} {zone}",
-        &text[8..10],
-        &text[2..4],
-        &text[11..19]
-    )
+    static PACIFIC: std::sync::LazyLock<Option<jiff::tz::TimeZone>> =
+        std::sync::LazyLock::new(|| jiff::tz::TimeZone::get("America/Los_Angeles").ok());
+    let seconds = i64::try_from(unix_seconds(showable(t))).unwrap_or(i64::MAX);
+    let at = jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::MAX);
+    match PACIFIC.as_ref() {
+        Some(zone) => at
+            .to_zoned_datetime(zone.clone())
+            .strftime("%A, %d-%b-%y %H:%M:%S %Z")
+            .to_string(),
+        // The zone is bundled in the binary: it is always found.
+        None => at.strftime("%A, %d-%b-%y %H:%M:%S UTC").to_string(),
+    }
 }
 
 /// Seconds since the Unix epoch, saturating at zero for times before it.

@@ -16,6 +16,8 @@ pub mod phone;
 pub mod policy;
 pub mod redact;
 pub mod request;
+pub mod surface;
 pub mod topology;
 
 pub use error::{Error, Result, VendorError};
+pub use surface::Surface;

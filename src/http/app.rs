@@ -1,5 +1,6 @@
-//! The application: an axum [`Router`] built from the route table, one route per row and mount,
-//! behind tower-http's layers; and [`App`], the service the server and tests call.
+//! The application: the router of every surface, each built from its own rows of the route
+//! table and merged, Graph's behind as the fallback; and [`App`], the service the server and
+//! tests call, the router behind tower-http's layers.
 //!
 //! From the outside in: `Authorization` and cookies are marked sensitive (no log or trace prints
 //! them), `TraceLayer` writes the access line, the path is made canonical (tower-http's
@@ -7,13 +8,9 @@
 //! and a handler that panics is answered with the vendor's 500 envelope by `CatchPanicLayer`.
 
 use std::any::Any;
-use std::convert::Infallible;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::routing::{MethodFilter, MethodRouter};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, COOKIE};
 use http_body::Body as HttpBody;
@@ -28,154 +25,23 @@ use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::sensitive_headers::{SetSensitiveRequestHeaders, SetSensitiveRequestHeadersLayer};
 use tower_http::trace::{self, DefaultMakeSpan, Trace, TraceLayer};
 
-use super::Response;
-use super::access_log::AccessLog;
-use super::envelope::Meta;
-use super::error::{ApiError, Severity};
-use super::paths::collapse_slashes;
-use super::pipeline::{self, MountedRoute};
-use super::read::BoxError;
-use super::respond::{error_response, mark_served, unrouted};
-use super::routes::{Access, ROUTES, Route, Surface};
-use super::state::AppState;
+use super::common::access_log::AccessLog;
+use super::common::error::{ApiError, Severity};
+use super::common::paths::collapse_slashes;
+use super::common::read::BoxError;
+use super::common::{AppState, Meta};
+use super::{control, graph, vendor};
 
-/// The router of every route of the table that `state` serves (the control API's only when it
-/// is on), with the vendor's envelope for paths and methods it does not route.
-///
-/// The Graph routes, whose paths begin with a parameter (`/{version}/…`), are a router of their
-/// own behind the others, asked only for a path none of them has: matching a path of the other
-/// surfaces then never steps back from a literal segment to try a parameter (which costs the
-/// matcher an allocation per request).
+/// The router of every surface that `state` serves (the control API's only when it is on): the
+/// control API's and the On-Premises API's, merged, each answering what it does not route below
+/// its own prefix; Graph's behind them, asked only for a path neither has (its paths begin with a
+/// parameter, `/{version}/…`: matching the others' paths then never steps back from a literal
+/// segment to try a parameter, which costs the matcher an allocation per request).
 pub fn router(state: AppState) -> Router {
-    // Without the control API only its health probe answers (for container health checks).
-    let served = ROUTES.iter().enumerate().filter(|(_, r)| {
-        r.surface != Surface::Control || state.control.enabled || r.path == "/health"
-    });
-    let (graph, literal): (Vec<Row>, Vec<Row>) =
-        served.partition(|(_, r)| r.surface == Surface::Graph);
-    let graph = routes(&state, graph)
-        .fallback(no_route)
-        .method_not_allowed_fallback(graph_method_not_allowed)
-        .with_state(state.clone());
-    // Graph serves an app's calls without a version as its default version: so do these.
-    let version = state.graph_version.clone();
-    let graph = tower::ServiceExt::map_request(graph, move |mut request: Request| {
-        if let Some(uri) = versioned(request.uri(), &version) {
-            *request.uri_mut() = uri;
-        }
-        request
-    });
-    routes(&state, literal)
-        .fallback_service(graph)
-        .method_not_allowed_fallback(method_not_allowed)
+    control::router(&state)
+        .merge(vendor::router(&state))
+        .fallback_service(graph::router(&state))
         .with_state(state)
-}
-
-/// A row of the route table with its place in it.
-type Row = (usize, &'static Route);
-
-/// A router of `rows`, one route per row and mount (the methods of one path together): each
-/// served by the [`pipeline`] with its row.
-fn routes(state: &AppState, rows: Vec<Row>) -> Router<AppState> {
-    let mut paths: Vec<(String, MethodRouter<AppState>)> = Vec::new();
-    for (index, route) in rows {
-        let filter = method_filter(route.method);
-        let mounted = Arc::new(MountedRoute::new(state.clone(), index, route));
-        let row = tower::service_fn(move |request: Request| {
-            let mounted = mounted.clone();
-            async move { Ok::<_, Infallible>(pipeline::serve(&mounted, request).await) }
-        });
-        for mount in route.surface.mounts() {
-            let path = format!("{mount}{}", route.path);
-            match paths.iter_mut().find(|(p, _)| *p == path) {
-                Some((_, methods)) => {
-                    *methods = std::mem::take(methods).on_service(filter, row.clone());
-                }
-                None => paths.push((path, axum::routing::on_service(filter, row.clone()))),
-            }
-        }
-    }
-    paths
-        .into_iter()
-        .fold(Router::new(), |router, (path, methods)| {
-            router.route(&path, methods)
-        })
-}
-
-fn method_filter(method: &str) -> MethodFilter {
-    match method {
-        "GET" => MethodFilter::GET,
-        "POST" => MethodFilter::POST,
-        "PUT" => MethodFilter::PUT,
-        "DELETE" => MethodFilter::DELETE,
-        "PATCH" => MethodFilter::PATCH,
-        other => unreachable!("the route table has no {other} route"),
-    }
-}
-
-/// A path no route has: "not emulated here" for paths of the real API, else "no such endpoint"
-/// (in the Graph envelope below a Graph version).
-async fn no_route(State(state): State<AppState>, request: Request) -> Response {
-    let response = unrouted(&state, request.method(), request.uri().path());
-    journal(&state, &request, &response);
-    response
-}
-
-/// Journals a request no route took, for `requests/unmatched`.
-fn journal(state: &AppState, request: &Request, response: &Response) {
-    pipeline::journal_unrouted(
-        state,
-        request.method(),
-        request.uri().path(),
-        request.headers(),
-        response,
-    );
-}
-
-/// A routed path asked with a method it does not take (the router adds `Allow`).
-async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
-    let mut response = error_response(&state.meta, &ApiError::MethodNotAllowed, Access::Open);
-    mark_served(&mut response, request.method(), request.uri().path(), None);
-    journal(&state, &request, &response);
-    response
-}
-
-/// A Graph path asked with a method its object does not take (`DELETE /v23.0/{id}`,
-/// `GET /v23.0/{id}/register`): Graph's "Unsupported delete request", 100 / 33. A path of
-/// another surface that only the Graph routes' patterns matched is unrouted.
-async fn graph_method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
-    let (method, path) = (request.method(), request.uri().path());
-    let response = match super::graph::wire::unsupported(method, path) {
-        None => unrouted(&state, method, path),
-        Some(error) => {
-            let error = ApiError::from(crate::domain::Error::Cloud(error));
-            let mut response = error_response(&state.meta, &error, Access::Graph);
-            mark_served(&mut response, method, path, None);
-            response
-        }
-    };
-    journal(&state, &request, &response);
-    response
-}
-
-/// `uri` with `version` put in front of its Graph path when it has none: `/{id}/register`
-/// → `/v26.0/{id}/register`, `/clusters/c/{id}` → `/clusters/c/v26.0/{id}`. Graph ids are
-/// digits, which no other path of the emulator begins with.
-fn versioned(uri: &http::Uri, version: &str) -> Option<http::Uri> {
-    let path = uri.path();
-    let rest = super::paths::vendor_path(path);
-    let id = rest.strip_prefix('/')?.split('/').next()?;
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let prefix = &path[..path.len() - rest.len()];
-    let path_and_query = match uri.query() {
-        Some(query) => format!("{prefix}/{version}{rest}?{query}"),
-        None => format!("{prefix}/{version}{rest}"),
-    };
-    let mut parts = uri.clone().into_parts();
-    parts.path_and_query = path_and_query.parse().ok();
-    http::Uri::from_parts(parts).ok()
 }
 
 /// The answer to a handler that panicked: the vendor's 500 envelope; the server keeps serving.
@@ -197,7 +63,8 @@ impl ResponseForPanic for PanicAnswer {
             .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(no message)");
         tracing::error!(panic = message, "a handler panicked");
-        let mut response = error_response(&self.meta, &ApiError::Panicked, Access::Open);
+        let mut response = axum::response::IntoResponse::into_response(ApiError::Panicked);
+        self.meta.complete(&mut response);
         response.extensions_mut().insert(Severity::Internal);
         response
     }

@@ -1,39 +1,30 @@
-//! The HTTP surface: the vendor API (`/v1`, also under `/clusters/{cluster}/v1`) and the
-//! emulator's control API (`/_emulator`), served by an axum router built from the route table
-//! in [`routes`].
+//! The HTTP side: three surfaces, each a router of its own built from its rows of the route
+//! table, merged in [`app`]:
 //!
-//! Every route runs through one [`pipeline`], an axum middleware: the body is read and parsed
-//! once; faults, the journal, `meta`, the envelope and the `X-Emulator-Reason` header are each
-//! done there. Handlers are ordinary axum handlers: their signatures name the extractors of
-//! [`call`] they use (the cluster, the parsed body, the credentials, path parameters, the
-//! query), and they return a `Reply` or an `ApiError`, which rides back to the pipeline in the
-//! response's extensions (as in axum's error-handling example) and is written there.
-//! [`app`] puts tower-http's layers around the router: sensitive headers, the access log, path normalisation, caught panics.
+//! - [`vendor`]: the On-Premises API, at `/v1` and `/clusters/{cluster}/v1`;
+//! - [`graph`]: the Cloud API (Meta's Graph API), at `/{version}` and
+//!   `/clusters/{cluster}/{version}`, behind the others as the fallback;
+//! - [`control`]: the emulator's control API at `/_emulator`, and the front door `GET /`.
+//!
+//! Each row's handler is an ordinary axum handler wrapped in its surface's tower layer where the
+//! router is built: the On-Premises and Cloud APIs share the layer of the clients' traffic
+//! ([`common::traffic`]: the cluster, the body read once, admission, faults, the journal), the
+//! control API has its own (the control token, the cluster its path names). Handlers return
+//! answers written whole by their `IntoResponse` (the surface's envelope, status, headers and
+//! reason); a layer adds only what spans rows: `meta`, the journal's entry, the metrics.
+//! [`app`] puts tower-http's layers around the router: sensitive headers, the access log, path
+//! normalisation, caught panics.
 
-mod access_log;
 mod app;
-pub mod body;
-pub mod call;
+pub mod common;
 mod control;
-pub mod envelope;
-pub mod error;
-mod faults;
 pub(crate) mod graph;
-pub mod metrics;
-pub mod near;
-mod onprem;
 pub mod openapi;
-mod paths;
-mod pipeline;
-mod read;
-mod respond;
-pub mod routes;
-mod state;
+pub mod table;
+mod vendor;
 
 pub use app::{App, AppBody, app, router};
-pub use faults::DropConnection;
-pub use read::BodyLimit;
-pub use state::{AppState, ControlAccess, Shared};
-
-/// An answer, before the outer layers.
-pub type Response = axum::response::Response;
+pub use common::faults::DropConnection;
+pub use common::read::BodyLimit;
+pub use common::route;
+pub use common::{AppState, ControlAccess, Shared};

@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::routes::{Access, ROUTES, Reads, Route, Surface};
+use super::common::route::{Access, Reads, Route, Surface, mounts};
+use super::table;
 
 /// The document as served, made once a process from the route table (it depends on nothing
 /// else): every `AppState` of the process, and each of the property tests' hundreds, shares it.
@@ -17,8 +18,8 @@ pub fn served() -> bytes::Bytes {
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for route in ROUTES {
-        for mount in route.surface.mounts() {
+    for route in table::all() {
+        for mount in mounts(route.surface) {
             let path = format!("{mount}{}", route.path);
             let item = paths
                 .entry(path.clone())
@@ -95,9 +96,9 @@ fn operation(route: &Route, path: &str) -> Value {
     let mut op = Map::new();
     op.insert("summary".into(), json!(route.summary));
     let tag = match route.surface {
-        Surface::Vendor => "vendor",
+        Surface::OnPremises => "vendor",
         Surface::Control | Surface::Root => "control",
-        Surface::Graph => "graph",
+        Surface::Cloud => "graph",
     };
     op.insert("tags".into(), json!([tag]));
     op.insert(
@@ -164,8 +165,8 @@ fn operation(route: &Route, path: &str) -> Value {
             let schema = match (route.surface, status) {
                 // A version segment that is not `vNN.N` is no Graph path: it is answered as
                 // any path no route has, in the On-Premises envelope.
-                (Surface::Graph, 404) => json!({"anyOf": [graph, vendor]}),
-                (Surface::Graph, _) => graph,
+                (Surface::Cloud, 404) => json!({"anyOf": [graph, vendor]}),
+                (Surface::Cloud, _) => graph,
                 _ => vendor,
             };
             response["content"] = json!({"application/json": {"schema": schema}});

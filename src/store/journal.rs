@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::domain::Surface;
 use crate::domain::clock::rfc3339;
 
 /// Bytes of a body's redacted text a journal entry keeps; a longer body is cut there (at a
@@ -114,35 +115,6 @@ impl Entry {
     }
 }
 
-/// Which API a journaled request spoke to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    /// The On-Premises API, `/v1/…`.
-    OnPremises,
-    /// The Cloud API, a Graph path (`/v23.0/…`).
-    Cloud,
-}
-
-impl Surface {
-    /// The surface of a journaled (vendor or Graph) path.
-    pub fn of(path: &str) -> Self {
-        if path == "/v1" || path.starts_with("/v1/") {
-            Self::OnPremises
-        } else {
-            Self::Cloud
-        }
-    }
-
-    /// `on_premises` or `cloud`, as filters name it.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "on_premises" => Some(Self::OnPremises),
-            "cloud" => Some(Self::Cloud),
-            _ => None,
-        }
-    }
-}
-
 /// Whether a request answered for `reason` is one no route took or that was refused as
 /// unreadable: a wrong path or method, a body that is not JSON (or not an object, or of the
 /// wrong type), an unknown field. What a test should hear about, as WireMock's near misses.
@@ -198,7 +170,9 @@ impl EntryFilter {
                 .reason
                 .as_deref()
                 .is_none_or(|r| entry.reason.as_deref() == Some(r))
-            && self.surface.is_none_or(|s| Surface::of(&entry.path) == s)
+            && self
+                .surface
+                .is_none_or(|s| Surface::of_journaled(&entry.path) == s)
             && self.since.is_none_or(|since| entry.at >= since)
             && (!self.unmatched || entry.reason.as_deref().is_some_and(is_unmatched))
             && (self.body.is_empty() || self.body_matches(entry))

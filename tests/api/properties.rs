@@ -81,7 +81,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 /// (the account) or `segment`, by `pick`.
 fn path_of(route: usize, segment: &str, ids: &[String; 2], pick: u8) -> (String, String) {
     let route = &ROUTES[route];
-    let mount = route.surface.mounts()[0].replace("{version}", "v23.0");
+    let mount = wa_onprem_emulator::routes::mounts(route.surface)[0].replace("{version}", "v23.0");
     let id = match pick % 3 {
         0 => ids[0].as_str(),
         1 => ids[1].as_str(),
@@ -132,7 +132,7 @@ proptest! {
                 && answer.body["errors"][0]["details"] == "Unable to create user. Already exist?";
             prop_assert!(answer.status < 500 || documented_500,
                 "{method} {path} answered {}: {:?}", answer.status, answer.body);
-            let graph = ROUTES[route].surface == Surface::Graph;
+            let graph = ROUTES[route].surface == Surface::Cloud;
             if answer.status >= 400 {
                 // A Graph path answers Graph's envelope; a path parameter that is no Graph id
                 // may leave the surface (the On-Premises envelope of an unrouted path).
@@ -144,7 +144,7 @@ proptest! {
                 prop_assert!(code.is_u64(), "{method} {path}: {:?}", answer.body);
                 prop_assert!(!answer.reason().is_empty());
             }
-            let vendor = ROUTES[route].surface == Surface::Vendor;
+            let vendor = ROUTES[route].surface == Surface::OnPremises;
             if vendor {
                 prop_assert_eq!(&answer.body["meta"]["api_status"], "stable");
             }

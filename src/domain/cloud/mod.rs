@@ -7,6 +7,7 @@
 mod error;
 mod number;
 mod operation;
+pub mod version;
 mod waba;
 
 pub use error::{CloudError, CloudErrorTitle, Counted, title};

@@ -13,10 +13,10 @@ use crate::domain::clock::unix_seconds;
 use crate::domain::phone::Method;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::Fields;
-use crate::http::AppState;
-use crate::http::call::{ClusterName, InCluster, JsonBody, Query};
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::AppState;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::{ClusterName, InCluster, JsonBody, Query};
 use crate::store::CodeFilter;
 
 /// Longest `wait` for `codes/latest`, in seconds.
@@ -244,7 +244,7 @@ pub async fn get_state(InCluster(cluster): InCluster) -> Reply {
 pub async fn put_state(
     State(state): State<AppState>,
     ClusterName(name): ClusterName,
-    crate::http::call::RawBody(raw): crate::http::call::RawBody,
+    crate::http::common::extract::RawBody(raw): crate::http::common::extract::RawBody,
 ) -> Result<Reply, ApiError> {
     let document: crate::store::snapshot::StateDocument = serde_json::from_slice(&raw)
         .map_err(|e| {

@@ -2,7 +2,7 @@
 //! third-party code), live through `GET /_emulator/events`; every action it offers is a call of
 //! the control API.
 
-use crate::http::envelope::Reply;
+use crate::http::common::Reply;
 
 /// The page.
 const PAGE: &str = include_str!("console.html");

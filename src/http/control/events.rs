@@ -7,18 +7,21 @@
 //! with `ready` and sends a comment every 15 s; a subscriber that falls behind is sent `dropped`
 //! with how many events it lost.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use http::header;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::http::AppState;
-use crate::http::body::EventBody;
-use crate::http::call::{Query, cluster_name};
-use crate::http::error::ApiError;
+use crate::http::common::AppState;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::{Query, cluster_name};
 use crate::store::events::{Event, frame};
 
 /// Chunks queued for one subscriber's connection.
@@ -41,7 +44,7 @@ pub struct EventsQuery {
 pub async fn stream(
     State(state): State<AppState>,
     Query(q): Query<EventsQuery>,
-) -> Result<EventBody, ApiError> {
+) -> Result<Response, ApiError> {
     let only = match q.cluster.as_deref() {
         Some(name) => Some(cluster_name(Some(name), &http::HeaderMap::new(), false)?.into_owned()),
         None => None,
@@ -115,5 +118,23 @@ pub async fn stream(
             }
         }
     });
-    Ok(EventBody::new(body))
+    Ok(event_stream(body))
+}
+
+/// The answer of server-sent events: the chunks `chunks` receives, each written as it comes
+/// (the server counts the connection busy until the stream ends, as for every answer until its
+/// body is written). Not axum's `Sse`, which writes a frame per event: with a subscriber the
+/// 202 path kept 40 % of its throughput through `Sse`, 84 % with the bursts above (see the
+/// performance chapter); the floor asks for 75 %.
+fn event_stream(mut chunks: mpsc::Receiver<Bytes>) -> Response {
+    let frames = futures_util::stream::poll_fn(move |cx| {
+        chunks
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, Infallible>))
+    });
+    let headers = [
+        (header::CONTENT_TYPE, "text/event-stream"),
+        (header::CACHE_CONTROL, "no-cache"),
+    ];
+    (headers, Body::from_stream(frames)).into_response()
 }

@@ -4,10 +4,10 @@
 use axum::extract::State;
 use serde_json::json;
 
-use crate::http::AppState;
-use crate::http::call::AcceptsHtml;
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::AppState;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::AcceptsHtml;
 
 /// `GET /_emulator/health`: no auth, for container health checks; with how many clusters exist
 /// of how many may, and how many log lines stderr did not take in time.

@@ -7,17 +7,18 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::domain::Error;
+use crate::domain::Surface;
 use crate::domain::clock::rfc3339;
 use crate::domain::faults::FaultSpec;
 use crate::domain::request::Fields;
-use crate::http::AppState;
-use crate::http::call::{ClusterName, InCluster, JsonBody, Node, Query, RawBody};
+use crate::http::common::AppState;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::error::invalid_request;
+use crate::http::common::extract::{ClusterName, InCluster, JsonBody, Node, Query, RawBody};
 use crate::http::control::clusters::MAX_WAIT_SECONDS;
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
-use crate::http::error::invalid_request;
 use crate::store::Cluster;
-use crate::store::journal::{EntryFilter, Surface};
+use crate::store::journal::EntryFilter;
 
 /// `POST /_emulator/clusters/{cluster}/faults`: arms a fault or a list of faults.
 pub async fn arm_faults(
@@ -154,13 +155,15 @@ fn journal_filter<'q>(
             }
             "reason" => filter.reason = Some(value.clone()),
             "surface" => {
-                filter.surface = Some(Surface::parse(value).ok_or_else(|| {
-                    Error::invalid(
-                        "surface",
-                        "format",
-                        format!("Query 'surface' must be on_premises or cloud (got {value:?})"),
-                    )
-                })?);
+                filter.surface = Some(Surface::parse(value).filter(|s| s.is_vendor()).ok_or_else(
+                    || {
+                        Error::invalid(
+                            "surface",
+                            "format",
+                            format!("Query 'surface' must be on_premises or cloud (got {value:?})"),
+                        )
+                    },
+                )?);
             }
             "since" => {
                 filter.since = Some(humantime::parse_rfc3339_weak(value).map_err(|_| {

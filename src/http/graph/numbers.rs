@@ -7,12 +7,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::params::Params;
+use super::{GraphError, GraphId, GraphToken};
 use crate::domain::Error;
 use crate::domain::cloud::{CloudError, NumberError, read_number};
 use crate::domain::phone::Number;
-use crate::http::call::{GraphId, InCluster};
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::Reply;
+use crate::http::common::extract::InCluster;
 use crate::store::Cluster;
 use crate::store::cloud::PhoneView;
 
@@ -208,10 +208,11 @@ fn waba_field(cluster: &Cluster, name: &str) -> Value {
 
 /// `GET /{id}`: a phone number (`?fields=`), or the business account (`?fields=` too).
 pub async fn get_object(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&[])?;
     let id = id.as_str();
     if id == cluster.waba_id() {
@@ -229,10 +230,11 @@ pub async fn get_object(
 
 /// `POST /{id} {"pin"}`: sets the two-step verification pin of a registered phone number.
 pub async fn set_pin(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&["pin"])?;
     let id = id.as_str();
     if id == cluster.waba_id() {
@@ -259,12 +261,13 @@ fn cursor(id: &str) -> String {
 /// more, `paging.next` (and `paging.previous` when there are some before), as Graph pages an
 /// edge.
 pub async fn list(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     uri: Uri,
     headers: HeaderMap,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&["limit", "after", "before"])?;
     let id = id.as_str();
     if id != cluster.waba_id() {
@@ -350,10 +353,11 @@ fn number(cc: &str, phone_number: &str) -> Result<Number, Error> {
 /// `POST /{waba_id}/phone_numbers {"cc" (or "country_code"), "phone_number", "verified_name"}`
 /// → `{"id"}`.
 pub async fn add(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&["cc", "country_code", "phone_number", "verified_name"])?;
     let id = id.as_str();
     if id != cluster.waba_id() {

@@ -5,13 +5,13 @@ use axum::extract::{FromRequest, Request};
 use http::{HeaderMap, header};
 use serde_json::{Map, Value};
 
+use super::GraphError;
 use crate::domain::Error;
 use crate::domain::cloud::CloudError;
 use crate::domain::json::{Object, ParseError};
-use crate::http::AppState;
-use crate::http::call::take_parts_body;
-use crate::http::error::ApiError;
-use crate::http::read::ParsedBody;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::LeftBody;
+use crate::http::common::read::ParsedBody;
 
 /// The parameters of one Graph request.
 #[derive(Debug, Default)]
@@ -22,14 +22,16 @@ fn invalid(rule: &'static str, details: impl Into<String>) -> Error {
 }
 
 /// The parameters of the request, from its query string and its body.
-impl FromRequest<AppState> for Params {
-    type Rejection = ApiError;
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = GraphError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let (mut parts, body) = request.into_parts();
-        let body = take_parts_body(&mut parts, body, state).await?;
+    async fn from_request(request: Request, _: &S) -> Result<Self, GraphError> {
+        let (mut parts, _) = request.into_parts();
+        let Some(LeftBody { parsed, .. }) = parts.extensions.remove::<LeftBody>() else {
+            return Err(ApiError::Unlayered("The request body").into());
+        };
         let query = parts.uri.query().unwrap_or("");
-        Ok(Self::read(query, &parts.headers, body)?)
+        Ok(Self::read(query, &parts.headers, parsed)?)
     }
 }
 

@@ -5,12 +5,12 @@ use axum::http::Uri;
 use serde_json::json;
 
 use super::params::Params;
-use crate::domain::cloud::CloudError;
+use super::{GraphError, GraphId, GraphToken};
+use crate::domain::cloud::{CloudError, version};
 use crate::domain::phone::Method;
 use crate::domain::{Error, backup};
-use crate::http::call::{GraphId, InCluster};
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::Reply;
+use crate::http::common::extract::InCluster;
 use crate::store::migration::Registration;
 
 fn success() -> Reply {
@@ -46,14 +46,19 @@ pub fn pin(params: &Params) -> Result<String, Error> {
 /// that reads the code out, sent to the outbox as `voice`) from v26.0, the version whose
 /// reference lists it; `SMS` and `VOICE` in every version.
 pub async fn request_code(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     uri: Uri,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&["code_method", "language"])?;
     let asked = params.required("code_method")?;
-    let ivr = super::version::served(uri.path()).is_some_and(|v| v >= IVR_SINCE);
+    let served = crate::http::common::paths::vendor_path(uri.path())
+        .split('/')
+        .nth(1)
+        .and_then(version::number);
+    let ivr = served.is_some_and(|v| v >= IVR_SINCE);
     let method = match Method::parse(&asked) {
         Some(method) => method,
         None if ivr && asked.eq_ignore_ascii_case("ivr") => Method::Voice,
@@ -92,10 +97,11 @@ pub async fn request_code(
 
 /// `POST /{id}/verify_code {"code"}`.
 pub async fn verify_code(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&["code"])?;
     let code = params.required("code")?;
     let digits: String = code.chars().filter(|c| *c != '-').collect();
@@ -154,10 +160,11 @@ async fn open_backup(params: &Params) -> Result<Option<backup::Payload>, Error> 
 /// `POST /{id}/register {"messaging_product": "whatsapp", "pin", "data_localization_region"?,
 /// "backup"?}`.
 pub async fn register(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&["pin", "data_localization_region", "backup"])?;
     match params.text("messaging_product")?.as_deref() {
         Some("whatsapp") => {}
@@ -205,10 +212,11 @@ pub async fn register(
 
 /// `POST /{id}/deregister`.
 pub async fn deregister(
+    _: GraphToken,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, GraphError> {
     params.only(&[])?;
     cluster.cloud_deregister(&id).await?;
     Ok(success())

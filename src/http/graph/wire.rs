@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 use rand::Rng;
@@ -14,9 +15,22 @@ use rand::distr::Alphanumeric;
 use serde_json::json;
 
 use crate::domain::Error;
-use crate::domain::cloud::{CloudError, CloudErrorTitle, title};
-use crate::http::Response;
-use crate::http::error::{ApiError, REASON_HEADER, Severity};
+use crate::domain::cloud::{CloudError, CloudErrorTitle, title, version};
+use crate::http::common::Decision;
+use crate::http::common::error::{ApiError, REASON_HEADER, Severity};
+use crate::http::common::unrouted::DETAILS_HEADER;
+
+/// A failure as the Graph surface answers it: any failure (the Cloud API's own, or one every
+/// surface shares, such as a body too large), written in Graph's envelope. Graph's handlers and
+/// extractors fail with it; `?` turns any failure into it.
+#[derive(Debug)]
+pub struct GraphError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for GraphError {
+    fn from(error: E) -> Self {
+        Self(error.into())
+    }
+}
 
 /// A Graph error's parts.
 #[derive(Debug)]
@@ -121,7 +135,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             "This path does not take that HTTP method".into(),
             "route.method_not_allowed".into(),
         ),
-        bug @ ApiError::Panicked => GraphWire {
+        bug @ (ApiError::Panicked | ApiError::Unlayered(_)) => GraphWire {
             severity: Severity::Internal,
             ..generic(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -137,9 +151,6 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
     }
 }
 
-/// Where Graph's own errors, which have no `error_data`, tell a test what to fix.
-pub const DETAILS_HEADER: &str = "x-emulator-details";
-
 /// The edges of a Graph object the emulator serves.
 const EDGES: &[&str] = &[
     "phone_numbers",
@@ -153,11 +164,11 @@ const EDGES: &[&str] = &[
 /// after the object's id (`/v23.0/{id}/foo` → `/foo`), or after the version when Graph has no
 /// such version (`/v99.0/{id}/register` → `/{id}/register`).
 pub fn unknown_path(path: &str) -> CloudError {
-    let graph = crate::http::paths::vendor_path(path);
+    let graph = crate::http::common::paths::vendor_path(path);
     let (version, rest) = graph.strip_prefix('/').map_or((graph, ""), |p| {
         p.split_once('/').map_or((p, ""), |(v, r)| (v, r))
     });
-    let components = if !super::version::is_known(version) {
+    let components = if !version::is_known(version) {
         format!("/{rest}")
     } else {
         let mut segments = rest.split('/');
@@ -168,7 +179,7 @@ pub fn unknown_path(path: &str) -> CloudError {
         }
         format!("/{}", unread.join("/"))
     };
-    let details = if super::version::is_known(version) {
+    let details = if version::is_known(version) {
         format!(
             "No Graph route has this path: below /{{version}} the emulator serves /{{id}} and /{{id}}/{} (got {path})",
             EDGES.join(", /{id}/")
@@ -176,7 +187,7 @@ pub fn unknown_path(path: &str) -> CloudError {
     } else {
         format!(
             "Graph has no version {version}: the emulator serves v2.0 to {} (got {path})",
-            super::version::NEWEST
+            version::NEWEST
         )
     };
     CloudError::UnknownPath {
@@ -189,13 +200,13 @@ pub fn unknown_path(path: &str) -> CloudError {
 /// "Unsupported delete request. Object with ID '…' …" (100 / 33), or, below a version Graph
 /// never had, unknown path components. `None` for a path that is not a Graph path.
 pub fn unsupported(method: &http::Method, path: &str) -> Option<CloudError> {
-    let graph = crate::http::paths::vendor_path(path);
+    let graph = crate::http::common::paths::vendor_path(path);
     let mut segments = graph.strip_prefix('/')?.split('/');
     let version = segments.next()?;
-    if !super::version::is_version(version) {
+    if !version::is_version(version) {
         return None;
     }
-    if !super::version::is_known(version) {
+    if !version::is_known(version) {
         return Some(unknown_path(path));
     }
     let method = match method.as_str() {
@@ -223,50 +234,57 @@ fn fbtrace_id() -> String {
         .collect()
 }
 
-/// Writes the answer to a failure on the Graph surface into `response`; gives back the rule
-/// that decided it.
-pub fn write_graph_error(error: &ApiError, response: &mut Response) -> Cow<'static, str> {
-    let wire = graph_wire(error);
-    if wire.severity == Severity::Internal {
-        tracing::error!(error = %error, "internal failure");
-    }
-    let mut body = json!({
-        "message": wire.message,
-        "type": wire.kind,
-        "code": wire.code,
-    });
-    if let Some(subcode) = wire.subcode {
-        body["error_subcode"] = json!(subcode);
-    }
-    if wire.error_data {
-        body["error_data"] = json!({"messaging_product": "whatsapp", "details": wire.details});
-    }
-    body["fbtrace_id"] = json!(fbtrace_id());
-    let bytes = serde_json::to_vec(&json!({"error": body})).unwrap_or_default();
-    *response.body_mut() = axum::body::Body::from(bytes);
-    *response.status_mut() = wire.status;
-    response.extensions_mut().insert(wire.severity);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&wire.reason) {
-        headers.insert(REASON_HEADER, value);
-    }
-    if !wire.error_data
-        && let Ok(value) = HeaderValue::from_str(&wire.details)
-    {
-        headers.insert(DETAILS_HEADER, value);
-    }
-    if wire.status == StatusCode::UNAUTHORIZED {
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        let wire = graph_wire(&error);
+        if wire.severity == Severity::Internal {
+            tracing::error!(error = %error, "internal failure");
+        }
+        let mut body = json!({
+            "message": wire.message,
+            "type": wire.kind,
+            "code": wire.code,
+        });
+        if let Some(subcode) = wire.subcode {
+            body["error_subcode"] = json!(subcode);
+        }
+        if wire.error_data {
+            body["error_data"] = json!({"messaging_product": "whatsapp", "details": wire.details});
+        }
+        body["fbtrace_id"] = json!(fbtrace_id());
+        let bytes = serde_json::to_vec(&json!({"error": body})).unwrap_or_default();
+        let mut response = Response::new(axum::body::Body::from(bytes));
+        *response.status_mut() = wire.status;
+        let headers = response.headers_mut();
         headers.insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("OAuth \"Facebook Platform\" \"invalid_token\""),
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
         );
+        if let Ok(value) = HeaderValue::from_str(&wire.reason) {
+            headers.insert(REASON_HEADER, value);
+        }
+        if !wire.error_data
+            && let Ok(value) = HeaderValue::from_str(&wire.details)
+        {
+            headers.insert(DETAILS_HEADER, value);
+        }
+        if wire.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("OAuth \"Facebook Platform\" \"invalid_token\""),
+            );
+        }
+        if let ApiError::BodyTimeout(_) = error {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if wire.severity != Severity::Normal {
+            response.extensions_mut().insert(wire.severity);
+        }
+        response.extensions_mut().insert(Decision {
+            rule: Some(wire.reason),
+            meta: None,
+        });
+        response
     }
-    if let ApiError::BodyTimeout(_) = error {
-        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    wire.reason
 }

@@ -1,17 +1,22 @@
-//! The one place where a failure becomes an answer: its HTTP status, the vendor's error code and
-//! title, the `X-Emulator-Reason` header and the envelope
-//! `{"meta": …, "errors": [{"code", "title", "details"}]}`.
+//! The one place where a failure becomes an answer of the vendor and control APIs: its HTTP
+//! status, the vendor's error code and title, the `X-Emulator-Reason` header and the envelope
+//! `{"meta": …, "errors": [{"code", "title", "details"}]}`, written whole by `IntoResponse` (its
+//! `meta` aside, which the surface's layer adds). The Graph surface writes the same failures in
+//! its own envelope (`graph::GraphError`).
 //!
 //! [`ApiError`] is a domain [`Error`] or one of the few failures only HTTP knows (a body that is
 //! not JSON or too large, a path or method that is not routed).
 
 use std::borrow::Cow;
 
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::StatusCode;
+use http::header::{self, HeaderValue};
 use serde::Serialize;
 
-use super::envelope::Meta;
+use super::reply::{Decision, Meta, MetaSlot};
 use crate::domain::Error;
 
 /// Header naming the rule that decided a 4xx or 5xx answer.
@@ -75,6 +80,10 @@ pub enum ApiError {
     /// A handler panicked: a bug of the emulator (1000, 500).
     #[error("a handler panicked")]
     Panicked,
+    /// A handler ran without the layer of its surface, which leaves what its extractor reads: a
+    /// route mounted by hand, not by its surface's router (1000, 500).
+    #[error("{0} was not left by the surface's layer: mount the route with its surface's router")]
+    Unlayered(&'static str),
 }
 
 /// The title the vendor gives each error code.
@@ -182,6 +191,12 @@ impl ApiError {
                         .into(),
                     "internal.panic".into(),
                 ),
+                Self::Unlayered(_) => (
+                    S::INTERNAL_SERVER_ERROR,
+                    1000,
+                    self.to_string().into(),
+                    "internal.unlayered".into(),
+                ),
             };
         Wire {
             status,
@@ -189,7 +204,7 @@ impl ApiError {
             title: title(code).into(),
             details,
             reason,
-            severity: if matches!(self, Self::Panicked) {
+            severity: if matches!(self, Self::Panicked | Self::Unlayered(_)) {
                 Severity::Internal
             } else {
                 Severity::Normal
@@ -197,9 +212,59 @@ impl ApiError {
         }
     }
 
-    /// Whether the caller must authenticate (the answer carries `WWW-Authenticate`).
-    pub fn is_unauthenticated(&self) -> bool {
-        matches!(self, Self::Domain(Error::Unauthenticated { .. }))
+    /// The `WWW-Authenticate` challenge of a failure to authenticate: `Basic` for the login's
+    /// credentials, `Bearer` for a token.
+    pub fn challenge(&self) -> Option<&'static str> {
+        match self {
+            Self::Domain(Error::Unauthenticated { rule, .. }) if rule.ends_with("credentials") => {
+                Some("Basic realm=\"WhatsApp\"")
+            }
+            Self::Domain(Error::Unauthenticated { .. }) => Some("Bearer realm=\"WhatsApp\""),
+            _ => None,
+        }
+    }
+}
+
+/// A failure as the vendor and control APIs answer it: the status, the envelope (waiting for
+/// `meta`), `X-Emulator-Reason`, `WWW-Authenticate` when the caller must authenticate, and
+/// `Connection: close` after a body that did not arrive.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let wire = self.wire();
+        if wire.severity == Severity::Internal {
+            tracing::error!(error = %self, "internal failure");
+        }
+        let fields = envelope_fields(wire.code, &wire.title, &wire.details);
+        let mut response = Response::new(Body::from(fields.clone()));
+        *response.status_mut() = wire.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&wire.reason) {
+            headers.insert(REASON_HEADER, value);
+        }
+        if let Some(challenge) = self.challenge() {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        if let Self::BodyTimeout(_) = self {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if wire.severity != Severity::Normal {
+            response.extensions_mut().insert(wire.severity);
+        }
+        response.extensions_mut().insert(Decision {
+            rule: Some(wire.reason),
+            meta: Some(MetaSlot {
+                fields,
+                first: true,
+            }),
+        });
+        response
     }
 }
 
@@ -266,21 +331,12 @@ struct ErrorItem<'a> {
 
 #[derive(Serialize)]
 struct ErrorEnvelope<'a> {
-    meta: &'a Meta,
     errors: [ErrorItem<'a>; 1],
 }
 
-impl Wire {
-    /// The envelope of this error, with `meta`.
-    pub fn envelope(&self, meta: &Meta) -> Bytes {
-        envelope(meta, self.code, &self.title, &self.details)
-    }
-}
-
-/// `{"meta": …, "errors": [{"code", "title", "details"}]}`.
-pub fn envelope(meta: &Meta, code: u32, title: &str, details: &str) -> Bytes {
+/// `{"errors": [{"code", "title", "details"}]}`: the envelope before its `meta`.
+fn envelope_fields(code: u32, title: &str, details: &str) -> Bytes {
     let body = ErrorEnvelope {
-        meta,
         errors: [ErrorItem {
             code,
             title,
@@ -288,6 +344,11 @@ pub fn envelope(meta: &Meta, code: u32, title: &str, details: &str) -> Bytes {
         }],
     };
     serde_json::to_vec(&body).unwrap_or_default().into()
+}
+
+/// `{"meta": …, "errors": [{"code", "title", "details"}]}`.
+pub fn envelope(meta: &Meta, code: u32, title: &str, details: &str) -> Bytes {
+    meta.prefix(&envelope_fields(code, title, details))
 }
 
 #[cfg(test)]

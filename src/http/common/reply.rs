@@ -1,10 +1,15 @@
-//! Successful answers: what a handler returns ([`Reply`]) and the vendor's `meta`, which the
-//! application adds to every vendor answer in one place.
+//! Successful answers: what a handler returns ([`Reply`]), written whole by its `IntoResponse`;
+//! and the vendor's `meta`, which only the vendor and control layers know (it is configured) and
+//! add to the vendor answers that wait for it ([`Meta::complete`]).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::StatusCode;
+use http::header::{self, HeaderValue};
 use serde::Serialize;
 
 /// `{"api_status": "stable", "version": "v2.45.1"}`, with the configured version.
@@ -35,6 +40,40 @@ impl Meta {
         &self.version
     }
 
+    /// Gives a vendor answer that waits for it its `meta` (see [`Decision`]); any other answer
+    /// is left as it is.
+    pub fn complete(&self, response: &mut Response) {
+        let Some(decision) = response.extensions_mut().get_mut::<Decision>() else {
+            return;
+        };
+        let Some(slot) = decision.meta.take() else {
+            return;
+        };
+        let body = match slot.first {
+            true => self.prefix(&slot.fields),
+            false => self.splice(&slot.fields),
+        };
+        *response.body_mut() = Body::from(body);
+    }
+
+    /// `fields`, a JSON object's text, with `"meta":{…}` added as its first field (the error
+    /// envelope's order).
+    pub fn prefix(&self, fields: &[u8]) -> Bytes {
+        let rest = match fields.split_first() {
+            Some((b'{', rest)) => rest,
+            _ => b"}",
+        };
+        let comma = rest.first().is_some_and(|b| *b != b'}');
+        let mut text = Vec::with_capacity(rest.len() + usize::from(comma) + self.field.len() + 1);
+        text.push(b'{');
+        text.extend_from_slice(self.field.as_bytes());
+        if comma {
+            text.push(b',');
+        }
+        text.extend_from_slice(rest);
+        text.into()
+    }
+
     /// `fields`, a JSON object's text, with `"meta":{…}` added as its last field: written into
     /// one allocation of the exact length, which the answer's body then owns.
     pub fn splice(&self, fields: &[u8]) -> Bytes {
@@ -54,18 +93,43 @@ impl Meta {
     }
 }
 
-/// Whose answer this is: the vendor's carry `meta`, the control API's do not.
+/// Whose answer this is: the vendor's carry `meta`, the others do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A `/v1` answer: `meta` is added.
     Vendor,
-    /// A `/_emulator` answer, as it is.
+    /// A Graph or `/_emulator` answer, as it is.
     Control,
 }
 
-/// A successful answer, before `meta`. A handler returns it; its `IntoResponse` (in
-/// [`super::respond`]) puts it in the response's extensions, where the pipeline takes it and
-/// writes the answer.
+/// Fields of a vendor answer that still wait for `meta`.
+#[derive(Debug, Clone)]
+pub struct MetaSlot {
+    /// The answer's JSON object, without `meta`.
+    pub fields: Bytes,
+    /// Whether `meta` comes first (the error envelope) or last (a reply).
+    pub first: bool,
+}
+
+/// What an answer tells the layers around its handler, in its extensions (a client never sees
+/// it): the rule that decided it, for the journal, and the fields waiting for `meta`.
+#[derive(Debug, Clone, Default)]
+pub struct Decision {
+    /// The rule that decided the answer (`account.code_sent`, `auth.invalid_token`).
+    pub rule: Option<Cow<'static, str>>,
+    /// The fields of a vendor answer, waiting for `meta`.
+    pub meta: Option<MetaSlot>,
+}
+
+impl Decision {
+    /// The rule `response` was decided by, if its writer named one.
+    pub fn rule_of(response: &Response) -> Option<Cow<'static, str>> {
+        response.extensions().get::<Self>()?.rule.clone()
+    }
+}
+
+/// A successful answer. A handler returns it; its `IntoResponse` writes the answer whole (a
+/// vendor answer's `meta` aside, which the vendor layer adds).
 #[derive(Debug, Clone)]
 pub struct Reply {
     /// HTTP status.
@@ -172,6 +236,32 @@ impl Reply {
     }
 }
 
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        if let Some(location) = self.location {
+            headers.insert(header::LOCATION, HeaderValue::from_static(location));
+        }
+        let meta = (self.kind == Kind::Vendor).then(|| MetaSlot {
+            fields: self.body,
+            first: false,
+        });
+        if meta.is_some() || self.decided.is_some() {
+            response.extensions_mut().insert(Decision {
+                rule: self.decided.map(Cow::Borrowed),
+                meta,
+            });
+        }
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +283,14 @@ mod tests {
         let empty = meta.splice(&Reply::empty(StatusCode::CREATED).body);
         assert_eq!(
             empty,
+            r#"{"meta":{"api_status":"stable","version":"v2.45.1"}}"#
+        );
+        assert_eq!(
+            meta.prefix(br#"{"errors":[]}"#),
+            r#"{"meta":{"api_status":"stable","version":"v2.45.1"},"errors":[]}"#
+        );
+        assert_eq!(
+            meta.prefix(b"{}"),
             r#"{"meta":{"api_status":"stable","version":"v2.45.1"}}"#
         );
     }

@@ -7,10 +7,10 @@ use http::StatusCode;
 use serde::Serialize;
 
 use crate::domain::request;
-use crate::http::AppState;
-use crate::http::call::{InCluster, JsonBody};
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::AppState;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::{InCluster, JsonBody};
 use crate::store::registration::CodeOutcome;
 
 #[derive(Serialize)]

@@ -25,10 +25,9 @@ fn parse(segment: &str) -> Option<(u16, u16)> {
     Some((number(major)?, number(minor)?))
 }
 
-/// The version a Graph path (`/v26.0/…`, `/clusters/c/v26.0/…`) is served as.
-pub fn served(path: &str) -> Option<(u16, u16)> {
-    let graph = crate::http::paths::vendor_path(path);
-    parse(graph.strip_prefix('/')?.split('/').next()?)
+/// `(major, minor)` of a version segment (`v26.0` → `(26, 0)`).
+pub fn number(segment: &str) -> Option<(u16, u16)> {
+    parse(segment)
 }
 
 /// Whether Graph has (or had) the version `segment`, up to [`NEWEST`].

@@ -5,9 +5,9 @@ use http::StatusCode;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::http::call::InCluster;
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::InCluster;
 use crate::store::deployment::Health;
 
 #[derive(Serialize)]

@@ -1,12 +1,12 @@
 //! What every request is served from: the clusters, the vendor's `meta`, the limits the
-//! pipeline applies and who may use the control API.
+//! surfaces apply and who may use the control API.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::envelope::Meta;
+use super::reply::Meta;
 use crate::store::Store;
 
 /// The state the router is built with; handlers read it with axum's `State` extractor. It is

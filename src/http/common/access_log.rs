@@ -40,7 +40,7 @@ impl Served {
     }
 
     /// Notes on `response` what the access line prints, with the cluster the request addressed.
-    pub fn mark(mut self, response: &mut super::Response, cluster: Option<&str>) {
+    pub fn mark(mut self, response: &mut axum::response::Response, cluster: Option<&str>) {
         self.cluster = cluster.map(Into::into);
         response.extensions_mut().insert(self);
     }

@@ -1,13 +1,14 @@
 //! What a handler takes: the extractors a handler's signature names ([`InCluster`],
 //! [`JsonBody`], [`RawBody`], [`Credentials`], [`BearerToken`], [`Username`], [`Node`],
-//! [`GraphId`], [`Query`], [`AcceptsHtml`], and axum's `State`).
+//! [`ClusterName`], [`Query`], [`AcceptsHtml`], and axum's `State`), each doing one job in one
+//! way.
 //!
-//! Under the pipeline they read what it worked out once and left in the request's extensions as
-//! a [`Call`] (the cluster, the credentials, the body read and parsed once); a handler mounted
-//! on a router of its own (a test's) works the same without it, its extractors reading the
-//! request themselves.
+//! Two of them read what the surface's layer decided once and left in the request's extensions:
+//! [`InCluster`] the cluster it addressed ([`Addressed`]), the body extractors the body it read
+//! and parsed ([`LeftBody`]). Without the layer (a route mounted by hand) they refuse loudly
+//! (500, `internal.unlayered`). The rest read the request itself.
 //!
-//! Also the readers of the request's parts that decide a call: the cluster name, HTTP Basic and
+//! Also the readers of the request's parts the layers use: the cluster name, HTTP Basic and
 //! Bearer credentials and the content type.
 
 use std::borrow::Cow;
@@ -22,9 +23,9 @@ use http::header;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::AppState;
 use super::error::{ApiError, invalid_request};
-use super::read::{ParsedBody, read_body};
+use super::read::ParsedBody;
+use super::route::Reads;
 use crate::domain::Error;
 use crate::domain::json::{Object, ParseError};
 use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
@@ -32,24 +33,28 @@ use crate::store::{Cluster, DEFAULT_CLUSTER, is_valid_cluster_name};
 /// Header that picks the cluster of a plain `/v1/...` request.
 pub const CLUSTER_HEADER: http::HeaderName = http::HeaderName::from_static("x-emulator-cluster");
 
-/// A route's handler, as the route table names it: an axum handler, called with the request and
-/// the application's state (`axum::handler::Handler::call`).
-pub type Handler = fn(Request, AppState) -> HandlerFuture;
-
-/// What a [`Handler`] returns.
-pub type HandlerFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = super::Response> + Send>>;
-
-/// What the pipeline decided of one request before its handler runs, left in the request's
-/// extensions: the cluster, the credentials it checked and the body it read and parsed once.
+/// The cluster a surface's layer found (or made) for the request, left for [`InCluster`].
 #[derive(Clone)]
-pub struct Call {
-    /// The cluster addressed, on the routes that address one.
-    pub cluster: Option<Arc<Cluster>>,
-    /// HTTP Basic credentials, on the login route.
-    pub credentials: Option<Credentials>,
-    /// The body, parsed (taken by the extractor that takes it).
-    pub body: Option<ParsedBody>,
+pub struct Addressed(pub Arc<Cluster>);
+
+/// The body a surface's layer read and parsed once, with what the route reads of it, left for
+/// the body extractors.
+#[derive(Clone)]
+pub struct LeftBody {
+    /// The body.
+    pub parsed: ParsedBody,
+    /// What the route reads of it.
+    pub reads: Reads,
+}
+
+impl LeftBody {
+    /// The body the layer left in `request`.
+    fn take(parts: &mut Parts) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .remove::<Self>()
+            .ok_or(ApiError::Unlayered("The request body"))
+    }
 }
 
 /// HTTP Basic credentials.
@@ -77,29 +82,22 @@ impl Credentials {
     }
 }
 
-/// The cluster the request addresses.
+/// The cluster the request addresses, as the surface's layer found it.
 pub struct InCluster(pub Arc<Cluster>);
 
-impl FromRequestParts<AppState> for InCluster {
+impl<S: Send + Sync> FromRequestParts<S> for InCluster {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(cluster) = parts
-            .extensions
-            .get::<Call>()
-            .and_then(|c| c.cluster.clone())
-        {
-            return Ok(Self(cluster));
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match parts.extensions.remove::<Addressed>() {
+            Some(Addressed(cluster)) => Ok(Self(cluster)),
+            None => Err(ApiError::Unlayered("The cluster addressed")),
         }
-        // Without the pipeline: the cluster the path or the header names.
-        let params = PathParams::read(parts).await?;
-        let name = cluster_name(params.cluster.as_deref(), &parts.headers, true)?;
-        Ok(Self(state.store.cluster(&name)?))
     }
 }
 
 /// The name of the cluster the request addresses (checked), for handlers that find or make the
-/// cluster themselves ([`crate::http::routes::Addressing::Named`]).
+/// cluster themselves ([`super::route::Addressing::Named`]).
 pub struct ClusterName(pub Arc<str>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClusterName {
@@ -112,47 +110,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClusterName {
     }
 }
 
+/// The HTTP Basic credentials of the request (the login's).
 impl<S: Send + Sync> FromRequestParts<S> for Credentials {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let checked = parts
-            .extensions
-            .get_mut::<Call>()
-            .and_then(|call| call.credentials.take());
-        match checked {
-            Some(credentials) => Ok(credentials),
-            None => Ok(basic(&parts.headers)?),
-        }
+        Ok(basic(&parts.headers)?)
     }
 }
 
-/// The body of `request`: the one the pipeline read, or (without it) read here.
-pub async fn take_body(request: Request, state: &AppState) -> Result<ParsedBody, ApiError> {
-    let (mut parts, body) = request.into_parts();
-    take_parts_body(&mut parts, body, state).await
-}
-
-/// The body of the request of `parts`: the one the pipeline read, or (without it) `body`.
-pub async fn take_parts_body(
-    parts: &mut Parts,
-    body: axum::body::Body,
-    state: &AppState,
-) -> Result<ParsedBody, ApiError> {
-    match parts
-        .extensions
-        .get_mut::<Call>()
-        .and_then(|c| c.body.take())
-    {
-        Some(parsed) => Ok(parsed),
-        None => Ok(ParsedBody::parse(
-            read_body(body, state.body_timeout, super::read::BodyLimit::VENDOR).await?,
-        )),
-    }
-}
-
-/// The JSON object body, as the route's `reads` admitted it: an empty object where an optional
-/// body was not sent (or the route reads none).
+/// The JSON object body, as the route's `reads` takes it: an empty object where an optional
+/// body was not sent.
 pub struct JsonBody(ParsedBody);
 
 impl JsonBody {
@@ -166,17 +134,30 @@ impl JsonBody {
     }
 }
 
-impl FromRequest<AppState> for JsonBody {
+/// The body the layer left, checked as the route reads it: a JSON `Content-Type` (or none) where
+/// it reads JSON, an object where one is required.
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let body = take_body(request, state).await?;
-        match body.object() {
-            Ok(_) => Ok(Self(body)),
-            // The pipeline refuses these before the handler runs; without it, they are refused
-            // here alike.
-            Err(e) => Err(body_error(e)),
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let (mut parts, _) = request.into_parts();
+        let LeftBody { parsed, reads } = LeftBody::take(&mut parts)?;
+        if matches!(reads, Reads::Json | Reads::OptionalJson) {
+            check_json_type(&parts.headers)?;
         }
+        let optional = matches!(reads, Reads::OptionalJson | Reads::OptionalObject);
+        match parsed.object() {
+            Ok(Some(_)) => {}
+            Ok(None) if optional => {}
+            Ok(None) => {
+                return Err(invalid_request(
+                    "empty_body",
+                    "The request body is empty: send a JSON object",
+                ));
+            }
+            Err(e) => return Err(body_error(e)),
+        }
+        Ok(Self(parsed))
     }
 }
 
@@ -196,11 +177,12 @@ pub fn body_error(e: &ParseError) -> ApiError {
 /// The body's bytes, as sent.
 pub struct RawBody(pub Bytes);
 
-impl FromRequest<AppState> for RawBody {
+impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        Ok(Self(take_body(request, state).await?.raw().clone()))
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let (mut parts, _) = request.into_parts();
+        Ok(Self(LeftBody::take(&mut parts)?.parsed.raw().clone()))
     }
 }
 
@@ -255,9 +237,6 @@ pub struct Username(pub String);
 /// `{node}` of the path (`coreappN`).
 pub struct Node(pub String);
 
-/// `{id}` of a Graph path: a phone number's, or the business account's.
-pub struct GraphId(pub String);
-
 macro_rules! path_param {
     ($($name:ident),*) => {$(
         impl<S: Send + Sync> FromRequestParts<S> for $name {
@@ -271,7 +250,7 @@ macro_rules! path_param {
     )*};
 }
 
-path_param!(Username, Node, GraphId);
+path_param!(Username, Node);
 
 /// The query string as `T`.
 pub struct Query<T>(pub T);
@@ -288,6 +267,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             )
         })
     }
+}
+
+/// The value of `name` in the query string of `uri`.
+pub fn query_value(uri: &http::Uri, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query()?)
+        .ok()?
+        .into_iter()
+        .find_map(|(key, value)| (key == name).then_some(value))
 }
 
 /// Whether the client asks for HTML first (a browser).
@@ -418,30 +405,29 @@ mod tests {
 
     use super::*;
 
-    async fn answer(router: Router, uri: &str) -> (http::StatusCode, String, Option<ApiError>) {
-        let mut response = router
+    async fn answer(router: Router, uri: &str) -> (http::StatusCode, String, ()) {
+        let response = router
             .oneshot(Request::get(uri).body(Body::empty()).unwrap())
             .await
             .unwrap();
-        let error = response.extensions_mut().remove::<ApiError>();
         let status = response.status();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8(body.to_vec()).unwrap(), error)
+        (status, String::from_utf8(body.to_vec()).unwrap(), ())
     }
 
     #[tokio::test]
     async fn the_own_path_parameter_is_neither_the_cluster_nor_the_version() {
         let router = Router::new()
             .route(
-                "/clusters/{cluster}/{version}/{id}",
-                get(|GraphId(id): GraphId| async move { id }),
+                "/clusters/{cluster}/_emulator/nodes/{node}",
+                get(|Node(node): Node| async move { node }),
             )
             .route(
                 "/v1/users/{username}",
                 get(|Username(u): Username| async move { u }),
             );
-        let (_, id, _) = answer(router.clone(), "/clusters/c1/v21.0/1234").await;
-        assert_eq!(id, "1234");
+        let (_, node, _) = answer(router.clone(), "/clusters/c1/_emulator/nodes/coreapp2").await;
+        assert_eq!(node, "coreapp2");
         let (_, name, _) = answer(router, "/v1/users/al%20ice").await;
         assert_eq!(name, "al ice");
     }

@@ -1,11 +1,11 @@
-//! The answers an armed fault forces on a vendor route, instead of the route's own.
+//! The answers an armed fault forces on a route of the On-Premises or Cloud API, instead of the
+//! route's own: an error in the surface's envelope, or a broken answer.
 
 use axum::body::Body;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 
-use super::Response;
 use super::error::{ApiError, REASON_HEADER, Severity};
 use crate::domain::faults::FaultAction;
 use crate::domain::{Error, VendorError};
@@ -26,7 +26,7 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-fn vendor_error(status: u16, code: u32, title: Option<String>, details: String) -> Response {
+fn vendor_error(status: u16, code: u32, title: Option<String>, details: String) -> ApiError {
     ApiError::from(Error::Vendor(Box::new(VendorError {
         status,
         code,
@@ -34,7 +34,6 @@ fn vendor_error(status: u16, code: u32, title: Option<String>, details: String) 
         details,
         rule: FAULT_RULE.into(),
     })))
-    .into_response()
 }
 
 /// An answer a fault forces as it is, marked forced for the access log.
@@ -46,16 +45,17 @@ fn forced(mut response: Response) -> Response {
     response
 }
 
-/// The answer an armed fault forces; `None` for a delay, after which the route answers.
-pub fn forced_answer(action: FaultAction) -> Option<Response> {
+/// The answer an armed fault forces, its errors written by `write` (the surface's envelope);
+/// `None` for a delay, after which the route answers.
+pub fn forced_answer(action: FaultAction, write: fn(ApiError) -> Response) -> Option<Response> {
     Some(match action {
         FaultAction::Error {
             status,
             code,
             title,
             details,
-        } => vendor_error(status, code, title, details),
-        FaultAction::NotReady => vendor_error(503, 1011, None, "Service not ready".into()),
+        } => write(vendor_error(status, code, title, details)),
+        FaultAction::NotReady => write(vendor_error(503, 1011, None, "Service not ready".into())),
         FaultAction::Drop => {
             let mut response = Response::new(Body::empty());
             response.extensions_mut().insert(DropConnection);

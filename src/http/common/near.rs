@@ -3,13 +3,14 @@
 //! request that no route took. Kept apart from the table itself, which names the handlers that
 //! use it.
 
+use crate::domain::Surface;
 use crate::domain::path::segment_wise;
 
 /// One route of the table, as a request names it without a cluster.
 #[derive(Debug, Clone)]
 pub struct RouteName {
-    /// `on_premises`, `cloud`, `control` or `root`.
-    pub surface: &'static str,
+    /// The surface it belongs to.
+    pub surface: Surface,
     /// HTTP method.
     pub method: &'static str,
     /// The path pattern: `/v1/account`, `/{version}/{id}/register`, `/_emulator/health`.
@@ -31,7 +32,7 @@ fn filled(pattern: &str, path: &str) -> String {
         .zip(path.split('/'))
         .map(|(want, have)| {
             let fits = match want {
-                "{version}" => super::graph::is_version(have),
+                "{version}" => crate::domain::cloud::version::is_version(have),
                 "{id}" => !have.is_empty() && have.bytes().all(|b| b.is_ascii_digit()),
                 _ => want.starts_with('{'),
             };
@@ -73,10 +74,10 @@ impl RouteNames {
     pub fn is_vendor_or_graph_path(&self, path: &str) -> bool {
         self.0
             .iter()
-            .filter(|route| matches!(route.surface, "on_premises" | "cloud"))
+            .filter(|route| route.surface.is_vendor())
             .any(|route| {
                 segment_wise(&route.pattern, path, |want, have| match want {
-                    "{version}" => have == want || super::graph::is_version(have),
+                    "{version}" => have == want || crate::domain::cloud::version::is_version(have),
                     _ if want.starts_with('{') => !have.is_empty(),
                     _ => want == have,
                 })

@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::domain::request::{self, Fields};
 use crate::domain::{Error, backup};
-use crate::http::call::{InCluster, JsonBody};
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::{InCluster, JsonBody};
 
 /// `POST /v1/settings/account/two-step {"pin"}`: sets or changes the pin.
 pub async fn set_pin(InCluster(cluster): InCluster, body: JsonBody) -> Result<Reply, ApiError> {

@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::domain::clock::vendor_timestamp;
 use crate::domain::request::Fields;
-use crate::http::call::{BearerToken, Credentials, InCluster, JsonBody, Username};
-use crate::http::envelope::Reply;
-use crate::http::error::ApiError;
+use crate::http::common::Reply;
+use crate::http::common::error::ApiError;
+use crate::http::common::extract::{BearerToken, Credentials, InCluster, JsonBody, Username};
 
 #[derive(Serialize)]
 struct Users<T: Serialize> {

@@ -1,0 +1,367 @@
+//! The control API's rows of the route table (and the front door's): each route with its
+//! handler, who may call it and what body it takes.
+
+use super::{clusters, console, events, front, steering};
+use crate::http::common::route::{Access, Addressing, Reads, Route, Surface, handler};
+
+/// The control API's routes, the front door first.
+pub const ROUTES: &[Route] = &[
+    Route {
+        surface: Surface::Root,
+        method: "GET",
+        path: "/",
+        summary: "What this is, and where its APIs and documentation are",
+        access: Access::Open,
+        body: None,
+        responses: &[(
+            200,
+            "Links to the vendor API, the control API and the OpenAPI document",
+        )],
+        reads: Reads::Nothing,
+        while_restarting: false,
+        addressing: Addressing::Creates,
+        handler: handler!(front::front_door),
+    },
+    Route {
+        surface: Surface::Control,
+        method: "GET",
+        path: "",
+        summary: "The control API's index: where the console, the OpenAPI document, the events and the clusters are",
+        access: Access::Open,
+        body: None,
+        responses: &[(200, "Links to the control API's parts")],
+        reads: Reads::Nothing,
+        while_restarting: false,
+        addressing: Addressing::Creates,
+        handler: handler!(front::control_index),
+    },
+    Route {
+        surface: Surface::Control,
+        method: "GET",
+        path: "/health",
+        summary: "Liveness, for container health checks",
+        access: Access::Open,
+        body: None,
+        responses: &[(200, "{\"status\": \"ok\", \"version\"}")],
+        reads: Reads::Nothing,
+        while_restarting: false,
+        addressing: Addressing::Creates,
+        handler: handler!(front::health),
+    },
+    Route {
+        summary: "What the emulator served, in Prometheus' text format: wa_emulator_requests_total{surface,route,status}, wa_emulator_codes_sent_total{surface,method}, wa_emulator_clusters, wa_emulator_request_duration_seconds{surface}, wa_emulator_build_info{version}",
+        responses: &[(200, "text/plain; version=0.0.4")],
+        ..Route::control("GET", "/metrics", handler!(front::metrics))
+    },
+    Route {
+        summary: "This document",
+        ..Route::control("GET", "/openapi.json", handler!(front::openapi))
+    },
+    Route {
+        summary: "Make a certificate for a verified name",
+        body: Some(
+            r#"{"vname": "Yamato", "localized_names": [{"lg": "ja", "lc": "JP", "verified_name": "株式会社ヤマト"}]}"#,
+        ),
+        reads: Reads::Object,
+        ..Route::control("POST", "/certs", handler!(clusters::make_cert))
+    },
+    Route {
+        summary: "Return every cluster to a fresh state",
+        ..Route::control("POST", "/reset", handler!(clusters::reset_all))
+    },
+    // The page holds no data: it opens without the token and asks for it.
+    Route {
+        access: Access::Open,
+        responses: &[(200, "The page")],
+        summary: "The web console: codes as an inbox, the journal, the cluster's state and actions",
+        ..Route::control("GET", "/ui", handler!(console::page))
+    },
+    Route {
+        access: Access::ControlStream,
+        summary: "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
+        ..Route::control("GET", "/events", handler!(events::stream))
+    },
+    Route {
+        summary: "Names of the clusters that exist",
+        ..Route::control("GET", "/clusters", handler!(clusters::list_clusters))
+    },
+    Route {
+        responses: &[
+            (200, "{\"deleted\": [\"NAME\"]}"),
+            (401, "Control token required"),
+            (404, "No such cluster"),
+        ],
+        addressing: Addressing::ExistingOnly,
+        summary: "Remove the cluster and all it holds (memory and data directory); the next request naming it starts it fresh",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}",
+            handler!(clusters::delete_cluster),
+        )
+    },
+    Route {
+        summary: "The outbox, oldest first (filters: cc, phone_number, method)",
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/codes",
+            handler!(clusters::list_codes),
+        )
+    },
+    Route {
+        summary: "Empty the outbox",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/codes",
+            handler!(clusters::clear_codes),
+        )
+    },
+    Route {
+        summary: "The newest matching code; wait=SECONDS holds until one arrives (and until the cluster is made, if it is not yet)",
+        addressing: Addressing::Named,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/codes/latest",
+            handler!(clusters::latest_code),
+        )
+    },
+    Route {
+        summary: "The cluster's policy (and rules)",
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/policy",
+            handler!(clusters::get_policy),
+        )
+    },
+    Route {
+        summary: "Switch the cluster's policy",
+        body: Some(
+            r#"{"policy": "scripted", "rules": [{"prefix": "1631", "outcome": "error", "status": 403, "code": 1005, "details": "Unknown error: too_many"}]}"#,
+        ),
+        reads: Reads::Object,
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/policy",
+            handler!(clusters::put_policy),
+        )
+    },
+    Route {
+        summary: "Make a Graph access token that expires on the cluster's clock, then answers 190 / 463 \"Session has expired\"",
+        body: Some(r#"{"token": "EAAG-expiring", "expires_in_seconds": 3600}"#),
+        responses: &[
+            (200, "{\"token\", \"expires_at\", \"expires_in_seconds\"}"),
+            (400, "A field is missing or not valid"),
+        ],
+        reads: Reads::Object,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/graph/tokens",
+            handler!(clusters::make_graph_token),
+        )
+    },
+    Route {
+        summary: "Everything the cluster holds, as one document (users and password hashes, tokens by digest, the registration, pins, pending code, outbox, rate counters, policy and rules, clock, topology, faults, the Cloud account)",
+        responses: &[(
+            200,
+            "{\"version\", \"users\", \"tokens\", \"registration\", \"sends\", \"outbox\", \"meta\", \"topology\", \"faults\", \"cloud\"}",
+        )],
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/state",
+            handler!(clusters::get_state),
+        )
+    },
+    Route {
+        summary: "Make the cluster exactly a state document (as GET answered it, of any cluster)",
+        body: Some(
+            r#"{"version": 1, "users": {}, "registration": {"registered": null, "pins": {}, "pending": null, "restarting_until": null, "shards": 1}, "meta": {"policy": "classic", "rules": null, "offset_ms": 0}, "topology": {"coreapps": 1, "failover_delay_seconds": 0}}"#,
+        ),
+        responses: &[
+            (200, "The cluster's state, as GET answers it"),
+            (
+                400,
+                "Not a state document, a newer format, or a part that cannot be used (nothing changes)",
+            ),
+        ],
+        reads: Reads::Raw,
+        addressing: Addressing::Named,
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/state",
+            handler!(clusters::put_state),
+        )
+    },
+    Route {
+        summary: "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/cloud",
+            handler!(clusters::get_cloud),
+        )
+    },
+    Route {
+        summary: "Return the cluster to a fresh state",
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/reset",
+            handler!(clusters::reset_cluster),
+        )
+    },
+    Route {
+        summary: "Armed and spent faults, with how often each fired",
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/faults",
+            handler!(steering::list_faults),
+        )
+    },
+    Route {
+        summary: "Arm faults for the next N matching requests",
+        body: Some(
+            r#"[{"route": "/v1/account", "times": 2, "fault": {"type": "error", "status": 500, "code": 1014, "details": "Unknown error: boom"}}]"#,
+        ),
+        reads: Reads::Raw,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/faults",
+            handler!(steering::arm_faults),
+        )
+    },
+    Route {
+        summary: "Disarm every fault",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/faults",
+            handler!(steering::clear_faults),
+        )
+    },
+    Route {
+        summary: "The cluster's current (virtual) time",
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/clock",
+            handler!(steering::get_clock),
+        )
+    },
+    Route {
+        summary: "Move the cluster's time forward",
+        body: Some(r#"{"advance_seconds": 600}"#),
+        reads: Reads::Object,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/clock",
+            handler!(steering::advance_clock),
+        )
+    },
+    Route {
+        summary: "The request journal, oldest first (filters: method, path with * for one segment, status, reason, surface, since, body.FIELD)",
+        responses: &[
+            (
+                200,
+                "{\"requests\": [{\"time\", \"method\", \"path\", \"status\", \"reason\", \"body\"}]}",
+            ),
+            (400, "A filter that is not valid, or not a filter"),
+        ],
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/requests",
+            handler!(steering::list_requests),
+        )
+    },
+    Route {
+        summary: "How many journaled requests match the filters; with at_least=N&wait=SECONDS, held until N match (woken by each request, at most 300 s)",
+        responses: &[
+            (
+                200,
+                "{\"count\"}, or with at_least {\"count\", \"reached\"}",
+            ),
+            (400, "A filter that is not valid, or not a filter"),
+        ],
+        addressing: Addressing::Named,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/requests/count",
+            handler!(steering::count_requests),
+        )
+    },
+    Route {
+        summary: "The requests no route took or that were refused as unreadable (wrong path or method, not JSON, an unknown field), each with the route it most likely meant (near_miss)",
+        responses: &[(
+            200,
+            "{\"requests\": [{…, \"near_miss\": \"POST /v1/account\"}]}",
+        )],
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/requests/unmatched",
+            handler!(steering::unmatched_requests),
+        )
+    },
+    Route {
+        summary: "Empty the journal, unmatched requests with it",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/requests/unmatched",
+            handler!(steering::clear_requests),
+        )
+    },
+    Route {
+        summary: "Empty the journal",
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/requests",
+            handler!(steering::clear_requests),
+        )
+    },
+    Route {
+        summary: "The deployment: Coreapps, shards, failover delay, every node with its status",
+        addressing: Addressing::Reads,
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/topology",
+            handler!(steering::get_topology),
+        )
+    },
+    Route {
+        summary: "Set the number of Coreapps, of shards (to restore a multiconnect backup onto a deployment with no number) and the failover delay",
+        body: Some(r#"{"coreapps": 3, "shards": 2, "failover_delay_seconds": 2}"#),
+        reads: Reads::Object,
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/topology",
+            handler!(steering::put_topology),
+        )
+    },
+    Route {
+        summary: "Stop a Coreapp (coreapp1…): its shards fail over after the delay",
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/nodes/{node}/stop",
+            handler!(steering::stop_node),
+        )
+    },
+    Route {
+        summary: "Start a stopped Coreapp",
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/nodes/{node}/start",
+            handler!(steering::start_node),
+        )
+    },
+    Route {
+        summary: "Simulate a Coreapp restart",
+        body: Some(r#"{"duration_seconds": 2}"#),
+        reads: Reads::OptionalObject,
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/restart",
+            handler!(steering::restart),
+        )
+    },
+];
