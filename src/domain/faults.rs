@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::json::Object;
 
 /// What a fault does to the request it fires on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultAction {
     /// Answer with this vendor error.
@@ -47,7 +47,7 @@ fn one() -> u32 {
 }
 
 /// The requests of which vendor route a fault applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub enum FaultRoute {
     /// `*`: every vendor route.
@@ -116,7 +116,7 @@ impl From<FaultRoute> for String {
 }
 
 /// The method of a request, as a fault filters on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "&'static str")]
 pub enum Verb {
     /// GET (and HEAD, which is served as GET).
@@ -171,7 +171,7 @@ impl From<Verb> for &'static str {
 }
 
 /// A fault as the control API takes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// The vendor path it applies to, as `/v1/account` (the cluster prefix is left out), or `*`.
@@ -233,7 +233,7 @@ impl FaultSpec {
 }
 
 /// A fault armed on a cluster, with its counters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ArmedFault {
     /// Identifies it in listings.
     pub id: u64,

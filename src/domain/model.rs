@@ -33,7 +33,7 @@ pub struct Pending {
 }
 
 /// Shared text that reads and compares as a plain string: `assert_eq!(sent.code, "123456")`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Text(Arc<str>);
 
@@ -83,7 +83,9 @@ impl PartialEq<String> for Text {
 }
 
 /// Which API sent a code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SentBy {
     /// `POST /v1/account` of the On-Premises API.
@@ -94,7 +96,7 @@ pub enum SentBy {
 }
 
 /// A code as the control API and the event stream show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SentView<'a> {
     cluster: &'a str,
     surface: SentBy,

@@ -40,7 +40,7 @@ pub fn is_calling_code(cc: &str) -> bool {
 pub const MAX_E164_DIGITS: usize = 15;
 
 /// How the registration code is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// A text message.

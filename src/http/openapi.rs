@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::common::route::{Access, Reads, Route, Surface, mounts};
+use super::common::route::{Access, Answer, Reads, Route, Surface, mounts};
 use super::table;
 
 /// The document as served, made once a process from the route table (it depends on nothing
@@ -17,6 +17,10 @@ pub fn served() -> bytes::Bytes {
 
 /// The whole document.
 pub fn document() -> Value {
+    // The answers' schemas, each named once under `components/schemas` and referred to there.
+    let mut schemas = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|settings| settings.definitions_path = "/components/schemas".into())
+        .into_generator();
     let mut paths = Map::new();
     for route in table::all() {
         for mount in mounts(route.surface) {
@@ -26,10 +30,11 @@ pub fn document() -> Value {
                 .or_insert_with(|| json!({}))
                 .as_object_mut()
                 .expect("path items are objects");
-            item.insert(route.method.to_ascii_lowercase(), operation(route, &path));
+            let operation = operation(route, &path, &mut schemas);
+            item.insert(route.method.to_ascii_lowercase(), operation);
         }
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "wa-onprem-emulator",
@@ -89,10 +94,14 @@ pub fn document() -> Value {
                 }
             }
         }
-    })
+    });
+    if let Some(components) = document["components"]["schemas"].as_object_mut() {
+        components.extend(schemas.take_definitions(true));
+    }
+    document
 }
 
-fn operation(route: &Route, path: &str) -> Value {
+fn operation(route: &Route, path: &str, schemas: &mut schemars::SchemaGenerator) -> Value {
     let mut op = Map::new();
     op.insert("summary".into(), json!(route.summary));
     let tag = match route.surface {
@@ -159,6 +168,18 @@ fn operation(route: &Route, path: &str) -> Value {
             continue;
         }
         let mut response = json!({"description": what});
+        if (200..300).contains(&status) {
+            match route.answer {
+                Answer::Described => {}
+                Answer::Json(schema) => {
+                    response["content"] =
+                        json!({"application/json": {"schema": schema(schemas).to_value()}});
+                }
+                Answer::Media(media) => {
+                    response["content"] = json!({media: {"schema": {"type": "string"}}});
+                }
+            }
+        }
         if status >= 400 {
             let graph = json!({"$ref": "#/components/schemas/GraphError"});
             let vendor = json!({"$ref": "#/components/schemas/Error"});

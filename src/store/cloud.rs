@@ -23,7 +23,7 @@ use crate::domain::phone::{Method, Number};
 use crate::domain::{Error, Result};
 
 /// A phone number as the Graph surface and the control API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PhoneView {
     /// Its id.
     pub id: String,
@@ -63,7 +63,7 @@ pub struct PhoneView {
 }
 
 /// A code awaiting `verify_code`, as the control API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PendingCode {
     /// The 6 digits.
     pub code: String,

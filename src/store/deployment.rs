@@ -32,6 +32,37 @@ pub struct NodeState {
     pub status: GatewayStatus,
 }
 
+/// The registered number and the pending code of a deployment, as the control API shows them.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct RegistrationView {
+    /// The number registered, if one is.
+    pub registered: Option<RegisteredView>,
+    /// The code awaiting `POST /v1/account/verify`, if one is.
+    pub pending: Option<PendingView>,
+}
+
+/// A registered number.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct RegisteredView {
+    /// Country calling code.
+    pub cc: String,
+    /// National number.
+    pub phone_number: String,
+    /// Its certificate's verified name.
+    pub vname: String,
+}
+
+/// A code awaiting verification.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct PendingView {
+    /// Country calling code.
+    pub cc: String,
+    /// National number.
+    pub phone_number: String,
+    /// When it goes stale (RFC 3339).
+    pub expires_at: String,
+}
+
 /// The deployment as the control API shows it.
 #[derive(Debug, Clone)]
 pub struct TopologyView {
@@ -207,23 +238,20 @@ impl Cluster {
         Ok(())
     }
 
-    /// The registered number (`cc`, `phone_number`, `vname`) and the pending code's number and
-    /// expiry, as the control API and the console show them.
-    pub fn registration(&self) -> serde_json::Value {
+    /// The registered number and the pending code, as the control API shows them.
+    pub fn registration(&self) -> RegistrationView {
         use crate::domain::clock::rfc3339;
-        self.with(|c| {
-            serde_json::json!({
-                "registered": c.registered.as_ref().map(|a| serde_json::json!({
-                    "cc": a.number.cc(),
-                    "phone_number": a.number.phone_number(),
-                    "vname": &*a.vname,
-                })),
-                "pending": c.pending.as_ref().map(|p| serde_json::json!({
-                    "cc": p.number.cc(),
-                    "phone_number": p.number.phone_number(),
-                    "expires_at": rfc3339(p.expires_at),
-                })),
-            })
+        self.with(|c| RegistrationView {
+            registered: c.registered.as_ref().map(|a| RegisteredView {
+                cc: a.number.cc().to_owned(),
+                phone_number: a.number.phone_number().to_owned(),
+                vname: a.vname.to_string(),
+            }),
+            pending: c.pending.as_ref().map(|p| PendingView {
+                cc: p.number.cc().to_owned(),
+                phone_number: p.number.phone_number().to_owned(),
+                expires_at: rfc3339(p.expires_at),
+            }),
         })
     }
 

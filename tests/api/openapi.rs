@@ -64,3 +64,42 @@ async fn every_route_of_the_document_is_served_by_the_router() {
         .sum();
     assert_eq!(count, expected);
 }
+
+#[test]
+fn every_control_answer_has_a_schema() {
+    let doc = document();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation["tags"][0] != "control" {
+                continue;
+            }
+            let (status, answer) = operation["responses"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .unwrap_or_else(|| panic!("{method} {path} has no 2xx answer"));
+            let content = answer["content"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{method} {path} {status} has no content"));
+            for (media, described) in content {
+                let schema = &described["schema"];
+                assert!(schema.is_object(), "{method} {path}: {media} has no schema");
+                if let Some(reference) = schema["$ref"].as_str() {
+                    let name = reference.trim_start_matches("#/components/schemas/");
+                    assert!(
+                        doc["components"]["schemas"][name].is_object(),
+                        "{method} {path}: {reference} is not in the document"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    let control = wa_onprem_emulator::routes::ROUTES
+        .iter()
+        .filter(|r| !r.surface.is_vendor())
+        .count();
+    assert_eq!(checked, control);
+}

@@ -24,7 +24,7 @@ pub const PIN_PAUSE: Duration = Duration::from_secs(10);
 pub const PIN_LOCKOUT: Duration = Duration::from_secs(12 * 3600);
 
 /// `platform_type` of a phone number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Platform {
     /// Registered on the Cloud API.
@@ -36,7 +36,7 @@ pub enum Platform {
 }
 
 /// `code_verification_status` of a phone number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CodeStatus {
     /// No code verified yet.
@@ -48,7 +48,7 @@ pub enum CodeStatus {
 }
 
 /// `status` of a phone number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NumberStatus {
     /// Never registered.

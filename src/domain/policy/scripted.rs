@@ -31,7 +31,7 @@ use crate::domain::phone::{Method, Number};
 use crate::domain::request::CodeRequest;
 
 /// What a rule forces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// 201, as for the registered number.
@@ -45,7 +45,7 @@ pub enum Outcome {
 }
 
 /// A rule as written in the file or sent to the control API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// Shown in `X-Emulator-Reason` as `scripted.<name>`; defaults to `rule<N>`.

@@ -124,8 +124,28 @@ pub struct Route {
     pub while_restarting: bool,
     /// Whether a request naming a new cluster creates it.
     pub addressing: Addressing,
+    /// What it answers when it succeeds.
+    pub answer: Answer,
     /// What answers it.
     pub(crate) handler: Handler,
+}
+
+/// What a route answers when it succeeds, as the OpenAPI document describes it.
+#[derive(Clone, Copy)]
+pub enum Answer {
+    /// Described in words only, in `responses` (the vendor and Graph routes).
+    Described,
+    /// JSON of this schema (the route's answer type's, see [`schema`]).
+    Json(fn(&mut schemars::SchemaGenerator) -> schemars::Schema),
+    /// Text of another media type: a page, a stream of events, metrics.
+    Media(&'static str),
+}
+
+/// The schema of `T`, as a row names its answer: `Answer::Json(schema::<Codes>)`.
+pub fn schema<T: schemars::JsonSchema>(
+    generator: &mut schemars::SchemaGenerator,
+) -> schemars::Schema {
+    generator.subschema_for::<T>()
 }
 
 impl Route {
@@ -143,6 +163,7 @@ impl Route {
             reads: Reads::Nothing,
             while_restarting: false,
             addressing: Addressing::Creates,
+            answer: Answer::Described,
             handler,
         }
     }

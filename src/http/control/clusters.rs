@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
+
 use tokio::time::Instant;
 
+use super::answers;
 use crate::domain::Error;
 use crate::domain::cert::{self, LocalizedName};
 use crate::domain::clock::unix_seconds;
@@ -100,8 +101,8 @@ pub async fn list_codes(
 ) -> Result<Reply, ApiError> {
     let name = cluster.name();
     let sent = cluster.codes(q.filter()?);
-    let codes: Vec<_> = sent.iter().map(|s| s.view(name)).collect();
-    Ok(Reply::control(&json!({ "codes": codes })))
+    let codes = sent.iter().map(|s| s.view(name)).collect();
+    Ok(Reply::control(&answers::Codes { codes }))
 }
 
 /// `GET /_emulator/clusters/{cluster}/codes/latest`: the newest matching code; with `wait`,
@@ -131,7 +132,7 @@ pub async fn latest_code(
 /// `DELETE /_emulator/clusters/{cluster}/codes`: empties the outbox.
 pub async fn clear_codes(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
     cluster.clear_codes().await?;
-    Ok(Reply::control(&json!({ "codes": [] })))
+    Ok(Reply::control(&answers::Codes { codes: vec![] }))
 }
 
 #[derive(Deserialize)]
@@ -170,27 +171,30 @@ pub async fn make_cert(State(state): State<AppState>, body: JsonBody) -> Result<
         })
         .collect();
     let now = unix_seconds(state.store.settings().clock.now());
-    Ok(Reply::control(
-        &json!({ "cert": cert::make(vname, &names, now) }),
-    ))
+    Ok(Reply::control(&answers::Cert {
+        cert: cert::make(vname, &names, now),
+    }))
 }
 
-fn policy_body(cluster: &str, policy: &dyn crate::domain::policy::RegistrationPolicy) -> Value {
-    let mut body = json!({ "cluster": cluster, "policy": policy.name() });
-    if let Some(rules) = policy.rules() {
-        body["rules"] = json!(rules);
+fn policy_body<'a>(
+    cluster: &'a str,
+    policy: &'a dyn crate::domain::policy::RegistrationPolicy,
+) -> answers::Policy<'a> {
+    answers::Policy {
+        cluster,
+        policy: policy.name(),
+        rules: policy.rules(),
     }
-    body
 }
 
 /// `GET /_emulator/clusters/{cluster}/cloud`: the WhatsApp Business Account of the Cloud API,
 /// with every phone number (the On-Premises one included) and its pending code.
 pub async fn get_cloud(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
-    Ok(Reply::control(&serde_json::json!({
-        "cluster": cluster.name(),
-        "waba_id": cluster.waba_id(),
-        "phone_numbers": cluster.phone_numbers(true),
-    })))
+    Ok(Reply::control(&answers::Cloud {
+        cluster: cluster.name(),
+        waba_id: &cluster.waba_id(),
+        phone_numbers: cluster.phone_numbers(true),
+    }))
 }
 
 /// `POST /_emulator/clusters/{cluster}/graph/tokens {"token"?, "expires_in_seconds"}`: an access
@@ -227,11 +231,11 @@ pub async fn make_graph_token(
         }
     };
     let expires_at = cluster.make_graph_token(token.clone(), lifetime).await?;
-    Ok(Reply::control(&json!({
-        "token": token,
-        "expires_at": crate::domain::clock::rfc3339(expires_at),
-        "expires_in_seconds": lifetime.as_secs_f64(),
-    })))
+    Ok(Reply::control(&answers::GraphToken {
+        token,
+        expires_at: crate::domain::clock::rfc3339(expires_at),
+        expires_in_seconds: lifetime.as_secs_f64(),
+    }))
 }
 
 /// `GET /_emulator/clusters/{cluster}/state`: everything the cluster holds, as one document.
@@ -336,14 +340,16 @@ pub async fn reset_cluster(
 ) -> Result<Reply, ApiError> {
     let name = cluster.name();
     state.store.reset(name).await?;
-    Ok(Reply::control(&json!({ "reset": [name] })))
+    Ok(Reply::control(&answers::Reset {
+        reset: vec![name.to_owned()],
+    }))
 }
 
 /// `POST /_emulator/reset`: every cluster as new.
 pub async fn reset_all(State(state): State<AppState>) -> Result<Reply, ApiError> {
     let names = state.store.names();
     state.store.reset_all().await?;
-    Ok(Reply::control(&json!({ "reset": names })))
+    Ok(Reply::control(&answers::Reset { reset: names }))
 }
 
 /// `DELETE /_emulator/clusters/{cluster}`: the cluster and all it holds, gone (from memory and
@@ -358,17 +364,19 @@ pub async fn delete_cluster(
         // Deleted by another request (or expired) since this one found it.
         return Err(state.store.no_such_cluster(name).into());
     }
-    Ok(Reply::control(&json!({ "deleted": [name] })))
+    Ok(Reply::control(&answers::Deleted {
+        deleted: [name.to_owned()],
+    }))
 }
 
 /// `GET /_emulator/clusters`: the clusters that exist, how many may, and when idle ones go.
 pub async fn list_clusters(State(state): State<AppState>) -> Result<Reply, ApiError> {
     let settings = state.store.settings();
     let names = state.store.names();
-    Ok(Reply::control(&json!({
-        "count": names.len(),
-        "clusters": names,
-        "max_clusters": settings.max_clusters,
-        "cluster_idle_ttl_seconds": settings.cluster_idle_ttl.map(|ttl| ttl.as_secs_f64()),
-    })))
+    Ok(Reply::control(&answers::Clusters {
+        count: names.len(),
+        clusters: names,
+        max_clusters: settings.max_clusters,
+        cluster_idle_ttl_seconds: settings.cluster_idle_ttl.map(|ttl| ttl.as_secs_f64()),
+    }))
 }

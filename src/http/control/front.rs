@@ -1,8 +1,8 @@
 //! The emulator's front door: `GET /`, liveness for container health checks, and the OpenAPI
 //! document (built once at start and served from the state).
 
+use super::answers;
 use axum::extract::State;
-use serde_json::json;
 
 use crate::http::common::AppState;
 use crate::http::common::Reply;
@@ -12,13 +12,13 @@ use crate::http::common::extract::AcceptsHtml;
 /// `GET /_emulator/health`: no auth, for container health checks; with how many clusters exist
 /// of how many may, and how many log lines stderr did not take in time.
 pub async fn health(State(state): State<AppState>) -> Result<Reply, ApiError> {
-    Ok(Reply::control(&json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "clusters": state.store.len(),
-        "max_clusters": state.store.settings().max_clusters,
-        "dropped_log_lines": crate::logging::dropped_lines(),
-    })))
+    Ok(Reply::control(&answers::Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        clusters: state.store.len(),
+        max_clusters: state.store.settings().max_clusters,
+        dropped_log_lines: crate::logging::dropped_lines(),
+    }))
 }
 
 /// `GET /_emulator`: the control API's index, for whoever follows the address the startup
@@ -31,36 +31,37 @@ pub async fn control_index(
         return Ok(Reply::see_other("/_emulator/ui"));
     }
     let guarded = state.control.token.is_some();
-    Ok(Reply::control(&json!({
-        "name": "wa-onprem-emulator control API",
-        "version": env!("CARGO_PKG_VERSION"),
-        "token": if guarded {
+    let settings = state.store.settings();
+    Ok(Reply::control(&answers::ControlIndex {
+        name: "wa-onprem-emulator control API",
+        version: env!("CARGO_PKG_VERSION"),
+        token: if guarded {
             "required: Authorization: Bearer <the --control-token> on every route but health and this index"
         } else {
             "none required"
         },
-        "console": "/_emulator/ui",
-        "openapi": "/_emulator/openapi.json",
-        "events": "/_emulator/events",
-        "health": "/_emulator/health",
-        "clusters": "/_emulator/clusters",
-        "cluster": {
-            "codes": "/_emulator/clusters/{cluster}/codes",
-            "latest_code": "/_emulator/clusters/{cluster}/codes/latest?cc=&phone_number=&wait=",
-            "policy": "/_emulator/clusters/{cluster}/policy",
-            "faults": "/_emulator/clusters/{cluster}/faults",
-            "clock": "/_emulator/clusters/{cluster}/clock",
-            "requests": "/_emulator/clusters/{cluster}/requests",
-            "topology": "/_emulator/clusters/{cluster}/topology",
-            "reset": "POST /_emulator/clusters/{cluster}/reset",
-            "delete": "DELETE /_emulator/clusters/{cluster}",
+        console: "/_emulator/ui",
+        openapi: "/_emulator/openapi.json",
+        events: "/_emulator/events",
+        health: "/_emulator/health",
+        clusters: "/_emulator/clusters",
+        cluster: answers::ClusterLinks {
+            codes: "/_emulator/clusters/{cluster}/codes",
+            latest_code: "/_emulator/clusters/{cluster}/codes/latest?cc=&phone_number=&wait=",
+            policy: "/_emulator/clusters/{cluster}/policy",
+            faults: "/_emulator/clusters/{cluster}/faults",
+            clock: "/_emulator/clusters/{cluster}/clock",
+            requests: "/_emulator/clusters/{cluster}/requests",
+            topology: "/_emulator/clusters/{cluster}/topology",
+            reset: "POST /_emulator/clusters/{cluster}/reset",
+            delete: "DELETE /_emulator/clusters/{cluster}",
         },
-        "cluster_count": state.store.len(),
-        "max_clusters": state.store.settings().max_clusters,
-        "cluster_idle_ttl_seconds": state.store.settings().cluster_idle_ttl.map(|ttl| ttl.as_secs_f64()),
-        "certs": "POST /_emulator/certs {\"vname\"}",
-        "reset_all": "POST /_emulator/reset",
-    })))
+        cluster_count: state.store.len(),
+        max_clusters: settings.max_clusters,
+        cluster_idle_ttl_seconds: settings.cluster_idle_ttl.map(|ttl| ttl.as_secs_f64()),
+        certs: "POST /_emulator/certs {\"vname\"}",
+        reset_all: "POST /_emulator/reset",
+    }))
 }
 
 /// `GET /`: what this server is and where to go from here, for whoever opens it in a browser or
@@ -74,17 +75,22 @@ pub async fn front_door(
     if control && accepts_html {
         return Ok(Reply::see_other("/_emulator/ui"));
     }
-    Ok(Reply::control(&json!({
-        "name": "wa-onprem-emulator",
-        "version": env!("CARGO_PKG_VERSION"),
-        "about": "An emulator of the WhatsApp Business On-Premises API's account registration",
-        "vendor_api": "/v1 (or /clusters/{cluster}/v1): log in with POST /v1/users/login",
-        "control_api": if control { "/_emulator" } else { "off (--no-control-api)" },
-        "openapi": if control { "/_emulator/openapi.json" } else { "off (--no-control-api)" },
-        "health": "/_emulator/health",
-        "console": if control { "/_emulator/ui" } else { "off (--no-control-api)" },
-        "docs": "README.md of the emulator (a whole registration with curl), and its book in docs/: the vendor API, the control API, configuration",
-    })))
+    let off = "off (--no-control-api)";
+    Ok(Reply::control(&answers::FrontDoor {
+        name: "wa-onprem-emulator",
+        version: env!("CARGO_PKG_VERSION"),
+        about: "An emulator of the WhatsApp Business On-Premises API's account registration",
+        vendor_api: "/v1 (or /clusters/{cluster}/v1): log in with POST /v1/users/login",
+        control_api: if control { "/_emulator" } else { off },
+        openapi: if control {
+            "/_emulator/openapi.json"
+        } else {
+            off
+        },
+        health: "/_emulator/health",
+        console: if control { "/_emulator/ui" } else { off },
+        docs: "README.md of the emulator (a whole registration with curl), and its book in docs/: the vendor API, the control API, configuration",
+    }))
 }
 
 /// `GET /_emulator/metrics`: what the emulator served, in Prometheus' text format.

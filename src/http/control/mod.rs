@@ -2,6 +2,7 @@
 //! the emulator. None of it exists on the real API. Its answers are its own JSON; its errors
 //! are in the vendor's envelope.
 
+pub mod answers;
 pub mod clusters;
 pub mod console;
 pub mod events;

@@ -2,7 +2,13 @@
 //! handler, who may call it and what body it takes.
 
 use super::{clusters, console, events, front, steering};
-use crate::http::common::route::{Access, Addressing, Reads, Route, Surface, handler};
+use serde_json::Value;
+
+use super::answers;
+use crate::domain::model::SentView;
+use crate::http::common::route::{
+    Access, Addressing, Answer, Reads, Route, Surface, handler, schema,
+};
 
 /// The control API's routes, the front door first.
 pub const ROUTES: &[Route] = &[
@@ -20,6 +26,7 @@ pub const ROUTES: &[Route] = &[
         reads: Reads::Nothing,
         while_restarting: false,
         addressing: Addressing::Creates,
+        answer: Answer::Json(schema::<answers::FrontDoor>),
         handler: handler!(front::front_door),
     },
     Route {
@@ -33,6 +40,7 @@ pub const ROUTES: &[Route] = &[
         reads: Reads::Nothing,
         while_restarting: false,
         addressing: Addressing::Creates,
+        answer: Answer::Json(schema::<answers::ControlIndex>),
         handler: handler!(front::control_index),
     },
     Route {
@@ -46,15 +54,18 @@ pub const ROUTES: &[Route] = &[
         reads: Reads::Nothing,
         while_restarting: false,
         addressing: Addressing::Creates,
+        answer: Answer::Json(schema::<answers::Health>),
         handler: handler!(front::health),
     },
     Route {
         summary: "What the emulator served, in Prometheus' text format: wa_emulator_requests_total{surface,route,status}, wa_emulator_codes_sent_total{surface,method}, wa_emulator_clusters, wa_emulator_request_duration_seconds{surface}, wa_emulator_build_info{version}",
         responses: &[(200, "text/plain; version=0.0.4")],
+        answer: Answer::Media("text/plain; version=0.0.4"),
         ..Route::control("GET", "/metrics", handler!(front::metrics))
     },
     Route {
         summary: "This document",
+        answer: Answer::Json(schema::<serde_json::Map<String, serde_json::Value>>),
         ..Route::control("GET", "/openapi.json", handler!(front::openapi))
     },
     Route {
@@ -63,10 +74,12 @@ pub const ROUTES: &[Route] = &[
             r#"{"vname": "Yamato", "localized_names": [{"lg": "ja", "lc": "JP", "verified_name": "株式会社ヤマト"}]}"#,
         ),
         reads: Reads::Object,
+        answer: Answer::Json(schema::<answers::Cert>),
         ..Route::control("POST", "/certs", handler!(clusters::make_cert))
     },
     Route {
         summary: "Return every cluster to a fresh state",
+        answer: Answer::Json(schema::<answers::Reset>),
         ..Route::control("POST", "/reset", handler!(clusters::reset_all))
     },
     // The page holds no data: it opens without the token and asks for it.
@@ -74,15 +87,18 @@ pub const ROUTES: &[Route] = &[
         access: Access::Open,
         responses: &[(200, "The page")],
         summary: "The web console: codes as an inbox, the journal, the cluster's state and actions",
+        answer: Answer::Media("text/html; charset=utf-8"),
         ..Route::control("GET", "/ui", handler!(console::page))
     },
     Route {
         access: Access::ControlStream,
         summary: "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
+        answer: Answer::Media("text/event-stream"),
         ..Route::control("GET", "/events", handler!(events::stream))
     },
     Route {
         summary: "Names of the clusters that exist",
+        answer: Answer::Json(schema::<answers::Clusters>),
         ..Route::control("GET", "/clusters", handler!(clusters::list_clusters))
     },
     Route {
@@ -93,6 +109,7 @@ pub const ROUTES: &[Route] = &[
         ],
         addressing: Addressing::ExistingOnly,
         summary: "Remove the cluster and all it holds (memory and data directory); the next request naming it starts it fresh",
+        answer: Answer::Json(schema::<answers::Deleted>),
         ..Route::control(
             "DELETE",
             "/clusters/{cluster}",
@@ -102,6 +119,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "The outbox, oldest first (filters: cc, phone_number, method)",
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Codes<'static>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/codes",
@@ -110,6 +128,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Empty the outbox",
+        answer: Answer::Json(schema::<answers::Codes<'static>>),
         ..Route::control(
             "DELETE",
             "/clusters/{cluster}/codes",
@@ -119,6 +138,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "The newest matching code; wait=SECONDS holds until one arrives (and until the cluster is made, if it is not yet)",
         addressing: Addressing::Named,
+        answer: Answer::Json(schema::<SentView<'static>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/codes/latest",
@@ -128,6 +148,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "The cluster's policy (and rules)",
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Policy<'static>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/policy",
@@ -140,6 +161,7 @@ pub const ROUTES: &[Route] = &[
             r#"{"policy": "scripted", "rules": [{"prefix": "1631", "outcome": "error", "status": 403, "code": 1005, "details": "Unknown error: too_many"}]}"#,
         ),
         reads: Reads::Object,
+        answer: Answer::Json(schema::<answers::Policy<'static>>),
         ..Route::control(
             "PUT",
             "/clusters/{cluster}/policy",
@@ -154,6 +176,7 @@ pub const ROUTES: &[Route] = &[
             (400, "A field is missing or not valid"),
         ],
         reads: Reads::Object,
+        answer: Answer::Json(schema::<answers::GraphToken>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/graph/tokens",
@@ -167,6 +190,7 @@ pub const ROUTES: &[Route] = &[
             "{\"version\", \"users\", \"tokens\", \"registration\", \"sends\", \"outbox\", \"meta\", \"topology\", \"faults\", \"cloud\"}",
         )],
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::StateDocument>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/state",
@@ -187,6 +211,7 @@ pub const ROUTES: &[Route] = &[
         ],
         reads: Reads::Raw,
         addressing: Addressing::Named,
+        answer: Answer::Json(schema::<answers::StateDocument>),
         ..Route::control(
             "PUT",
             "/clusters/{cluster}/state",
@@ -196,6 +221,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "The cluster's WhatsApp Business Account: its id and phone numbers (status, platform type, pending code)",
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Cloud<'static>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/cloud",
@@ -204,6 +230,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Return the cluster to a fresh state",
+        answer: Answer::Json(schema::<answers::Reset>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/reset",
@@ -213,6 +240,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "Armed and spent faults, with how often each fired",
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Faults>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/faults",
@@ -225,6 +253,7 @@ pub const ROUTES: &[Route] = &[
             r#"[{"route": "/v1/account", "times": 2, "fault": {"type": "error", "status": 500, "code": 1014, "details": "Unknown error: boom"}}]"#,
         ),
         reads: Reads::Raw,
+        answer: Answer::Json(schema::<answers::Faults>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/faults",
@@ -233,6 +262,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Disarm every fault",
+        answer: Answer::Json(schema::<answers::Faults>),
         ..Route::control(
             "DELETE",
             "/clusters/{cluster}/faults",
@@ -242,6 +272,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "The cluster's current (virtual) time",
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Clock<'static>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/clock",
@@ -252,6 +283,7 @@ pub const ROUTES: &[Route] = &[
         summary: "Move the cluster's time forward",
         body: Some(r#"{"advance_seconds": 600}"#),
         reads: Reads::Object,
+        answer: Answer::Json(schema::<answers::Clock<'static>>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/clock",
@@ -268,6 +300,7 @@ pub const ROUTES: &[Route] = &[
             (400, "A filter that is not valid, or not a filter"),
         ],
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Requests<Value>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests",
@@ -284,6 +317,7 @@ pub const ROUTES: &[Route] = &[
             (400, "A filter that is not valid, or not a filter"),
         ],
         addressing: Addressing::Named,
+        answer: Answer::Json(schema::<answers::Count>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests/count",
@@ -297,6 +331,7 @@ pub const ROUTES: &[Route] = &[
             "{\"requests\": [{…, \"near_miss\": \"POST /v1/account\"}]}",
         )],
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Requests<Value>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/requests/unmatched",
@@ -305,6 +340,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Empty the journal, unmatched requests with it",
+        answer: Answer::Json(schema::<answers::Requests<Value>>),
         ..Route::control(
             "DELETE",
             "/clusters/{cluster}/requests/unmatched",
@@ -313,6 +349,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Empty the journal",
+        answer: Answer::Json(schema::<answers::Requests<Value>>),
         ..Route::control(
             "DELETE",
             "/clusters/{cluster}/requests",
@@ -322,6 +359,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         summary: "The deployment: Coreapps, shards, failover delay, every node with its status",
         addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<answers::Topology<'static>>),
         ..Route::control(
             "GET",
             "/clusters/{cluster}/topology",
@@ -332,6 +370,7 @@ pub const ROUTES: &[Route] = &[
         summary: "Set the number of Coreapps, of shards (to restore a multiconnect backup onto a deployment with no number) and the failover delay",
         body: Some(r#"{"coreapps": 3, "shards": 2, "failover_delay_seconds": 2}"#),
         reads: Reads::Object,
+        answer: Answer::Json(schema::<answers::Topology<'static>>),
         ..Route::control(
             "PUT",
             "/clusters/{cluster}/topology",
@@ -340,6 +379,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Stop a Coreapp (coreapp1…): its shards fail over after the delay",
+        answer: Answer::Json(schema::<answers::Topology<'static>>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/nodes/{node}/stop",
@@ -348,6 +388,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "Start a stopped Coreapp",
+        answer: Answer::Json(schema::<answers::Topology<'static>>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/nodes/{node}/start",
@@ -358,6 +399,7 @@ pub const ROUTES: &[Route] = &[
         summary: "Simulate a Coreapp restart",
         body: Some(r#"{"duration_seconds": 2}"#),
         reads: Reads::OptionalObject,
+        answer: Answer::Json(schema::<answers::Restart<'static>>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/restart",

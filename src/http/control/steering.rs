@@ -1,11 +1,14 @@
 //! Control routes that steer a cluster for unhappy-path tests: faults, the virtual clock, the
 //! request journal and Coreapp restarts.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::State;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::answers;
 use crate::domain::Error;
 use crate::domain::Surface;
 use crate::domain::clock::rfc3339;
@@ -73,27 +76,29 @@ pub async fn arm_faults(
         }
         specs.push(spec);
     }
-    let armed = cluster.arm_faults(specs);
-    Ok(Reply::control(&json!({ "faults": armed })))
+    let faults = cluster.arm_faults(specs);
+    Ok(Reply::control(&answers::Faults { faults }))
 }
 
 /// `GET /_emulator/clusters/{cluster}/faults`: armed and spent faults, with how often each fired.
 pub async fn list_faults(InCluster(cluster): InCluster) -> Reply {
-    Reply::control(&json!({ "faults": cluster.faults() }))
+    Reply::control(&answers::Faults {
+        faults: cluster.faults(),
+    })
 }
 
 /// `DELETE /_emulator/clusters/{cluster}/faults`: disarms every fault.
 pub async fn clear_faults(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
     cluster.clear_faults();
-    Ok(Reply::control(&json!({ "faults": [] })))
+    Ok(Reply::control(&answers::Faults { faults: vec![] }))
 }
 
 fn clock_body(cluster: &Cluster) -> Reply {
-    Reply::control(&json!({
-        "cluster": cluster.name(),
-        "now": rfc3339(cluster.now()),
-        "offset_seconds": cluster.offset().as_secs_f64(),
-    }))
+    Reply::control(&answers::Clock {
+        cluster: cluster.name(),
+        now: rfc3339(cluster.now()),
+        offset_seconds: cluster.offset().as_secs_f64(),
+    })
 }
 
 /// `GET /_emulator/clusters/{cluster}/clock`: the cluster's current time.
@@ -124,26 +129,34 @@ pub async fn advance_clock(
     Ok(clock_body(&cluster))
 }
 
-/// Parameters of a journal call besides its filters, by name.
-type Extras<'q> = Vec<(&'q str, &'q str)>;
+/// The query of a journal call: its filters, `method`, `path` (`*` for one segment), `status`,
+/// `reason`, `surface` (`on_premises`, `cloud`), `since` (RFC 3339, on the cluster's clock) and
+/// `body.FIELD=VALUE` (the rest of the query, flattened); and what only a count takes,
+/// `at_least` and `wait`.
+#[derive(Debug, Default, Deserialize)]
+pub struct JournalQuery {
+    method: Option<String>,
+    path: Option<String>,
+    status: Option<String>,
+    reason: Option<String>,
+    surface: Option<String>,
+    since: Option<String>,
+    at_least: Option<String>,
+    wait: Option<String>,
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
 
-/// The journal's filters from a query string (every journal call takes them all):
-/// `method`, `path` (`*` for one segment), `status`, `reason`, `surface` (`on_premises`,
-/// `cloud`), `since` (RFC 3339, on the cluster's clock), `body.FIELD=VALUE`; `extra` names what
-/// else the call takes, given back. Anything else is refused, naming what is taken.
-fn journal_filter<'q>(
-    pairs: &'q [(String, String)],
-    extra: &[&str],
-) -> Result<(EntryFilter, Extras<'q>), Error> {
-    const TAKEN: &str = "method, path, status, reason, surface, since, body.FIELD";
-    let mut filter = EntryFilter::default();
-    let mut extras = Vec::new();
-    for (key, value) in pairs {
-        match key.as_str() {
-            "method" => filter.method = Some(value.clone()),
-            "path" => filter.path = Some(value.clone()),
-            "status" => {
-                filter.status = Some(value.parse().map_err(|_| {
+impl JournalQuery {
+    /// The filter the query asks for; `counting` when the call takes `at_least` and `wait`.
+    /// Anything else is refused, naming what is taken.
+    fn filter(&self, counting: bool) -> Result<EntryFilter, Error> {
+        const TAKEN: &str = "method, path, status, reason, surface, since, body.FIELD";
+        let status = self
+            .status
+            .as_deref()
+            .map(|value| {
+                value.parse().map_err(|_| {
                     Error::invalid(
                         "status",
                         "format",
@@ -151,22 +164,29 @@ fn journal_filter<'q>(
                             "Query 'status' must be an HTTP status such as 400 (got {value:?})"
                         ),
                     )
-                })?);
-            }
-            "reason" => filter.reason = Some(value.clone()),
-            "surface" => {
-                filter.surface = Some(Surface::parse(value).filter(|s| s.is_vendor()).ok_or_else(
-                    || {
+                })
+            })
+            .transpose()?;
+        let surface = self
+            .surface
+            .as_deref()
+            .map(|value| {
+                Surface::parse(value)
+                    .filter(|s| s.is_vendor())
+                    .ok_or_else(|| {
                         Error::invalid(
                             "surface",
                             "format",
                             format!("Query 'surface' must be on_premises or cloud (got {value:?})"),
                         )
-                    },
-                )?);
-            }
-            "since" => {
-                filter.since = Some(humantime::parse_rfc3339_weak(value).map_err(|_| {
+                    })
+            })
+            .transpose()?;
+        let since = self
+            .since
+            .as_deref()
+            .map(|value| {
+                humantime::parse_rfc3339_weak(value).map_err(|_| {
                     Error::invalid(
                         "since",
                         "format",
@@ -174,39 +194,60 @@ fn journal_filter<'q>(
                             "Query 'since' must be an RFC 3339 time on the cluster's clock, such as 2026-12-06T10:00:00Z (got {value:?})"
                         ),
                     )
-                })?);
-            }
-            other => match other.strip_prefix("body.") {
-                Some(field) if !field.is_empty() => {
-                    filter.body.push((field.to_owned(), value.clone()));
-                }
-                _ if extra.contains(&other) => extras.push((other, value.as_str())),
-                _ => {
-                    return Err(Error::invalid(
-                        "query",
-                        "unknown",
-                        format!(
-                            "Query parameter {other:?} is not a filter of the journal: it takes {TAKEN}{}{}",
-                            if extra.is_empty() { "" } else { ", " },
-                            extra.join(", ")
-                        ),
-                    ));
-                }
-            },
+                })
+            })
+            .transpose()?;
+        let counts = [("at_least", &self.at_least), ("wait", &self.wait)];
+        let unknown = self
+            .rest
+            .keys()
+            .map(String::as_str)
+            .filter(|key| key.strip_prefix("body.").is_none_or(str::is_empty))
+            .chain(
+                counts
+                    .iter()
+                    .filter(|(_, value)| !counting && value.is_some())
+                    .map(|(key, _)| *key),
+            )
+            .next();
+        if let Some(other) = unknown {
+            return Err(Error::invalid(
+                "query",
+                "unknown",
+                format!(
+                    "Query parameter {other:?} is not a filter of the journal: it takes {TAKEN}{}",
+                    if counting { ", at_least, wait" } else { "" }
+                ),
+            ));
         }
+        Ok(EntryFilter {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status,
+            reason: self.reason.clone(),
+            surface,
+            since,
+            body: self
+                .rest
+                .iter()
+                .filter_map(|(key, value)| {
+                    Some((key.strip_prefix("body.")?.to_owned(), value.clone()))
+                })
+                .collect(),
+            unmatched: false,
+        })
     }
-    Ok((filter, extras))
 }
 
 /// `GET /_emulator/clusters/{cluster}/requests?FILTERS`: the journal, oldest first.
 pub async fn list_requests(
     InCluster(cluster): InCluster,
-    Query(pairs): Query<Vec<(String, String)>>,
+    Query(query): Query<JournalQuery>,
 ) -> Result<Reply, ApiError> {
-    let (filter, _) = journal_filter(&pairs, &[])?;
-    Ok(Reply::control(
-        &json!({ "requests": cluster.requests(&filter) }),
-    ))
+    let filter = query.filter(false)?;
+    Ok(Reply::control(&answers::Requests {
+        requests: cluster.requests(&filter),
+    }))
 }
 
 /// `GET /_emulator/clusters/{cluster}/requests/count?FILTERS[&at_least=N&wait=SECONDS]`:
@@ -215,14 +256,13 @@ pub async fn list_requests(
 pub async fn count_requests(
     State(state): State<AppState>,
     ClusterName(name): ClusterName,
-    Query(pairs): Query<Vec<(String, String)>>,
+    Query(query): Query<JournalQuery>,
 ) -> Result<Reply, ApiError> {
-    let (filter, extras) = journal_filter(&pairs, &["at_least", "wait"])?;
-    let number = |name: &'static str, max: f64| -> Result<Option<f64>, Error> {
-        extras
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| {
+    let filter = query.filter(true)?;
+    let number = |name: &'static str, given: &Option<String>, max: f64| {
+        given
+            .as_deref()
+            .map(|value| {
                 value
                     .parse::<f64>()
                     .ok()
@@ -239,8 +279,8 @@ pub async fn count_requests(
             })
             .transpose()
     };
-    let at_least = number("at_least", 1e9)?;
-    let wait = number("wait", MAX_WAIT_SECONDS)?.unwrap_or(0.0);
+    let at_least = number("at_least", &query.at_least, 1e9)?;
+    let wait = number("wait", &query.wait, MAX_WAIT_SECONDS)?.unwrap_or(0.0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
     // A count held with at_least may begin before the client under test made its cluster.
     let made_by = if at_least.is_some() {
@@ -250,18 +290,20 @@ pub async fn count_requests(
     };
     let cluster = state.store.existing(&name, made_by).await?;
     let Some(at_least) = at_least else {
-        return Ok(Reply::control(
-            &json!({ "count": cluster.count_requests(&filter) }),
-        ));
+        return Ok(Reply::control(&answers::Count {
+            count: cluster.count_requests(&filter),
+            reached: None,
+        }));
     };
     let at_least = at_least as usize;
     let count = state
         .store
         .wait_for_requests(cluster.name(), &filter, at_least, deadline)
         .await;
-    Ok(Reply::control(
-        &json!({ "count": count, "reached": count >= at_least }),
-    ))
+    Ok(Reply::control(&answers::Count {
+        count,
+        reached: Some(count >= at_least),
+    }))
 }
 
 /// `GET /_emulator/clusters/{cluster}/requests/unmatched?FILTERS`: the requests no route took
@@ -270,9 +312,9 @@ pub async fn count_requests(
 pub async fn unmatched_requests(
     State(state): State<AppState>,
     InCluster(cluster): InCluster,
-    Query(pairs): Query<Vec<(String, String)>>,
+    Query(query): Query<JournalQuery>,
 ) -> Result<Reply, ApiError> {
-    let (mut filter, _) = journal_filter(&pairs, &[])?;
+    let mut filter = query.filter(false)?;
     filter.unmatched = true;
     let entries: Vec<Value> = cluster
         .requests(&filter)
@@ -283,13 +325,15 @@ pub async fn unmatched_requests(
             shown
         })
         .collect();
-    Ok(Reply::control(&json!({ "requests": entries })))
+    Ok(Reply::control(&answers::Requests { requests: entries }))
 }
 
 /// `DELETE /_emulator/clusters/{cluster}/requests`: empties the journal.
 pub async fn clear_requests(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
     cluster.clear_requests();
-    Ok(Reply::control(&json!({ "requests": [] })))
+    Ok(Reply::control(&answers::Requests::<Value> {
+        requests: vec![],
+    }))
 }
 
 /// Longest restart or failover delay the control API sets, in seconds.
@@ -311,38 +355,35 @@ pub async fn restart(InCluster(cluster): InCluster, body: JsonBody) -> Result<Re
         .into());
     }
     let until = cluster.restart(duration).await?;
-    Ok(Reply::control(
-        &json!({ "cluster": cluster.name(), "restarting_until": rfc3339(until) }),
-    ))
+    Ok(Reply::control(&answers::Restart {
+        cluster: cluster.name(),
+        restarting_until: rfc3339(until),
+    }))
 }
 
 fn topology_body(cluster: &Cluster) -> Reply {
     let topology = cluster.topology();
-    let nodes: Vec<Value> = topology
+    let nodes = topology
         .nodes
-        .iter()
-        .map(|n| {
-            json!({
-                "hostname": n.view.hostname,
-                "key": n.key,
-                "role": n.view.role.as_str(),
-                "running": n.view.running,
-                "gateway_status": n.status.as_str(),
-                "shards": n.view.shards,
-            })
+        .into_iter()
+        .map(|n| answers::Node {
+            hostname: n.view.hostname,
+            key: n.key,
+            role: n.view.role.as_str(),
+            running: n.view.running,
+            gateway_status: n.status.as_str(),
+            shards: n.view.shards,
         })
         .collect();
-    let registration = cluster.registration();
-    Reply::control(&json!({
-        "cluster": cluster.name(),
-        "registered": registration["registered"],
-        "pending": registration["pending"],
-        "gateway_status": cluster.gateway_status().as_str(),
-        "coreapps": topology.coreapps,
-        "shards": topology.shards,
-        "failover_delay_seconds": topology.failover_delay.as_secs_f64(),
-        "nodes": nodes,
-    }))
+    Reply::control(&answers::Topology {
+        cluster: cluster.name(),
+        registration: cluster.registration(),
+        gateway_status: cluster.gateway_status().as_str(),
+        coreapps: topology.coreapps,
+        shards: topology.shards,
+        failover_delay_seconds: topology.failover_delay.as_secs_f64(),
+        nodes,
+    })
 }
 
 /// `GET /_emulator/clusters/{cluster}/topology`: Coreapps, shards, every node.
