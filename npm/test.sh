@@ -7,6 +7,7 @@
 #   - tsc --noEmit on a use of every type (npm/test/types), ES module and CommonJS, and with
 #     the classic resolution (node10) that reads `types`;
 #   - node --test npm/test/node: a registration with fetch against Emulator.start(), the
+#     control API's answers against the schemas of its OpenAPI document (Ajv), the
 #     cluster's helpers, the command (exit codes, signals, no platform package), and Meta's SDK
 #     setting a Cloud pin over HTTPS on 127.0.0.1:443 (root, or a capability to bind it);
 #   - Vitest and Jest runs served by wa-onprem-emulator/global-setup;
@@ -61,7 +62,7 @@ cd "$project"
 npm init -y >/dev/null
 npm install --silent --no-audit --no-fund "$out"/*.tgz \
   whatsapp@0.0.5-Alpha vitest@3.2.7 jest@29.7.0 typescript@5.9.3 @types/node@20.19.43 \
-  testcontainers@11.14.0
+  testcontainers@11.14.0 ajv@8.20.0
 [[ -x node_modules/@wa-onprem-emulator/$(node -p 'process.platform + "-" + process.arch')/bin/wa-onprem-emulator ]]
 
 echo "== npx wa-onprem-emulator --help"

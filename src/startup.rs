@@ -13,7 +13,7 @@ use crate::domain::password;
 use crate::domain::policy::{ClassicRules, PolicyError, PolicyKind, scripted};
 use crate::http::common::Meta;
 use crate::http::common::error::{envelope, title};
-use crate::http::{AppState, ControlAccess, Shared, app, openapi};
+use crate::http::{AppState, ControlAccess, Shared, app};
 use crate::server;
 pub use crate::server::tls::TlsError;
 use crate::store::persist::{Durable, Persistence, Volatile};
@@ -226,7 +226,6 @@ impl AppState {
                 enabled: !config.no_control_api,
                 token: config.control_token.as_deref().map(Into::into),
             },
-            openapi: openapi::served(),
             graph_token: config.graph_token.as_deref().map(Into::into),
             graph_version: config.graph_version.as_str().into(),
             metrics: crate::http::common::metrics::Metrics::new(&routes),

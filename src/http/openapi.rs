@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 use super::common::route::{Access, Answer, Reads, Route, Surface, mounts};
 use super::table;
 
-/// The document as served, made once a process from the route table (it depends on nothing
-/// else): every `AppState` of the process, and each of the property tests' hundreds, shares it.
+/// The document as served, made once a process from the route tables (it depends on nothing
+/// else), when it is first asked for: every `AppState` of the process, and each of the property
+/// tests' hundreds, shares it.
 pub fn served() -> bytes::Bytes {
     static SERVED: std::sync::LazyLock<bytes::Bytes> =
         std::sync::LazyLock::new(|| document().to_string().into());

@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 use super::Cluster;
-use super::state::State;
+use super::data::ClusterData;
 use super::users::Role;
 use crate::domain::faults::{FaultAction, Verb};
 use crate::domain::json::Object;
@@ -87,7 +87,7 @@ impl Cluster {
 }
 
 fn token_caller(
-    c: &mut State,
+    c: &mut ClusterData,
     cluster: &str,
     now: SystemTime,
     token: std::result::Result<&str, Error>,

@@ -11,8 +11,8 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::Cluster;
+use super::data::ClusterData;
 use super::persist::{Change, Log};
-use super::state::State;
 use crate::domain::clock::{later, rfc3339};
 use crate::domain::cloud::{
     CloudCode, CloudError, CloudNumber, CodeStatus, GraphToken, NumberStatus, Operation, Platform,
@@ -73,7 +73,7 @@ pub struct PendingCode {
     pub expires_at: String,
 }
 
-impl State {
+impl ClusterData {
     /// Whether the On-Premises deployment serves now (running, not restarting).
     pub(super) fn on_prem_connected(&mut self, now: SystemTime) -> bool {
         self.topology.settle(now);
@@ -275,7 +275,7 @@ impl Cluster {
         })
     }
 
-    fn log_cloud(&self, c: &State, log: &mut Log) {
+    fn log_cloud(&self, c: &ClusterData, log: &mut Log) {
         log.push(|| Change::Cloud(self.key(), c.waba.clone()));
     }
 
@@ -313,7 +313,7 @@ impl Cluster {
         &self,
         operation: Operation,
         id: &str,
-        f: impl FnOnce(&mut State, usize, SystemTime, &mut Log) -> Result<R>,
+        f: impl FnOnce(&mut ClusterData, usize, SystemTime, &mut Log) -> Result<R>,
     ) -> Result<R> {
         self.forced(operation, id).await?;
         let (result, ticket) = self.write(|c, log| {

@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 
 use super::Settings;
+use super::data::ClusterData;
 use super::events::{Kind, Scope};
 use super::persist::{Change, ClusterRecord, Log, MetaRecord, Ticket};
-use super::state::State;
 use crate::domain::clock::{later, latest};
 use crate::domain::phone::Number;
 use crate::domain::policy::{PolicyKind, RegistrationPolicy, scripted};
@@ -23,7 +23,7 @@ use crate::domain::{Error, Result};
 pub struct Cluster {
     pub(super) name: Arc<str>,
     pub(super) settings: Arc<Settings>,
-    state: Mutex<State>,
+    state: Mutex<ClusterData>,
     pub(super) arrivals: Notify,
     /// Counts held on the journal (`requests/count?wait=`): requests wake them only then.
     pub(super) journal_waiters: std::sync::atomic::AtomicUsize,
@@ -47,7 +47,7 @@ impl Cluster {
     pub(super) fn new(name: &str, settings: Arc<Settings>) -> Self {
         let cluster = Self {
             name: name.into(),
-            state: Mutex::new(State::fresh(&settings)),
+            state: Mutex::new(ClusterData::fresh(&settings)),
             arrivals: Notify::new(),
             journal_waiters: std::sync::atomic::AtomicUsize::new(0),
             offset_ms: AtomicU64::new(0),
@@ -105,21 +105,21 @@ impl Cluster {
     }
 
     /// Locks the state. The guard must not be held across an `.await`.
-    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, ClusterData> {
         // A panic while holding the lock leaves plain data behind, still consistent field by
         // field; serving on is better than failing every later request.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` on the locked state.
-    pub(super) fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(super) fn with<R>(&self, f: impl FnOnce(&mut ClusterData) -> R) -> R {
         f(&mut self.lock())
     }
 
     /// Runs `f` on the locked state and submits the changes it logs before unlocking, so they
     /// are stored in the order they happened. An empty log is a barrier: the answer still waits
     /// until everything before it is stored, since it may depend on it.
-    pub(super) fn write<R>(&self, f: impl FnOnce(&mut State, &mut Log) -> R) -> (R, Ticket) {
+    pub(super) fn write<R>(&self, f: impl FnOnce(&mut ClusterData, &mut Log) -> R) -> (R, Ticket) {
         let mut guard = self.lock();
         let mut log = Log::new(self.settings.persist.is_durable());
         let result = f(&mut guard, &mut log);
@@ -143,7 +143,7 @@ impl Cluster {
     }
 
     /// The policy and clock record of the locked state `c`.
-    pub(super) fn meta_record(&self, c: &State) -> MetaRecord {
+    pub(super) fn meta_record(&self, c: &ClusterData) -> MetaRecord {
         MetaRecord {
             policy: c.policy.name().to_owned(),
             rules: c.policy.rules(),
@@ -294,7 +294,7 @@ impl Cluster {
     /// Returns the cluster to a fresh state (users, tokens, number, pins, codes, policy, clock).
     pub(super) async fn reset(&self) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
-            *c = State::fresh(&self.settings);
+            *c = ClusterData::fresh(&self.settings);
             self.offset_ms.store(0, Ordering::Relaxed);
             log.push(|| Change::ResetCluster(self.key()));
         });

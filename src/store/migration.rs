@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::Cluster;
-use super::state::State;
+use super::data::ClusterData;
 use crate::domain::Result;
 use crate::domain::backup;
 use crate::domain::clock::later;
@@ -75,7 +75,7 @@ impl Cluster {
 
 /// A registration after a code was verified.
 fn register(
-    c: &mut State,
+    c: &mut ClusterData,
     i: usize,
     now: SystemTime,
     pin: String,
@@ -118,7 +118,7 @@ fn register(
 
 /// The migration of the cluster's On-Premises number with a backup of its deployment.
 fn migrate(
-    c: &mut State,
+    c: &mut ClusterData,
     i: usize,
     now: SystemTime,
     payload: backup::Payload,

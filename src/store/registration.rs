@@ -8,9 +8,9 @@ use std::sync::Arc;
 use rand::Rng;
 
 use super::Cluster;
+use super::data::ClusterData;
 use super::events::Kind;
 use super::persist::{Change, Log};
-use super::state::State;
 use crate::domain::backup;
 use crate::domain::clock::later;
 use crate::domain::model::{Account, Pending, SentBy, SentCode};
@@ -96,7 +96,7 @@ impl Cluster {
     /// listens.
     pub(super) fn post_code(
         &self,
-        c: &mut State,
+        c: &mut ClusterData,
         mut sent: SentCode,
         log: &mut Log,
     ) -> Option<SentCode> {

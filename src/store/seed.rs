@@ -9,8 +9,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::data::{ClusterData, User};
 use super::snapshot::{StateDocument, check, document_of};
-use super::state::{State, User};
 use super::{Settings, Store, is_valid_cluster_name};
 use crate::domain::cloud::{CloudNumber, phone_id, read_number};
 use crate::domain::model::Account;
@@ -155,7 +155,7 @@ fn document(
     }
     let short: Short = serde_json::from_value(state)
         .map_err(|e| format!("not a state document (no version) nor its short form: {e}"))?;
-    let mut document = document_of(name, &State::fresh(settings), 0);
+    let mut document = document_of(name, &ClusterData::fresh(settings), 0);
     if let Some(pw) = &short.admin_password {
         if let Some((_, problem)) = password::weakness(pw) {
             return Err(format!("admin_password {problem}"));

@@ -12,8 +12,8 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 use super::Cluster;
+use super::data::{ClusterData, Session, User};
 use super::persist::Change;
-use super::state::{Session, State, User};
 use crate::domain::clock::later;
 use crate::domain::password::{self, ADMIN};
 use crate::domain::{Error, Result};
@@ -282,7 +282,7 @@ pub(super) fn check_username(username: &str) -> Result<()> {
     Ok(())
 }
 
-impl State {
+impl ClusterData {
     /// The SHA-256 of `token`, from the last one checked when it is the same.
     pub(super) fn token_key(&mut self, token: &str) -> [u8; 32] {
         remembered_digest(&mut self.last_token, token)

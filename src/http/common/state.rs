@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use super::reply::Meta;
 use crate::store::Store;
 
@@ -46,8 +44,6 @@ pub struct Shared {
     pub control_body_limit: super::read::BodyLimit,
     /// Who may use the control API.
     pub control: ControlAccess,
-    /// The OpenAPI document, made once a process from the route table.
-    pub openapi: Bytes,
     /// The one access token the Graph surface takes (`--graph-token`); any non-empty one when
     /// `None`.
     pub graph_token: Option<Arc<str>>,

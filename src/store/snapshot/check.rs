@@ -13,8 +13,8 @@ use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::{self, vendor_number};
 use crate::domain::{Error, Result};
 use crate::store::Settings;
+use crate::store::data::ClusterData;
 use crate::store::persist::digest_from_hex;
-use crate::store::state::State;
 use crate::store::users::check_username;
 
 fn invalid(message: String) -> Error {
@@ -50,7 +50,7 @@ pub(in crate::store) fn check(settings: &Settings, document: StateDocument) -> R
             Ok(())
         }
     };
-    let mut state = State::fresh(settings);
+    let mut state = ClusterData::fresh(settings);
     for (name, user) in &document.users {
         if name != ADMIN {
             check_username(name).map_err(|e| invalid(format!("users: {}", e.details())))?;

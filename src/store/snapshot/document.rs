@@ -13,8 +13,8 @@ use crate::domain::faults::FaultSpec;
 use crate::domain::model::SentCode;
 use crate::domain::phone::Method;
 use crate::store::Cluster;
+use crate::store::data::{ClusterData, Session, User};
 use crate::store::persist::{Change, MetaRecord, RegistrationRecord, digest_hex};
-use crate::store::state::{Session, State, User};
 
 /// The format of the documents this emulator writes; a newer one is refused.
 pub const FORMAT_VERSION: u32 = 1;
@@ -85,7 +85,7 @@ pub struct StateDocument {
 
 /// The state document of the locked state `c` of cluster `name`, whose clock is `offset_ms`
 /// ahead.
-pub(in crate::store) fn document_of(name: &str, c: &State, offset_ms: u64) -> StateDocument {
+pub(in crate::store) fn document_of(name: &str, c: &ClusterData, offset_ms: u64) -> StateDocument {
     StateDocument {
         version: FORMAT_VERSION,
         cluster: Some(name.to_owned()),
@@ -165,7 +165,7 @@ impl Cluster {
     /// Puts `checked` in place of the locked state `c`, logging everything it holds.
     pub(in crate::store) fn install(
         &self,
-        c: &mut State,
+        c: &mut ClusterData,
         checked: Checked,
         log: &mut crate::store::persist::Log,
     ) {
@@ -195,6 +195,6 @@ impl Cluster {
 /// made into a cluster's state; not in place yet.
 #[derive(Debug)]
 pub(in crate::store) struct Checked {
-    pub(super) state: State,
+    pub(super) state: ClusterData,
     pub(super) offset_ms: u64,
 }

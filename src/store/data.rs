@@ -1,5 +1,6 @@
-//! The state of one emulated deployment: plain data, private to the store. The operations that
-//! change it live in [`super::users`], [`super::registration`] and [`super::steering`].
+//! What one emulated deployment holds ([`ClusterData`]): plain data, private to the store. The
+//! operations that change it live in [`super::users`], [`super::registration`] and
+//! [`super::steering`].
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -50,7 +51,7 @@ pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Everything one cluster knows.
 #[derive(Debug)]
-pub(super) struct State {
+pub(super) struct ClusterData {
     /// Users by name: admin and perhaps a few operators.
     pub users: Map<Box<str>, User>,
     /// Live tokens by SHA-256 of the token text.
@@ -87,7 +88,7 @@ pub(super) struct State {
     pub waba: Waba,
 }
 
-impl State {
+impl ClusterData {
     /// A deployment as it is after installation: only `admin`, nothing registered.
     pub fn fresh(settings: &Settings) -> Self {
         let admin = User {
