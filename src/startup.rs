@@ -221,6 +221,7 @@ impl AppState {
             store: Arc::new(store),
             meta: Meta::new(&config.api_version),
             body_timeout: config.body_timeout,
+            openapi: crate::http::openapi::served,
             control_body_limit: crate::http::BodyLimit::control(config.control_body_limit),
             control: ControlAccess {
                 enabled: !config.no_control_api,

@@ -30,7 +30,7 @@ use super::common::error::{ApiError, Severity};
 use super::common::paths::collapse_slashes;
 use super::common::read::BoxError;
 use super::common::{AppState, Meta};
-use super::{control, graph, vendor};
+use super::{control, graph, on_premises};
 
 /// The router of every surface that `state` serves (the control API's only when it is on): the
 /// control API's and the On-Premises API's, merged, each answering what it does not route below
@@ -39,7 +39,7 @@ use super::{control, graph, vendor};
 /// segment to try a parameter, which costs the matcher an allocation per request).
 pub fn router(state: AppState) -> Router {
     control::router(&state)
-        .merge(vendor::router(&state))
+        .merge(on_premises::router(&state))
         .fallback_service(graph::router(&state))
         .with_state(state)
 }

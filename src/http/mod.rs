@@ -1,7 +1,7 @@
 //! The HTTP side: three surfaces, each a router of its own built from its rows of the route
 //! table, merged in [`app`]:
 //!
-//! - [`vendor`]: the On-Premises API, at `/v1` and `/clusters/{cluster}/v1`;
+//! - [`on_premises`]: the On-Premises API (the vendor API), at `/v1` and `/clusters/{cluster}/v1`;
 //! - [`graph`]: the Cloud API (Meta's Graph API), at `/{version}` and
 //!   `/clusters/{cluster}/{version}`, behind the others as the fallback;
 //! - [`control`]: the emulator's control API at `/_emulator`, and the front door `GET /`.
@@ -19,9 +19,9 @@ mod app;
 pub mod common;
 mod control;
 pub(crate) mod graph;
+mod on_premises;
 pub mod openapi;
 pub mod table;
-mod vendor;
 
 pub use app::{App, AppBody, app, router};
 pub use common::faults::DropConnection;

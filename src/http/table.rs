@@ -4,13 +4,13 @@
 
 use super::common::near::{RouteName, RouteNames};
 use super::route::{Route, mount};
-use super::{control, graph, vendor};
+use super::{control, graph, on_premises};
 
 /// Every row: the control API's (the front door first), the vendor API's, then Graph's.
 pub fn all() -> impl Iterator<Item = &'static Route> {
     control::ROUTES
         .iter()
-        .chain(vendor::ROUTES)
+        .chain(on_premises::ROUTES)
         .chain(graph::ROUTES)
 }
 

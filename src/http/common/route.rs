@@ -1,5 +1,5 @@
 //! A row of the route table: a route with its handler, who may call it and what body it takes.
-//! Each surface holds its own rows (`vendor::ROUTES`, `graph::ROUTES`, `control::ROUTES`) and
+//! Each surface holds its own rows (`on_premises::ROUTES`, `graph::ROUTES`, `control::ROUTES`) and
 //! builds its router from them; [`super::table`] lists them all for the OpenAPI document, the
 //! near misses and the metrics.
 

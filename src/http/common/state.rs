@@ -44,6 +44,8 @@ pub struct Shared {
     pub control_body_limit: super::read::BodyLimit,
     /// Who may use the control API.
     pub control: ControlAccess,
+    /// The OpenAPI document, made when first asked for (once a process).
+    pub openapi: fn() -> bytes::Bytes,
     /// The one access token the Graph surface takes (`--graph-token`); any non-empty one when
     /// `None`.
     pub graph_token: Option<Arc<str>>,

@@ -105,6 +105,6 @@ pub async fn metrics(State(state): State<AppState>) -> Reply {
 
 /// `GET /_emulator/openapi.json`: the document made from the route tables, once a process, when
 /// it is first asked for (an emulator nobody asks for it never holds it).
-pub async fn openapi() -> Reply {
-    Reply::control_bytes(crate::http::openapi::served())
+pub async fn openapi(State(state): State<AppState>) -> Reply {
+    Reply::control_bytes((state.openapi)())
 }

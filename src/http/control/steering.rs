@@ -19,7 +19,7 @@ use crate::http::common::Reply;
 use crate::http::common::error::ApiError;
 use crate::http::common::error::invalid_request;
 use crate::http::common::extract::{ClusterName, InCluster, JsonBody, Node, Query, RawBody};
-use crate::http::control::clusters::MAX_WAIT_SECONDS;
+use super::clusters::MAX_WAIT_SECONDS;
 use crate::store::Cluster;
 use crate::store::journal::EntryFilter;
 
