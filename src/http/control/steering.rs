@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::answers;
+use super::clusters::MAX_WAIT_SECONDS;
 use crate::domain::Error;
 use crate::domain::Surface;
 use crate::domain::clock::rfc3339;
@@ -19,7 +20,6 @@ use crate::http::common::Reply;
 use crate::http::common::error::ApiError;
 use crate::http::common::error::invalid_request;
 use crate::http::common::extract::{ClusterName, InCluster, JsonBody, Node, Query, RawBody};
-use super::clusters::MAX_WAIT_SECONDS;
 use crate::store::Cluster;
 use crate::store::journal::EntryFilter;
 
