@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use libfuzzer_sys::fuzz_target;
-use wa_onprem_emulator::routes::ROUTES;
+use wa_onprem_emulator::routes::{ROUTES, mounts};
 use wa_onprem_emulator::{App, AppState, Config, app, cert};
 
 struct Harness {
@@ -91,7 +91,8 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let h = harness();
             let route = &ROUTES[usize::from(selector / 4) % ROUTES.len()];
-            let mount = route.surface.mounts()[usize::from(selector) % route.surface.mounts().len()];
+            let mounts = mounts(route.surface);
+            let mount = mounts[usize::from(selector) % mounts.len()];
             let path = format!("{mount}{}", route.path)
                 .replace("{cluster}", "fuzz")
                 .replace("{username}", "operator")
