@@ -105,6 +105,8 @@ pub struct Config {
     pub(crate) tls_key: Option<PathBuf>,
     pub(crate) graph_token: Option<String>,
     pub(crate) graph_version: String,
+    pub(crate) app_secret: Option<String>,
+    pub(crate) require_appsecret_proof: bool,
     pub(crate) seed: Option<PathBuf>,
     pub(crate) migration_delay: Duration,
     pub(crate) control_body_limit: usize,
@@ -145,6 +147,8 @@ impl Default for Config {
             tls_key: None,
             graph_token: None,
             graph_version: crate::domain::cloud::version::NEWEST.into(),
+            app_secret: None,
+            require_appsecret_proof: false,
             seed: None,
             migration_delay: default_duration(MIGRATION_DELAY),
             control_body_limit: CONTROL_BODY_LIMIT,
@@ -254,6 +258,9 @@ exact_setters! {
     /// Largest control API request body, in bytes (a `PUT …/state` of a busy cluster is larger
     /// than the vendor's 64 KiB).
     control_body_limit: usize,
+    /// Refuse a Graph call without `appsecret_proof` (with an app secret set), as an app with
+    /// "Require App Secret" on does.
+    require_appsecret_proof: bool,
 }
 
 optional_setters! {
@@ -277,6 +284,9 @@ optional_setters! {
     /// The one access token the Graph surface (the Cloud API) takes; any non-empty one when
     /// unset.
     graph_token: String,
+    /// The app secret: a Graph call's `appsecret_proof` must be the HMAC-SHA256 of its token
+    /// under it.
+    app_secret: String,
     /// Once the emulator answers (the seed applied), write `{"url", "control_url", "pid",
     /// "version", "listen"}` to this file, atomically (`-`: one JSON line on stdout), for
     /// launchers: no log line to read, no free port to guess.

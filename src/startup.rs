@@ -228,6 +228,8 @@ impl AppState {
                 token: config.control_token.as_deref().map(Into::into),
             },
             graph_token: config.graph_token.as_deref().map(Into::into),
+            app_secret: config.app_secret.as_deref().map(Into::into),
+            require_appsecret_proof: config.require_appsecret_proof,
             graph_version: config.graph_version.as_str().into(),
             metrics: crate::http::common::metrics::Metrics::new(&routes),
             routes,

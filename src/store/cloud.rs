@@ -60,6 +60,12 @@ pub struct PhoneView {
     /// Until when pins are refused after too many wrong ones (133008; the control API's view
     /// only).
     pub pin_locked_until: Option<String>,
+    /// When it last registered on the Cloud API (Graph's `last_onboarded_time`).
+    #[serde(skip)]
+    pub registered_at: Option<SystemTime>,
+    /// Its certificate, for a number that came from On-Premises (Graph's `certificate`).
+    #[serde(skip)]
+    pub certificate: Option<String>,
 }
 
 /// A code awaiting `verify_code`, as the control API shows it.
@@ -110,6 +116,8 @@ impl ClusterData {
             cc: number.number.cc().to_string(),
             phone_number: number.number.phone_number().to_string(),
             display_phone_number: display(&number.number),
+            registered_at: number.registered_at.filter(|_| number.registered),
+            certificate: number.certificate.clone(),
             verified_name: number.verified_name.clone(),
             code_verification_status: number.code_status(now),
             platform_type: platform,

@@ -106,11 +106,13 @@ fn register(
     number.pin = Some(pin);
     number.registered = true;
     number.ever_registered = true;
+    number.registered_at = Some(now);
     number.data_localization_region = region;
     let moved = number.number.clone();
     // The number leaves the On-Premises deployment that had it, with its approved name.
     if c.registered.as_ref().is_some_and(|a| a.number == moved) {
         c.waba.numbers[i].certified = true;
+        c.waba.numbers[i].certificate = Some(certificate(&c.waba.numbers[i].verified_name, now));
         c.shut_down_on_prem(now, true);
     }
     Ok(())
@@ -161,10 +163,21 @@ fn migrate(
     number.code = None;
     number.registered = true;
     number.ever_registered = true;
+    number.registered_at = Some(now);
     number.high_throughput = shards >= 2;
     number.certified = true;
     number.data_localization_region = region;
     number.verified_name = payload.registered.vname.to_string();
+    number.certificate = Some(certificate(&number.verified_name, now));
     c.shut_down_on_prem(now, true);
     Ok(())
+}
+
+/// The certificate a number moved from On-Premises keeps for its approved name `vname`, issued
+/// `now` (as WhatsApp Manager issued them).
+fn certificate(vname: &str, now: SystemTime) -> String {
+    let issued = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    crate::domain::cert::make(vname, &[], issued)
 }

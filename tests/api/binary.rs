@@ -152,11 +152,19 @@ async fn the_binary_takes_flags_from_the_environment() {
 /// or `python3`; fails, saying what the flow printed, when the flow fails or the client is not
 /// installed.
 fn published_client_flow(script: &str) {
+    published_client_flow_with(script, &[], &[BIN]);
+}
+
+/// [`published_client_flow`] against the binary started with `flags`, the flow given `argv`
+/// after the base URL.
+fn published_client_flow_with(script: &str, flags: &[&str], argv: &[&str]) {
     let python = std::env::var("WA_EMU_PYTHON").unwrap_or_else(|_| "python3".into());
-    let running = start(&[]);
+    let running = start(flags);
     let script = format!("{}/tests/compat/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(python)
-        .args([&script, &running.base, BIN])
+        .arg(&script)
+        .arg(&running.base)
+        .args(argv)
         .output()
         .unwrap();
     assert!(
@@ -191,6 +199,21 @@ fn the_unmodified_whatsappez_package_registers_a_number() {
 #[ignore = "needs the published pywa: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
 fn the_unmodified_pywa_package_registers_a_cloud_number() {
     published_client_flow("pywa_flow.py");
+}
+
+/// Meta's own Python SDK `facebook-business` 26.0.3, unmodified, given an app secret, adds
+/// `appsecret_proof` to every call by itself: against the binary started with `--app-secret` and
+/// `--require-appsecret-proof` it adds numbers, pages through them, registers one, and meets
+/// Graph's errors for a wrong proof and for none (`tests/compat/facebook_business_flow.py`).
+#[test]
+#[ignore = "needs the published facebook-business: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
+fn the_unmodified_facebook_business_sdk_signs_every_call() {
+    let secret = "9f2c6c1e5b7d4a3f8e0d1c2b3a495867";
+    published_client_flow_with(
+        "facebook_business_flow.py",
+        &["--app-secret", secret, "--require-appsecret-proof"],
+        &[secret],
+    );
 }
 
 /// Meta's official Node.js SDK `whatsapp` 0.0.5-Alpha, unmodified, sets a Cloud API number's

@@ -14,6 +14,8 @@ mod durability;
 mod envelope;
 mod events;
 mod graph;
+mod graph_conformance;
+mod graph_fidelity;
 mod helpers;
 mod hostile;
 mod invariants;

@@ -98,6 +98,28 @@ async fn a_migration_moves_the_number_and_shuts_the_deployment_down() {
     assert_eq!(after["code_verification_status"], "VERIFIED");
     assert_eq!(after["is_pin_enabled"], true);
     assert_eq!(after["throughput"], "STANDARD");
+    // Graph's fields of a number that came from On-Premises: its certificate (the real
+    // protobuf, for the name it had there), its approved name, when it was onboarded.
+    let read = app
+        .graph(
+            Method::GET,
+            &format!("/{id}?fields=certificate,unified_cert_status,last_onboarded_time,messaging_limit_tier,host_platform"),
+            TOKEN,
+            None,
+        )
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    let certificate = read.body["certificate"].as_str().unwrap();
+    let decoded = wa_onprem_emulator::cert::decode(certificate).expect("a certificate");
+    assert_eq!(&*decoded.vname, after["verified_name"].as_str().unwrap());
+    assert_eq!(read.body["unified_cert_status"], "APPROVED");
+    assert_eq!(read.body["host_platform"], "CLOUD_API");
+    assert_eq!(read.body["messaging_limit_tier"], "TIER_1K");
+    assert!(
+        read.body["last_onboarded_time"].is_string(),
+        "{:?}",
+        read.body
+    );
     // No code was sent for it.
     let codes = app
         .control(Method::GET, "/clusters/migrate-ok/codes", None)

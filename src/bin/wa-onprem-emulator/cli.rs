@@ -212,6 +212,17 @@ pub struct Flags {
     #[arg(long, env = "WA_EMU_GRAPH_VERSION", default_value = wa_onprem_emulator::routes::NEWEST_GRAPH_VERSION)]
     pub graph_version: String,
 
+    /// The app's secret: a Graph call that sends `appsecret_proof` must send the hex
+    /// HMAC-SHA256 of its access token keyed with it (of `TOKEN|appsecret_time` with
+    /// `appsecret_time`), as Graph checks it; when unset, a proof is taken unchecked.
+    #[arg(long, env = "WA_EMU_APP_SECRET", hide_env_values = true)]
+    pub app_secret: Option<String>,
+
+    /// Refuse a Graph call without `appsecret_proof`, as Graph does for an app with "Require App
+    /// Secret" on (needs --app-secret).
+    #[arg(long, env = "WA_EMU_REQUIRE_APPSECRET_PROOF", requires = "app_secret")]
+    pub require_appsecret_proof: bool,
+
     /// JSON or TOML file of clusters in a declared state ({"clusters": {"NAME": STATE}}, STATE a
     /// state document or its short form), applied at every start before the emulator answers;
     /// with --data-dir, a cluster the directory holds keeps what it holds.
@@ -299,6 +310,10 @@ impl Flags {
             config = config.graph_token(token);
         }
         config = config.graph_version(f.graph_version);
+        if let Some(secret) = f.app_secret {
+            config = config.app_secret(secret);
+        }
+        config = config.require_appsecret_proof(f.require_appsecret_proof);
         config = config.control_body_limit(f.control_body_limit);
         if let Some(path) = f.ready_file {
             config = config.ready_file(path);

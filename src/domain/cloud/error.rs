@@ -98,6 +98,21 @@ pub enum CloudError {
         /// Whether none was sent at all.
         missing: bool,
     },
+    /// (100, `GraphMethodException`) With an app secret set, an `appsecret_proof` that is not
+    /// the HMAC-SHA256 of the token under it (`missing: false`), or none where one is required.
+    AppSecretProof {
+        /// Whether none was sent.
+        missing: bool,
+    },
+    /// (#100) A field the node does not have: Graph refuses the whole read.
+    UnknownField {
+        /// The field asked for.
+        field: String,
+        /// The node's type, as Graph names it (`WhatsAppBusinessPhoneNumber`).
+        node: &'static str,
+        /// The fields the node has, for `X-Emulator-Details`.
+        fields: String,
+    },
     /// (190, subcode 463) A token made to expire, expired on the cluster's clock.
     TokenExpired {
         /// When it expired, and the time now, as Graph writes them (`Sunday, 06-Dec-26
@@ -122,7 +137,9 @@ impl CloudError {
         match self {
             Self::InvalidParameter { .. }
             | Self::MissingParameter { .. }
-            | Self::UnknownObject { .. } => 100,
+            | Self::UnknownObject { .. }
+            | Self::AppSecretProof { .. }
+            | Self::UnknownField { .. } => 100,
             Self::UnknownPath { .. } => 2500,
             Self::PinMismatch => 133_005,
             Self::PinLocked { .. } => 133_008,
@@ -157,14 +174,22 @@ impl CloudError {
                 | Self::UnknownPath { .. }
                 | Self::Token { .. }
                 | Self::TokenExpired { .. }
+                | Self::AppSecretProof { .. }
         )
     }
 
-    /// `type`: `GraphMethodException` for an object that does not take the call, else
-    /// `OAuthException`.
+    /// Whether the envelope has `error_data` (WhatsApp's codes and parameter errors): not for
+    /// Graph's own errors, nor for a field a node does not have, which Graph writes with its
+    /// `(#100)` and no `error_data`.
+    pub fn has_error_data(&self) -> bool {
+        !self.is_core() && !matches!(self, Self::UnknownField { .. })
+    }
+
+    /// `type`: `GraphMethodException` for an object that does not take the call and for an
+    /// app secret proof, else `OAuthException`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::UnknownObject { .. } => "GraphMethodException",
+            Self::UnknownObject { .. } | Self::AppSecretProof { .. } => "GraphMethodException",
             _ => "OAuthException",
         }
     }
@@ -190,6 +215,15 @@ impl CloudError {
                 format!("Unknown path components: {components}").into()
             }
             Self::MissingParameter { name } => format!("The parameter {name} is required.").into(),
+            Self::AppSecretProof { missing: false } => {
+                "Invalid appsecret_proof provided in the API argument".into()
+            }
+            Self::AppSecretProof { missing: true } => {
+                "API calls from the server require an appsecret_proof argument".into()
+            }
+            Self::UnknownField { field, node, .. } => {
+                format!("Tried accessing nonexisting field ({field}) on node type ({node})").into()
+            }
             other => title(other.code()).into(),
         }
     }
@@ -241,6 +275,15 @@ impl CloudError {
             Self::Token { missing: false } => {
                 "The access token is not the one this emulator takes (--graph-token)".into()
             }
+            Self::AppSecretProof { missing: false } => {
+                "appsecret_proof must be the hex HMAC-SHA256 of the access token keyed with the app secret (--app-secret), of TOKEN|appsecret_time when appsecret_time is sent".into()
+            }
+            Self::AppSecretProof { missing: true } => {
+                "This emulator requires appsecret_proof on every Graph call (--require-appsecret-proof): send the hex HMAC-SHA256 of the access token keyed with the app secret".into()
+            }
+            Self::UnknownField { node, fields, .. } => {
+                format!("The fields of {node} are {fields}").into()
+            }
         }
     }
 
@@ -265,6 +308,9 @@ impl CloudError {
             Self::VerifyCode { rule, .. } => format!("cloud.verify_code.{rule}").into(),
             Self::Token { missing: true } => "cloud.token.missing".into(),
             Self::Token { missing: false } => "cloud.token.invalid".into(),
+            Self::AppSecretProof { missing: false } => "cloud.appsecret_proof.invalid".into(),
+            Self::AppSecretProof { missing: true } => "cloud.appsecret_proof.missing".into(),
+            Self::UnknownField { .. } => "cloud.param.fields".into(),
         }
     }
 }
@@ -291,25 +337,59 @@ impl std::fmt::Display for CloudErrorTitle<'_> {
 /// the title alone for Graph's own errors.
 pub struct CloudErrorTitle<'a>(pub &'a CloudError);
 
-/// The title Meta gives a Graph error code (the part of `message` after `(#code) `).
+/// The title Meta gives a Graph error code (the part of `message` after `(#code) `), from
+/// Meta's table of WhatsApp error codes
+/// (<https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes>)
+/// and Graph's own (<https://developers.facebook.com/docs/graph-api/guides/error-handling>).
 pub fn title(code: u32) -> &'static str {
     match code {
+        0 => "AuthException",
         1 => "An unknown error occurred",
         2 => "Service temporarily unavailable",
+        3 => "API Method",
         4 => "Application request limit reached",
+        10 => "Permission Denied",
+        33 => "Parameter value is not valid",
         100 => "Invalid parameter",
+        190 => "Access token has expired",
+        200..=299 => "API Permission",
+        368 => "Temporarily blocked for policies violations",
+        80_007 => "Rate limit issues",
+        130_429 => "Rate limit hit",
+        130_472 => "User's number is part of an experiment",
+        130_497 => "Business account is restricted from messaging users in this country",
         131_000 => "Something went wrong",
+        131_005 => "Access denied",
+        131_008 => "Required parameter is missing",
+        131_009 => "Parameter value is not valid",
+        131_016 => "Service unavailable",
+        131_021 => "Recipient cannot be sender",
+        131_026 => "Message Undeliverable",
+        131_031 => "Business Account locked",
+        131_037 => {
+            "WhatsApp provided number needs display name approval before message can be sent"
+        }
+        131_042 => "Business eligibility payment issue",
+        131_045 => "Incorrect certificate",
+        131_047 => "Re-engagement message",
+        131_048 => "Spam rate limit hit",
+        131_051 => "Unsupported message type",
+        131_052 => "Media download error",
+        131_053 => "Media upload error",
+        131_056 => "(Business Account, Consumer Account) pair rate limit hit",
+        131_057 => "Account in maintenance mode",
         133_000 => "Incomplete deregistration",
         133_004 => "Server temporarily unavailable",
         133_005 => "Two step verification PIN Mismatch",
         133_006 => "Phone number re-verification needed",
         133_008 => "Too many two step verification PIN guesses",
-        133_009 => "Two step verification PIN guessed too fast",
+        133_009 => "Two step verification PIN Guessed Too Fast",
         // Meta's table titles it "Phone number Not Registered"; the answers people pasted
         // (pywa, whatsapp-api-js issues) read "Account not registered": the answers win.
         133_010 => "Account not registered",
         133_015 => "Please wait a few minutes before attempting to register this phone number",
         133_016 => "Account register deregister rate limit exceeded",
+        135_000 => "Generic user error",
         136_024 => "Request code error",
         136_025 => "Verify code error",
         _ => "An unknown error occurred",

@@ -7,10 +7,14 @@
 mod error;
 mod number;
 mod operation;
+mod territories;
 pub mod version;
 mod waba;
 
 pub use error::{CloudError, CloudErrorTitle, Counted, title};
 pub use number::{CloudCode, CloudNumber, CodeStatus, NumberStatus, Platform, REREGISTER_WAIT};
 pub use operation::Operation;
-pub use waba::{GraphToken, NumberError, Waba, display, phone_id, read_number, waba_id};
+pub use waba::{
+    GraphToken, NumberError, Waba, calling_code, country_code, display, phone_id, read_number,
+    waba_id,
+};

@@ -113,6 +113,13 @@ pub struct CloudNumber {
     /// certificate it had there.
     #[serde(default)]
     pub certified: bool,
+    /// When it last registered (Graph's `last_onboarded_time`).
+    #[serde(default)]
+    pub registered_at: Option<SystemTime>,
+    /// The certificate of its approved name, for a number that came from On-Premises
+    /// (Graph's `certificate`).
+    #[serde(default)]
+    pub certificate: Option<String>,
 }
 
 impl CloudNumber {
@@ -137,6 +144,8 @@ impl CloudNumber {
             data_localization_region: None,
             high_throughput: false,
             certified: false,
+            registered_at: None,
+            certificate: None,
         }
     }
 

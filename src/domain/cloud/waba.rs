@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use phonenumber::metadata::Database;
+
 use super::number::CloudNumber;
+use super::territories;
 use crate::domain::phone::Number;
 
 /// The phone numbers of a cluster's WhatsApp Business Account, and the access tokens made to
@@ -64,16 +67,64 @@ pub fn waba_id(cluster: &str) -> String {
 }
 
 /// `display_phone_number`, as Meta shows it: libphonenumber's international format
-/// (`+1 631-555-0000`, `+44 7700 900123`, `+55 11 91234-5678`); `+cc national` for a number
-/// its metadata cannot format. (The metadata is loaded on first use, not at startup.)
+/// (`+1 631-555-0000`, `+44 7700 900123`, `+55 11 91234-5678`), `+cc national` for a number
+/// its metadata cannot format. The format is chosen as the `phonenumber` crate's formatter
+/// chooses it, from the main territory of the number's calling code, whose rules libphonenumber
+/// formats with; not through that formatter, which loads the crate's whole database even when
+/// given another (`unwrap_or(&DATABASE)` in `Formatter::fmt`).
 pub fn display(number: &Number) -> String {
-    match phonenumber::parse(None, format!("+{}", number.e164())) {
-        Ok(parsed) => parsed
-            .format()
-            .mode(phonenumber::Mode::International)
-            .to_string(),
-        Err(_) => format!("+{} {}", number.cc(), number.phone_number()),
+    let (code, national) = (number.cc(), number.phone_number());
+    let main = code.parse().ok().and_then(territories::main_territory);
+    let meta = main.as_deref().and_then(|database| {
+        database
+            .by_code(&code.parse::<u16>().ok()?)?
+            .into_iter()
+            .next()
+    });
+    let Some(meta) = meta else {
+        return format!("+{code} {national}");
+    };
+    let formats = match meta.international_formats() {
+        [] => meta.formats(),
+        some => some,
+    };
+    // As the crate's `formatter()`: the first format without leading digits, or whose last
+    // leading digits begin the number and whose pattern matches all of it.
+    let chosen = formats
+        .iter()
+        .find(|format| match format.leading_digits().last() {
+            None => true,
+            Some(leading) => {
+                leading.find(national).is_some_and(|m| m.start() == 0)
+                    && format
+                        .pattern()
+                        .find(national)
+                        .is_some_and(|m| m.start() == 0 && m.end() == national.len())
+            }
+        });
+    match chosen {
+        Some(format) => format!(
+            "+{code} {}",
+            format.pattern().replace(national, format.format())
+        ),
+        None => format!("+{code} {national}"),
     }
+}
+
+/// The country of `number` (ISO 3166-1 alpha-2, `US`, `CA` for +1 416…), read with every
+/// territory of its calling code; none for a number the metadata cannot place.
+pub fn country_code(number: &Number) -> Option<String> {
+    let database = territories::every_territory(number.cc().parse().ok()?)?;
+    let parsed = phonenumber::parse_with(&database, None, format!("+{}", number.e164())).ok()?;
+    let id = parsed.metadata(&database)?.id();
+    (id != "001").then(|| id.to_owned())
+}
+
+/// The country calling code an international number begins with (`16315551000`,
+/// `+44 7700 900123`), when libphonenumber's metadata has it.
+pub fn calling_code(phone_number: &str) -> Option<String> {
+    let digits: String = phone_number.chars().filter(char::is_ascii_digit).collect();
+    territories::code_of(&digits).map(|code| code.to_string())
 }
 
 /// Why a phone number of the Cloud API cannot be read.
@@ -117,22 +168,31 @@ pub enum NumberError {
 /// that numbers of its country have (the metadata's possible lengths: drama numbers such as
 /// `+44 7700 900123` are taken, as a real number of their length would be).
 pub fn read_number(cc: &str, phone_number: &str) -> Result<Number, NumberError> {
-    let database = &*phonenumber::metadata::DATABASE;
     let digits = cc.trim().trim_start_matches('+');
     let code: u16 = digits
         .parse()
         .ok()
         .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| NumberError::CallingCode(cc.to_owned()))?;
-    let region = database
+    let main =
+        territories::main_territory(code).ok_or_else(|| NumberError::CallingCode(cc.to_owned()))?;
+    let region = main
         .region(&code)
         .and_then(|regions| regions.first().and_then(|r| r.parse().ok()))
         .ok_or_else(|| NumberError::CallingCode(cc.to_owned()))?;
-    let parsed = phonenumber::parse(Some(region), phone_number)
-        .ok()
-        .filter(|p| p.extension().is_none())
-        .ok_or_else(|| NumberError::NotANumber(phone_number.to_owned()))?;
-    let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+    let parsed = match phonenumber::parse_with(&main, Some(region), phone_number) {
+        Ok(parsed) => Some(parsed),
+        // A number with a calling code the main territory's metadata does not have (`+33 …`
+        // for cc 44): read with the whole metadata, to say which.
+        Err(phonenumber::ParseError::InvalidCountryCode) => {
+            phonenumber::parse(Some(region), phone_number).ok()
+        }
+        Err(_) => None,
+    }
+    .filter(|p| p.extension().is_none())
+    .ok_or_else(|| NumberError::NotANumber(phone_number.to_owned()))?;
+    let national = parsed.national().to_string();
+    let e164 = format!("+{}{national}", parsed.code().value());
     if parsed.code().value() != code {
         return Err(NumberError::OtherCountry {
             number: e164,
@@ -140,34 +200,40 @@ pub fn read_number(cc: &str, phone_number: &str) -> Result<Number, NumberError> 
             cc: digits.to_owned(),
         });
     }
-    let national = parsed.national().to_string();
     let length = u16::try_from(national.len()).unwrap_or(u16::MAX);
-    let possible = database.by_code(&code).is_some_and(|regions| {
-        regions.iter().any(|meta| {
-            let kinds = meta.descriptors();
-            [
-                Some(kinds.general()),
-                kinds.fixed_line(),
-                kinds.mobile(),
-                kinds.toll_free(),
-                kinds.premium_rate(),
-                kinds.shared_cost(),
-                kinds.personal_number(),
-                kinds.voip(),
-                kinds.pager(),
-                kinds.uan(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|kind| kind.possible_length().contains(&length))
+    let possible_in = |database: &Database| {
+        database.by_code(&code).is_some_and(|regions| {
+            regions.iter().any(|meta| {
+                let kinds = meta.descriptors();
+                [
+                    Some(kinds.general()),
+                    kinds.fixed_line(),
+                    kinds.mobile(),
+                    kinds.toll_free(),
+                    kinds.premium_rate(),
+                    kinds.shared_cost(),
+                    kinds.personal_number(),
+                    kinds.voip(),
+                    kinds.pager(),
+                    kinds.uan(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|kind| kind.possible_length().contains(&length))
+            })
         })
-    });
-    if !possible && !parsed.is_valid() {
-        return Err(NumberError::Length {
-            number: e164,
-            cc: code,
-            digits: national.len(),
-        });
+    };
+    // The main territory's lengths first; the code's other territories only when it has not
+    // this one.
+    if !possible_in(&main) {
+        let every = territories::every_territory(code).unwrap_or(main);
+        if !possible_in(&every) && !parsed.is_valid_with(&every) {
+            return Err(NumberError::Length {
+                number: e164,
+                cc: code,
+                digits: national.len(),
+            });
+        }
     }
     Ok(Number::new(&code.to_string(), &national))
 }
@@ -175,6 +241,64 @@ pub fn read_number(cc: &str, phone_number: &str) -> Result<Number, NumberError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every example number of every territory of the metadata (libphonenumber's own) reads,
+    /// shows and places the same, territory by territory, as with the crate's whole database.
+    #[test]
+    fn a_territory_at_a_time_answers_as_the_whole_database() {
+        let xml = include_str!("../../../assets/libphonenumber/PhoneNumberMetadata.xml");
+        let mut checked = 0;
+        for territory in xml.split("<territory ").skip(1) {
+            let head = &territory[..territory.find('>').unwrap()];
+            let value = |name: &str| {
+                let key = format!("{name}=\"");
+                head.find(&key).map(|i| {
+                    let rest = &head[i + key.len()..];
+                    &rest[..rest.find('"').unwrap()]
+                })
+            };
+            let (Some(id), Some(cc)) = (value("id"), value("countryCode")) else {
+                continue;
+            };
+            if id == "001" {
+                continue; // no territory, no WhatsApp Business number
+            }
+            // Read as the emulator reads: with the main territory of the calling code.
+            let code: u16 = cc.parse().unwrap();
+            let regions = phonenumber::metadata::DATABASE.region(&code).unwrap();
+            let region: phonenumber::country::Id = regions[0].parse().unwrap();
+            let body = &territory[..territory.find("</territory>").unwrap()];
+            for example in body.split("<exampleNumber>").skip(1) {
+                let national = &example[..example.find('<').unwrap()];
+                let reference = phonenumber::parse(Some(region), national).unwrap();
+                if reference.code().value() != code || !reference.is_valid() {
+                    continue; // (an example of another territory of the code, read otherwise)
+                }
+                let read =
+                    read_number(cc, national).unwrap_or_else(|e| panic!("{id} {national}: {e}"));
+                assert_eq!(
+                    format!("+{}", read.e164()),
+                    reference.format().mode(phonenumber::Mode::E164).to_string(),
+                    "{id} {national}"
+                );
+                assert_eq!(
+                    display(&read),
+                    reference
+                        .format()
+                        .mode(phonenumber::Mode::International)
+                        .to_string(),
+                    "{id} {national}"
+                );
+                assert_eq!(
+                    country_code(&read),
+                    reference.country().id().map(|c| c.as_ref().to_owned()),
+                    "{id} {national}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked} example numbers");
+    }
 
     #[test]
     fn ids_are_stable_fifteen_digits_and_differ() {

@@ -49,6 +49,10 @@ pub struct Shared {
     /// The one access token the Graph surface takes (`--graph-token`); any non-empty one when
     /// `None`.
     pub graph_token: Option<Arc<str>>,
+    /// The app secret a Graph call's `appsecret_proof` is checked with (`--app-secret`).
+    pub app_secret: Option<Arc<str>>,
+    /// Whether a Graph call must send `appsecret_proof` (`--require-appsecret-proof`).
+    pub require_appsecret_proof: bool,
     /// The Graph version a Graph path without one is served as (`--graph-version`).
     pub graph_version: Arc<str>,
     /// What was served, for `GET /_emulator/metrics`.

@@ -56,7 +56,8 @@ pub fn router(
     })
     .fallback(no_route)
     .method_not_allowed_fallback(method_not_allowed)
-    .with_state(state.clone());
+    .with_state(state.clone())
+    .layer(axum::middleware::from_fn(as_graph_answers));
     // Graph serves an app's calls without a version as its default version: so do these.
     let default = state.graph_version.clone();
     tower::ServiceExt::map_request(graph, move |mut request: Request| {
@@ -103,13 +104,50 @@ fn unrouted_answer(state: &AppState, request: &Request) -> Response {
     )
 }
 
-/// Whether `path`'s first segment (after its cluster) is a Graph version.
+/// Whether `path`'s first segment (after its cluster) looks like a Graph version: `v` or `V`
+/// and a digit (`/v23.0/…`, and `/v23/…` or `/V23.0/…`, which Graph answers as unknown paths).
 fn is_graph_path(path: &str) -> bool {
     vendor_path(path)
         .split('/')
         .nth(1)
-        .is_some_and(version::is_version)
+        .and_then(|segment| segment.strip_prefix(['v', 'V']))
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
 }
+
+/// `facebook-api-version` and `x-fb-trace-id` on every answer of a Graph path, as Graph sends
+/// them; with `suppress_http_code=1`, an error answered 200 (its body unchanged), as Graph does
+/// for clients that cannot read a body of a 4xx.
+async fn as_graph_answers(request: Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    let served = vendor_path(path)
+        .split('/')
+        .nth(1)
+        .filter(|segment| version::is_known(segment))
+        .and_then(|segment| http::HeaderValue::from_str(segment).ok());
+    let graph = is_graph_path(path);
+    let suppress = crate::http::common::extract::query_value(request.uri(), "suppress_http_code")
+        .is_some_and(|v| matches!(v.as_str(), "1" | "true"));
+    let mut response = next.run(request).await;
+    if !graph {
+        return response;
+    }
+    let headers = response.headers_mut();
+    if let Some(version) = served {
+        headers.insert(API_VERSION_HEADER, version);
+    }
+    if !headers.contains_key(wire::TRACE_HEADER)
+        && let Ok(trace) = http::HeaderValue::from_str(&wire::fbtrace_id())
+    {
+        headers.insert(wire::TRACE_HEADER, trace);
+    }
+    if suppress && !response.status().is_success() {
+        *response.status_mut() = http::StatusCode::OK;
+    }
+    response
+}
+
+/// The header naming the Graph version that served a call.
+pub const API_VERSION_HEADER: &str = "facebook-api-version";
 
 /// A Graph path asked with a method its object does not take (`DELETE /v23.0/{id}`,
 /// `GET /v23.0/{id}/register`): Graph's "Unsupported delete request", 100 / 33. A path of

@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use super::params::Params;
 use super::{GraphError, GraphId, GraphToken};
 use crate::domain::Error;
-use crate::domain::cloud::{CloudError, NumberError, read_number};
+use crate::domain::cloud::{
+    CloudError, NumberError, NumberStatus, Platform, calling_code, country_code, read_number,
+};
 use crate::domain::phone::Number;
 use crate::http::common::Reply;
 use crate::http::common::extract::InCluster;
@@ -32,6 +34,19 @@ const FIELDS: &[&str] = &[
     "is_official_business_account",
     "is_on_biz_app",
     "is_preverified_number",
+    "country_dial_code",
+    "official_business_account",
+    "health_status",
+    "country_code",
+    "host_platform",
+    "unified_cert_status",
+    "messaging_limit_tier",
+    "search_visibility",
+    "new_name_status",
+    "new_display_name",
+    "last_onboarded_time",
+    "certificate",
+    "new_certificate",
 ];
 
 /// Fields the real API has that the emulator does not fill: asked for, they are left out, as
@@ -41,17 +56,11 @@ const NOT_EMULATED: &[&str] = &[
     "conversational_automation",
     "quality_score",
     "webhook_configuration",
-    "new_name_status",
     "whatsapp_business_manager_messaging_limit",
-    "messaging_limit_tier",
-    "search_visibility",
     "eligibility_for_api_business_global_search",
-    "health_status",
-    "certificate",
-    "new_certificate",
-    "last_onboarded_time",
-    "country_code",
-    "country_dial_code",
+    "username",
+    "display_name_status",
+    "messaging_limit",
 ];
 
 /// The fields answered when `fields` is not given, as Meta's examples show them.
@@ -79,6 +88,44 @@ fn field(view: &PhoneView, name: &str) -> Value {
         "is_pin_enabled" => json!(view.is_pin_enabled),
         "account_mode" => json!("LIVE"),
         "is_official_business_account" | "is_on_biz_app" | "is_preverified_number" => json!(false),
+        "country_dial_code" => json!(view.cc),
+        "country_code" => json!(country_code(&Number::new(&view.cc, &view.phone_number))),
+        "host_platform" => json!(view.platform_type),
+        "unified_cert_status" => match view.name_status {
+            "APPROVED" => json!("APPROVED"),
+            _ => json!("NAME_PENDING_REVIEW"),
+        },
+        // A number on the Cloud API sends to 250 people a day until it scales; one that came
+        // from On-Premises keeps the tier it had there (1K, the first scaled one).
+        "messaging_limit_tier" => match (view.platform_type, view.name_status) {
+            (Platform::CloudApi, "APPROVED") => json!("TIER_1K"),
+            (Platform::CloudApi, _) => json!("TIER_250"),
+            _ => Value::Null,
+        },
+        "search_visibility" => match view.status {
+            NumberStatus::Connected => json!("VISIBLE"),
+            _ => json!("HIDDEN"),
+        },
+        // No display name change asked: Meta's NONE, and no new name or certificate.
+        "new_name_status" => json!("NONE"),
+        "new_display_name" | "new_certificate" => Value::Null,
+        "last_onboarded_time" => view
+            .registered_at
+            .map_or(Value::Null, |at| json!(graph_time(at))),
+        "certificate" => json!(view.certificate),
+        "official_business_account" => json!({"oba_status": "NOT_STARTED"}),
+        // Meta's "Health Status" shape: the number's, with the entities it depends on.
+        "health_status" => {
+            let can = if view.status == NumberStatus::Connected {
+                "AVAILABLE"
+            } else {
+                "BLOCKED"
+            };
+            json!({
+                "can_send_message": can,
+                "entities": [{"entity_type": "PHONE_NUMBER", "id": view.id, "can_send_message": can}],
+            })
+        }
         _ => Value::Null,
     }
 }
@@ -120,14 +167,11 @@ fn selected(params: &Params, node: &Node) -> Result<Vec<String>, Error> {
             continue;
         }
         if !node.fields.contains(&name) {
-            return Err(CloudError::invalid(
-                "fields",
-                format!(
-                    "Tried accessing nonexisting field ({name}) on node type ({}); the fields are {}",
-                    node.name,
-                    node.fields.join(", ")
-                ),
-            )
+            return Err(CloudError::UnknownField {
+                field: name.to_owned(),
+                node: node.name,
+                fields: node.fields.join(", "),
+            }
             .into());
         }
         if !names.iter().any(|n| n == name) {
@@ -137,12 +181,21 @@ fn selected(params: &Params, node: &Node) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
+/// The fields `names` of `view`, those without a value left out as Graph leaves them out.
 fn object(view: &PhoneView, names: &[String]) -> Value {
     let map: Map<String, Value> = names
         .iter()
         .map(|name| (name.clone(), field(view, name)))
+        .filter(|(_, value)| !value.is_null())
         .collect();
     Value::Object(map)
+}
+
+/// A time as Graph writes one: `2026-12-07T10:00:00+0000`.
+fn graph_time(at: std::time::SystemTime) -> String {
+    jiff::Timestamp::try_from(at)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%z").to_string())
+        .unwrap_or_default()
 }
 
 fn success() -> Reply {
@@ -172,6 +225,12 @@ const WABA_FIELDS: &[&str] = &[
 /// Fields of a WhatsApp Business Account the emulator does not fill: left out when asked for.
 const WABA_NOT_EMULATED: &[&str] = &[
     "analytics",
+    "audiences",
+    "dcc_config",
+    "message_templates",
+    "phone_numbers",
+    "schedules",
+    "subscribed_apps",
     "auth_international_rate_eligibility",
     "conversation_analytics",
     "country",
@@ -268,11 +327,13 @@ pub async fn list(
     headers: HeaderMap,
     params: Params,
 ) -> Result<Reply, GraphError> {
-    params.only(&["limit", "after", "before"])?;
+    params.only(&["limit", "after", "before", "filtering", "sort", "summary"])?;
     let id = id.as_str();
     if id != cluster.waba_id() {
         return Err(not_the_account(id, "get").into());
     }
+    let filters = filtering(&params)?;
+    let sort = sorting(&params)?;
     let names = selected(&params, &PHONE)?;
     let limit = match params.text("limit")? {
         None => PAGE,
@@ -287,7 +348,27 @@ pub async fn list(
                 ))
             })?,
     };
-    let all = cluster.phone_numbers(false);
+    let mut all: Vec<PhoneView> = cluster
+        .phone_numbers(false)
+        .into_iter()
+        .filter(|view| filters.iter().all(|filter| filter.keeps(view)))
+        .collect();
+    // The account lists its numbers in the order they were added (creation_time ascending).
+    match sort {
+        Some(("creation_time", true)) | None => {}
+        Some(("creation_time", _)) => all.reverse(),
+        // Never onboarded: after every onboarded number, in either direction.
+        Some((_, ascending)) => all.sort_by_key(|view| {
+            let at = view.registered_at.map(|at| {
+                at.duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            });
+            (
+                at.is_none(),
+                at.map(|at| if ascending { at } else { u128::MAX - at }),
+            )
+        }),
+    }
     let position = |name: &str| -> Result<Option<usize>, Error> {
         let Some(given) = params.text(name)? else {
             return Ok(None);
@@ -322,10 +403,21 @@ pub async fn list(
                 .get(http::header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("127.0.0.1");
-            let mut query = vec![("limit", limit.to_string()), (key, cursor(at))];
-            if let Some(fields) = params.text("fields").ok().flatten() {
-                query.push(("fields", fields));
+            // Every parameter of the call but its paging (the access token and fields
+            // included), as Graph's links keep them, then the page's.
+            let sent: Vec<(String, String)> =
+                serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
+            let mut query: Vec<(String, String)> = sent
+                .into_iter()
+                .filter(|(name, _)| !matches!(name.as_str(), "limit" | "after" | "before"))
+                .collect();
+            if !query.iter().any(|(name, _)| name == "fields")
+                && let Some(fields) = params.text("fields").ok().flatten()
+            {
+                query.push(("fields".into(), fields));
             }
+            query.push(("limit".into(), limit.to_string()));
+            query.push((key.into(), cursor(at)));
             let query = serde_urlencoded::to_string(&query).unwrap_or_default();
             format!("http://{host}{}?{query}", uri.path())
         };
@@ -336,7 +428,128 @@ pub async fn list(
             paging["previous"] = json!(link("before", &first.id));
         }
     }
-    Ok(Reply::control(&json!({"data": data, "paging": paging})))
+    let mut answer = json!({"data": data, "paging": paging});
+    // `summary=true` (or `summary=total_count`), Graph's edge summary: the count of every
+    // number the call's filters keep, across pages (Meta's Python SDK asks for it).
+    if params
+        .text("summary")?
+        .is_some_and(|s| matches!(s.as_str(), "true" | "1" | "total_count"))
+    {
+        answer["summary"] = json!({"total_count": all.len()});
+    }
+    Ok(Reply::control(&answer))
+}
+
+/// One condition of `filtering` on `GET /{waba_id}/phone_numbers` (Meta, "Filter phone
+/// numbers": `[{"field": "account_mode", "operator": "EQUAL", "value": "LIVE"}]`).
+struct Filter {
+    field: String,
+    operator: Operator,
+    values: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Operator {
+    Equal,
+    NotEqual,
+    In,
+    NotIn,
+}
+
+impl Filter {
+    fn keeps(&self, view: &PhoneView) -> bool {
+        let have = match field(view, &self.field) {
+            Value::String(text) => text,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let listed = self.values.contains(&have);
+        match self.operator {
+            Operator::Equal | Operator::In => listed,
+            Operator::NotEqual | Operator::NotIn => !listed,
+        }
+    }
+}
+
+/// `sort` of a phone-number list (Meta's description: `creation_time` or
+/// `last_onboarded_time`, `.asc` or `.desc`): the field and whether ascending.
+fn sorting(params: &Params) -> Result<Option<(&'static str, bool)>, Error> {
+    let Some(sort) = params.text("sort")? else {
+        return Ok(None);
+    };
+    let (field, direction) = sort.split_once('.').unwrap_or((sort.as_str(), "asc"));
+    let field = match field {
+        "creation_time" => "creation_time",
+        "last_onboarded_time" => "last_onboarded_time",
+        _ => return Err(sort_error(&sort)),
+    };
+    match direction {
+        "asc" => Ok(Some((field, true))),
+        "desc" => Ok(Some((field, false))),
+        _ => Err(sort_error(&sort)),
+    }
+}
+
+fn sort_error(sort: &str) -> Error {
+    CloudError::invalid(
+        "sort",
+        format!(
+            "Param sort must be creation_time.asc, creation_time.desc, last_onboarded_time.asc or last_onboarded_time.desc (got {sort:?})"
+        ),
+    )
+    .into()
+}
+
+/// The `filtering` of a phone-number list: a JSON list of `{field, operator, value}`, on the
+/// phone number's fields, with `EQUAL`, `NOT_EQUAL`, `IN` and `NOT_IN` (a list of values).
+fn filtering(params: &Params) -> Result<Vec<Filter>, Error> {
+    let Some(value) = params.json("filtering")? else {
+        return Ok(Vec::new());
+    };
+    let refuse = |why: String| -> Error {
+        CloudError::invalid(
+            "filtering",
+            format!(
+                "Param filtering must be a list of {{\"field\", \"operator\", \"value\"}} ({why}); operators: EQUAL, NOT_EQUAL, IN, NOT_IN"
+            ),
+        )
+        .into()
+    };
+    let Value::Array(items) = value else {
+        return Err(refuse("not a list".into()));
+    };
+    items
+        .iter()
+        .map(|item| {
+            let text = |key: &str| item.get(key).and_then(Value::as_str);
+            let field =
+                text("field").ok_or_else(|| refuse("a condition without its field".into()))?;
+            if !FIELDS.contains(&field) {
+                return Err(refuse(format!("{field} is no field of a phone number")));
+            }
+            let operator = match text("operator").unwrap_or_default() {
+                "EQUAL" => Operator::Equal,
+                "NOT_EQUAL" => Operator::NotEqual,
+                "IN" => Operator::In,
+                "NOT_IN" => Operator::NotIn,
+                other => return Err(refuse(format!("operator {other:?}"))),
+            };
+            let values = match item.get("value") {
+                Some(Value::String(one)) => vec![one.clone()],
+                Some(Value::Array(many)) => many
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect(),
+                Some(other) => vec![other.to_string()],
+                None => return Err(refuse(format!("no value for {field}"))),
+            };
+            Ok(Filter {
+                field: field.to_owned(),
+                operator,
+                values,
+            })
+        })
+        .collect()
 }
 
 /// The number of `cc` and `phone_number`, read with libphonenumber's metadata.
@@ -358,18 +571,37 @@ pub async fn add(
     GraphId(id): GraphId,
     params: Params,
 ) -> Result<Reply, GraphError> {
-    params.only(&["cc", "country_code", "phone_number", "verified_name"])?;
+    // `migrate_phone_number` (a number coming from On-Premises) and `preverified_id` are taken:
+    // the number is added the same way.
+    params.only(&[
+        "cc",
+        "country_code",
+        "phone_number",
+        "verified_name",
+        "migrate_phone_number",
+        "preverified_id",
+    ])?;
     let id = id.as_str();
     if id != cluster.waba_id() {
         return Err(not_the_account(id, "post").into());
     }
+    let phone_number = params.required("phone_number")?;
     let cc = match params.text("cc")? {
         Some(cc) => cc,
-        None => params
-            .required("country_code")
-            .map_err(|_| Error::from(CloudError::MissingParameter { name: "cc".into() }))?,
+        None => match params.text("country_code")? {
+            Some(cc) => cc,
+            // Meta's description: `cc` is optional, `phone_number` then E.164 (`16315551000`).
+            None => calling_code(&phone_number).ok_or_else(|| {
+                Error::from(CloudError::invalid(
+                    "phone_number",
+                    format!(
+                        "Param phone_number must be an E.164 number with its country code, such as 16315551000, when cc is not sent (got {phone_number:?})"
+                    ),
+                ))
+            })?,
+        },
     };
-    let number = number(&cc, &params.required("phone_number")?)?;
+    let number = number(&cc, &phone_number)?;
     let name = params.required("verified_name")?;
     let id = cluster.add_phone_number(number, name).await?;
     Ok(Reply::control(&json!({"id": id})))

@@ -1,5 +1,10 @@
 //! The parameters of a Graph request, wherever the client put them: the query string (pywa),
-//! a JSON body (Meta's Node.js SDK) or a form body. A body's value wins over the query's.
+//! a JSON body (Meta's Node.js SDK), a form body (Meta's Python SDK) or a multipart form (`curl
+//! -F`, Meta's own samples). A body's value wins over the query's.
+//!
+//! Graph's common parameters ([`COMMON`]: the token and its proof, debugging and output options,
+//! field selection, paging) are taken on every call; a parameter no call takes is ignored, as
+//! Graph ignores it.
 
 use axum::extract::{FromRequest, Request};
 use http::{HeaderMap, header};
@@ -12,6 +17,31 @@ use crate::domain::json::{Object, ParseError};
 use crate::http::common::error::ApiError;
 use crate::http::common::extract::LeftBody;
 use crate::http::common::read::ParsedBody;
+
+/// Parameters Graph takes on every call besides the operation's own: the access token and its
+/// proof (Meta, "Securing Graph API Requests"), debugging (`debug`), the answer's form
+/// (`pretty`, `format`, `suppress_http_code`, `locale`, `date_format`, `method`), field selection
+/// and paging ("Using the Graph API", "Paginated Results").
+pub const COMMON: &[&str] = &[
+    "access_token",
+    "appsecret_proof",
+    "appsecret_time",
+    "debug",
+    "pretty",
+    "format",
+    "suppress_http_code",
+    "locale",
+    "date_format",
+    "method",
+    "fields",
+    "messaging_product",
+    "limit",
+    "after",
+    "before",
+    "offset",
+    "since",
+    "until",
+];
 
 /// The parameters of one Graph request.
 #[derive(Debug, Default)]
@@ -31,13 +61,13 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             return Err(ApiError::Unlayered("The request body").into());
         };
         let query = parts.uri.query().unwrap_or("");
-        Ok(Self::read(query, &parts.headers, parsed)?)
+        Ok(Self::read(query, &parts.headers, parsed).await?)
     }
 }
 
 impl Params {
     /// Reads the query string and the body of a request with `headers`.
-    fn read(query: &str, headers: &HeaderMap, body: ParsedBody) -> Result<Self, Error> {
+    pub async fn read(query: &str, headers: &HeaderMap, body: ParsedBody) -> Result<Self, Error> {
         let raw = body.raw();
         let mut map = Map::new();
         let query: Vec<(String, String)> = serde_urlencoded::from_str(query)
@@ -48,7 +78,11 @@ impl Params {
         if !raw.iter().all(u8::is_ascii_whitespace) {
             // `curl -d '{…}'` sends JSON as a form: a body that opens with `{` is JSON.
             let json = raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-            if is_form(headers) && !json {
+            if let Some(boundary) = multipart_boundary(headers) {
+                for (name, value) in multipart_fields(raw.clone(), boundary).await? {
+                    map.insert(name, Value::String(value));
+                }
+            } else if is_form(headers) && !json {
                 let form: Vec<(String, String)> = serde_urlencoded::from_bytes(raw)
                     .map_err(|e| invalid("body", format!("The form body cannot be read: {e}")))?;
                 for (name, value) in form {
@@ -73,9 +107,15 @@ impl Params {
                 }
             }
         }
-        // The token is no parameter of the operation.
-        map.remove("access_token");
         Ok(Self(map))
+    }
+
+    /// The access token sent as a parameter (`access_token`, in the query or the body).
+    pub fn access_token(&self) -> Option<String> {
+        self.text("access_token")
+            .ok()
+            .flatten()
+            .filter(|t| !t.is_empty())
     }
 
     /// The text of `name` (a string, or a number written as digits), if sent.
@@ -108,6 +148,18 @@ impl Params {
         })
     }
 
+    /// The value of `name` as JSON: a JSON body's value as it is, the text of a query or form
+    /// read as JSON (`filtering=[{…}]`).
+    pub fn json(&self, name: &str) -> Result<Option<Value>, Error> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => serde_json::from_str(text)
+                .map(Some)
+                .map_err(|e| invalid("type", format!("Param {name} must be JSON: {e}"))),
+            Some(value) => Ok(Some(value.clone())),
+        }
+    }
+
     /// The object of `name`: a JSON object, or its JSON text (in a query or form).
     pub fn object(&self, name: &str) -> Result<Option<Map<String, Value>>, Error> {
         let value = match self.0.get(name) {
@@ -131,29 +183,54 @@ impl Params {
         }
     }
 
-    /// Refuses any parameter but `allowed` (Graph ignores some; this emulator names them so a
-    /// typo does not pass unseen).
+    /// Takes `allowed` and Graph's common parameters; any other parameter is ignored, as Graph
+    /// ignores a parameter the call does not take (its name is logged, so that a typo is seen).
     pub fn only(&self, allowed: &[&str]) -> Result<(), Error> {
-        const ALWAYS: &[&str] = &["fields", "messaging_product"];
-        match self
+        let ignored: Vec<&str> = self
             .0
             .keys()
-            .find(|k| !allowed.contains(&k.as_str()) && !ALWAYS.contains(&k.as_str()))
-        {
-            Some(unknown) => Err(invalid(
-                "unexpected",
-                format!(
-                    "The parameter {unknown} is not taken here; this call takes {}",
-                    if allowed.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        allowed.join(", ")
-                    }
-                ),
-            )),
-            None => Ok(()),
+            .map(String::as_str)
+            .filter(|k| !allowed.contains(k) && !COMMON.contains(k))
+            .collect();
+        if !ignored.is_empty() {
+            tracing::info!(
+                ignored = ?ignored,
+                "Graph parameters no call takes, ignored as Graph ignores them (this call takes {})",
+                if allowed.is_empty() { "none of its own".to_owned() } else { allowed.join(", ") }
+            );
         }
+        Ok(())
     }
+}
+
+/// The boundary of a `multipart/form-data` body of `headers`.
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(content_type).ok()
+}
+
+/// The text fields of a `multipart/form-data` body (`curl -F pin=123456`), as Graph reads them:
+/// each field's text is its value (JSON inside a field, such as `backup`, is read by the
+/// parameter that takes it).
+async fn multipart_fields(
+    raw: bytes::Bytes,
+    boundary: String,
+) -> Result<Vec<(String, String)>, Error> {
+    let unreadable = |e: multer::Error| {
+        invalid(
+            "body",
+            format!("The multipart form body cannot be read: {e}"),
+        )
+    };
+    let chunks = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(raw) });
+    let mut form = multer::Multipart::new(chunks, boundary);
+    let mut fields = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let value = field.text().await.map_err(unreadable)?;
+        fields.push((name, value));
+    }
+    Ok(fields)
 }
 
 /// Whether a body of `headers` is a form.

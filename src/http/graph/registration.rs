@@ -165,9 +165,16 @@ pub async fn register(
     GraphId(id): GraphId,
     params: Params,
 ) -> Result<Reply, GraphError> {
-    params.only(&["pin", "data_localization_region", "backup"])?;
+    params.only(&[
+        "pin",
+        "data_localization_region",
+        "backup",
+        "tier",
+        "meta_store_retention_minutes",
+    ])?;
     match params.text("messaging_product")?.as_deref() {
-        Some("whatsapp") => {}
+        // Meta's description writes `whatsapp`, the register reference's enum `WHATSAPP`.
+        Some(product) if product.eq_ignore_ascii_case("whatsapp") => {}
         Some(other) => {
             return Err(invalid(
                 "messaging_product",
@@ -193,6 +200,24 @@ pub async fn register(
                 "Param data_localization_region must be one of the regions of Cloud API local storage, {} (got {region:?})",
                 REGIONS.join(", ")
             ),
+        )
+        .into());
+    }
+    if let Some(tier) = params.text("tier")?
+        && !matches!(tier.as_str(), "PROD" | "SANDBOX")
+    {
+        return Err(invalid(
+            "tier",
+            format!("Param tier must be one of {{PROD, SANDBOX}} (got {tier:?})"),
+        )
+        .into());
+    }
+    if let Some(minutes) = params.text("meta_store_retention_minutes")?
+        && minutes != "60"
+    {
+        return Err(invalid(
+            "meta_store_retention_minutes",
+            format!("Param meta_store_retention_minutes must be 60 (got {minutes:?})"),
         )
         .into());
     }

@@ -11,8 +11,6 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 use rand::Rng;
-use rand::distr::Alphanumeric;
-use serde_json::json;
 
 use crate::domain::Error;
 use crate::domain::cloud::{CloudError, CloudErrorTitle, title, version};
@@ -90,7 +88,7 @@ pub fn graph_wire(error: &ApiError) -> GraphWire {
             kind: e.kind(),
             message: CloudErrorTitle(e).to_string(),
             details: e.details(),
-            error_data: !e.is_core(),
+            error_data: e.has_error_data(),
             reason: e.reason(),
             severity: Severity::Normal,
         },
@@ -203,7 +201,10 @@ pub fn unsupported(method: &http::Method, path: &str) -> Option<CloudError> {
     let graph = crate::http::common::paths::vendor_path(path);
     let mut segments = graph.strip_prefix('/')?.split('/');
     let version = segments.next()?;
-    if !version::is_version(version) {
+    let looks_like_version = version
+        .strip_prefix(['v', 'V'])
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+    if !looks_like_version {
         return None;
     }
     if !version::is_known(version) {
@@ -225,13 +226,69 @@ pub fn unsupported(method: &http::Method, path: &str) -> Option<CloudError> {
     })
 }
 
-/// A trace id as Graph gives one with every error.
-fn fbtrace_id() -> String {
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(11)
-        .map(char::from)
+/// A trace id as Graph gives one with every answer (`fbtrace_id`, `x-fb-trace-id`): 23
+/// characters of base64url, as today's Graph writes them (`AXsgnV2Cm3ZMGF3dF_cfYIn`).
+pub fn fbtrace_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = rand::rng();
+    std::iter::once('A')
+        .chain((1..23).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])))
         .collect()
+}
+
+/// The header Graph sends its trace id in, the `fbtrace_id` of an error.
+pub const TRACE_HEADER: &str = "x-fb-trace-id";
+
+/// Graph's error object, its keys in Graph's order.
+#[derive(serde::Serialize)]
+struct ErrorObject<'a> {
+    message: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    code: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_subcode: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_data: Option<ErrorData<'a>>,
+    fbtrace_id: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorData<'a> {
+    messaging_product: &'static str,
+    details: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    error: ErrorObject<'a>,
+}
+
+/// `WWW-Authenticate` as Graph writes it on an OAuth error: the scheme, the realm, the error
+/// (`invalid_token` for a token sent and refused, 190; else `invalid_request`, as for a call with
+/// no token, 104, or without an active one, 2500) and the message.
+fn challenge(wire: &GraphWire) -> Option<HeaderValue> {
+    if wire.kind != "OAuthException" {
+        return None;
+    }
+    let error = if wire.code == 190 {
+        "invalid_token"
+    } else {
+        "invalid_request"
+    };
+    let message: String = wire
+        .message
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            c if c.is_ascii() && !c.is_ascii_control() => c,
+            _ => '?',
+        })
+        .collect();
+    HeaderValue::from_str(&format!(
+        "OAuth \"Facebook Platform\" \"{error}\" \"{message}\""
+    ))
+    .ok()
 }
 
 impl IntoResponse for GraphError {
@@ -241,19 +298,21 @@ impl IntoResponse for GraphError {
         if wire.severity == Severity::Internal {
             tracing::error!(error = %error, "internal failure");
         }
-        let mut body = json!({
-            "message": wire.message,
-            "type": wire.kind,
-            "code": wire.code,
-        });
-        if let Some(subcode) = wire.subcode {
-            body["error_subcode"] = json!(subcode);
-        }
-        if wire.error_data {
-            body["error_data"] = json!({"messaging_product": "whatsapp", "details": wire.details});
-        }
-        body["fbtrace_id"] = json!(fbtrace_id());
-        let bytes = serde_json::to_vec(&json!({"error": body})).unwrap_or_default();
+        let trace = fbtrace_id();
+        let body = Envelope {
+            error: ErrorObject {
+                message: &wire.message,
+                kind: wire.kind,
+                code: wire.code,
+                error_subcode: wire.subcode,
+                error_data: wire.error_data.then_some(ErrorData {
+                    messaging_product: "whatsapp",
+                    details: &wire.details,
+                }),
+                fbtrace_id: &trace,
+            },
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = Response::new(axum::body::Body::from(bytes));
         *response.status_mut() = wire.status;
         let headers = response.headers_mut();
@@ -261,6 +320,9 @@ impl IntoResponse for GraphError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Ok(value) = HeaderValue::from_str(&trace) {
+            headers.insert(TRACE_HEADER, value);
+        }
         if let Ok(value) = HeaderValue::from_str(&wire.reason) {
             headers.insert(REASON_HEADER, value);
         }
@@ -269,11 +331,8 @@ impl IntoResponse for GraphError {
         {
             headers.insert(DETAILS_HEADER, value);
         }
-        if wire.status == StatusCode::UNAUTHORIZED {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("OAuth \"Facebook Platform\" \"invalid_token\""),
-            );
+        if let Some(challenge) = challenge(&wire) {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
         if let ApiError::BodyTimeout(_) = error {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
