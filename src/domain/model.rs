@@ -102,6 +102,8 @@ pub struct SentView<'a> {
     surface: SentBy,
     cc: &'a str,
     phone_number: &'a str,
+    /// The number as Meta shows it (`+1 631-555-0000`), as everywhere else.
+    display_phone_number: String,
     method: Method,
     code: &'a Text,
     vname: &'a Text,
@@ -141,6 +143,7 @@ impl SentCode {
             surface: self.surface,
             cc: self.number.cc(),
             phone_number: self.number.phone_number(),
+            display_phone_number: super::cloud::display(&self.number),
             method: self.method,
             code: &self.code,
             vname: &self.vname,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::Cluster;
 use super::persist::Change;
 use super::registration::GatewayStatus;
+use crate::domain::cloud::display;
 use crate::domain::model::Account;
 use crate::domain::policy::{PinCheck, Refusal, check_pin};
 use crate::domain::request::ShardsRequest;
@@ -48,6 +49,8 @@ pub struct RegisteredView {
     pub cc: String,
     /// National number.
     pub phone_number: String,
+    /// The number as Meta shows it (`+1 631-555-0000`).
+    pub display_phone_number: String,
     /// Its certificate's verified name.
     pub vname: String,
 }
@@ -59,6 +62,8 @@ pub struct PendingView {
     pub cc: String,
     /// National number.
     pub phone_number: String,
+    /// The number as Meta shows it (`+1 631-555-0000`).
+    pub display_phone_number: String,
     /// When it goes stale (RFC 3339).
     pub expires_at: String,
 }
@@ -245,11 +250,13 @@ impl Cluster {
             registered: c.registered.as_ref().map(|a| RegisteredView {
                 cc: a.number.cc().to_owned(),
                 phone_number: a.number.phone_number().to_owned(),
+                display_phone_number: display(&a.number),
                 vname: a.vname.to_string(),
             }),
             pending: c.pending.as_ref().map(|p| PendingView {
                 cc: p.number.cc().to_owned(),
                 phone_number: p.number.phone_number().to_owned(),
+                display_phone_number: display(&p.number),
                 expires_at: rfc3339(p.expires_at),
             }),
         })

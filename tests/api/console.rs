@@ -112,10 +112,10 @@ async fn the_console_shows_codes_live_and_steers_the_cluster() {
     })
     .await;
     until(&client, "#state", Duration::from_secs(2), |t| {
-        t.contains("code pending for +1 6315550000")
+        t.contains("code pending for +1 631-555-0000")
     })
     .await;
-    assert!(details.contains("+1 6315550000"), "{details}");
+    assert!(details.contains("+1 631-555-0000"), "{details}");
     if let Ok(path) = std::env::var("WA_EMU_SCREENSHOT") {
         // Tall enough for every panel, the journal below the first three included.
         client.set_window_size(1100, 1250).await.unwrap();

@@ -73,6 +73,8 @@ async fn the_outbox_lists_filters_and_clears() {
         .await;
     assert_eq!(latest.body["method"], "voice");
     assert_eq!(latest.body["code"], codes[1]["code"]);
+    // The one display form of a number, Meta's, as the Cloud API and the console show it.
+    assert_eq!(latest.body["display_phone_number"], "+1 631-555-0000");
 
     app.control(Method::GET, "/clusters/default/codes?method=fax", None)
         .await

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
+
 use phonenumber::metadata::Database;
 
 use super::number::CloudNumber;
@@ -72,7 +75,30 @@ pub fn waba_id(cluster: &str) -> String {
 /// chooses it, from the main territory of the number's calling code, whose rules libphonenumber
 /// formats with; not through that formatter, which loads the crate's whole database even when
 /// given another (`unwrap_or(&DATABASE)` in `Formatter::fmt`).
+///
+/// Remembered per number (a few thousand at most), so that views shown often (the outbox, the
+/// event stream) format each number once.
 pub fn display(number: &Number) -> String {
+    const REMEMBERED: usize = 4096;
+    static SHOWN: LazyLock<Mutex<HashMap<u64, String>>> = LazyLock::new(Default::default);
+    let key = number.key();
+    if let Some(shown) = SHOWN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return shown.clone();
+    }
+    let shown = format_number(number);
+    let mut memo = SHOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    if memo.len() >= REMEMBERED {
+        memo.clear();
+    }
+    memo.insert(key, shown.clone());
+    shown
+}
+
+fn format_number(number: &Number) -> String {
     let (code, national) = (number.cc(), number.phone_number());
     let main = code.parse().ok().and_then(territories::main_territory);
     let meta = main.as_deref().and_then(|database| {
