@@ -102,8 +102,10 @@ pub struct SentView<'a> {
     surface: SentBy,
     cc: &'a str,
     phone_number: &'a str,
-    /// The number as Meta shows it (`+1 631-555-0000`), as everywhere else.
-    display_phone_number: String,
+    /// The number as Meta shows it (`+1 631-555-0000`), as everywhere else: in the control
+    /// API's answers, not in the event stream (which shows every code sent, and stays cheap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_phone_number: Option<String>,
     method: Method,
     code: &'a Text,
     vname: &'a Text,
@@ -135,7 +137,15 @@ pub struct SentCode {
 }
 
 impl SentCode {
-    /// The code as the control API and the event stream show it.
+    /// The code as the control API shows it: [`SentCode::view`] with `display_phone_number`.
+    pub fn shown<'a>(&'a self, cluster: &'a str) -> SentView<'a> {
+        SentView {
+            display_phone_number: Some(super::cloud::display(&self.number)),
+            ..self.view(cluster)
+        }
+    }
+
+    /// The code as the event stream shows it.
     pub fn view<'a>(&'a self, cluster: &'a str) -> SentView<'a> {
         use super::clock::rfc3339;
         SentView {
@@ -143,7 +153,7 @@ impl SentCode {
             surface: self.surface,
             cc: self.number.cc(),
             phone_number: self.number.phone_number(),
-            display_phone_number: super::cloud::display(&self.number),
+            display_phone_number: None,
             method: self.method,
             code: &self.code,
             vname: &self.vname,

@@ -107,8 +107,9 @@ async fn the_console_shows_codes_live_and_steers_the_cluster() {
         sent_at.elapsed()
     );
     assert_eq!(shown.replace('-', ""), code);
+    // Shown as the Cloud API shows numbers (the event first, then the page's refresh).
     let details = until(&client, "#inbox li", Duration::from_secs(1), |t| {
-        t.contains("Caffè Sport")
+        t.contains("Caffè Sport") && t.contains("+1 631-555-0000")
     })
     .await;
     until(&client, "#state", Duration::from_secs(2), |t| {

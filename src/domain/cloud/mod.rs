@@ -8,6 +8,8 @@ mod error;
 mod number;
 mod operation;
 mod territories;
+
+pub use territories::index_territories;
 pub mod version;
 mod waba;
 

@@ -8,9 +8,10 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 use phonenumber::metadata::Database;
+use regex::{Regex, RegexBuilder};
 
 /// Google's metadata, as the `phonenumber` crate in use ships it.
 static XML: &str = include_str!("../../../assets/libphonenumber/PhoneNumberMetadata.xml");
@@ -95,6 +96,14 @@ pub fn every_territory(code: u16) -> Option<Arc<Database>> {
     cached(&EVERY, code, |all| all)
 }
 
+/// Makes the index of the territories on a thread of its own, so that the first number read
+/// does not wait for it.
+pub fn index_territories() {
+    let _ = std::thread::Builder::new()
+        .name("phone-metadata".into())
+        .spawn(|| LazyLock::force(&INDEX));
+}
+
 /// Whether the metadata has calling code `code`.
 pub fn has_code(code: u16) -> bool {
     INDEX.by_code.contains_key(&code)
@@ -107,4 +116,117 @@ pub fn code_of(digits: &str) -> Option<u16> {
     (1..=3)
         .filter_map(|len| digits.get(..len)?.parse().ok())
         .find(|code| has_code(*code))
+}
+
+/// How the numbers of a calling code are written internationally: its main territory's formats,
+/// in their order, each pattern compiled the first time a number reaches it (as the `phonenumber`
+/// crate's formatter chooses a format, without its regex cache's lock on every use).
+pub struct Formats(Vec<Format>);
+
+struct Format {
+    leading: Option<Pattern>,
+    pattern: Pattern,
+    format: String,
+}
+
+/// A pattern of the metadata (written with whitespace, read ignoring it, as the crate reads it),
+/// compiled on first use.
+struct Pattern {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn new(source: &str) -> Self {
+        Self {
+            source: source.to_owned(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn regex(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| {
+                // ASCII classes: the patterns are of ASCII digits, as are national numbers, and
+                // `\d` without Unicode's digits is a smaller automaton to run on every code sent.
+                RegexBuilder::new(&self.source)
+                    .ignore_whitespace(true)
+                    .unicode(false)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+impl Formats {
+    /// `national` in the first format whose last leading digits begin it and whose pattern
+    /// matches all of it (or the first without leading digits); `None` when none does. One
+    /// search with captures per format tried, as the answer needs the groups anyway.
+    pub fn show(&self, national: &str) -> Option<String> {
+        for format in &self.0 {
+            let Some(leading) = &format.leading else {
+                return Some(
+                    format
+                        .apply(national)?
+                        .unwrap_or_else(|| national.to_owned()),
+                );
+            };
+            let begins = leading
+                .regex()
+                .and_then(|r| r.find(national))
+                .is_some_and(|m| m.start() == 0);
+            if let Some(shown) = begins.then(|| format.apply(national)).flatten().flatten() {
+                return Some(shown);
+            }
+        }
+        None
+    }
+}
+
+impl Format {
+    /// `national` written in this format when the pattern matches all of it (`Some(None)` when
+    /// not; `None` for a pattern that does not compile).
+    fn apply(&self, national: &str) -> Option<Option<String>> {
+        let captures = self.pattern.regex()?.captures(national);
+        Some(
+            captures
+                .filter(|c| {
+                    c.get(0)
+                        .is_some_and(|m| m.start() == 0 && m.end() == national.len())
+                })
+                .map(|c| {
+                    let mut shown = String::new();
+                    c.expand(&self.format, &mut shown);
+                    shown
+                }),
+        )
+    }
+}
+
+/// The international formats of calling code `code` (its main territory's; the national ones
+/// when it has none), made once.
+pub fn formats(code: u16) -> Option<&'static Formats> {
+    static MADE: LazyLock<Vec<OnceLock<Option<Formats>>>> =
+        LazyLock::new(|| (0..1000).map(|_| OnceLock::new()).collect());
+    MADE.get(usize::from(code))?
+        .get_or_init(|| {
+            let database = main_territory(code)?;
+            let meta = database.by_code(&code)?.into_iter().next()?;
+            let formats = match meta.international_formats() {
+                [] => meta.formats(),
+                some => some,
+            };
+            Some(Formats(
+                formats
+                    .iter()
+                    .map(|f| Format {
+                        leading: f.leading_digits().last().map(|l| Pattern::new(l.as_str())),
+                        pattern: Pattern::new(f.pattern().as_str()),
+                        format: f.format().to_owned(),
+                    })
+                    .collect(),
+            ))
+        })
+        .as_ref()
 }

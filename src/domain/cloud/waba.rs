@@ -3,9 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
-
 use phonenumber::metadata::Database;
 
 use super::number::CloudNumber;
@@ -74,67 +71,18 @@ pub fn waba_id(cluster: &str) -> String {
 /// its metadata cannot format. The format is chosen as the `phonenumber` crate's formatter
 /// chooses it, from the main territory of the number's calling code, whose rules libphonenumber
 /// formats with; not through that formatter, which loads the crate's whole database even when
-/// given another (`unwrap_or(&DATABASE)` in `Formatter::fmt`).
-///
-/// Remembered per number (a few thousand at most), so that views shown often (the outbox, the
-/// event stream) format each number once.
+/// given another (`unwrap_or(&DATABASE)` in `Formatter::fmt`), and locks its regex cache on each
+/// use (the event stream shows every code sent).
 pub fn display(number: &Number) -> String {
-    const REMEMBERED: usize = 4096;
-    static SHOWN: LazyLock<Mutex<HashMap<u64, String>>> = LazyLock::new(Default::default);
-    let key = number.key();
-    if let Some(shown) = SHOWN
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return shown.clone();
-    }
-    let shown = format_number(number);
-    let mut memo = SHOWN.lock().unwrap_or_else(PoisonError::into_inner);
-    if memo.len() >= REMEMBERED {
-        memo.clear();
-    }
-    memo.insert(key, shown.clone());
-    shown
-}
-
-fn format_number(number: &Number) -> String {
     let (code, national) = (number.cc(), number.phone_number());
-    let main = code.parse().ok().and_then(territories::main_territory);
-    let meta = main.as_deref().and_then(|database| {
-        database
-            .by_code(&code.parse::<u16>().ok()?)?
-            .into_iter()
-            .next()
-    });
-    let Some(meta) = meta else {
-        return format!("+{code} {national}");
-    };
-    let formats = match meta.international_formats() {
-        [] => meta.formats(),
-        some => some,
-    };
-    // As the crate's `formatter()`: the first format without leading digits, or whose last
-    // leading digits begin the number and whose pattern matches all of it.
-    let chosen = formats
-        .iter()
-        .find(|format| match format.leading_digits().last() {
-            None => true,
-            Some(leading) => {
-                leading.find(national).is_some_and(|m| m.start() == 0)
-                    && format
-                        .pattern()
-                        .find(national)
-                        .is_some_and(|m| m.start() == 0 && m.end() == national.len())
-            }
-        });
-    match chosen {
-        Some(format) => format!(
-            "+{code} {}",
-            format.pattern().replace(national, format.format())
-        ),
-        None => format!("+{code} {national}"),
-    }
+    code.parse()
+        .ok()
+        .and_then(territories::formats)
+        .and_then(|formats| formats.show(national))
+        .map_or_else(
+            || format!("+{code} {national}"),
+            |shown| format!("+{code} {shown}"),
+        )
 }
 
 /// The country of `number` (ISO 3166-1 alpha-2, `US`, `CA` for +1 416…), read with every

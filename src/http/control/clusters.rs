@@ -101,7 +101,7 @@ pub async fn list_codes(
 ) -> Result<Reply, ApiError> {
     let name = cluster.name();
     let sent = cluster.codes(q.filter()?);
-    let codes = sent.iter().map(|s| s.view(name)).collect();
+    let codes = sent.iter().map(|s| s.shown(name)).collect();
     Ok(Reply::control(&answers::Codes { codes }))
 }
 
@@ -118,7 +118,7 @@ pub async fn latest_code(
     let cluster = state.store.existing(&name, deadline).await?;
     let name = cluster.name();
     match state.store.wait_for_code(name, filter, deadline).await {
-        Some(sent) => Ok(Reply::control(&sent.view(name))),
+        Some(sent) => Ok(Reply::control(&sent.shown(name))),
         None => {
             let message = match q.described() {
                 Some(filters) => format!("No code matching {filters} has been sent"),
