@@ -140,7 +140,7 @@ impl World {
                 Some(json!({"code_method": method, "language": language})),
             )
             .await;
-        assert_success(&asked);
+        asked.assert_graph_success();
         let code = self.app.latest_code(&national).await;
         assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()));
         let verified = self
@@ -150,16 +150,9 @@ impl World {
                 Some(json!({"code": code})),
             )
             .await;
-        assert_success(&verified);
+        verified.assert_graph_success();
         id
     }
-}
-
-/// `{"success": true}`, the registration operations' response schema.
-#[track_caller]
-fn assert_success(answer: &Answer) {
-    assert_eq!(answer.status, 200, "{:?}", answer.body);
-    assert_eq!(answer.body, json!({"success": true}));
 }
 
 /// `GraphAPIError`: `error` with `message`, `type` and an integer `code` (and `fbtrace_id`,
@@ -210,7 +203,7 @@ async fn every_register_request_the_description_accepts_registers() {
         let gone = world
             .call(Method::POST, &format!("/{id}/deregister"), None)
             .await;
-        assert_success(&gone);
+        gone.assert_graph_success();
     }
 }
 
@@ -229,11 +222,10 @@ async fn reads_answer_with_their_response_schemas() {
     let mut world = World::new("conform-reads").await;
     let registered = world.verified("SMS", "en_US").await;
     let body = json!({"messaging_product": "whatsapp", "pin": "123456"});
-    assert_success(
-        &world
-            .call(Method::POST, &format!("/{registered}/register"), Some(body))
-            .await,
-    );
+    world
+        .call(Method::POST, &format!("/{registered}/register"), Some(body))
+        .await
+        .assert_graph_success();
     world.add().await;
     let waba = world.waba.clone();
     // The list, with each field the description names, each filter and each sort.

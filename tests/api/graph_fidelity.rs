@@ -18,6 +18,13 @@ fn url(app: &TestApp, path: &str) -> String {
     format!("{}/clusters/{}/v23.0{path}", app.base, app.cluster)
 }
 
+/// `method path` on `app`'s cluster's Graph surface, with the test's token as Bearer.
+fn call(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
+    app.client
+        .request(method, url(app, path))
+        .bearer_auth(TOKEN)
+}
+
 /// The hex HMAC-SHA256 of `message` keyed with `key` (what php-graph-sdk's
 /// `hash_hmac('sha256', …)` writes), computed here with ring, independently of the server.
 fn hmac_hex(key: &str, message: &str) -> String {
@@ -57,7 +64,7 @@ async fn register(app: &TestApp, id: &str, phone: &str) {
             Some(json!({"code_method": "SMS", "language": "en_US"})),
         )
         .await;
-    assert_eq!(asked.body, json!({"success": true}), "{:?}", asked.body);
+    asked.assert_graph_success();
     let code = app.latest_code(phone).await;
     let verified = app
         .graph(
@@ -67,12 +74,7 @@ async fn register(app: &TestApp, id: &str, phone: &str) {
             Some(json!({"code": code})),
         )
         .await;
-    assert_eq!(
-        verified.body,
-        json!({"success": true}),
-        "{:?}",
-        verified.body
-    );
+    verified.assert_graph_success();
     let registered = app
         .graph(
             Method::POST,
@@ -81,12 +83,7 @@ async fn register(app: &TestApp, id: &str, phone: &str) {
             Some(json!({"messaging_product": "whatsapp", "pin": "123456"})),
         )
         .await;
-    assert_eq!(
-        registered.body,
-        json!({"success": true}),
-        "{:?}",
-        registered.body
-    );
+    registered.assert_graph_success();
 }
 
 /// The keys of the answer's error object, in the order they were written.
@@ -140,26 +137,27 @@ async fn common_parameters_are_taken_on_every_call_and_extra_keys_ignored() {
     let id = add_number(&app, "6315551100").await;
     // Graph's common parameters and a cache buster, in the query of a read and of a write.
     let read = app
-        .send(app.client.get(url(
+        .send(call(
             &app,
-            &format!("/{id}?fields=status&debug=all&pretty=0&locale=en_US&_=1733560000&cache_buster=9"),
+            Method::GET,
+            &format!(
+                "/{id}?fields=status&debug=all&pretty=0&locale=en_US&_=1733560000&cache_buster=9"
+            ),
         ))
-        .bearer_auth(TOKEN))
         .await;
     assert_eq!(read.status, 200, "{:?}", read.body);
     assert_eq!(read.body["status"], "PENDING");
     let asked = app
         .send(
-            app.client
-                .post(url(
-                    &app,
-                    &format!("/{id}/request_code?pretty=1&debug=info"),
-                ))
-                .bearer_auth(TOKEN)
-                .json(&json!({"code_method": "SMS", "language": "en_US", "client_ref": "abc"})),
+            call(
+                &app,
+                Method::POST,
+                &format!("/{id}/request_code?pretty=1&debug=info"),
+            )
+            .json(&json!({"code_method": "SMS", "language": "en_US", "client_ref": "abc"})),
         )
         .await;
-    assert_eq!(asked.body, json!({"success": true}), "{:?}", asked.body);
+    asked.assert_graph_success();
 }
 
 #[tokio::test]
@@ -168,19 +166,19 @@ async fn suppress_http_code_answers_200_with_the_error_body() {
     let id = add_number(&app, "6315551101").await;
     let plain = app
         .send(
-            app.client
-                .post(url(&app, &format!("/{id}/register")))
-                .bearer_auth(TOKEN)
+            call(&app, Method::POST, &format!("/{id}/register"))
                 .json(&json!({"messaging_product": "whatsapp", "pin": "12"})),
         )
         .await;
     assert_eq!(plain.status, 400, "{:?}", plain.body);
     let suppressed = app
         .send(
-            app.client
-                .post(url(&app, &format!("/{id}/register?suppress_http_code=1")))
-                .bearer_auth(TOKEN)
-                .json(&json!({"messaging_product": "whatsapp", "pin": "12"})),
+            call(
+                &app,
+                Method::POST,
+                &format!("/{id}/register?suppress_http_code=1"),
+            )
+            .json(&json!({"messaging_product": "whatsapp", "pin": "12"})),
         )
         .await;
     assert_eq!(suppressed.status, 200, "{:?}", suppressed.body);
@@ -210,11 +208,11 @@ async fn an_app_secret_proof_is_checked_as_graph_checks_it() {
         .in_cluster("proof");
     let id = add_number(&app, "6315551102").await; // no proof: taken without the requirement
     let read = |query: String| {
-        app.send(
-            app.client
-                .get(url(&app, &format!("/{id}?fields=status&{query}")))
-                .bearer_auth(TOKEN),
-        )
+        app.send(call(
+            &app,
+            Method::GET,
+            &format!("/{id}?fields=status&{query}"),
+        ))
     };
     let proof = hmac_hex(SECRET, TOKEN);
     let ok = read(format!("appsecret_proof={proof}")).await;
@@ -255,7 +253,7 @@ async fn an_app_secret_proof_is_checked_as_graph_checks_it() {
                 ]),
         )
         .await;
-    assert_eq!(form.body, json!({"success": true}), "{:?}", form.body);
+    form.assert_graph_success();
     // And in a JSON body.
     let json_body = app
         .send(app.client.post(url(&app, &format!("/{id}/request_code"))).json(&json!({
@@ -281,11 +279,7 @@ async fn a_required_proof_refuses_a_call_without_one() {
         .in_cluster("proof-required");
     let waba = waba(&app).await;
     let missing = app
-        .send(
-            app.client
-                .get(url(&app, &format!("/{waba}/phone_numbers")))
-                .bearer_auth(TOKEN),
-        )
+        .send(call(&app, Method::GET, &format!("/{waba}/phone_numbers")))
         .await;
     missing.assert_core_graph_error(
         400,
@@ -298,14 +292,11 @@ async fn a_required_proof_refuses_a_call_without_one() {
     assert_eq!(missing.reason(), "cloud.appsecret_proof.missing");
     let proof = hmac_hex(SECRET, TOKEN);
     let listed = app
-        .send(
-            app.client
-                .get(url(
-                    &app,
-                    &format!("/{waba}/phone_numbers?appsecret_proof={proof}"),
-                ))
-                .bearer_auth(TOKEN),
-        )
+        .send(call(
+            &app,
+            Method::GET,
+            &format!("/{waba}/phone_numbers?appsecret_proof={proof}"),
+        ))
         .await;
     assert_eq!(listed.status, 200, "{:?}", listed.body);
     // The token is checked before its proof: no token is still 104.
@@ -319,22 +310,14 @@ async fn a_required_proof_refuses_a_call_without_one() {
 async fn a_graph_answer_carries_graph_s_headers_and_trace_id() {
     let app = TestApp::spawn(config()).await.in_cluster("headers");
     let id = add_number(&app, "6315551103").await;
-    let read = app
-        .send(
-            app.client
-                .get(url(&app, &format!("/{id}")))
-                .bearer_auth(TOKEN),
-        )
-        .await;
+    let read = app.send(call(&app, Method::GET, &format!("/{id}"))).await;
     assert_eq!(read.status, 200);
     assert_eq!(read.headers["facebook-api-version"], "v23.0");
     let trace = read.headers["x-fb-trace-id"].to_str().unwrap();
     assert_eq!(trace.len(), 23, "{trace}");
     // An error: the trace id is the body's fbtrace_id, 23 characters of base64url.
     let (refused, keys) = error_keys(
-        app.client
-            .post(url(&app, &format!("/{id}/register")))
-            .bearer_auth(TOKEN)
+        call(&app, Method::POST, &format!("/{id}/register"))
             .json(&json!({"messaging_product": "whatsapp", "pin": "1"})),
     )
     .await;
@@ -368,12 +351,7 @@ async fn a_graph_answer_carries_graph_s_headers_and_trace_id() {
         )
     );
     // Graph's own errors keep their order with a subcode.
-    let (_, keys) = error_keys(
-        app.client
-            .get(url(&app, "/999999999999999"))
-            .bearer_auth(TOKEN),
-    )
-    .await;
+    let (_, keys) = error_keys(call(&app, Method::GET, "/999999999999999")).await;
     assert_eq!(
         keys,
         ["message", "type", "code", "error_subcode", "fbtrace_id"]
@@ -464,11 +442,11 @@ async fn filtering_phone_numbers_with_meta_s_operators() {
     let waba = waba(&app).await;
     let list = |filtering: Value| {
         let query = serde_urlencoded::to_string([("filtering", filtering.to_string())]).unwrap();
-        app.send(
-            app.client
-                .get(url(&app, &format!("/{waba}/phone_numbers?{query}")))
-                .bearer_auth(TOKEN),
-        )
+        app.send(call(
+            &app,
+            Method::GET,
+            &format!("/{waba}/phone_numbers?{query}"),
+        ))
     };
     let ids = |answer: &Answer| -> Vec<String> {
         answer.body["data"]
@@ -505,11 +483,11 @@ async fn filtering_phone_numbers_with_meta_s_operators() {
     assert_eq!(ids(&both), vec![pending.clone()]);
     // Sorted as Meta's description lets a client sort them.
     let sorted = |sort: &str| {
-        app.send(
-            app.client
-                .get(url(&app, &format!("/{waba}/phone_numbers?sort={sort}")))
-                .bearer_auth(TOKEN),
-        )
+        app.send(call(
+            &app,
+            Method::GET,
+            &format!("/{waba}/phone_numbers?sort={sort}"),
+        ))
     };
     assert_eq!(
         ids(&sorted("creation_time.desc").await),
@@ -540,13 +518,7 @@ async fn filtering_phone_numbers_with_meta_s_operators() {
 async fn fields_as_graph_reads_them() {
     let app = TestApp::spawn(config()).await.in_cluster("fields");
     let id = add_number(&app, "6315551130").await;
-    let read = |fields: &str| {
-        app.send(
-            app.client
-                .get(url(&app, &format!("/{id}?fields={fields}")))
-                .bearer_auth(TOKEN),
-        )
-    };
+    let read = |fields: &str| app.send(call(&app, Method::GET, &format!("/{id}?fields={fields}")));
     // One unknown field refuses the whole read, with Graph's text and no error_data.
     let unknown = read("status,colour").await;
     unknown.assert_core_graph_error(
@@ -599,11 +571,11 @@ async fn fields_as_graph_reads_them() {
     // The account's node names itself.
     let waba = waba(&app).await;
     let account = app
-        .send(
-            app.client
-                .get(url(&app, &format!("/{waba}?fields=name,colour")))
-                .bearer_auth(TOKEN),
-        )
+        .send(call(
+            &app,
+            Method::GET,
+            &format!("/{waba}?fields=name,colour"),
+        ))
         .await;
     assert_eq!(
         account.body["error"]["message"],
@@ -615,14 +587,8 @@ async fn fields_as_graph_reads_them() {
 async fn register_parameters_as_meta_s_description_reads_them() {
     let app = TestApp::spawn(config()).await.in_cluster("register-params");
     let id = add_number(&app, "6315551140").await;
-    let post = |body: Value| {
-        app.send(
-            app.client
-                .post(url(&app, &format!("/{id}/register")))
-                .bearer_auth(TOKEN)
-                .json(&body),
-        )
-    };
+    let post =
+        |body: Value| app.send(call(&app, Method::POST, &format!("/{id}/register")).json(&body));
     // Upper case, as the reference's enum reads: taken (the number is not verified yet, so the
     // answer is the state's, never "not taken here").
     let upper = post(json!({"messaging_product": "WHATSAPP", "pin": "123456", "tier": "PROD", "meta_store_retention_minutes": 60})).await;
@@ -649,12 +615,7 @@ async fn forced_codes_answer_with_meta_s_titles() {
         .await;
     assert_eq!(put.status, 200, "{:?}", put.body);
     let call = |op: &str, body: Value| {
-        app.send(
-            app.client
-                .post(url(&app, &format!("/{id}/{op}")))
-                .bearer_auth(TOKEN)
-                .json(&body),
-        )
+        app.send(call(&app, Method::POST, &format!("/{id}/{op}")).json(&body))
     };
     let locked = call(
         "register",
@@ -693,64 +654,40 @@ async fn form_and_multipart_bodies_are_read_as_graph_reads_them() {
         .text("phone_number", "6315551160")
         .text("verified_name", "Acme");
     let added = app
-        .send(
-            app.client
-                .post(url(&app, &format!("/{waba}/phone_numbers")))
-                .bearer_auth(TOKEN)
-                .multipart(form),
-        )
+        .send(call(&app, Method::POST, &format!("/{waba}/phone_numbers")).multipart(form))
         .await;
     assert_eq!(added.status, 200, "{:?}", added.body);
     let id = added.body["id"].as_str().unwrap().to_owned();
     // A urlencoded form.
     let asked = app
         .send(
-            app.client
-                .post(url(&app, &format!("/{id}/request_code")))
-                .bearer_auth(TOKEN)
+            call(&app, Method::POST, &format!("/{id}/request_code"))
                 .form(&[("code_method", "SMS"), ("language", "en_US")]),
         )
         .await;
-    assert_eq!(asked.body, json!({"success": true}), "{:?}", asked.body);
+    asked.assert_graph_success();
     let code = app.latest_code("6315551160").await;
     let verified = app
         .send(
-            app.client
-                .post(url(&app, &format!("/{id}/verify_code")))
-                .bearer_auth(TOKEN)
+            call(&app, Method::POST, &format!("/{id}/verify_code"))
                 .multipart(Form::new().text("code", code)),
         )
         .await;
-    assert_eq!(
-        verified.body,
-        json!({"success": true}),
-        "{:?}",
-        verified.body
-    );
+    verified.assert_graph_success();
     let registered = app
         .send(
-            app.client
-                .post(url(&app, &format!("/{id}/register")))
-                .bearer_auth(TOKEN)
-                .multipart(
-                    Form::new()
-                        .text("messaging_product", "whatsapp")
-                        .text("pin", "123456"),
-                ),
+            call(&app, Method::POST, &format!("/{id}/register")).multipart(
+                Form::new()
+                    .text("messaging_product", "whatsapp")
+                    .text("pin", "123456"),
+            ),
         )
         .await;
-    assert_eq!(
-        registered.body,
-        json!({"success": true}),
-        "{:?}",
-        registered.body
-    );
+    registered.assert_graph_success();
     // A multipart body that is not one: Graph's (#100), never a 5xx.
     let broken = app
         .send(
-            app.client
-                .post(url(&app, &format!("/{id}/register")))
-                .bearer_auth(TOKEN)
+            call(&app, Method::POST, &format!("/{id}/register"))
                 .header("content-type", "multipart/form-data; boundary=XYZ")
                 .body("--XYZ\r\nContent-Disposition: form-data; name=\"pin\"\r\n\r\n12"),
         )

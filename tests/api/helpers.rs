@@ -106,6 +106,13 @@ impl Answer {
         assert!(!self.reason().is_empty(), "every error names its rule");
     }
 
+    /// Asserts Graph's `{"success": true}` (200), the registration operations' answer.
+    #[track_caller]
+    pub fn assert_graph_success(&self) {
+        assert_eq!(self.status, 200, "{:?}", self.body);
+        assert_eq!(self.body, serde_json::json!({"success": true}));
+    }
+
     pub fn reason(&self) -> &str {
         self.headers
             .get("x-emulator-reason")
