@@ -72,7 +72,7 @@ pub fn waba_id(cluster: &str) -> String {
 /// chooses it, from the main territory of the number's calling code, whose rules libphonenumber
 /// formats with; not through that formatter, which loads the crate's whole database even when
 /// given another (`unwrap_or(&DATABASE)` in `Formatter::fmt`), and locks its regex cache on each
-/// use (the event stream shows every code sent).
+/// use.
 pub fn display(number: &Number) -> String {
     let (code, national) = (number.cc(), number.phone_number());
     code.parse()
