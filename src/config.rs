@@ -61,6 +61,8 @@ pub mod defaults {
     pub const SHUTDOWN_GRACE: &str = "10s";
     /// `--migration-delay`.
     pub const MIGRATION_DELAY: &str = "0s";
+    /// How long a webhook delivery (or the verification request) may take (Meta's sender: 10 s).
+    pub const WEBHOOK_TIMEOUT: &str = "10s";
     /// `--control-body-limit`, in bytes: 32 MiB, about a hundred times a cluster with a full
     /// outbox (1,000 codes are about 340 KB of state document).
     pub const CONTROL_BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -111,6 +113,9 @@ pub struct Config {
     pub(crate) migration_delay: Duration,
     pub(crate) control_body_limit: usize,
     pub(crate) ready_file: Option<PathBuf>,
+    pub(crate) webhook_url: Option<String>,
+    pub(crate) webhook_verify_token: Option<String>,
+    pub(crate) webhook_timeout: Duration,
 }
 
 impl Default for Config {
@@ -153,6 +158,9 @@ impl Default for Config {
             migration_delay: default_duration(MIGRATION_DELAY),
             control_body_limit: CONTROL_BODY_LIMIT,
             ready_file: None,
+            webhook_url: None,
+            webhook_verify_token: None,
+            webhook_timeout: default_duration(WEBHOOK_TIMEOUT),
         }
     }
 }
@@ -261,6 +269,9 @@ exact_setters! {
     /// Refuse a Graph call without `appsecret_proof` (with an app secret set), as an app with
     /// "Require App Secret" on does.
     require_appsecret_proof: bool,
+    /// How long a webhook delivery or verification request may take before it counts as
+    /// failed (Meta's sender: 10 s).
+    webhook_timeout: Duration,
 }
 
 optional_setters! {
@@ -294,6 +305,12 @@ optional_setters! {
     /// Remove a cluster that no request addressed for this long (its memory and what the data
     /// directory holds of it); never when unset.
     cluster_idle_ttl: Duration,
+    /// The app's webhook every cluster starts with (`http://app:8000/webhook`): its changes are
+    /// signed with the app secret and sent there once the app subscribes to the account (no
+    /// verification request at start: the app may start after the emulator).
+    webhook_url: String,
+    /// The verify token of that webhook.
+    webhook_verify_token: String,
 }
 
 impl Config {

@@ -287,6 +287,105 @@ impl Emulator {
         self.state.store.delete(cluster).await
     }
 
+    /// Sets the app's webhook of `cluster`, as `PUT /_emulator/clusters/{c}/webhooks` does:
+    /// Meta's verification request is sent to `callback_url` first, and the webhook is kept only
+    /// when it is answered 200 with the challenge (else the error says what came back). Every
+    /// field the emulator sends, signed validly.
+    pub async fn set_webhooks(
+        &self,
+        cluster: &str,
+        callback_url: &str,
+        verify_token: &str,
+        app_secret: &str,
+    ) -> Result<(), crate::policy::Error> {
+        use crate::domain::webhooks::{AppWebhook, Field, config::check_url};
+        check_url(callback_url)
+            .map_err(|m| crate::policy::Error::invalid("callback_url", "url", m))?;
+        crate::courier::verify(callback_url, verify_token, self.state.webhook_timeout)
+            .await
+            .map_err(|e| {
+                crate::policy::Error::invalid("callback_url", "verification", e.message)
+            })?;
+        self.state
+            .store
+            .cluster(cluster)?
+            .set_app_webhook(AppWebhook {
+                callback_url: callback_url.to_owned(),
+                verify_token: verify_token.to_owned(),
+                app_secret: app_secret.to_owned(),
+                fields: Field::ALL.to_vec(),
+                signature: Default::default(),
+            })
+            .await
+    }
+
+    /// The webhook deliveries of `cluster` of `field` (every field: `None`), oldest first.
+    pub fn deliveries(
+        &self,
+        cluster: &str,
+        field: Option<crate::webhooks::Field>,
+    ) -> Vec<crate::webhooks::Delivery> {
+        let filter = crate::webhooks::DeliveryFilter {
+            field,
+            status: None,
+        };
+        self.state
+            .store
+            .find(cluster)
+            .map_or_else(Vec::new, |c| c.deliveries(filter))
+    }
+
+    /// Waits up to `timeout` (woken by each delivery, no polling) until a delivery of `field`
+    /// of `cluster` is delivered; the newest such, if one was.
+    pub async fn wait_for_delivery(
+        &self,
+        cluster: &str,
+        field: crate::webhooks::Field,
+        timeout: Duration,
+    ) -> Option<crate::webhooks::Delivery> {
+        let filter = crate::webhooks::DeliveryFilter {
+            field: Some(field),
+            status: Some(crate::webhooks::DeliveryStatus::Delivered),
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.state
+            .store
+            .wait_for_deliveries(cluster, filter, 1, deadline)
+            .await;
+        self.state.store.find(cluster)?.deliveries(filter).pop()
+    }
+
+    /// Sends a documented change of `field` as if it happened in `cluster`, `value` checked
+    /// against the field's shape; its delivery (`None` when the cluster has no webhooks).
+    pub async fn send_event(
+        &self,
+        cluster: &str,
+        field: crate::webhooks::Field,
+        value: serde_json::Value,
+    ) -> Result<Option<crate::webhooks::Delivery>, crate::policy::Error> {
+        self.state
+            .store
+            .cluster(cluster)?
+            .send_event(field, value)
+            .await
+    }
+
+    /// Decides the review of phone number `id`'s display name in `cluster` (`APPROVED`,
+    /// `REJECTED`, `DEFERRED`, `PENDING`), which sends `phone_number_name_update`.
+    pub async fn decide_name(
+        &self,
+        cluster: &str,
+        id: &str,
+        decision: &str,
+        rejection_reason: Option<&str>,
+    ) -> Result<crate::webhooks::NameReview, crate::policy::Error> {
+        self.state
+            .store
+            .cluster(cluster)?
+            .decide_name(id, decision, rejection_reason.map(str::to_owned))
+            .await
+    }
+
     /// The registration policy `cluster` runs with now.
     pub fn policy(&self, cluster: &str) -> Arc<dyn RegistrationPolicy> {
         match self.state.store.find(cluster) {

@@ -50,6 +50,7 @@
 
 mod client;
 pub mod config;
+mod courier;
 mod domain;
 mod embed;
 mod http;
@@ -79,6 +80,18 @@ pub mod journal {
 }
 pub use http::{App, AppBody, AppState, ControlAccess, app, router};
 pub use startup::{Ready, StartupError, TlsError, serve, serve_with, tls};
+
+/// Webhooks as the app receives them: the fields, a delivery with its exact bytes and attempts
+/// ([`Emulator::deliveries`], [`Emulator::wait_for_delivery`], [`Emulator::send_event`],
+/// [`Emulator::decide_name`]).
+pub mod webhooks {
+    pub use crate::domain::webhooks::fields::check as check_value;
+    pub use crate::domain::webhooks::{DeliveryStatus, Field, SignatureMode};
+    pub use crate::store::webhooks::{
+        AttemptView as Attempt, DeliveryFilter, DeliveryView as Delivery,
+        NameReviewOutcome as NameReview,
+    };
+}
 
 /// Registration policies: the trait a policy implements, the built-in kinds and their rules.
 pub mod policy {

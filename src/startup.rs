@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::password;
 use crate::domain::policy::{ClassicRules, PolicyError, PolicyKind, scripted};
+use crate::domain::webhooks::{AppWebhook, Field};
 use crate::http::common::Meta;
 use crate::http::common::error::{envelope, title};
 use crate::http::{AppState, ControlAccess, Shared, app};
@@ -48,6 +49,10 @@ pub enum StartupError {
     /// The `--seed` file cannot be read or used.
     #[error("{0}")]
     Seed(String),
+
+    /// `--webhook-url` is not a URL the emulator can send to.
+    #[error("{0}")]
+    Webhook(String),
     /// The `--ready-file` cannot be written.
     #[error("--ready-file {path} (WA_EMU_READY_FILE): cannot be written: {source}")]
     ReadyFile {
@@ -214,7 +219,21 @@ impl AppState {
             persist,
             migration_delay: config.migration_delay,
             codes_sent: Default::default(),
+            courier: Arc::new(crate::courier::Courier::new(config.webhook_timeout)),
+            webhook_default: config.webhook_url.as_ref().map(|url| AppWebhook {
+                callback_url: url.clone(),
+                verify_token: config.webhook_verify_token.clone().unwrap_or_default(),
+                app_secret: config.app_secret.clone().unwrap_or_default(),
+                fields: Field::ALL.to_vec(),
+                signature: Default::default(),
+            }),
+            deliveries_counted: Default::default(),
         };
+        if let Some(url) = &config.webhook_url {
+            crate::domain::webhooks::config::check_url(url).map_err(|e| {
+                StartupError::Webhook(format!("--webhook-url (WA_EMU_WEBHOOK_URL): {e}"))
+            })?;
+        }
         let store = Store::new(settings).map_err(StartupError::StoredState)?;
         let routes = crate::http::table::names();
         Ok(Self::new_shared(Shared {
@@ -233,6 +252,7 @@ impl AppState {
             graph_version: config.graph_version.as_str().into(),
             metrics: crate::http::common::metrics::Metrics::new(&routes),
             routes,
+            webhook_timeout: config.webhook_timeout,
         }))
     }
 }
@@ -436,6 +456,8 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let seeded = apply_seed(&state, config).await?;
+    // Deliveries that --data-dir holds under way go on where they stood.
+    state.store.resume_deliveries();
     let addr = listener.local_addr()?;
     banner(addr, tls.is_some(), &state, config);
     if let (Some(path), Some((seeded, kept))) = (&config.seed, seeded) {

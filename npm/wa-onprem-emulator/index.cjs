@@ -461,6 +461,76 @@ class Cluster {
     return this.emulator.control('PUT', this._path('/state'), state);
   }
 
+  /** Sets the app's webhook: the emulator sends Meta's verification request to `callbackUrl`
+   * first and keeps the webhook only if it is answered 200 with the challenge. `signature`:
+   * `valid` (default), `missing`, `wrong_secret` or `tampered`. */
+  setWebhooks({ callbackUrl, verifyToken, appSecret, fields, signature }) {
+    const body = { callback_url: callbackUrl, verify_token: verifyToken, app_secret: appSecret };
+    if (fields !== undefined) body.fields = fields;
+    if (signature !== undefined) body.signature = signature;
+    return this.emulator.control('PUT', this._path('/webhooks'), body);
+  }
+
+  /** The app's webhook, its secret redacted. */
+  webhooks() {
+    return this.emulator.control('GET', this._path('/webhooks'));
+  }
+
+  /** Removes the app's webhook; whether there was one. */
+  async deleteWebhooks() {
+    return (await this.emulator.control('DELETE', this._path('/webhooks'))).deleted;
+  }
+
+  /** The webhook deliveries (`field`, `status` filter them), oldest first: each with `body`,
+   * the exact text sent, its `signature`, `status` and `attempts`. */
+  async deliveries({ field, status } = {}) {
+    const q = query({ field, status });
+    return (await this.emulator.control('GET', this._path(`/webhooks/deliveries${q}`))).deliveries;
+  }
+
+  /** Waits (woken by each delivery, no polling) until `atLeast` (default 1) deliveries of
+   * `field` reach `status` (default `delivered`), or `timeout` seconds (default 5) pass; the
+   * newest of them. Throws an `AssertionError` naming what the cluster delivered instead. */
+  async waitForDelivery({ field, status = 'delivered', atLeast = 1, timeout = 5 } = {}) {
+    const q = query({ field, status, atLeast, wait: timeout });
+    const answer = await this.emulator.control('GET', this._path(`/webhooks/deliveries${q}`));
+    if (!answer.reached) {
+      const seen = (await this.deliveries()).map(
+        (d) => `${d.field} ${d.status}` + (d.reason ? ` (${d.reason})` : ''),
+      );
+      throw new AssertionError({
+        message:
+          `${answer.deliveries.length} delivery(ies) of ${field ?? 'any field'} ${status} within ` +
+          `${timeout} s, expected at least ${atLeast}; the cluster has: ${seen.join('; ') || 'nothing'}`,
+      });
+    }
+    return answer.deliveries[answer.deliveries.length - 1];
+  }
+
+  /** Sends delivery `id` again now, the same bytes. */
+  redeliver(id) {
+    return this.emulator.control('POST', this._path(`/webhooks/deliveries/${id}/redeliver`));
+  }
+
+  /** Sends a documented change (`account_update`, `security`, …) as if it happened, `value`
+   * checked against its field's shape; the delivery made (`null` without webhooks). */
+  async sendEvent(field, value) {
+    return (await this.emulator.control('POST', this._path('/webhooks/events'), { field, value }))
+      .delivery;
+  }
+
+  /** Decides the review of phone number `numberId`'s display name (`APPROVED`, `REJECTED`,
+   * `DEFERRED`, `PENDING`), which sends `phone_number_name_update`. */
+  decideName(numberId, decision, rejectionReason) {
+    const body = { decision };
+    if (rejectionReason !== undefined) body.rejection_reason = rejectionReason;
+    return this.emulator.control(
+      'POST',
+      this._path(`/cloud/numbers/${encodeURIComponent(numberId)}/name-review`),
+      body,
+    );
+  }
+
   async _described() {
     const seen = (await this.requests()).map(
       (r) => `${r.method} ${r.path} -> ${r.status}` + (r.reason ? ` (${r.reason})` : ''),

@@ -155,6 +155,78 @@ declare class Cluster {
   unmatched(filters?: RequestFilters): Promise<UnmatchedRequest[]>;
   snapshot(): Promise<Record<string, unknown>>;
   restore(state: Record<string, unknown>): Promise<unknown>;
+  /** Sets the app's webhook, once Meta's verification request to `callbackUrl` passes. */
+  setWebhooks(options: {
+    callbackUrl: string;
+    verifyToken: string;
+    appSecret: string;
+    fields?: WebhookField[];
+    signature?: 'valid' | 'missing' | 'wrong_secret' | 'tampered';
+  }): Promise<AppWebhook>;
+  webhooks(): Promise<AppWebhook>;
+  deleteWebhooks(): Promise<boolean>;
+  deliveries(filters?: { field?: WebhookField; status?: DeliveryStatus }): Promise<Delivery[]>;
+  /** Throws an `AssertionError` when fewer than `atLeast` reach `status` within `timeout` s. */
+  waitForDelivery(options?: {
+    field?: WebhookField;
+    status?: DeliveryStatus;
+    atLeast?: number;
+    timeout?: number;
+  }): Promise<Delivery>;
+  redeliver(id: number): Promise<Delivery>;
+  sendEvent(field: WebhookField, value: Record<string, unknown>): Promise<Delivery | null>;
+  decideName(
+    numberId: string,
+    decision: 'APPROVED' | 'REJECTED' | 'DEFERRED' | 'PENDING',
+    rejectionReason?: string,
+  ): Promise<NameReview>;
+}
+
+/** A webhook field the emulator sends. */
+type WebhookField =
+  | 'account_update'
+  | 'account_review_update'
+  | 'business_capability_update'
+  | 'phone_number_name_update'
+  | 'phone_number_quality_update'
+  | 'security';
+
+type DeliveryStatus = 'pending' | 'delivered' | 'retrying' | 'failed' | 'not_subscribed';
+
+/** The app's webhook, as `GET …/webhooks` shows it. */
+interface AppWebhook {
+  callback_url: string;
+  verify_token: string;
+  app_secret: '<redacted>';
+  fields: WebhookField[];
+  signature: 'valid' | 'missing' | 'wrong_secret' | 'tampered';
+  subscribed: boolean;
+  override_callback_uri: string | null;
+}
+
+/** One delivery: the exact text sent, its signatures and attempts. */
+interface Delivery {
+  id: number;
+  field: WebhookField;
+  url: string | null;
+  body: string;
+  signature: string | null;
+  signature_sha1: string | null;
+  status: DeliveryStatus;
+  reason?: string;
+  attempts: { time: string; status?: number; error?: string }[];
+  created_at: string;
+  next_attempt_at?: string;
+}
+
+/** What a name review decided. */
+interface NameReview {
+  id: string;
+  requested_verified_name: string;
+  decision: string;
+  rejection_reason: string | null;
+  verified_name: string;
+  applies_at_next_registration: boolean;
 }
 
 /** The binary this package runs: `WA_EMU_BINARY`, else the platform package's. */
@@ -175,4 +247,9 @@ export {
   type SentCode,
   type StartOptions,
   type UnmatchedRequest,
+  type AppWebhook,
+  type Delivery,
+  type DeliveryStatus,
+  type NameReview,
+  type WebhookField,
 };

@@ -306,3 +306,67 @@ def test_emulator_repr_and_a_url_before_start_say_what_to_do():
         assert repr(emulator).startswith("<Emulator http://127.0.0.1:")
         cluster = emulator.cluster("shown")
         assert repr(cluster) == f"<Cluster 'shown' at {emulator.url}/clusters/shown>"
+
+
+def test_a_handler_of_the_apps_own_receives_signed_webhooks(wa_cluster):
+    """The app's webhook endpoint, a standard-library server: it answers Meta's verification
+    request and checks each delivery's X-Hub-Signature-256 on the exact bytes received."""
+    import hashlib
+    import hmac
+    import json
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    secret = "py-app-secret"
+    received = []
+
+    class Webhook(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            ok = q.get("hub.verify_token") == ["py-verify"]
+            body = (q["hub.challenge"][0] if ok else "no").encode()
+            self.send_response(200 if ok else 403)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+            valid = hmac.compare_digest(self.headers.get("X-Hub-Signature-256", ""), expected)
+            received.append((valid, json.loads(raw)))
+            self.send_response(200 if valid else 403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/webhook"
+    try:
+        with pytest.raises(EmulatorError) as refused:
+            wa_cluster.set_webhooks(url, "wrong", secret)
+        assert refused.value.status == 400 and "403" in str(refused.value)
+        hook = wa_cluster.set_webhooks(url, "py-verify", secret)
+        assert hook["app_secret"] == "<redacted>"
+        waba = wa_cluster.emulator.control("GET", f"/clusters/{wa_cluster.name}/cloud")["waba_id"]
+        subscribed = requests.post(
+            f"{wa_cluster.url}/v23.0/{waba}/subscribed_apps",
+            headers={"Authorization": "Bearer EAAG-py"},
+        )
+        assert subscribed.json() == {"success": True}
+        made = wa_cluster.send_event(
+            "security", {"display_phone_number": "16315550000", "event": "PIN_CHANGED"}
+        )
+        delivered = wa_cluster.wait_for_delivery(field="security")
+        assert delivered["id"] == made["id"]
+        assert received == [(True, json.loads(delivered["body"]))]
+        assert received[0][1]["entry"][0]["changes"][0]["value"]["event"] == "PIN_CHANGED"
+        with pytest.raises(AssertionError, match="security delivered"):
+            wa_cluster.wait_for_delivery(field="account_update", timeout=0.2)
+        assert len(wa_cluster.deliveries(status="delivered")) == 1
+        assert wa_cluster.delete_webhooks() is True
+    finally:
+        server.shutdown()

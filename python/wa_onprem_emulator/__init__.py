@@ -481,6 +481,88 @@ class Cluster:
         """Makes the cluster exactly `state` (a `snapshot()` of this cluster or another)."""
         return self.emulator.control("PUT", self._path("/state"), state)
 
+    def set_webhooks(self, callback_url: str, verify_token: str, app_secret: str,
+                     fields: Optional[List[str]] = None,
+                     signature: Optional[str] = None) -> Dict[str, Any]:
+        """Sets the app's webhook: the emulator first sends Meta's verification request
+        (`GET callback_url?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`) and keeps the
+        webhook only if it is answered 200 with the challenge. `signature`: `valid` (default),
+        `missing`, `wrong_secret` or `tampered`, to prove the app refuses bad deliveries."""
+        body: Dict[str, Any] = {
+            "callback_url": callback_url,
+            "verify_token": verify_token,
+            "app_secret": app_secret,
+        }
+        if fields is not None:
+            body["fields"] = fields
+        if signature is not None:
+            body["signature"] = signature
+        return self.emulator.control("PUT", self._path("/webhooks"), body)
+
+    def webhooks(self) -> Dict[str, Any]:
+        """The app's webhook (its secret redacted)."""
+        return self.emulator.control("GET", self._path("/webhooks"))
+
+    def delete_webhooks(self) -> bool:
+        """Removes the app's webhook; whether there was one."""
+        return self.emulator.control("DELETE", self._path("/webhooks"))["deleted"]
+
+    def deliveries(self, field: Optional[str] = None,
+                   status: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The webhook deliveries, oldest first: each with `body` (the exact text sent),
+        `signature`, `status` and its `attempts`."""
+        query = self._query({"field": field, "status": status})
+        return self.emulator.control("GET", self._path("/webhooks/deliveries" + query))[
+            "deliveries"
+        ]
+
+    def wait_for_delivery(self, field: Optional[str] = None, status: str = "delivered",
+                          at_least: int = 1, timeout: float = 5.0) -> Dict[str, Any]:
+        """Waits (woken by each delivery, no polling) until `at_least` deliveries of `field`
+        reach `status`; the newest of them. Raises `AssertionError` naming what was delivered
+        instead."""
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
+        query = self._query(
+            {"field": field, "status": status}, at_least=at_least, wait=timeout
+        )
+        answer = self.emulator.control("GET", self._path("/webhooks/deliveries" + query))
+        if not answer.get("reached"):
+            seen = [
+                f"{d['field']} {d['status']}" + (f" ({d['reason']})" if d.get("reason") else "")
+                for d in self.deliveries()
+            ]
+            wanted = f"{field or 'any field'} {status}"
+            raise AssertionError(
+                f"{len(answer['deliveries'])} delivery(ies) of {wanted} within {timeout} s, "
+                f"expected at least {at_least}; the cluster has: {'; '.join(seen) or 'nothing'}"
+            )
+        return answer["deliveries"][-1]
+
+    def redeliver(self, delivery_id: int) -> Dict[str, Any]:
+        """Sends delivery `delivery_id` again now, the same bytes."""
+        return self.emulator.control(
+            "POST", self._path(f"/webhooks/deliveries/{delivery_id}/redeliver")
+        )
+
+    def send_event(self, field: str, value: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """Sends a documented change (`account_update`, `security`, …) as if it happened, its
+        value checked against the field's documented shape; the delivery made (None without
+        webhooks)."""
+        return self.emulator.control(
+            "POST", self._path("/webhooks/events"), {"field": field, "value": value}
+        )["delivery"]
+
+    def decide_name(self, number_id: str, decision: str,
+                    rejection_reason: Optional[str] = None) -> Dict[str, Any]:
+        """Decides the review of phone number `number_id`'s display name (`APPROVED`,
+        `REJECTED`, `DEFERRED`, `PENDING`), which sends `phone_number_name_update`."""
+        body: Dict[str, Any] = {"decision": decision}
+        if rejection_reason is not None:
+            body["rejection_reason"] = rejection_reason
+        return self.emulator.control(
+            "POST", self._path(f"/cloud/numbers/{number_id}/name-review"), body
+        )
+
     def _described(self) -> str:
         seen = [
             f"{r['method']} {r['path']} -> {r['status']}"

@@ -18,6 +18,7 @@ pub mod redact;
 pub mod request;
 pub mod surface;
 pub mod topology;
+pub mod webhooks;
 
 pub use error::{Error, Result, VendorError};
 pub use surface::Surface;

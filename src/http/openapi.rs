@@ -271,6 +271,13 @@ const OPTIONAL_FIELDS: &[&str] = &[
     "duration_seconds",
     "coreapps",
     "failover_delay_seconds",
+    "new_display_name",
+    "webhook_configuration",
+    "override_callback_uri",
+    "verify_token",
+    "fields",
+    "signature",
+    "rejection_reason",
 ];
 
 /// The schema of one body field, as exact as the emulator's own checks where JSON Schema can
@@ -297,6 +304,27 @@ fn field_schema(name: &str, example: &Value) -> Value {
             "description": "8 to 64 characters with a digit, an upper-case and a lower-case letter and a special character (a backup password: any non-empty text)"}),
         "username" => json!({"type": "string", "minLength": 4, "maxLength": 32}),
         "policy" => json!({"type": "string", "enum": ["classic", "sunset", "scripted"]}),
+        "new_display_name" => json!({"type": "string", "minLength": 2, "maxLength": 75}),
+        "webhook_configuration" => json!({"type": "object",
+            "properties": {"override_callback_uri": {"type": "string"}, "verify_token": {"type": "string"}},
+            "required": ["override_callback_uri"]}),
+        "callback_url" | "override_callback_uri" => json!({"type": "string",
+            "description": "an http:// URL the emulator can reach; Meta's verification request is sent to it first"}),
+        "app_secret" => json!({"type": "string", "minLength": 1}),
+        "fields" => json!({"type": "array", "minItems": 1,
+            "items": {"type": "string", "enum": crate::domain::webhooks::Field::ALL.map(|f| f.as_str())}}),
+        "field" => {
+            json!({"type": "string", "enum": crate::domain::webhooks::Field::ALL.map(|f| f.as_str())})
+        }
+        "signature" => {
+            json!({"type": "string", "enum": ["valid", "missing", "wrong_secret", "tampered"]})
+        }
+        "decision" => {
+            json!({"type": "string", "enum": crate::domain::webhooks::fields::NAME_DECISIONS})
+        }
+        "rejection_reason" => {
+            json!({"type": "string", "enum": crate::domain::webhooks::fields::REJECTION_REASONS})
+        }
         _ => match example {
             Value::String(_) => json!({"type": "string"}),
             Value::Number(n) if n.is_u64() => json!({"type": "integer"}),

@@ -66,6 +66,15 @@ pub struct PhoneView {
     /// Its certificate, for a number that came from On-Premises (Graph's `certificate`).
     #[serde(skip)]
     pub certificate: Option<String>,
+    /// Where a display name change asked with `new_display_name` stands: NONE,
+    /// PENDING_REVIEW, APPROVED (applied at the next registration), DECLINED or EXPIRED.
+    pub new_name_status: &'static str,
+    /// The display name asked for, while its change stands.
+    pub new_display_name: Option<String>,
+    /// Where its changes go (Graph's `webhook_configuration`: `application`,
+    /// `whatsapp_business_account`, `phone_number`, those set).
+    #[serde(skip)]
+    pub webhook_configuration: Option<serde_json::Value>,
 }
 
 /// A code awaiting `verify_code`, as the control API shows it.
@@ -133,11 +142,20 @@ impl ClusterData {
             } else {
                 "UNKNOWN"
             },
-            name_status: if on_prem || number.certified {
-                "APPROVED"
-            } else {
-                "AVAILABLE_WITHOUT_REVIEW"
+            name_status: match number.name_decision {
+                Some(decided) => decided.as_str(),
+                None if on_prem || number.certified => "APPROVED",
+                None => "AVAILABLE_WITHOUT_REVIEW",
             },
+            new_name_status: number
+                .name_change
+                .as_ref()
+                .map_or("NONE", |change| change.status_at(now).as_str()),
+            new_display_name: number
+                .name_change
+                .as_ref()
+                .map(|change| change.name.clone()),
+            webhook_configuration: self.webhook_configuration(number),
             data_localization_region: number.data_localization_region.clone(),
             pending_code: control
                 .then(|| {
@@ -155,6 +173,26 @@ impl ClusterData {
                 .then(|| number.pin_locked_until.filter(|u| now < *u).map(rfc3339))
                 .flatten(),
         }
+    }
+
+    /// Graph's `webhook_configuration` of `number`: the URLs set at each level.
+    fn webhook_configuration(&self, number: &CloudNumber) -> Option<serde_json::Value> {
+        let hooks = &self.waba.webhooks;
+        let mut map = serde_json::Map::new();
+        if let Some(app) = &hooks.app {
+            map.insert("application".into(), app.callback_url.clone().into());
+        }
+        if let Some(uri) = hooks
+            .subscribed
+            .as_ref()
+            .and_then(|s| s.override_callback_uri.clone())
+        {
+            map.insert("whatsapp_business_account".into(), uri.into());
+        }
+        if let Some(uri) = &number.webhook_override {
+            map.insert("phone_number".into(), uri.clone().into());
+        }
+        (!map.is_empty()).then_some(serde_json::Value::Object(map))
     }
 
     /// The entry the On-Premises number would have, when it has none yet.

@@ -4,7 +4,7 @@
 //! [`super::deployment`] and [`super::steering`].
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
@@ -41,10 +41,19 @@ pub struct Cluster {
     /// Set when it is deleted (not when every cluster is reset): a request waiting on its
     /// outbox stops waiting rather than bring it back.
     deleted: AtomicBool,
+    /// Itself, for the webhook deliveries it hands to the courier: a delivery of a cluster
+    /// that is gone is dropped.
+    pub(super) me: Weak<Cluster>,
+    /// Woken when its clock moves (or it is retired): what a retry waits on besides time.
+    pub(super) clock_moved: Notify,
 }
 
 impl Cluster {
-    pub(super) fn new(name: &str, settings: Arc<Settings>) -> Self {
+    pub(super) fn new(name: &str, settings: Arc<Settings>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self::with_self(name, settings, me.clone()))
+    }
+
+    fn with_self(name: &str, settings: Arc<Settings>, me: Weak<Self>) -> Self {
         let cluster = Self {
             name: name.into(),
             state: Mutex::new(ClusterData::fresh(&settings)),
@@ -54,6 +63,8 @@ impl Cluster {
             last_seen_ms: AtomicU64::new(0),
             retired: AtomicBool::new(false),
             deleted: AtomicBool::new(false),
+            me,
+            clock_moved: Notify::new(),
             settings,
         };
         // Made by a request: it counts as addressed now.
@@ -96,7 +107,13 @@ impl Cluster {
         };
         drop(guard);
         self.arrivals.notify_waiters();
+        self.clock_moved.notify_waiters();
         ticket
+    }
+
+    /// Resolves when the cluster's clock next moves (or it is retired).
+    pub fn clock_moved(&self) -> tokio::sync::futures::Notified<'_> {
+        self.clock_moved.notified()
     }
 
     /// The cluster's name.
@@ -128,7 +145,12 @@ impl Cluster {
         } else {
             Ticket::ready()
         };
+        // Deliveries made by `f` go once the lock is released (an empty Vec costs nothing).
+        let outgoing = std::mem::take(&mut guard.outgoing);
         drop(guard);
+        if !outgoing.is_empty() {
+            self.dispatch(outgoing);
+        }
         (result, ticket)
     }
 
@@ -250,6 +272,7 @@ impl Cluster {
             log.push(|| Change::Meta(self.key(), self.meta_record(c)));
         });
         ticket.durable().await?;
+        self.clock_moved.notify_waiters();
         self.changed("clock");
         Ok(())
     }

@@ -84,7 +84,7 @@ impl Store {
         for (name, record) in settings.persist.load()? {
             let slot = Cluster::new(&name, settings.clone());
             slot.load_record(record)?;
-            clusters.insert(Arc::from(name.as_str()), Arc::new(slot));
+            clusters.insert(Arc::from(name.as_str()), slot);
         }
         Ok(Self {
             settings,
@@ -136,7 +136,7 @@ impl Store {
                 ),
             });
         }
-        let slot = Arc::new(Cluster::new(name, self.settings.clone()));
+        let slot = Cluster::new(name, self.settings.clone());
         clusters.insert(name.into(), slot.clone());
         drop(clusters);
         self.made.notify_waiters();
@@ -328,7 +328,7 @@ impl Store {
                 });
             }
             for (name, checked) in seeded {
-                let slot = Arc::new(Cluster::new(&name, self.settings.clone()));
+                let slot = Cluster::new(&name, self.settings.clone());
                 slot.with(|c| slot.install(c, checked, &mut log));
                 clusters.insert(name.into(), slot);
             }
@@ -410,7 +410,7 @@ impl Store {
     /// the emulator stops, and gives the cluster as it then is. Woken by the cluster's
     /// arrivals (codes; with `journal`, every request journaled), not by polling. The cluster is
     /// looked up each round: a reset of every cluster replaces it, and wakes its waiters.
-    async fn wait_on(
+    pub(super) async fn wait_on(
         &self,
         name: &str,
         deadline: tokio::time::Instant,

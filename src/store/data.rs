@@ -86,6 +86,8 @@ pub(super) struct ClusterData {
     pub topology: Topology,
     /// The Cloud API's phone numbers of the cluster's WhatsApp Business Account.
     pub waba: Waba,
+    /// Webhook deliveries made under the lock, handed to the courier once it is released.
+    pub outgoing: Vec<u64>,
 }
 
 impl ClusterData {
@@ -112,7 +114,14 @@ impl ClusterData {
             faults: Faults::default(),
             journal: Journal::default(),
             topology: Topology::new(settings.coreapps, settings.failover_delay),
-            waba: Waba::default(),
+            waba: Waba {
+                webhooks: crate::domain::webhooks::Webhooks {
+                    app: settings.webhook_default.clone(),
+                    ..Default::default()
+                },
+                ..Waba::default()
+            },
+            outgoing: Vec::new(),
         }
     }
 

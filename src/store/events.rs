@@ -29,6 +29,9 @@ pub enum Kind {
     Reset,
     /// A cluster was removed, by `DELETE` or because it was idle (`{"cluster", "reason"}`).
     Deleted,
+    /// A webhook delivery was made or attempted (`{"cluster", "id", "field", "status", "url",
+    /// "attempts"}`).
+    Webhook,
 }
 
 impl Kind {
@@ -40,6 +43,7 @@ impl Kind {
             Self::State => "state",
             Self::Reset => "reset",
             Self::Deleted => "deleted",
+            Self::Webhook => "webhook",
         }
     }
 }

@@ -49,7 +49,9 @@ impl Cluster {
             match request.backup {
                 Some(payload) => migrate(c, i, now, payload, request.pin, request.region),
                 None => register(c, i, now, request.pin, request.region),
-            }
+            }?;
+            c.registered_webhooks(self, i, now);
+            Ok(())
         })
         .await
     }

@@ -22,6 +22,7 @@ mod settings;
 pub mod snapshot;
 pub mod steering;
 pub mod users;
+pub mod webhooks;
 
 pub use admission::{Admission, Caller};
 pub use cluster::Cluster;

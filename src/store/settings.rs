@@ -50,6 +50,12 @@ pub struct Settings {
     pub migration_delay: Duration,
     /// Codes sent, by surface and method, since the emulator started.
     pub codes_sent: CodesSent,
+    /// Who sends webhook deliveries.
+    pub courier: Arc<dyn super::webhooks::Courier>,
+    /// The app's webhook every new or reset cluster starts with (`--webhook-url`).
+    pub webhook_default: Option<crate::domain::webhooks::AppWebhook>,
+    /// Deliveries by field and status, since the emulator started.
+    pub deliveries_counted: super::webhooks::DeliveryCounts,
 }
 
 /// Codes sent by every cluster, by surface and method (`GET /_emulator/metrics`).

@@ -201,6 +201,17 @@ fn the_unmodified_pywa_package_registers_a_cloud_number() {
     published_client_flow("pywa_flow.py");
 }
 
+/// An app built on the unmodified `pywa` 4.5.0 receives the emulator's webhooks: pywa's own
+/// challenge handler answers the verification request, its validator checks the signature of
+/// the exact bytes, its parser makes an `AccountUpdate`; and it refuses tampered, unsigned and
+/// wrongly signed deliveries, which the emulator journals and retries
+/// (`tests/compat/pywa_webhook_flow.py`). Run as the wabclient test is.
+#[test]
+#[ignore = "needs the published pywa: `cargo test -- --ignored` with WA_EMU_PYTHON set, as .ci/run does"]
+fn an_app_built_on_pywa_verifies_and_parses_the_emulators_webhooks() {
+    published_client_flow("pywa_webhook_flow.py");
+}
+
 /// Meta's own Python SDK `facebook-business` 26.0.3, unmodified, given an app secret, adds
 /// `appsecret_proof` to every call by itself: against the binary started with `--app-secret` and
 /// `--require-appsecret-proof` it adds numbers, pages through them, registers one, and meets

@@ -39,3 +39,4 @@ mod unhappy;
 mod users;
 mod verification;
 mod verify;
+mod webhooks;

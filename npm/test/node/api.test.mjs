@@ -201,3 +201,61 @@ test('Symbol.asyncDispose stops an emulator and deletes a cluster (await using)'
   await emulator[Symbol.asyncDispose]();
   assert.ok(await goneWithin(pid, 2000), 'stopped');
 });
+
+test('receives signed webhooks at a handler of its own, with the cluster helpers', async () => {
+  const { createServer } = await import('node:http');
+  const { createHmac } = await import('node:crypto');
+  const secret = 'npm-app-secret';
+  const received = [];
+  // The app's webhook endpoint: Meta's verification request, then signed deliveries.
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (req.method === 'GET') {
+      const ok = url.searchParams.get('hub.verify_token') === 'npm-verify';
+      res.writeHead(ok ? 200 : 403).end(ok ? url.searchParams.get('hub.challenge') : 'no');
+      return;
+    }
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const expected = 'sha256=' + createHmac('sha256', secret).update(raw).digest('hex');
+      const valid = req.headers['x-hub-signature-256'] === expected;
+      received.push({ valid, body: JSON.parse(raw.toString('utf8')) });
+      res.writeHead(valid ? 200 : 403).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const callbackUrl = `http://127.0.0.1:${server.address().port}/webhook`;
+  const emulator = await Emulator.start();
+  try {
+    const cluster = emulator.cluster('npm-webhooks');
+    await assert.rejects(
+      cluster.setWebhooks({ callbackUrl, verifyToken: 'wrong', appSecret: secret }),
+      (e) => e instanceof EmulatorError && e.status === 400 && /403/.test(e.message),
+    );
+    const hook = await cluster.setWebhooks({ callbackUrl, verifyToken: 'npm-verify', appSecret: secret });
+    assert.equal(hook.app_secret, '<redacted>');
+    const waba = (await emulator.control('GET', '/clusters/npm-webhooks/cloud')).waba_id;
+    const subscribed = await fetch(`${cluster.url}/v23.0/${waba}/subscribed_apps`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer EAAG-npm' },
+    });
+    assert.deepEqual(await subscribed.json(), { success: true });
+    const made = await cluster.sendEvent('account_review_update', { decision: 'APPROVED' });
+    const delivered = await cluster.waitForDelivery({ field: 'account_review_update' });
+    assert.equal(delivered.id, made.id);
+    assert.equal(received.length, 1);
+    assert.equal(received[0].valid, true);
+    assert.equal(received[0].body.entry[0].changes[0].value.decision, 'APPROVED');
+    await assert.rejects(
+      cluster.waitForDelivery({ field: 'security', timeout: 0.2 }),
+      (e) => e instanceof assert.AssertionError && /account_review_update delivered/.test(e.message),
+    );
+    assert.equal((await cluster.deliveries({ status: 'delivered' })).length, 1);
+    assert.equal(await cluster.deleteWebhooks(), true);
+  } finally {
+    await emulator.stop();
+    server.close();
+  }
+});

@@ -1,5 +1,12 @@
 // The package's types as an ES module sees them; `tsc --noEmit` checks them (npm/test.sh).
-import { Emulator, EmulatorError, type JournaledRequest, type StartOptions } from 'wa-onprem-emulator';
+import {
+  Emulator,
+  EmulatorError,
+  type Delivery,
+  type JournaledRequest,
+  type NameReview,
+  type StartOptions,
+} from 'wa-onprem-emulator';
 import setup, { teardown } from 'wa-onprem-emulator/global-setup';
 import globalTeardown from 'wa-onprem-emulator/global-teardown';
 import { test as withCluster } from 'wa-onprem-emulator/vitest';
@@ -13,6 +20,14 @@ const cert: string = await emulator.makeCert('Acme');
 const seen: JournaledRequest[] = await cluster.requests({ method: 'POST', body: { cc: '1' } });
 const counted: number = await cluster.waitForRequests(2, { timeout: 3, path: '/v1/account' });
 await cluster.assertRequested('POST', '/v1/account', { times: 1, status: 202 });
+await cluster.setWebhooks({ callbackUrl: 'http://127.0.0.1:8000/hook', verifyToken: 'v', appSecret: 's' });
+const delivery: Delivery = await cluster.waitForDelivery({ field: 'phone_number_name_update', timeout: 5 });
+const body: string = delivery.body;
+const sent: Delivery | null = await cluster.sendEvent('account_update', { event: 'ACCOUNT_DELETED' });
+const review: NameReview = await cluster.decideName('123', 'REJECTED', 'NAME_FORMAT_UNACCEPTABLE');
+// @ts-expect-error not a field the emulator sends
+await cluster.sendEvent('messages', {});
+void [body, sent, review];
 const headers: Record<string, string> = cluster.headers;
 await emulator.stop();
 Emulator.connect(url, { controlToken: 't' });

@@ -223,6 +223,22 @@ pub struct Flags {
     #[arg(long, env = "WA_EMU_REQUIRE_APPSECRET_PROOF", requires = "app_secret")]
     pub require_appsecret_proof: bool,
 
+    /// The app's webhook every cluster starts with (http://app:8000/webhook, for compose): the
+    /// account's changes are signed with --app-secret and sent there once the app subscribes to
+    /// the account (POST /{WABA_ID}/subscribed_apps); no verification request at start, as the
+    /// app may start after the emulator (PUT /_emulator/clusters/{c}/webhooks verifies).
+    #[arg(long, env = "WA_EMU_WEBHOOK_URL", requires = "app_secret")]
+    pub webhook_url: Option<String>,
+
+    /// The verify token of --webhook-url's webhook.
+    #[arg(long, env = "WA_EMU_WEBHOOK_VERIFY_TOKEN", hide_env_values = true)]
+    pub webhook_verify_token: Option<String>,
+
+    /// How long a webhook delivery or verification request may take before it counts as failed
+    /// (Meta's sender: 10 s).
+    #[arg(long, env = "WA_EMU_WEBHOOK_TIMEOUT", default_value = defaults::WEBHOOK_TIMEOUT, value_parser = duration)]
+    pub webhook_timeout: Duration,
+
     /// JSON or TOML file of clusters in a declared state ({"clusters": {"NAME": STATE}}, STATE a
     /// state document or its short form), applied at every start before the emulator answers;
     /// with --data-dir, a cluster the directory holds keeps what it holds.
@@ -314,6 +330,13 @@ impl Flags {
             config = config.app_secret(secret);
         }
         config = config.require_appsecret_proof(f.require_appsecret_proof);
+        if let Some(url) = f.webhook_url {
+            config = config.webhook_url(url);
+        }
+        if let Some(token) = f.webhook_verify_token {
+            config = config.webhook_verify_token(token);
+        }
+        config = config.webhook_timeout(f.webhook_timeout);
         config = config.control_body_limit(f.control_body_limit);
         if let Some(path) = f.ready_file {
             config = config.ready_file(path);

@@ -113,6 +113,11 @@ pub enum CloudError {
         /// The fields the node has, for `X-Emulator-Details`.
         fields: String,
     },
+    /// (#2200) The callback URL of a subscription did not pass Meta's verification request.
+    CallbackVerification {
+        /// What came back, as Graph words it.
+        message: String,
+    },
     /// (190, subcode 463) A token made to expire, expired on the cluster's clock.
     TokenExpired {
         /// When it expired, and the time now, as Graph writes them (`Sunday, 06-Dec-26
@@ -141,6 +146,7 @@ impl CloudError {
             | Self::AppSecretProof { .. }
             | Self::UnknownField { .. } => 100,
             Self::UnknownPath { .. } => 2500,
+            Self::CallbackVerification { .. } => 2200,
             Self::PinMismatch => 133_005,
             Self::PinLocked { .. } => 133_008,
             Self::ReverificationNeeded => 133_006,
@@ -182,7 +188,11 @@ impl CloudError {
     /// Graph's own errors, nor for a field a node does not have, which Graph writes with its
     /// `(#100)` and no `error_data`.
     pub fn has_error_data(&self) -> bool {
-        !self.is_core() && !matches!(self, Self::UnknownField { .. })
+        !self.is_core()
+            && !matches!(
+                self,
+                Self::UnknownField { .. } | Self::CallbackVerification { .. }
+            )
     }
 
     /// `type`: `GraphMethodException` for an object that does not take the call and for an
@@ -224,6 +234,7 @@ impl CloudError {
             Self::UnknownField { field, node, .. } => {
                 format!("Tried accessing nonexisting field ({field}) on node type ({node})").into()
             }
+            Self::CallbackVerification { message } => message.clone().into(),
             other => title(other.code()).into(),
         }
     }
@@ -235,6 +246,7 @@ impl CloudError {
             | Self::RequestCode { details, .. }
             | Self::VerifyCode { details, .. }
             | Self::UnknownPath { details, .. } => details.clone(),
+            Self::CallbackVerification { message } => message.clone().into(),
             Self::MissingParameter { name } => {
                 format!("Send the parameter {name}: in the JSON body, a form body or the query string").into()
             }
@@ -311,6 +323,7 @@ impl CloudError {
             Self::AppSecretProof { missing: false } => "cloud.appsecret_proof.invalid".into(),
             Self::AppSecretProof { missing: true } => "cloud.appsecret_proof.missing".into(),
             Self::UnknownField { .. } => "cloud.param.fields".into(),
+            Self::CallbackVerification { .. } => "cloud.webhook.verification".into(),
         }
     }
 }

@@ -14,7 +14,10 @@ pub mod version;
 mod waba;
 
 pub use error::{CloudError, CloudErrorTitle, Counted, title};
-pub use number::{CloudCode, CloudNumber, CodeStatus, NumberStatus, Platform, REREGISTER_WAIT};
+pub use number::{
+    CloudCode, CloudNumber, CodeStatus, NameChange, NameStatus, NumberStatus, Platform,
+    REREGISTER_WAIT,
+};
 pub use operation::Operation;
 pub use waba::{
     GraphToken, NumberError, Waba, calling_code, country_code, display, phone_id, read_number,

@@ -120,6 +120,71 @@ pub struct CloudNumber {
     /// (Graph's `certificate`).
     #[serde(default)]
     pub certificate: Option<String>,
+    /// Where this number's changes go instead of the account's or the app's URL
+    /// (`webhook_configuration.override_callback_uri`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_override: Option<String>,
+    /// The outcome of a review of its current name (`name_status`), once one was decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_decision: Option<NameStatus>,
+    /// A display name change asked with `new_display_name`, and where its review stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_change: Option<NameChange>,
+}
+
+/// A name's review status, as Graph's `name_status` and `new_name_status` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NameStatus {
+    /// Under review.
+    PendingReview,
+    /// Approved.
+    Approved,
+    /// Rejected.
+    Declined,
+    /// Approved, and not applied by a re-registration within 14 days: to be asked again.
+    Expired,
+}
+
+impl NameStatus {
+    /// Graph's name of it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingReview => "PENDING_REVIEW",
+            Self::Approved => "APPROVED",
+            Self::Declined => "DECLINED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+}
+
+/// How long after its approval a new display name waits for the number to register again
+/// (Meta: "After the display name change is approved, you have 14 days to re-register the
+/// phone number").
+pub const NAME_CHANGE_WINDOW: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// A display name change asked with `POST /{PHONE_NUMBER_ID} {"new_display_name"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameChange {
+    /// The name asked for.
+    pub name: String,
+    /// Where its review stands.
+    pub status: NameStatus,
+    /// When it was approved (the 14 days to re-register count from then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<SystemTime>,
+}
+
+impl NameChange {
+    /// `new_name_status` at `now`: an approved change not applied within 14 days has expired.
+    pub fn status_at(&self, now: SystemTime) -> NameStatus {
+        match (self.status, self.approved_at) {
+            (NameStatus::Approved, Some(at)) if now >= later(at, NAME_CHANGE_WINDOW) => {
+                NameStatus::Expired
+            }
+            (status, _) => status,
+        }
+    }
 }
 
 impl CloudNumber {
@@ -146,6 +211,9 @@ impl CloudNumber {
             certified: false,
             registered_at: None,
             certificate: None,
+            webhook_override: None,
+            name_decision: None,
+            name_change: None,
         }
     }
 

@@ -18,6 +18,12 @@ pub struct Waba {
     /// Access tokens made with an end (`POST /_emulator/clusters/{c}/graph/tokens`).
     #[serde(default)]
     pub tokens: Vec<GraphToken>,
+    /// The app's webhook, the account's subscription of it and the deliveries made.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::domain::webhooks::Webhooks::is_empty"
+    )]
+    pub webhooks: crate::domain::webhooks::Webhooks,
 }
 
 /// An access token that expires on the cluster's clock.

@@ -250,7 +250,10 @@ macro_rules! path_param {
     )*};
 }
 
-path_param!(Username, Node);
+/// `{id}` of a control path (a delivery, a phone number).
+pub struct PathId(pub String);
+
+path_param!(Username, Node, PathId);
 
 /// The query string as `T`.
 pub struct Query<T>(pub T);

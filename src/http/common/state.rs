@@ -59,6 +59,8 @@ pub struct Shared {
     pub metrics: super::metrics::Metrics,
     /// The routes of the table by name, for near misses.
     pub routes: super::near::RouteNames,
+    /// How long a webhook verification request may take (`--webhook-timeout`).
+    pub webhook_timeout: Duration,
 }
 
 /// Who may use `/_emulator` (its health probe is always open).

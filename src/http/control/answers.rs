@@ -250,3 +250,24 @@ pub struct StateDocument {
     pub faults: Vec<Map<String, Value>>,
     pub cloud: Map<String, Value>,
 }
+
+/// `DELETE …/webhooks`: whether there was an app webhook.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WebhooksDeleted {
+    pub deleted: bool,
+}
+
+/// `GET …/webhooks/deliveries`: the deliveries, oldest first; with `at_least`, whether that
+/// many matched in time.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Deliveries {
+    pub deliveries: Vec<crate::store::webhooks::DeliveryView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached: Option<bool>,
+}
+
+/// `POST …/webhooks/events`: the delivery made (`null` when the cluster has no webhooks).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct EventSent {
+    pub delivery: Option<crate::store::webhooks::DeliveryView>,
+}

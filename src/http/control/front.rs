@@ -96,7 +96,15 @@ pub async fn front_door(
 /// `GET /_emulator/metrics`: what the emulator served, in Prometheus' text format.
 pub async fn metrics(State(state): State<AppState>) -> Reply {
     let codes = state.store.settings().codes_sent.counts();
-    let text = state.metrics.render(&codes, state.store.len());
+    let mut text = state.metrics.render(&codes, state.store.len());
+    text.push_str("# HELP wa_emulator_webhook_deliveries_total Webhook deliveries that reached each status, by field (an attempt answered, a retry due, a delivery given up or not subscribed).\n# TYPE wa_emulator_webhook_deliveries_total counter\n");
+    for (field, status, count) in state.store.settings().deliveries_counted.counts() {
+        use std::fmt::Write;
+        let _ = writeln!(
+            text,
+            "wa_emulator_webhook_deliveries_total{{field=\"{field}\",status=\"{status}\"}} {count}"
+        );
+    }
     Reply {
         content_type: "text/plain; version=0.0.4; charset=utf-8",
         ..Reply::control_bytes(text.into())

@@ -10,6 +10,7 @@ pub mod front;
 mod layer;
 mod routes;
 pub mod steering;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::any;

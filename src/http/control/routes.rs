@@ -1,7 +1,7 @@
 //! The control API's rows of the route table (and the front door's): each route with its
 //! handler, who may call it and what body it takes.
 
-use super::{clusters, console, events, front, steering};
+use super::{clusters, console, events, front, steering, webhooks};
 use serde_json::Value;
 
 use super::answers;
@@ -404,6 +404,112 @@ pub const ROUTES: &[Route] = &[
             "POST",
             "/clusters/{cluster}/restart",
             handler!(steering::restart),
+        )
+    },
+    Route {
+        summary: "The app's webhook (callback URL, verify token, fields, signature mode, whether the app subscribed to the account), the secret redacted",
+        responses: &[
+            (200, "The webhook"),
+            (404, "The cluster has no app webhook"),
+        ],
+        addressing: Addressing::Reads,
+        answer: Answer::Json(schema::<crate::store::webhooks::AppWebhookView>),
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/webhooks",
+            handler!(webhooks::get_webhooks),
+        )
+    },
+    Route {
+        summary: "Set the app's webhook: Meta's verification request (GET callback_url?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…) first, kept only when answered 200 with the challenge; fields default to every field the emulator sends; signature valid, missing, wrong_secret or tampered",
+        body: Some(
+            r#"{"callback_url": "http://127.0.0.1:8000/webhook", "verify_token": "my-token", "app_secret": "my-secret", "fields": ["phone_number_name_update", "phone_number_quality_update"], "signature": "valid"}"#,
+        ),
+        responses: &[
+            (200, "The webhook, verified"),
+            (
+                400,
+                "A URL the emulator cannot send to, an unknown field, or the verification request failed (its status, body and the challenge expected)",
+            ),
+        ],
+        reads: Reads::Object,
+        answer: Answer::Json(schema::<crate::store::webhooks::AppWebhookView>),
+        ..Route::control(
+            "PUT",
+            "/clusters/{cluster}/webhooks",
+            handler!(webhooks::put_webhooks),
+        )
+    },
+    Route {
+        summary: "Remove the app's webhook",
+        answer: Answer::Json(schema::<answers::WebhooksDeleted>),
+        ..Route::control(
+            "DELETE",
+            "/clusters/{cluster}/webhooks",
+            handler!(webhooks::delete_webhooks),
+        )
+    },
+    Route {
+        summary: "The webhook deliveries, oldest first (filters: field, status); at_least=N&wait=SECONDS holds until that many match",
+        responses: &[(
+            200,
+            "{\"deliveries\": [{\"id\", \"field\", \"url\", \"body\", \"signature\", \"status\", \"attempts\": [{\"time\", \"status\"|\"error\"}]}], \"reached\"?}",
+        )],
+        addressing: Addressing::Named,
+        answer: Answer::Json(schema::<answers::Deliveries>),
+        ..Route::control(
+            "GET",
+            "/clusters/{cluster}/webhooks/deliveries",
+            handler!(webhooks::list_deliveries),
+        )
+    },
+    Route {
+        summary: "Send a delivery again now, the same bytes",
+        responses: &[
+            (200, "The delivery"),
+            (400, "It was never sent (not subscribed)"),
+            (404, "No such delivery"),
+        ],
+        answer: Answer::Json(schema::<crate::store::webhooks::DeliveryView>),
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/webhooks/deliveries/{id}/redeliver",
+            handler!(webhooks::redeliver),
+        )
+    },
+    Route {
+        summary: "Send a documented change as if it happened (account_update, account_review_update, business_capability_update, phone_number_name_update, phone_number_quality_update, security), its value checked against the field's documented shape",
+        body: Some(
+            r#"{"field": "account_update", "value": {"event": "ACCOUNT_VIOLATION", "violation_info": {"violation_type": "ADULT"}}}"#,
+        ),
+        responses: &[
+            (200, "{\"delivery\": {…} | null}"),
+            (400, "An unknown field, or a value not of its field's shape"),
+        ],
+        reads: Reads::Object,
+        answer: Answer::Json(schema::<answers::EventSent>),
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/webhooks/events",
+            handler!(webhooks::send_event),
+        )
+    },
+    Route {
+        summary: "Decide the review of a number's display name (the change asked with new_display_name, else its current name): APPROVED, REJECTED (with rejection_reason), DEFERRED or PENDING; sends phone_number_name_update",
+        body: Some(r#"{"decision": "REJECTED", "rejection_reason": "NAME_FORMAT_UNACCEPTABLE"}"#),
+        responses: &[
+            (200, "What was decided, and the number's display name now"),
+            (
+                400,
+                "A decision or reason Meta does not document, or no such number",
+            ),
+        ],
+        reads: Reads::Object,
+        answer: Answer::Json(schema::<crate::store::webhooks::NameReviewOutcome>),
+        ..Route::control(
+            "POST",
+            "/clusters/{cluster}/cloud/numbers/{id}/name-review",
+            handler!(webhooks::name_review),
         )
     },
 ];

@@ -12,6 +12,7 @@ pub mod numbers;
 pub mod params;
 pub mod registration;
 mod routes;
+pub mod subscriptions;
 pub mod wire;
 
 use axum::extract::{Request, State};

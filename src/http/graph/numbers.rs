@@ -1,6 +1,7 @@
 //! The WhatsApp Business Account and its phone numbers: `GET /{id}` (a phone number, with
 //! `?fields=`, or the account), `GET` and `POST /{waba_id}/phone_numbers`.
 
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,8 +14,8 @@ use crate::domain::cloud::{
     CloudError, NumberError, NumberStatus, Platform, calling_code, country_code, read_number,
 };
 use crate::domain::phone::Number;
-use crate::http::common::Reply;
 use crate::http::common::extract::InCluster;
+use crate::http::common::{AppState, Reply};
 use crate::store::Cluster;
 use crate::store::cloud::PhoneView;
 
@@ -47,6 +48,7 @@ const FIELDS: &[&str] = &[
     "last_onboarded_time",
     "certificate",
     "new_certificate",
+    "webhook_configuration",
 ];
 
 /// Fields the real API has that the emulator does not fill: asked for, they are left out, as
@@ -55,7 +57,6 @@ const FIELDS: &[&str] = &[
 const NOT_EMULATED: &[&str] = &[
     "conversational_automation",
     "quality_score",
-    "webhook_configuration",
     "whatsapp_business_manager_messaging_limit",
     "eligibility_for_api_business_global_search",
     "username",
@@ -106,9 +107,11 @@ fn field(view: &PhoneView, name: &str) -> Value {
             NumberStatus::Connected => json!("VISIBLE"),
             _ => json!("HIDDEN"),
         },
-        // No display name change asked: Meta's NONE, and no new name or certificate.
-        "new_name_status" => json!("NONE"),
-        "new_display_name" | "new_certificate" => Value::Null,
+        // Meta's NONE until a display name change is asked with new_display_name.
+        "new_name_status" => json!(view.new_name_status),
+        "new_display_name" => json!(view.new_display_name),
+        "new_certificate" => Value::Null,
+        "webhook_configuration" => view.webhook_configuration.clone().unwrap_or(Value::Null),
         "last_onboarded_time" => view
             .registered_at
             .map_or(Value::Null, |at| json!(graph_time(at))),
@@ -287,20 +290,61 @@ pub async fn get_object(
     Ok(Reply::control(&object(&view, &names)))
 }
 
-/// `POST /{id} {"pin"}`: sets the two-step verification pin of a registered phone number.
-pub async fn set_pin(
+/// `POST /{id}` with `pin` (the two-step verification pin of a registered number),
+/// `webhook_configuration {"override_callback_uri", "verify_token"}` (where this number's
+/// changes go, verified first; an empty URI removes it) and `new_display_name` (a name change,
+/// reviewed), any of them.
+pub async fn update_number(
     _: GraphToken,
+    State(state): State<AppState>,
     InCluster(cluster): InCluster,
     GraphId(id): GraphId,
     params: Params,
 ) -> Result<Reply, GraphError> {
-    params.only(&["pin"])?;
+    params.only(&["pin", "webhook_configuration", "new_display_name"])?;
     let id = id.as_str();
     if id == cluster.waba_id() {
         return Err(not_the_account(id, "post").into());
     }
-    let pin = super::registration::pin(&params)?;
-    cluster.cloud_set_pin(id, pin).await?;
+    let hook = params.object("webhook_configuration")?;
+    let name = params.text("new_display_name")?;
+    if (hook.is_none() && name.is_none()) || params.text("pin")?.is_some() {
+        let pin = super::registration::pin(&params)?;
+        cluster.cloud_set_pin(id, pin).await?;
+    }
+    if let Some(hook) = hook {
+        let text = |key: &str| hook.get(key).and_then(Value::as_str).map(str::to_owned);
+        let uri = text("override_callback_uri").ok_or_else(|| {
+            Error::from(CloudError::MissingParameter {
+                name: "webhook_configuration[override_callback_uri]".into(),
+            })
+        })?;
+        let uri = if uri.is_empty() {
+            None
+        } else {
+            let token = text("verify_token").ok_or_else(|| {
+                Error::from(CloudError::MissingParameter {
+                    name: "webhook_configuration[verify_token]".into(),
+                })
+            })?;
+            super::subscriptions::verified(&state, &uri, &token).await?;
+            Some(uri)
+        };
+        // The number must exist before its override is verified against its URL.
+        cluster.phone_number(id)?;
+        cluster.set_number_webhook(id, uri).await?;
+    }
+    if let Some(name) = name {
+        let length = name.chars().count();
+        if !(2..=75).contains(&length) {
+            return Err(Error::from(CloudError::invalid(
+                "new_display_name",
+                format!("Param new_display_name must be 2 to 75 characters long (got {length})"),
+            ))
+            .into());
+        }
+        cluster.ask_name_change(id, name).await?;
+    }
     Ok(success())
 }
 

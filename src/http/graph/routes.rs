@@ -1,6 +1,6 @@
 //! The Cloud API's rows of the route table: each route with its handler and what it answers.
 
-use super::{numbers, registration};
+use super::{numbers, registration, subscriptions};
 use crate::http::common::route::{Route, handler};
 
 /// The Cloud API's routes, below `/{version}` and `/clusters/{cluster}/{version}`.
@@ -14,16 +14,63 @@ pub const ROUTES: &[Route] = &[
         ..Route::graph("GET", "/{id}", handler!(numbers::get_object))
     },
     Route {
-        summary: "Set the two-step verification pin of a registered phone number",
-        body: Some(r#"{"pin": "123456"}"#),
+        summary: "Update a phone number: its two-step verification pin (registered numbers), its webhook override (webhook_configuration, verified first; an empty URI removes it) or a new display name (new_display_name, reviewed: new_name_status PENDING_REVIEW)",
+        body: Some(
+            r#"{"pin": "123456", "new_display_name": "Acme Shop", "webhook_configuration": {"override_callback_uri": "http://127.0.0.1:8000/number-webhook", "verify_token": "my-token"}}"#,
+        ),
         responses: &[
             (200, "{\"success\": true}"),
             (
                 400,
-                "100: a pin that is not 6 digits, or no such id (subcode 33); 133010: the number is not registered; 104: no token",
+                "100: a pin that is not 6 digits, a name not 2 to 75 characters, or no such id (subcode 33); 133010: the number is not registered; 2200: the override did not pass the verification request; 104: no token",
             ),
         ],
-        ..Route::graph("POST", "/{id}", handler!(numbers::set_pin))
+        ..Route::graph("POST", "/{id}", handler!(numbers::update_number))
+    },
+    Route {
+        summary: "The apps subscribed to the account's webhooks (the emulated app, once subscribed)",
+        responses: &[
+            (
+                200,
+                "{\"data\": [{\"whatsapp_business_api_data\": {\"id\", \"link\", \"name\"}, \"override_callback_uri\"?}]}",
+            ),
+            (400, "100: not the account's id (subcode 33)"),
+        ],
+        ..Route::graph(
+            "GET",
+            "/{id}/subscribed_apps",
+            handler!(subscriptions::list),
+        )
+    },
+    Route {
+        summary: "Subscribe the app to the account's webhooks (override_callback_uri with verify_token: that URL, verified first)",
+        body: Some(
+            r#"{"override_callback_uri": "http://127.0.0.1:8000/waba-webhook", "verify_token": "my-token"}"#,
+        ),
+        responses: &[
+            (200, "{\"success\": true}"),
+            (
+                400,
+                "100: not the account's id, a URL the emulator cannot send to; 2200: the override did not pass the verification request",
+            ),
+        ],
+        ..Route::graph(
+            "POST",
+            "/{id}/subscribed_apps",
+            handler!(subscriptions::subscribe),
+        )
+    },
+    Route {
+        summary: "Unsubscribe the app from the account's webhooks",
+        responses: &[
+            (200, "{\"success\": true}"),
+            (400, "100: not the account's id (subcode 33)"),
+        ],
+        ..Route::graph(
+            "DELETE",
+            "/{id}/subscribed_apps",
+            handler!(subscriptions::unsubscribe),
+        )
     },
     Route {
         summary: "The phone numbers of the WhatsApp Business Account (the On-Premises number included)",

@@ -11,6 +11,8 @@ use crate::domain::password::{self, ADMIN};
 use crate::domain::phone::Number;
 use crate::domain::policy::{PolicyKind, scripted};
 use crate::domain::request::{self, vendor_number};
+use crate::domain::webhooks::Webhooks;
+use crate::domain::webhooks::config::{DELIVERY_LIMIT, check_url};
 use crate::domain::{Error, Result};
 use crate::store::Settings;
 use crate::store::data::ClusterData;
@@ -279,6 +281,61 @@ fn check_cloud(waba: &Waba) -> Result<()> {
         }
         if let Some(code) = &entry.code {
             check_code(&place, &code.code)?;
+        }
+        if let Some(uri) = &entry.webhook_override {
+            check_url(uri).map_err(|e| invalid(format!("{place}.webhook_override: {e}")))?;
+        }
+        if let Some(change) = &entry.name_change
+            && !(2..=75).contains(&change.name.chars().count())
+        {
+            return Err(invalid(format!(
+                "{place}.name_change.name: a display name is 2 to 75 characters (new_display_name's rule)"
+            )));
+        }
+    }
+    check_webhooks(&waba.webhooks)
+}
+
+/// The webhooks: URLs the emulator can send to, a secret and fields for the app, each delivery
+/// once, at most as many as a cluster keeps.
+fn check_webhooks(hooks: &Webhooks) -> Result<()> {
+    if let Some(app) = &hooks.app {
+        check_url(&app.callback_url)
+            .map_err(|e| invalid(format!("cloud.webhooks.app.callback_url: {e}")))?;
+        if app.app_secret.is_empty() || app.fields.is_empty() {
+            return Err(invalid(
+                "cloud.webhooks.app: app_secret and fields must not be empty (PUT …/webhooks's rules)".into(),
+            ));
+        }
+    }
+    if let Some(uri) = hooks
+        .subscribed
+        .as_ref()
+        .and_then(|s| s.override_callback_uri.as_ref())
+    {
+        check_url(uri).map_err(|e| {
+            invalid(format!(
+                "cloud.webhooks.subscribed.override_callback_uri: {e}"
+            ))
+        })?;
+    }
+    if hooks.deliveries.len() > DELIVERY_LIMIT {
+        return Err(invalid(format!(
+            "cloud.webhooks.deliveries: {} deliveries, more than the {DELIVERY_LIMIT} a cluster keeps",
+            hooks.deliveries.len()
+        )));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (i, d) in hooks.deliveries.iter().enumerate() {
+        if d.id == 0 || d.id > hooks.last_id || !ids.insert(d.id) {
+            return Err(invalid(format!(
+                "cloud.webhooks.deliveries[{i}]: id {} is 0, there twice, or past last_id {}",
+                d.id, hooks.last_id
+            )));
+        }
+        if let Some(url) = &d.url {
+            check_url(url)
+                .map_err(|e| invalid(format!("cloud.webhooks.deliveries[{i}].url: {e}")))?;
         }
     }
     Ok(())
