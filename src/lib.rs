@@ -87,9 +87,9 @@ pub use startup::{Ready, StartupError, TlsError, serve, serve_with, tls};
 pub mod webhooks {
     pub use crate::domain::webhooks::fields::check as check_value;
     pub use crate::domain::webhooks::{DeliveryStatus, Field, SignatureMode};
+    pub use crate::store::names::NameReviewOutcome as NameReview;
     pub use crate::store::webhooks::{
         AttemptView as Attempt, DeliveryFilter, DeliveryView as Delivery,
-        NameReviewOutcome as NameReview,
     };
 }
 

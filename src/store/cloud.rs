@@ -353,8 +353,9 @@ impl Cluster {
         }
     }
 
-    /// Runs `f` on the number `id` under the lock; the account is stored whatever `f` answers
-    /// (a refused request may still have been counted).
+    /// Runs `f` on the number `id` under the lock, once what the policy forces on `operation`
+    /// is done; the account is stored whatever `f` answers (a refused request may still have
+    /// been counted).
     pub(super) async fn on_number<R>(
         &self,
         operation: Operation,
@@ -362,6 +363,16 @@ impl Cluster {
         f: impl FnOnce(&mut ClusterData, usize, SystemTime, &mut Log) -> Result<R>,
     ) -> Result<R> {
         self.forced(operation, id).await?;
+        self.on_number_as_is(id, f).await
+    }
+
+    /// [`Cluster::on_number`] with nothing forced: for the control API's own actions on a
+    /// number (a display name's review), which no policy decides.
+    pub(super) async fn on_number_as_is<R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut ClusterData, usize, SystemTime, &mut Log) -> Result<R>,
+    ) -> Result<R> {
         let (result, ticket) = self.write(|c, log| {
             let now = self.now();
             let result = c

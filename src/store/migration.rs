@@ -50,6 +50,7 @@ impl Cluster {
                 Some(payload) => migrate(c, i, now, payload, request.pin, request.region),
                 None => register(c, i, now, request.pin, request.region),
             }?;
+            c.apply_approved_name(i, now);
             c.registered_webhooks(self, i, now);
             Ok(())
         })

@@ -15,6 +15,7 @@ pub mod deployment;
 pub mod events;
 pub mod journal;
 pub mod migration;
+pub mod names;
 pub mod persist;
 pub mod registration;
 pub mod seed;

@@ -16,16 +16,19 @@ pub enum Operation {
     Deregister,
     /// `POST /{id}` with a pin.
     SetPin,
+    /// `POST /{id}` with `webhook_configuration` or `new_display_name`.
+    UpdateNumber,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::RequestCode,
         Self::VerifyCode,
         Self::Register,
         Self::Deregister,
         Self::SetPin,
+        Self::UpdateNumber,
     ];
 
     /// Its name in rules.
@@ -36,6 +39,7 @@ impl Operation {
             Self::Register => "register",
             Self::Deregister => "deregister",
             Self::SetPin => "set_pin",
+            Self::UpdateNumber => "update_number",
         }
     }
 

@@ -410,7 +410,8 @@ pub const ROUTES: &[Route] = &[
         summary: "The app's webhook (callback URL, verify token, fields, signature mode, whether the app subscribed to the account), the secret redacted",
         responses: &[
             (200, "The webhook"),
-            (404, "The cluster has no app webhook"),
+            (401, "Control token required"),
+            (404, "The cluster has no app webhook, or no such cluster"),
         ],
         addressing: Addressing::Reads,
         answer: Answer::Json(schema::<crate::store::webhooks::AppWebhookView>),
@@ -431,6 +432,7 @@ pub const ROUTES: &[Route] = &[
                 400,
                 "A URL the emulator cannot send to, an unknown field, or the verification request failed (its status, body and the challenge expected)",
             ),
+            (401, "Control token required"),
         ],
         reads: Reads::Object,
         answer: Answer::Json(schema::<crate::store::webhooks::AppWebhookView>),
@@ -451,10 +453,21 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         summary: "The webhook deliveries, oldest first (filters: field, status); at_least=N&wait=SECONDS holds until that many match",
-        responses: &[(
-            200,
-            "{\"deliveries\": [{\"id\", \"field\", \"url\", \"body\", \"signature\", \"status\", \"attempts\": [{\"time\", \"status\"|\"error\"}]}], \"reached\"?}",
-        )],
+        responses: &[
+            (
+                200,
+                "{\"deliveries\": [{\"id\", \"field\", \"url\", \"body\", \"signature\", \"status\", \"attempts\": [{\"time\", \"status\"|\"error\"}]}], \"reached\"?}",
+            ),
+            (
+                400,
+                "An unknown field or status, a wait or at_least out of range",
+            ),
+            (401, "Control token required"),
+            (
+                404,
+                "No such cluster (held until it is made, with at_least)",
+            ),
+        ],
         addressing: Addressing::Named,
         answer: Answer::Json(schema::<answers::Deliveries>),
         ..Route::control(
@@ -468,6 +481,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[
             (200, "The delivery"),
             (400, "It was never sent (not subscribed)"),
+            (401, "Control token required"),
             (404, "No such delivery"),
         ],
         answer: Answer::Json(schema::<crate::store::webhooks::DeliveryView>),
@@ -485,6 +499,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[
             (200, "{\"delivery\": {…} | null}"),
             (400, "An unknown field, or a value not of its field's shape"),
+            (401, "Control token required"),
         ],
         reads: Reads::Object,
         answer: Answer::Json(schema::<answers::EventSent>),
@@ -503,9 +518,10 @@ pub const ROUTES: &[Route] = &[
                 400,
                 "A decision or reason Meta does not document, or no such number",
             ),
+            (401, "Control token required"),
         ],
         reads: Reads::Object,
-        answer: Answer::Json(schema::<crate::store::webhooks::NameReviewOutcome>),
+        answer: Answer::Json(schema::<crate::store::names::NameReviewOutcome>),
         ..Route::control(
             "POST",
             "/clusters/{cluster}/cloud/numbers/{id}/name-review",
