@@ -177,14 +177,13 @@ impl ClusterData {
 
     /// Graph's `webhook_configuration` of `number`: the URLs set at each level.
     fn webhook_configuration(&self, number: &CloudNumber) -> Option<serde_json::Value> {
-        let hooks = &self.waba.webhooks;
+        let hooks = self.waba.webhooks.as_deref();
         let mut map = serde_json::Map::new();
-        if let Some(app) = &hooks.app {
+        if let Some(app) = hooks.and_then(|h| h.app.as_ref()) {
             map.insert("application".into(), app.callback_url.clone().into());
         }
         if let Some(uri) = hooks
-            .subscribed
-            .as_ref()
+            .and_then(|h| h.subscribed.as_ref())
             .and_then(|s| s.override_callback_uri.clone())
         {
             map.insert("whatsapp_business_account".into(), uri.into());

@@ -44,8 +44,6 @@ pub struct Cluster {
     /// Itself, for the webhook deliveries it hands to the courier: a delivery of a cluster
     /// that is gone is dropped.
     pub(super) me: Weak<Cluster>,
-    /// Woken when its clock moves (or it is retired): what a retry waits on besides time.
-    pub(super) clock_moved: Notify,
 }
 
 impl Cluster {
@@ -64,7 +62,6 @@ impl Cluster {
             retired: AtomicBool::new(false),
             deleted: AtomicBool::new(false),
             me,
-            clock_moved: Notify::new(),
             settings,
         };
         // Made by a request: it counts as addressed now.
@@ -107,13 +104,13 @@ impl Cluster {
         };
         drop(guard);
         self.arrivals.notify_waiters();
-        self.clock_moved.notify_waiters();
         ticket
     }
 
-    /// Resolves when the cluster's clock next moves (or it is retired).
+    /// Resolves when the cluster's clock next moves, or something else arrives (a code, a
+    /// delivery), or it is retired: a retry that waits for its time looks again then.
     pub fn clock_moved(&self) -> tokio::sync::futures::Notified<'_> {
-        self.clock_moved.notified()
+        self.arrivals.notified()
     }
 
     /// The cluster's name.
@@ -145,10 +142,15 @@ impl Cluster {
         } else {
             Ticket::ready()
         };
-        // Deliveries made by `f` go once the lock is released (an empty Vec costs nothing).
-        let outgoing = std::mem::take(&mut guard.outgoing);
+        // Deliveries made by `f` go once the lock is released (a cluster without webhooks has
+        // none to look at).
+        let outgoing = guard
+            .waba
+            .webhooks
+            .as_deref_mut()
+            .map(|h| std::mem::take(&mut h.outgoing));
         drop(guard);
-        if !outgoing.is_empty() {
+        if let Some(outgoing) = outgoing.filter(|o| !o.is_empty()) {
             self.dispatch(outgoing);
         }
         (result, ticket)
@@ -272,7 +274,8 @@ impl Cluster {
             log.push(|| Change::Meta(self.key(), self.meta_record(c)));
         });
         ticket.durable().await?;
-        self.clock_moved.notify_waiters();
+        // A retry due at the new time, and a held wait, look again.
+        self.arrivals.notify_waiters();
         self.changed("clock");
         Ok(())
     }

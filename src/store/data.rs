@@ -86,8 +86,6 @@ pub(super) struct ClusterData {
     pub topology: Topology,
     /// The Cloud API's phone numbers of the cluster's WhatsApp Business Account.
     pub waba: Waba,
-    /// Webhook deliveries made under the lock, handed to the courier once it is released.
-    pub outgoing: Vec<u64>,
 }
 
 impl ClusterData {
@@ -115,13 +113,14 @@ impl ClusterData {
             journal: Journal::default(),
             topology: Topology::new(settings.coreapps, settings.failover_delay),
             waba: Waba {
-                webhooks: crate::domain::webhooks::Webhooks {
-                    app: settings.webhook_default.clone(),
-                    ..Default::default()
-                },
+                webhooks: settings.webhook_default.clone().map(|app| {
+                    Box::new(crate::domain::webhooks::Webhooks {
+                        app: Some(app),
+                        ..Default::default()
+                    })
+                }),
                 ..Waba::default()
             },
-            outgoing: Vec::new(),
         }
     }
 

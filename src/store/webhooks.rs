@@ -185,10 +185,9 @@ impl ClusterData {
         number_override: Option<String>,
         make: impl FnOnce() -> Value,
     ) {
-        let hooks = &self.waba.webhooks;
-        if hooks.is_off() {
+        let Some(hooks) = self.waba.webhooks.as_deref().filter(|h| !h.is_off()) else {
             return;
-        }
+        };
         let waba = cluster.waba_id();
         let body = payload::body(&waba, unix_millis(now) / 1000, field, &make());
         let url = number_override
@@ -227,7 +226,7 @@ impl ClusterData {
                 DeliveryStatus::NotSubscribed,
             ),
         };
-        let hooks = &mut self.waba.webhooks;
+        let hooks = self.waba.hooks_mut();
         hooks.last_id += 1;
         let id = hooks.last_id;
         hooks.keep(Delivery {
@@ -245,7 +244,7 @@ impl ClusterData {
         });
         cluster.settings.deliveries_counted.add(field, status);
         if status == DeliveryStatus::Pending {
-            self.outgoing.push(id);
+            hooks.outgoing.push(id);
         }
         cluster.delivery_event(self, id);
     }
@@ -266,7 +265,12 @@ impl Cluster {
         self.settings
             .events
             .publish(self.scope(), Kind::Webhook, || {
-                let d = c.waba.webhooks.deliveries.iter().find(|d| d.id == id);
+                let d = c
+                    .waba
+                    .webhooks
+                    .iter()
+                    .flat_map(|h| &h.deliveries)
+                    .find(|d| d.id == id);
                 json!({
                     "cluster": self.name(),
                     "id": id,
@@ -285,7 +289,7 @@ impl Cluster {
     /// The app's webhook (`GET /_emulator/clusters/{c}/webhooks`), the secret redacted.
     pub fn app_webhook(&self) -> Option<AppWebhookView> {
         self.with(|c| {
-            let hooks = &c.waba.webhooks;
+            let hooks = c.waba.webhooks.as_deref()?;
             hooks.app.as_ref().map(|app| AppWebhookView {
                 callback_url: app.callback_url.clone(),
                 verify_token: app.verify_token.clone(),
@@ -304,7 +308,7 @@ impl Cluster {
     /// Sets the app's webhook (verified by the caller first).
     pub async fn set_app_webhook(&self, app: AppWebhook) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
-            c.waba.webhooks.app = Some(app);
+            c.waba.hooks_mut().app = Some(app);
             self.log_webhooks(c, log);
         });
         ticket.durable().await?;
@@ -315,7 +319,12 @@ impl Cluster {
     /// Removes the app's webhook; whether there was one.
     pub async fn delete_app_webhook(&self) -> Result<bool> {
         let (had, ticket) = self.write(|c, log| {
-            let had = c.waba.webhooks.app.take().is_some();
+            let had = c
+                .waba
+                .webhooks
+                .as_deref_mut()
+                .and_then(|h| h.app.take())
+                .is_some();
             self.log_webhooks(c, log);
             had
         });
@@ -328,7 +337,7 @@ impl Cluster {
     /// URL, verified by the caller first).
     pub async fn subscribe_app(&self, override_callback_uri: Option<String>) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
-            c.waba.webhooks.subscribed = Some(Subscription {
+            c.waba.hooks_mut().subscribed = Some(Subscription {
                 override_callback_uri,
             });
             self.log_webhooks(c, log);
@@ -341,7 +350,9 @@ impl Cluster {
     /// `DELETE /{WABA_ID}/subscribed_apps`.
     pub async fn unsubscribe_app(&self) -> Result<()> {
         let ((), ticket) = self.write(|c, log| {
-            c.waba.webhooks.subscribed = None;
+            if let Some(hooks) = c.waba.webhooks.as_deref_mut() {
+                hooks.subscribed = None;
+            }
             self.log_webhooks(c, log);
         });
         ticket.durable().await?;
@@ -351,7 +362,7 @@ impl Cluster {
 
     /// The account's subscription: `None` when the app did not subscribe.
     pub fn subscription(&self) -> Option<Subscription> {
-        self.with(|c| c.waba.webhooks.subscribed.clone())
+        self.with(|c| c.waba.webhooks.as_deref()?.subscribed.clone())
     }
 
     /// The deliveries matching `filter`, oldest first.
@@ -359,8 +370,8 @@ impl Cluster {
         self.with(|c| {
             c.waba
                 .webhooks
-                .deliveries
                 .iter()
+                .flat_map(|h| &h.deliveries)
                 .filter(|d| filter.takes(d))
                 .map(DeliveryView::from)
                 .collect()
@@ -372,8 +383,8 @@ impl Cluster {
         self.with(|c| {
             c.waba
                 .webhooks
-                .deliveries
                 .iter()
+                .flat_map(|h| &h.deliveries)
                 .filter(|d| filter.takes(d))
                 .count()
         })
@@ -383,8 +394,9 @@ impl Cluster {
     /// bytes, as a new round of attempts (a delivered or failed one too).
     pub async fn redeliver(&self, id: u64) -> Result<DeliveryView> {
         let (view, ticket) = self.write(|c, log| {
-            let has_app = c.waba.webhooks.app.is_some();
-            let Some(d) = c.waba.webhooks.delivery(id) else {
+            let hooks = c.waba.hooks_mut();
+            let has_app = hooks.app.is_some();
+            let Some(d) = hooks.delivery(id) else {
                 return Err(Error::not_found(
                     "delivery",
                     format!(
@@ -408,7 +420,7 @@ impl Cluster {
             d.next_attempt_at = None;
             d.reason = None;
             let view = DeliveryView::from(&*d);
-            c.outgoing.push(id);
+            c.waba.hooks_mut().outgoing.push(id);
             self.log_webhooks(c, log);
             Ok(view)
         });
@@ -422,16 +434,18 @@ impl Cluster {
         fields::check(field, &value)
             .map_err(|message| Error::invalid("value", "shape", message))?;
         let (view, ticket) = self.write(|c, log| {
-            let before = c.waba.webhooks.last_id;
+            let before = c.waba.webhooks.as_deref().map_or(0, |h| h.last_id);
             c.emit(self, self.now(), field, None, || value);
             self.log_webhooks(c, log);
-            let id = c.waba.webhooks.last_id;
+            let hooks = c.waba.webhooks.as_deref()?;
+            let id = hooks.last_id;
             (id != before)
                 .then(|| {
-                    c.waba
-                        .webhooks
-                        .delivery(id)
-                        .map(|d| DeliveryView::from(&*d))
+                    hooks
+                        .deliveries
+                        .iter()
+                        .find(|d| d.id == id)
+                        .map(DeliveryView::from)
                 })
                 .flatten()
         });
@@ -446,7 +460,8 @@ impl Cluster {
         }
         let now = self.now();
         self.with(|c| {
-            let Some(d) = c.waba.webhooks.deliveries.iter().find(|d| d.id == id) else {
+            let found = c.waba.webhooks.iter().flat_map(|h| &h.deliveries);
+            let Some(d) = found.into_iter().find(|d| d.id == id) else {
                 return Next::Done;
             };
             match (d.status, &d.url) {
@@ -474,7 +489,7 @@ impl Cluster {
     pub async fn record_attempt(&self, id: u64, status: Option<u16>, error: Option<String>) {
         let now = self.now();
         let ((), ticket) = self.write(|c, log| {
-            let Some(d) = c.waba.webhooks.delivery(id) else {
+            let Some(d) = c.waba.webhooks.as_deref_mut().and_then(|h| h.delivery(id)) else {
                 return;
             };
             d.record(now, status, error);
@@ -490,7 +505,7 @@ impl Cluster {
     /// Gives delivery `id` up without an attempt, saying why (the courier has too many in hand).
     pub async fn give_up_delivery(&self, id: u64, reason: String) {
         let ((), ticket) = self.write(|c, log| {
-            let Some(d) = c.waba.webhooks.delivery(id) else {
+            let Some(d) = c.waba.webhooks.as_deref_mut().and_then(|h| h.delivery(id)) else {
                 return;
             };
             d.status = DeliveryStatus::Failed;
@@ -509,8 +524,8 @@ impl Cluster {
         let ids: Vec<u64> = self.with(|c| {
             c.waba
                 .webhooks
-                .deliveries
                 .iter()
+                .flat_map(|h| &h.deliveries)
                 .filter(|d| matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::Retrying))
                 .map(|d| d.id)
                 .collect()
@@ -539,7 +554,7 @@ impl ClusterData {
     /// At a registration of number `i` at `now`: sends `phone_number_quality_update`
     /// `ONBOARDING` (and `THROUGHPUT_UPGRADE` for a number that came with high throughput).
     pub(super) fn registered_webhooks(&mut self, cluster: &Cluster, i: usize, now: SystemTime) {
-        if self.waba.webhooks.is_off() {
+        if self.waba.hooks_off() {
             return;
         }
         let number = &self.waba.numbers[i];

@@ -84,6 +84,9 @@ pub struct Webhooks {
     /// The id of the last delivery made.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub last_id: u64,
+    /// Deliveries made under the cluster's lock, handed to the courier once it is released.
+    #[serde(skip)]
+    pub outgoing: Vec<u64>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -293,7 +293,10 @@ fn check_cloud(waba: &Waba) -> Result<()> {
             )));
         }
     }
-    check_webhooks(&waba.webhooks)
+    match &waba.webhooks {
+        Some(hooks) => check_webhooks(hooks),
+        None => Ok(()),
+    }
 }
 
 /// The webhooks: URLs the emulator can send to, a secret and fields for the app, each delivery
