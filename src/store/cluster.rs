@@ -82,6 +82,12 @@ impl Cluster {
         self.deleted.load(Ordering::Relaxed)
     }
 
+    /// Whether it was taken out of service (deleted, or replaced when every cluster was reset):
+    /// nothing it holds is sent any more.
+    pub(super) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Relaxed)
+    }
+
     /// Whether no request addressed the cluster for `ttl` by `now` (Unix milliseconds).
     pub(super) fn idle_for(&self, ttl: Duration, now_ms: u64) -> bool {
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);

@@ -455,7 +455,7 @@ impl Cluster {
 
     /// What the courier does next with delivery `id`.
     pub fn next_attempt(&self, id: u64) -> Next {
-        if self.is_deleted() {
+        if self.is_retired() {
             return Next::Done;
         }
         let now = self.now();

@@ -827,3 +827,50 @@ async fn the_rust_helpers_configure_send_and_wait() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_reset_or_a_deleted_cluster_sends_nothing_more() {
+    let app = TestApp::spawn(config()).await.in_cluster("stops");
+    let receiver = Receiver::start(&[500]).await;
+    for round in ["reset", "reset everything", "delete"] {
+        put_webhook(
+            &app,
+            json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET}),
+        )
+        .await;
+        let waba = waba(&app).await;
+        app.graph(
+            Method::POST,
+            &format!("/{waba}/subscribed_apps"),
+            Some(TOKEN),
+            None,
+        )
+        .await
+        .assert_graph_success();
+        app.control(
+            Method::POST,
+            "/clusters/stops/webhooks/events",
+            Some(json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}})),
+        )
+        .await;
+        deliveries(&app, "status=retrying&at_least=1&wait=10").await;
+        let before = receiver.received().len();
+        match round {
+            "reset" => {
+                app.control(Method::POST, "/clusters/stops/reset", None)
+                    .await
+            }
+            "reset everything" => app.control(Method::POST, "/reset", None).await,
+            _ => app.control(Method::DELETE, "/clusters/stops", None).await,
+        };
+        // The retry would be due now: nothing is sent for a cluster that is gone or new.
+        app.advance_clock(60).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.received().len(), before, "{round}");
+        assert_eq!(
+            deliveries(&app, "").await["deliveries"],
+            json!([]),
+            "{round}"
+        );
+    }
+}

@@ -319,6 +319,8 @@ pub async fn update_number(
                 name: "webhook_configuration[override_callback_uri]".into(),
             })
         })?;
+        // The number must exist before a URL is verified for it.
+        cluster.phone_number(id)?;
         let uri = if uri.is_empty() {
             None
         } else {
@@ -330,8 +332,6 @@ pub async fn update_number(
             super::subscriptions::verified(&state, &uri, &token).await?;
             Some(uri)
         };
-        // The number must exist before its override is verified against its URL.
-        cluster.phone_number(id)?;
         cluster.set_number_webhook(id, uri).await?;
     }
     if let Some(name) = name {
