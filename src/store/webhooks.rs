@@ -173,6 +173,15 @@ pub struct AppWebhookView {
 }
 
 impl ClusterData {
+    /// The deliveries matching `filter`, oldest first.
+    fn matching(&self, filter: DeliveryFilter) -> impl Iterator<Item = &Delivery> {
+        self.waba
+            .webhooks
+            .iter()
+            .flat_map(|h| &h.deliveries)
+            .filter(move |d| filter.takes(d))
+    }
+
     /// Makes a delivery of `field` with the value `make` builds, when webhooks are on (a
     /// cluster without them builds nothing): sent to `number_override` if the number has one,
     /// else the account's override, else the app's URL; kept as `not_subscribed`, with why,
@@ -367,27 +376,12 @@ impl Cluster {
 
     /// The deliveries matching `filter`, oldest first.
     pub fn deliveries(&self, filter: DeliveryFilter) -> Vec<DeliveryView> {
-        self.with(|c| {
-            c.waba
-                .webhooks
-                .iter()
-                .flat_map(|h| &h.deliveries)
-                .filter(|d| filter.takes(d))
-                .map(DeliveryView::from)
-                .collect()
-        })
+        self.with(|c| c.matching(filter).map(DeliveryView::from).collect())
     }
 
     /// How many deliveries match `filter`.
     pub fn count_deliveries(&self, filter: DeliveryFilter) -> usize {
-        self.with(|c| {
-            c.waba
-                .webhooks
-                .iter()
-                .flat_map(|h| &h.deliveries)
-                .filter(|d| filter.takes(d))
-                .count()
-        })
+        self.with(|c| c.matching(filter).count())
     }
 
     /// `POST …/webhooks/deliveries/{id}/redeliver`: sends delivery `id` again now, the same

@@ -37,21 +37,11 @@ fn hmac_hex(key: &str, message: &str) -> String {
 }
 
 async fn add_number(app: &TestApp, phone: &str) -> String {
-    let waba = waba(app).await;
-    let added = app
-        .graph(
-            Method::POST,
-            &format!("/{waba}/phone_numbers"),
-            Some(TOKEN),
-            Some(json!({"cc": "1", "phone_number": phone, "verified_name": "Acme"})),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{:?}", added.body);
-    added.body["id"].as_str().unwrap().to_owned()
+    app.add_cloud_number(TOKEN, phone).await
 }
 
 async fn waba(app: &TestApp) -> String {
-    app.cloud().await["waba_id"].as_str().unwrap().to_owned()
+    app.waba_id().await
 }
 
 /// Asks for a code, verifies it and registers the number with pin 123456.

@@ -323,6 +323,27 @@ impl TestApp {
         answer.body
     }
 
+    /// The id of the cluster's WhatsApp Business Account.
+    pub async fn waba_id(&self) -> String {
+        self.cloud().await["waba_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Adds +1 `phone` (verified name Acme) to the cluster's account with Graph token `token`;
+    /// its id.
+    pub async fn add_cloud_number(&self, token: &str, phone: &str) -> String {
+        let waba = self.waba_id().await;
+        let added = self
+            .graph(
+                reqwest::Method::POST,
+                &format!("/{waba}/phone_numbers"),
+                Some(token),
+                Some(json!({"cc": "1", "phone_number": phone, "verified_name": "Acme"})),
+            )
+            .await;
+        assert_eq!(added.status, 200, "{:?}", added.body);
+        added.body["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn cert(&self, vname: &str) -> String {
         let answer = self
             .control(

@@ -120,21 +120,54 @@ async fn deliveries(app: &TestApp, query: &str) -> Value {
 }
 
 async fn waba(app: &TestApp) -> String {
-    app.cloud().await["waba_id"].as_str().unwrap().to_owned()
+    app.waba_id().await
 }
 
 async fn add_number(app: &TestApp, phone: &str) -> String {
+    app.add_cloud_number(TOKEN, phone).await
+}
+
+/// `GET /{id}?fields=…` with the test's token.
+async fn read_fields(app: &TestApp, id: &str, fields: &str) -> crate::helpers::Answer {
+    app.graph(
+        Method::GET,
+        &format!("/{id}?fields={fields}"),
+        Some(TOKEN),
+        None,
+    )
+    .await
+}
+
+/// Meta's reviewers decide number `id`'s display name in `app`'s cluster.
+async fn review(app: &TestApp, id: &str, body: Value) -> crate::helpers::Answer {
+    app.control(
+        Method::POST,
+        &format!("/clusters/{}/cloud/numbers/{id}/name-review", app.cluster),
+        Some(body),
+    )
+    .await
+}
+
+/// Sets the app's webhook to `receiver` (with `more` keys: fields, signature) and subscribes the
+/// app to the account; the account's id.
+async fn hooked(app: &TestApp, receiver: &Receiver, more: Value) -> String {
+    let mut body =
+        json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET});
+    body.as_object_mut()
+        .unwrap()
+        .extend(more.as_object().cloned().unwrap_or_default());
+    let kept = put_webhook(app, body).await;
+    assert_eq!(kept.status, 200, "{:?}", kept.body);
     let waba = waba(app).await;
-    let added = app
-        .graph(
-            Method::POST,
-            &format!("/{waba}/phone_numbers"),
-            Some(TOKEN),
-            Some(json!({"cc": "1", "phone_number": phone, "verified_name": "Acme"})),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{:?}", added.body);
-    added.body["id"].as_str().unwrap().to_owned()
+    app.graph(
+        Method::POST,
+        &format!("/{waba}/subscribed_apps"),
+        Some(TOKEN),
+        None,
+    )
+    .await
+    .assert_graph_success();
+    waba
 }
 
 async fn register(app: &TestApp, id: &str, phone: &str) {
@@ -316,23 +349,15 @@ async fn a_registration_and_a_name_review_arrive_signed_once_the_app_subscribes(
     )
     .await
     .assert_graph_success();
-    let pending = app
-        .graph(
-            Method::GET,
-            &format!("/{second}?fields=new_display_name,new_name_status,verified_name"),
-            Some(TOKEN),
-            None,
-        )
-        .await;
+    let pending = read_fields(
+        &app,
+        &second,
+        "new_display_name,new_name_status,verified_name",
+    )
+    .await;
     assert_eq!(pending.body["new_name_status"], "PENDING_REVIEW");
     assert_eq!(pending.body["new_display_name"], "Caffè Acme");
-    let decided = app
-        .control(
-            Method::POST,
-            &format!("/clusters/onboarding/cloud/numbers/{second}/name-review"),
-            Some(json!({"decision": "APPROVED"})),
-        )
-        .await;
+    let decided = review(&app, &second, json!({"decision": "APPROVED"})).await;
     assert_eq!(decided.status, 200, "{:?}", decided.body);
     assert_eq!(decided.body["applies_at_next_registration"], true);
     let held = deliveries(
@@ -387,14 +412,7 @@ async fn a_registration_and_a_name_review_arrive_signed_once_the_app_subscribes(
 
     // Approved: the name is the number's once it registers, with ONBOARDING sent.
     register(&app, &second, "6315550102").await;
-    let renamed = app
-        .graph(
-            Method::GET,
-            &format!("/{second}?fields=verified_name,new_name_status,name_status"),
-            Some(TOKEN),
-            None,
-        )
-        .await;
+    let renamed = read_fields(&app, &second, "verified_name,new_name_status,name_status").await;
     assert_eq!(renamed.body["verified_name"], "Caffè Acme");
     assert_eq!(renamed.body["new_name_status"], "NONE");
     assert_eq!(renamed.body["name_status"], "APPROVED");
@@ -411,30 +429,16 @@ async fn a_registration_and_a_name_review_arrive_signed_once_the_app_subscribes(
     );
 
     // A rejection names its reason; an undocumented decision is refused.
-    let rejected = app
-        .control(
-            Method::POST,
-            &format!("/clusters/onboarding/cloud/numbers/{first}/name-review"),
-            Some(json!({"decision": "REJECTED", "rejection_reason": "NAME_FORMAT_UNACCEPTABLE"})),
-        )
-        .await;
+    let rejected = review(
+        &app,
+        &first,
+        json!({"decision": "REJECTED", "rejection_reason": "NAME_FORMAT_UNACCEPTABLE"}),
+    )
+    .await;
     assert_eq!(rejected.status, 200, "{:?}", rejected.body);
-    let status = app
-        .graph(
-            Method::GET,
-            &format!("/{first}?fields=name_status"),
-            Some(TOKEN),
-            None,
-        )
-        .await;
+    let status = read_fields(&app, &first, "name_status").await;
     assert_eq!(status.body["name_status"], "DECLINED");
-    let wrong = app
-        .control(
-            Method::POST,
-            &format!("/clusters/onboarding/cloud/numbers/{first}/name-review"),
-            Some(json!({"decision": "MAYBE"})),
-        )
-        .await;
+    let wrong = review(&app, &first, json!({"decision": "MAYBE"})).await;
     assert_eq!(wrong.status, 400);
     assert!(
         wrong.body.to_string().contains("DEFERRED"),
@@ -468,20 +472,12 @@ async fn retries_follow_the_clusters_clock_and_stop_after_seven_days() {
         .await
         .in_cluster("retries");
     let receiver = Receiver::start(&[500]).await;
-    put_webhook(
+    hooked(
         &app,
-        json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET, "fields": ["security", "account_update"]}),
+        &receiver,
+        json!({"fields": ["security", "account_update"]}),
     )
     .await;
-    let waba = waba(&app).await;
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
     let event = |event: &str| json!({"field": "security", "value": {"display_phone_number": "16315550101", "event": event}});
     let sent = app
         .control(
@@ -685,14 +681,7 @@ async fn a_numbers_override_gets_its_changes() {
     )
     .await
     .assert_graph_success();
-    let config = app
-        .graph(
-            Method::GET,
-            &format!("/{id}?fields=webhook_configuration"),
-            Some(TOKEN),
-            None,
-        )
-        .await;
+    let config = read_fields(&app, &id, "webhook_configuration").await;
     assert_eq!(
         config.body["webhook_configuration"]["phone_number"],
         number_hook.url.as_str()
@@ -726,20 +715,7 @@ async fn the_webhook_and_its_journal_last_across_a_restart_with_a_data_dir() {
     };
     let (mut child, base) = start();
     let app = TestApp::external(&base);
-    put_webhook(
-        &app,
-        json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET}),
-    )
-    .await;
-    let waba = waba(&app).await;
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    hooked(&app, &receiver, json!({})).await;
     app.control(
         Method::POST,
         "/clusters/default/webhooks/events",
@@ -833,20 +809,7 @@ async fn a_reset_or_a_deleted_cluster_sends_nothing_more() {
     let app = TestApp::spawn(config()).await.in_cluster("stops");
     let receiver = Receiver::start(&[500]).await;
     for round in ["reset", "reset everything", "delete"] {
-        put_webhook(
-            &app,
-            json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET}),
-        )
-        .await;
-        let waba = waba(&app).await;
-        app.graph(
-            Method::POST,
-            &format!("/{waba}/subscribed_apps"),
-            Some(TOKEN),
-            None,
-        )
-        .await
-        .assert_graph_success();
+        hooked(&app, &receiver, json!({})).await;
         app.control(
             Method::POST,
             "/clusters/stops/webhooks/events",
@@ -873,4 +836,54 @@ async fn a_reset_or_a_deleted_cluster_sends_nothing_more() {
             "{round}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_state_document_carries_the_webhooks_and_refuses_bad_ones() {
+    let app = TestApp::spawn(config()).await.in_cluster("doc");
+    let receiver = Receiver::start(&[200]).await;
+    put_webhook(
+        &app,
+        json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET, "fields": ["security"]}),
+    )
+    .await;
+    let state = app
+        .control(Method::GET, "/clusters/doc/state", None)
+        .await
+        .body;
+    let hooks = &state["cloud"]["webhooks"];
+    assert_eq!(hooks["app"]["callback_url"], receiver.url.as_str());
+    assert_eq!(hooks["app"]["fields"], json!(["security"]));
+
+    // Moved whole to another cluster.
+    let copied = app
+        .control(Method::PUT, "/clusters/doc-copy/state", Some(state.clone()))
+        .await;
+    assert_eq!(copied.status, 200, "{:?}", copied.body);
+    let shown = app
+        .control(Method::GET, "/clusters/doc-copy/webhooks", None)
+        .await;
+    assert_eq!(shown.body["callback_url"], receiver.url.as_str());
+
+    // A URL the emulator cannot send to, or a delivery id past last_id: refused, nothing made.
+    let mut bad_url = state.clone();
+    bad_url["cloud"]["webhooks"]["app"]["callback_url"] = json!("ftp://example.com/hook");
+    let mut bad_id = state.clone();
+    bad_id["cloud"]["webhooks"]["deliveries"] = json!([{
+        "id": 7, "field": "security", "url": null, "body": "{}", "signature": null,
+        "signature_sha1": null, "status": "delivered", "attempts": [],
+        "created_at": {"secs_since_epoch": 1, "nanos_since_epoch": 0}
+    }]);
+    for (what, document) in [("url", bad_url), ("id", bad_id)] {
+        let refused = app
+            .control(Method::PUT, "/clusters/doc-bad/state", Some(document))
+            .await;
+        assert_eq!(refused.status, 400, "{what}: {:?}", refused.body);
+        assert!(
+            refused.body.to_string().contains("cloud.webhooks"),
+            "{what}: {:?}",
+            refused.body
+        );
+    }
+    assert!(!app.clusters().await.contains(&"doc-bad".to_owned()));
 }

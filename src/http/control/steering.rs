@@ -250,6 +250,52 @@ pub async fn list_requests(
     }))
 }
 
+/// A held read's `at_least` and `wait` (`requests/count`, `webhooks/deliveries`): until when it
+/// is held, and until when it waits for its cluster to be made (a held read may begin before the
+/// client under test made its cluster).
+pub struct Held {
+    /// How many must match, when held.
+    pub at_least: Option<f64>,
+    /// When the wait ends.
+    pub deadline: tokio::time::Instant,
+    /// Until when the cluster may be waited for: the deadline when held, else now.
+    pub made_by: tokio::time::Instant,
+}
+
+impl Held {
+    /// Reads `at_least` (0 to 10^9) and `wait` (0 to 300 seconds) of a query.
+    pub fn read(at_least: Option<&str>, wait: Option<&str>) -> Result<Self, Error> {
+        let number = |name: &'static str, given: Option<&str>, max: f64| {
+            given
+                .map(|value| {
+                    value
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite() && (0.0..=max).contains(n))
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                name,
+                                "range",
+                                format!(
+                                    "Query '{name}' must be a number from 0 to {max} (got {value:?})"
+                                ),
+                            )
+                        })
+                })
+                .transpose()
+        };
+        let at_least = number("at_least", at_least, 1e9)?;
+        let wait = number("wait", wait, MAX_WAIT_SECONDS)?.unwrap_or(0.0);
+        let now = tokio::time::Instant::now();
+        let deadline = now + Duration::from_secs_f64(wait);
+        Ok(Self {
+            at_least,
+            deadline,
+            made_by: if at_least.is_some() { deadline } else { now },
+        })
+    }
+}
+
 /// `GET /_emulator/clusters/{cluster}/requests/count?FILTERS[&at_least=N&wait=SECONDS]`:
 /// `{"count"}`; with `at_least`, held until that many match (woken by each request, up to
 /// `wait`, at most 300 s) and `{"count", "reached"}`.
@@ -259,35 +305,11 @@ pub async fn count_requests(
     Query(query): Query<JournalQuery>,
 ) -> Result<Reply, ApiError> {
     let filter = query.filter(true)?;
-    let number = |name: &'static str, given: &Option<String>, max: f64| {
-        given
-            .as_deref()
-            .map(|value| {
-                value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|n| n.is_finite() && (0.0..=max).contains(n))
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            name,
-                            "range",
-                            format!(
-                                "Query '{name}' must be a number from 0 to {max} (got {value:?})"
-                            ),
-                        )
-                    })
-            })
-            .transpose()
-    };
-    let at_least = number("at_least", &query.at_least, 1e9)?;
-    let wait = number("wait", &query.wait, MAX_WAIT_SECONDS)?.unwrap_or(0.0);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
-    // A count held with at_least may begin before the client under test made its cluster.
-    let made_by = if at_least.is_some() {
-        deadline
-    } else {
-        tokio::time::Instant::now()
-    };
+    let Held {
+        at_least,
+        deadline,
+        made_by,
+    } = Held::read(query.at_least.as_deref(), query.wait.as_deref())?;
     let cluster = state.store.existing(&name, made_by).await?;
     let Some(at_least) = at_least else {
         return Ok(Reply::control(&answers::Count {

@@ -3,12 +3,11 @@
 //! deliveries (held reads like `requests/count`), redelivery, events on demand, and the
 //! display-name review that Meta's reviewers decide.
 
-use std::time::Duration;
-
 use axum::extract::State;
 use serde::Deserialize;
 
 use super::answers;
+use super::steering::Held;
 use crate::domain::Error;
 use crate::domain::request::Fields;
 use crate::domain::webhooks::{AppWebhook, DeliveryStatus, Field, SignatureMode, config};
@@ -17,9 +16,6 @@ use crate::http::common::Reply;
 use crate::http::common::error::ApiError;
 use crate::http::common::extract::{ClusterName, InCluster, JsonBody, PathId, Query};
 use crate::store::webhooks::DeliveryFilter;
-
-/// The longest a held read of the deliveries waits, in seconds.
-const MAX_WAIT_SECONDS: f64 = 300.0;
 
 /// `GET /_emulator/clusters/{cluster}/webhooks`: the app's webhook, the secret redacted.
 pub async fn get_webhooks(InCluster(cluster): InCluster) -> Result<Reply, ApiError> {
@@ -166,24 +162,6 @@ impl DeliveriesQuery {
     }
 }
 
-fn number(name: &'static str, value: Option<&str>, max: f64) -> Result<Option<f64>, Error> {
-    value
-        .map(|value| {
-            value
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite() && (0.0..=max).contains(n))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        name,
-                        "range",
-                        format!("Query '{name}' must be a number from 0 to {max} (got {value:?})"),
-                    )
-                })
-        })
-        .transpose()
-}
-
 /// `GET /_emulator/clusters/{cluster}/webhooks/deliveries?field=&status=[&at_least=N&wait=S]`:
 /// the deliveries, oldest first; with `at_least`, held until that many match (woken by each
 /// delivery made or attempted, up to `wait` seconds, at most 300).
@@ -193,14 +171,11 @@ pub async fn list_deliveries(
     Query(query): Query<DeliveriesQuery>,
 ) -> Result<Reply, ApiError> {
     let filter = query.filter()?;
-    let at_least = number("at_least", query.at_least.as_deref(), 1e9)?;
-    let wait = number("wait", query.wait.as_deref(), MAX_WAIT_SECONDS)?.unwrap_or(0.0);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
-    let made_by = if at_least.is_some() {
-        deadline
-    } else {
-        tokio::time::Instant::now()
-    };
+    let Held {
+        at_least,
+        deadline,
+        made_by,
+    } = Held::read(query.at_least.as_deref(), query.wait.as_deref())?;
     let cluster = state.store.existing(&name, made_by).await?;
     let reached = match at_least {
         Some(n) => {
