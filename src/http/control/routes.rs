@@ -58,7 +58,7 @@ pub const ROUTES: &[Route] = &[
         handler: handler!(front::health),
     },
     Route {
-        summary: "What the emulator served, in Prometheus' text format: wa_emulator_requests_total{surface,route,status}, wa_emulator_codes_sent_total{surface,method}, wa_emulator_clusters, wa_emulator_request_duration_seconds{surface}, wa_emulator_build_info{version}",
+        summary: "What the emulator served, in Prometheus' text format: wa_emulator_requests_total{surface,route,status}, wa_emulator_codes_sent_total{surface,method}, wa_emulator_clusters, wa_emulator_request_duration_seconds{surface}, wa_emulator_build_info{version}, wa_emulator_webhook_deliveries_total{field,status}",
         responses: &[(200, "text/plain; version=0.0.4")],
         answer: Answer::Media("text/plain; version=0.0.4"),
         ..Route::control("GET", "/metrics", handler!(front::metrics))
@@ -92,7 +92,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         access: Access::ControlStream,
-        summary: "Server-sent events: codes sent, requests, state changes, resets (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
+        summary: "Server-sent events: codes sent, requests, state changes, resets, webhook deliveries (filter: cluster; with a control token, ?token= as EventSource sends no headers)",
         answer: Answer::Media("text/event-stream"),
         ..Route::control("GET", "/events", handler!(events::stream))
     },
