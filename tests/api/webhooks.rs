@@ -127,6 +127,16 @@ async fn add_number(app: &TestApp, phone: &str) -> String {
     app.add_cloud_number(TOKEN, phone).await
 }
 
+/// `POST …/webhooks/events` of `app`'s cluster with `body`.
+async fn send_event(app: &TestApp, body: Value) -> crate::helpers::Answer {
+    app.control(
+        Method::POST,
+        &format!("/clusters/{}/webhooks/events", app.cluster),
+        Some(body),
+    )
+    .await
+}
+
 /// `GET /{id}?fields=…` with the test's token.
 async fn read_fields(app: &TestApp, id: &str, fields: &str) -> crate::helpers::Answer {
     app.graph(
@@ -479,13 +489,7 @@ async fn retries_follow_the_clusters_clock_and_stop_after_seven_days() {
     )
     .await;
     let event = |event: &str| json!({"field": "security", "value": {"display_phone_number": "16315550101", "event": event}});
-    let sent = app
-        .control(
-            Method::POST,
-            "/clusters/retries/webhooks/events",
-            Some(event("PIN_CHANGED")),
-        )
-        .await;
+    let sent = send_event(&app, event("PIN_CHANGED")).await;
     assert_eq!(sent.status, 200, "{:?}", sent.body);
     let id = sent.body["delivery"]["id"].as_u64().unwrap();
     let retrying = deliveries(&app, "status=retrying&at_least=1&wait=10").await;
@@ -505,12 +509,7 @@ async fn retries_follow_the_clusters_clock_and_stop_after_seven_days() {
 
     // A dead endpoint: retried until seven days have passed since the first attempt.
     receiver.answer_with(503);
-    app.control(
-        Method::POST,
-        "/clusters/retries/webhooks/events",
-        Some(event("PIN_RESET_REQUEST")),
-    )
-    .await;
+    send_event(&app, event("PIN_RESET_REQUEST")).await;
     deliveries(&app, "status=retrying&at_least=1&wait=10").await;
     app.advance_clock(8 * 24 * 3600).await;
     let failed = deliveries(&app, "status=failed&at_least=1&wait=10").await;
@@ -535,13 +534,11 @@ async fn retries_follow_the_clusters_clock_and_stop_after_seven_days() {
     assert_eq!(again.status, 200, "{:?}", again.body);
     let redelivered = deliveries(&app, "status=delivered&at_least=2&wait=10").await;
     assert_eq!(redelivered["reached"], true);
-    let skipped = app
-        .control(
-            Method::POST,
-            "/clusters/retries/webhooks/events",
-            Some(json!({"field": "account_review_update", "value": {"decision": "APPROVED"}})),
-        )
-        .await;
+    let skipped = send_event(
+        &app,
+        json!({"field": "account_review_update", "value": {"decision": "APPROVED"}}),
+    )
+    .await;
     assert_eq!(skipped.body["delivery"]["status"], "not_subscribed");
     assert!(
         skipped.body["delivery"]["reason"]
@@ -554,26 +551,18 @@ async fn retries_follow_the_clusters_clock_and_stop_after_seven_days() {
 #[tokio::test]
 async fn bad_events_are_refused_naming_what_is_known() {
     let app = TestApp::spawn(config()).await.in_cluster("events");
-    let unknown = app
-        .control(
-            Method::POST,
-            "/clusters/events/webhooks/events",
-            Some(json!({"field": "messages", "value": {}})),
-        )
-        .await;
+    let unknown = send_event(&app, json!({"field": "messages", "value": {}})).await;
     assert_eq!(unknown.status, 400);
     assert!(
         unknown.body.to_string().contains("account_update"),
         "{:?}",
         unknown.body
     );
-    let shape = app
-        .control(
-            Method::POST,
-            "/clusters/events/webhooks/events",
-            Some(json!({"field": "account_update", "value": {"event": "ACCOUNT_VIOLATION"}})),
-        )
-        .await;
+    let shape = send_event(
+        &app,
+        json!({"field": "account_update", "value": {"event": "ACCOUNT_VIOLATION"}}),
+    )
+    .await;
     assert_eq!(shape.status, 400);
     assert!(
         shape.body.to_string().contains("violation_info"),
@@ -581,13 +570,11 @@ async fn bad_events_are_refused_naming_what_is_known() {
         shape.body
     );
     // A cluster without webhooks builds nothing.
-    let off = app
-        .control(
-            Method::POST,
-            "/clusters/events/webhooks/events",
-            Some(json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}})),
-        )
-        .await;
+    let off = send_event(
+        &app,
+        json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}}),
+    )
+    .await;
     assert_eq!(off.status, 200);
     assert_eq!(off.body["delivery"], Value::Null);
     assert_eq!(deliveries(&app, "").await["deliveries"], json!([]));
@@ -615,10 +602,9 @@ async fn signature_modes_send_what_an_app_must_refuse() {
             json!({"callback_url": receiver.url, "verify_token": VERIFY, "app_secret": SECRET, "signature": mode}),
         )
         .await;
-        app.control(
-            Method::POST,
-            "/clusters/signatures/webhooks/events",
-            Some(json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}})),
+        send_event(
+            &app,
+            json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}}),
         )
         .await;
         deliveries(
@@ -716,10 +702,9 @@ async fn the_webhook_and_its_journal_last_across_a_restart_with_a_data_dir() {
     let (mut child, base) = start();
     let app = TestApp::external(&base);
     hooked(&app, &receiver, json!({})).await;
-    app.control(
-        Method::POST,
-        "/clusters/default/webhooks/events",
-        Some(json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}})),
+    send_event(
+        &app,
+        json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}}),
     )
     .await;
     deliveries(&app, "status=delivered&at_least=1&wait=10").await;
@@ -810,10 +795,9 @@ async fn a_reset_or_a_deleted_cluster_sends_nothing_more() {
     let receiver = Receiver::start(&[500]).await;
     for round in ["reset", "reset everything", "delete"] {
         hooked(&app, &receiver, json!({})).await;
-        app.control(
-            Method::POST,
-            "/clusters/stops/webhooks/events",
-            Some(json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}})),
+        send_event(
+            &app,
+            json!({"field": "account_update", "value": {"event": "ACCOUNT_DELETED"}}),
         )
         .await;
         deliveries(&app, "status=retrying&at_least=1&wait=10").await;
