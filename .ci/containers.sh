@@ -1,28 +1,46 @@
 #!/usr/bin/env bash
-# The image, run for real: `bash .ci/containers.sh BINARY` builds the Dockerfile's final stage from
-# BINARY (the static binary docker/build-static.sh makes: no image can be pulled here, so the
-# build stage cannot run), then uses it as a user would, with the `docker` client talking to
-# podman's Docker API (Debian's podman, as root):
-#   - `docker run -p`: health, the user 65532, the HEALTHCHECK healthy (`podman healthcheck run`),
-#     flags and WA_EMU_* variables passed through (a whole registration with curl), `docker stop`
-#     ending it cleanly within 2 s;
+# The image, run for real, on either engine:
+#   bash .ci/containers.sh BINARY         podman (Debian's, as root) behind its Docker API, as
+#                                         .ci/run does: no image can be pulled there, so the
+#                                         Dockerfile's final stage is built from BINARY (the
+#                                         static binary docker/build-static.sh makes)
+#   bash .ci/containers.sh --image IMAGE  the Docker engine the `docker` client reaches (GitHub's
+#                                         runners: the release workflow), IMAGE built by the whole
+#                                         Dockerfile; the npm packages take WA_EMU_BINARY, else
+#                                         the binary copied out of IMAGE
+# then uses it as a user would, with the `docker` client:
+#   - `docker run -p`: health, the user 65532, the HEALTHCHECK healthy (`podman healthcheck run`;
+#     on Docker, the container's health status), flags and WA_EMU_* variables passed through (a
+#     whole registration with curl), `docker stop` ending it cleanly within 2 s;
 #   - `-e WA_EMU_DATA_DIR=/data -v VOLUME:/data`: a registration kept across a restart;
-#   - the image holds nothing but the binary and /data; its size is printed;
+#   - the image holds nothing but the binary and /data (its layers, as saved); its size is printed;
 #   - the Testcontainers modules (Python: wa_onprem_emulator.testcontainers, with the venv
 #     WA_EMU_CONTAINERS_PYTHON or target/py-venv; Node: wa-onprem-emulator/testcontainers)
 #     starting that image: a registration, a seeded cluster, the control token, stop;
-#   - docker/compose.yaml brought up with podman-compose (PODMAN_COMPOSE, else the CI venv's)
-#     beside a client container (docker/client: busybox alone) that runs a whole registration
-#     against http://emulator:9090 by service name; with a data volume, kept across down and up.
-# Every container, volume and image it makes is removed at the end, even when a step fails.
+#   - docker/compose.yaml brought up (podman-compose: PODMAN_COMPOSE, else the CI venv's; on
+#     Docker, `docker compose`) beside a client container (docker/client: busybox alone) that runs
+#     a whole registration against http://emulator:9090 by service name; with a data volume, kept
+#     across down and up; the book's compose snippet for another project, as pasted.
+# Every container, volume and image it makes is removed at the end, even when a step fails (on
+# Docker, those it named; Testcontainers' reaper removes its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=$(realpath "${1:?usage: bash .ci/containers.sh BINARY}")
+usage="usage: bash .ci/containers.sh BINARY | --image IMAGE"
 work=$PWD/target/containers
-image=localhost/wa-onprem-emulator:ci
+if [[ "${1:-}" == --image ]]; then
+  engine=docker
+  image=${2:?$usage}
+else
+  engine=podman
+  binary=$(realpath "${1:?$usage}")
+  image=localhost/wa-onprem-emulator:ci
+fi
+client_image=localhost/wa-emu-client:ci
 
 missing=()
-for package in podman runc busybox-static; do
+packages=(busybox-static)
+[[ $engine == podman ]] && packages+=(podman runc)
+for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]})); then
@@ -30,13 +48,14 @@ if ((${#missing[@]})); then
   (apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null) \
     || sudo sh -c "apt-get update -qq && apt-get install -y -qq ${missing[*]} >/dev/null"
 fi
-
-# What podman needs on these machines, in files of this run (the commands stay the ones users
-# type): runc with cgroupfs (crun refuses this kernel's hybrid cgroups), vfs storage, the
-# machine's own ulimits (podman's defaults exceed them), events in a file (no journald).
 rm -rf "$work"
 mkdir -p "$work/context/out/data"
-cat >"$work/containers.conf" <<'EOF'
+
+if [[ $engine == podman ]]; then
+  # What podman needs on these machines, in files of this run (the commands stay the ones users
+  # type): runc with cgroupfs (crun refuses this kernel's hybrid cgroups), vfs storage, the
+  # machine's own ulimits (podman's defaults exceed them), events in a file (no journald).
+  cat >"$work/containers.conf" <<'EOF'
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
@@ -44,26 +63,44 @@ events_logger = "file"
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 EOF
-cat >"$work/storage.conf" <<EOF
+  cat >"$work/storage.conf" <<EOF
 [storage]
 driver = "vfs"
 runroot = "$work/run"
 graphroot = "$work/storage"
 EOF
-export CONTAINERS_CONF=$work/containers.conf CONTAINERS_STORAGE_CONF=$work/storage.conf
-podman system service --time=0 "unix://$work/podman.sock" >"$work/service.log" 2>&1 &
-service=$!
-export DOCKER_HOST=unix://$work/podman.sock
-cleanup() {
-  podman rm -af -t 0 >/dev/null 2>&1 || true
-  podman volume rm -af >/dev/null 2>&1 || true
-  podman rmi -af >/dev/null 2>&1 || true
-  kill "$service" 2>/dev/null || true
-  wait "$service" 2>/dev/null || true
-  rm -rf "$work/storage" "$work/run"
-}
+  export CONTAINERS_CONF=$work/containers.conf CONTAINERS_STORAGE_CONF=$work/storage.conf
+  podman system service --time=0 "unix://$work/podman.sock" >"$work/service.log" 2>&1 &
+  service=$!
+  export DOCKER_HOST=unix://$work/podman.sock
+  # Everything in this run's own storage is this run's.
+  cleanup() {
+    podman rm -af -t 0 >/dev/null 2>&1 || true
+    podman volume rm -af >/dev/null 2>&1 || true
+    podman rmi -af >/dev/null 2>&1 || true
+    kill "$service" 2>/dev/null || true
+    wait "$service" 2>/dev/null || true
+    rm -rf "$work/storage" "$work/run"
+  }
+else
+  # A shared engine: only what this run named goes.
+  cleanup() {
+    local project
+    docker rm -fv wa-run wa-data wa-files >/dev/null 2>&1 || true
+    for project in wa-ci wa-snippet; do
+      docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -fv >/dev/null 2>&1 || true
+      docker volume ls -q --filter "label=com.docker.compose.project=$project" | xargs -r docker volume rm -f >/dev/null 2>&1 || true
+      docker network ls -q --filter "label=com.docker.compose.project=$project" | xargs -r docker network rm >/dev/null 2>&1 || true
+    done
+    docker volume rm -f wa-data >/dev/null 2>&1 || true
+    docker rmi "$client_image" >/dev/null 2>&1 || true
+  }
+fi
 trap cleanup EXIT
 for _ in $(seq 1 100); do docker version >/dev/null 2>&1 && break; sleep 0.1; done
+# The engine behind the Docker API: podman runs no HEALTHCHECK by itself without systemd.
+server=$(docker version --format '{{range .Server.Components}}{{.Name}}, {{end}}')
+echo "engine: ${server%%,*} $(docker version --format '{{.Server.Version}}, docker client {{.Client.Version}}')"
 
 fail() { echo "containers: $*"; exit 1; }
 # healthy URL: waits (10 s at most) for the emulator's health at URL.
@@ -87,16 +124,38 @@ request_code() {
     -d "{\"cc\": \"1\", \"phone_number\": \"6315550000\", \"method\": \"sms\", \"cert\": \"$cert\"}"
 }
 
-echo "== the image's final stage, built from $binary"
-cp "$binary" "$work/context/out/wa-onprem-emulator"
-# --format docker keeps the HEALTHCHECK (OCI images have none); the build context named `build`
-# stands in for the build stage, which would pull rust:… .
-podman build --quiet --isolation chroot --format docker --build-context "build=$work/context" \
-  --build-arg "TARGETARCH=$(dpkg --print-architecture)" -f docker/Dockerfile -t "$image" . >/dev/null
-echo "image size: $(podman image inspect --format '{{.Size}}' "$image") bytes"
-podman create --name wa-files "$image" >/dev/null
-files=$(podman export wa-files | tar -t | sort | tr '\n' ' ')
-podman rm wa-files >/dev/null 2>&1
+# image_files IMAGE: the paths IMAGE's layers hold, as `save` writes them (each layer a tar).
+image_files() {
+  local saved=$work/saved
+  rm -rf "$saved" && mkdir -p "$saved"
+  "$engine" save -o "$saved.tar" "$1" >"$work/save.log" 2>&1 || { cat "$work/save.log"; fail "could not save $1"; }
+  tar -xf "$saved.tar" -C "$saved"
+  find "$saved" -type f -print0 | while IFS= read -r -d '' file; do
+    tar -tf "$file" 2>/dev/null || true
+  done | sed -e 's|^\./||' -e '/^$/d' | sort -u | tr '\n' ' '
+  rm -rf "$saved" "$saved.tar"
+}
+
+if [[ $engine == podman ]]; then
+  echo "== the image's final stage, built from $binary"
+  cp "$binary" "$work/context/out/wa-onprem-emulator"
+  # --format docker keeps the HEALTHCHECK (OCI images have none); the build context named `build`
+  # stands in for the build stage, which would pull rust:… .
+  podman build --quiet --isolation chroot --format docker --build-context "build=$work/context" \
+    --build-arg "TARGETARCH=$(dpkg --print-architecture)" -f docker/Dockerfile -t "$image" . >/dev/null
+else
+  echo "== the image $image, as the whole Dockerfile built it"
+  docker image inspect "$image" >/dev/null || fail "no image $image in this engine"
+  binary=${WA_EMU_BINARY:-$work/wa-onprem-emulator}
+  if [[ -z "${WA_EMU_BINARY:-}" ]]; then
+    # The npm packages below ship the image's own binary.
+    docker create --name wa-files "$image" >/dev/null
+    docker cp wa-files:/wa-onprem-emulator "$binary"
+    docker rm -v wa-files >/dev/null
+  fi
+fi
+echo "image size: $("$engine" image inspect --format '{{.Size}}' "$image") bytes"
+files=$(image_files "$image")
 [[ "$files" == "data/ wa-onprem-emulator " ]] || fail "the image holds more than the binary and /data: $files"
 
 echo "== docker run -p: health, its user, the HEALTHCHECK, flags and variables, docker stop"
@@ -105,7 +164,18 @@ docker run -d --name wa-run -p 127.0.0.1:19201:9090 -e WA_EMU_ADMIN_PASSWORD='Ad
 url=http://127.0.0.1:19201
 healthy "$url"
 [[ "$(docker inspect --format '{{.Config.User}}' wa-run)" == 65532:65532 ]] || fail "not user 65532"
-podman healthcheck run wa-run >/dev/null || fail "the HEALTHCHECK does not report healthy"
+if [[ $engine == podman || $server == *Podman* ]]; then
+  # Podman runs a HEALTHCHECK from systemd timers, which these machines lack: run it once.
+  podman healthcheck run wa-run >/dev/null || fail "the HEALTHCHECK does not report healthy"
+else
+  # Docker runs it every 5 s: its status turns healthy.
+  for _ in $(seq 1 60); do
+    [[ "$(docker inspect --format '{{.State.Health.Status}}' wa-run)" == healthy ]] && break
+    sleep 0.5
+  done
+  [[ "$(docker inspect --format '{{.State.Health.Status}}' wa-run)" == healthy ]] \
+    || fail "the HEALTHCHECK does not report healthy: $(docker inspect --format '{{json .State.Health}}' wa-run)"
+fi
 # The variable set the admin's password, the flag the code.
 token=$(login "$url" 'Adm1n!pass') || fail "WA_EMU_ADMIN_PASSWORD did not reach the emulator"
 [[ "$(request_code "$url" "$token")" == 202 ]] || fail "POST /v1/account was not 202"
@@ -135,9 +205,11 @@ healthy "$url"
 [[ "$(request_code "$url" "$token")" == 201 ]] || fail "the registration did not survive the restart"
 echo "data volume: the number still registered, the token still valid, after docker restart"
 
-# Testcontainers here: no reaper (its image cannot be pulled), the Docker API's host as the
-# containers' address.
-export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CONNECTION_MODE=docker_host TC_HOST=127.0.0.1
+if [[ $engine == podman ]]; then
+  # Testcontainers on podman here: no reaper (its image cannot be pulled), the Docker API's host
+  # as the containers' address.
+  export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CONNECTION_MODE=docker_host TC_HOST=127.0.0.1
+fi
 export WA_EMU_IMAGE=$image
 python=${WA_EMU_CONTAINERS_PYTHON:-$PWD/target/py-venv/bin/python}
 if [[ -x "$python" ]] && "$python" -c "import testcontainers, wa_onprem_emulator" 2>/dev/null; then
@@ -164,22 +236,35 @@ else
   echo "node and npm are missing: the Node.js Testcontainers module is not run"
 fi
 
-compose=${PODMAN_COMPOSE:-$PWD/target/ci-venv/bin/podman-compose}
-if [[ ! -x "$compose" ]]; then
-  echo "podman-compose is missing ($compose): the compose file is not run"
-  exit 0
+if [[ $engine == podman ]]; then
+  compose=("${PODMAN_COMPOSE:-$PWD/target/ci-venv/bin/podman-compose}")
+  if [[ ! -x "${compose[0]}" ]]; then
+    echo "podman-compose is missing (${compose[0]}): the compose file is not run"
+    exit 0
+  fi
+else
+  compose=(docker compose)
+  docker compose version >/dev/null || fail "docker compose is missing"
 fi
-echo "== docker/compose.yaml with podman-compose, a client container reaching it as http://emulator:9090"
-# The compose file's image, as `docker compose build` would have tagged it.
-podman tag "$image" wa-onprem-emulator:latest
+echo "== docker/compose.yaml with ${compose[*]##*/}, a client container reaching it as http://emulator:9090"
 mkdir -p "$work/client"
 cp /bin/busybox docker/client/registration.sh "$work/client/"
-podman build --quiet --isolation chroot --format docker -f docker/client/Dockerfile \
-  -t localhost/wa-emu-client:ci "$work/client" >/dev/null
-cat >"$work/client.yaml" <<'YAML'
+if [[ $engine == podman ]]; then
+  podman build --quiet --isolation chroot --format docker -f docker/client/Dockerfile \
+    -t "$client_image" "$work/client" >/dev/null
+else
+  docker build --quiet -f docker/client/Dockerfile -t "$client_image" "$work/client" >/dev/null
+fi
+# The compose file's emulator from the image under test (`up --no-build`: nothing is built).
+cat >"$work/image.yaml" <<YAML
+services:
+  emulator:
+    image: $image
+YAML
+cat >"$work/client.yaml" <<YAML
 services:
   client:
-    image: localhost/wa-emu-client:ci
+    image: $client_image
     depends_on:
       emulator:
         condition: service_healthy
@@ -195,21 +280,21 @@ services:
 volumes:
   emulator-data:
 YAML
-files=(-p wa-ci -f docker/compose.yaml -f "$work/data.yaml")
-"$compose" "${files[@]}" up -d --no-build emulator >"$work/compose.log" 2>&1 \
-  || { cat "$work/compose.log"; fail "podman-compose up failed"; }
+files=(-p wa-ci -f docker/compose.yaml -f "$work/image.yaml" -f "$work/data.yaml")
+"${compose[@]}" "${files[@]}" up -d --no-build emulator >"$work/compose.log" 2>&1 \
+  || { cat "$work/compose.log"; fail "${compose[*]} up failed"; }
 healthy http://127.0.0.1:9090
-said=$("$compose" "${files[@]}" -f "$work/client.yaml" run -T --rm client 2>&1) \
+said=$("${compose[@]}" "${files[@]}" -f "$work/client.yaml" run -T --rm client 2>&1) \
   || { echo "$said"; fail "the client container's registration failed"; }
 grep -q "registered +1 6315550000" <<<"$said" || fail "the client said: $said"
 echo "client container: $(grep registered <<<"$said")"
-"$compose" "${files[@]}" down >>"$work/compose.log" 2>&1
-"$compose" "${files[@]}" up -d --no-build emulator >>"$work/compose.log" 2>&1
+"${compose[@]}" "${files[@]}" down >>"$work/compose.log" 2>&1
+"${compose[@]}" "${files[@]}" up -d --no-build emulator >>"$work/compose.log" 2>&1
 healthy http://127.0.0.1:9090
 token=$(login http://127.0.0.1:9090 'Adm1n!pass')
 [[ "$(request_code http://127.0.0.1:9090 "$token")" == 201 ]] \
   || fail "after down and up, the number is no longer registered"
-"$compose" "${files[@]}" down -v >>"$work/compose.log" 2>&1
+"${compose[@]}" "${files[@]}" down -v >>"$work/compose.log" 2>&1
 echo "compose: the registration kept in the data volume across down and up"
 
 echo "== the book's compose snippet for another project (docs/src/docker.md), as pasted"
@@ -221,13 +306,13 @@ services:
   whatsapp:
     image: $image
   my-service:
-    image: localhost/wa-emu-client:ci
+    image: $client_image
 YAML
 files=(-p wa-snippet -f "$work/snippet.yaml" -f "$work/snippet-images.yaml")
-"$compose" "${files[@]}" up -d --no-build whatsapp >>"$work/compose.log" 2>&1 \
-  || { cat "$work/compose.log"; fail "podman-compose up of the book's snippet failed"; }
-said=$("$compose" "${files[@]}" run -T --rm my-service 2>&1) \
+"${compose[@]}" "${files[@]}" up -d --no-build whatsapp >>"$work/compose.log" 2>&1 \
+  || { cat "$work/compose.log"; fail "${compose[*]} up of the book's snippet failed"; }
+said=$("${compose[@]}" "${files[@]}" run -T --rm my-service 2>&1) \
   || { echo "$said"; fail "the book's snippet: my-service's registration failed"; }
 grep -q "registered +1 6315550000" <<<"$said" || fail "the book's snippet: my-service said: $said"
-"$compose" "${files[@]}" down -v >>"$work/compose.log" 2>&1
+"${compose[@]}" "${files[@]}" down -v >>"$work/compose.log" 2>&1
 echo "book's snippet: $(grep registered <<<"$said")"
