@@ -158,6 +158,18 @@ async fn review(app: &TestApp, id: &str, body: Value) -> crate::helpers::Answer 
     .await
 }
 
+/// `METHOD /{waba}/subscribed_apps` with the test's token, answered with Graph's success.
+async fn subscribed_apps(app: &TestApp, method: Method, waba: &str) {
+    app.graph(
+        method,
+        &format!("/{waba}/subscribed_apps"),
+        Some(TOKEN),
+        None,
+    )
+    .await
+    .assert_graph_success();
+}
+
 /// Sets the app's webhook to `receiver` (with `more` keys: fields, signature) and subscribes the
 /// app to the account; the account's id.
 async fn hooked(app: &TestApp, receiver: &Receiver, more: Value) -> String {
@@ -169,14 +181,7 @@ async fn hooked(app: &TestApp, receiver: &Receiver, more: Value) -> String {
     let kept = put_webhook(app, body).await;
     assert_eq!(kept.status, 200, "{:?}", kept.body);
     let waba = waba(app).await;
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    subscribed_apps(app, Method::POST, &waba).await;
     waba
 }
 
@@ -330,14 +335,7 @@ async fn a_registration_and_a_name_review_arrive_signed_once_the_app_subscribes(
         )
         .await;
     assert_eq!(none.body, json!({"data": []}));
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    subscribed_apps(&app, Method::POST, &waba).await;
     let listed = app
         .graph(
             Method::GET,
@@ -457,14 +455,7 @@ async fn a_registration_and_a_name_review_arrive_signed_once_the_app_subscribes(
     );
 
     // Unsubscribed: nothing more is sent.
-    app.graph(
-        Method::DELETE,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    subscribed_apps(&app, Method::DELETE, &waba).await;
     let after = app
         .graph(
             Method::GET,
@@ -585,14 +576,7 @@ async fn signature_modes_send_what_an_app_must_refuse() {
     let app = TestApp::spawn(config()).await.in_cluster("signatures");
     let receiver = Receiver::start(&[200]).await;
     let waba = waba(&app).await;
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    subscribed_apps(&app, Method::POST, &waba).await;
     for (i, mode) in ["missing", "wrong_secret", "tampered"]
         .into_iter()
         .enumerate()
@@ -672,14 +656,7 @@ async fn a_numbers_override_gets_its_changes() {
         config.body["webhook_configuration"]["phone_number"],
         number_hook.url.as_str()
     );
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    subscribed_apps(&app, Method::POST, &waba).await;
     register(&app, &id, "6315550111").await;
     deliveries(&app, "status=delivered&at_least=1&wait=10").await;
     assert_eq!(number_hook.received().len(), 1);
@@ -746,14 +723,7 @@ async fn the_rust_helpers_configure_send_and_wait() {
     assert!(refused.details().contains("403"), "{}", refused.details());
     let app = TestApp::external(emulator.uri()).in_cluster("rusty");
     let waba = waba(&app).await;
-    app.graph(
-        Method::POST,
-        &format!("/{waba}/subscribed_apps"),
-        Some(TOKEN),
-        None,
-    )
-    .await
-    .assert_graph_success();
+    subscribed_apps(&app, Method::POST, &waba).await;
     let made = emulator
         .send_event(
             "rusty",
