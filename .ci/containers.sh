@@ -49,7 +49,7 @@ if ((${#missing[@]})); then
     || sudo sh -c "apt-get update -qq && apt-get install -y -qq ${missing[*]} >/dev/null"
 fi
 rm -rf "$work"
-mkdir -p "$work/context/out/data"
+mkdir -p "$work"
 
 if [[ $engine == podman ]]; then
   # What podman needs on these machines, in files of this run (the commands stay the ones users
@@ -138,6 +138,7 @@ image_files() {
 
 if [[ $engine == podman ]]; then
   echo "== the image's final stage, built from $binary"
+  mkdir -p "$work/context/out/data"
   cp "$binary" "$work/context/out/wa-onprem-emulator"
   # --format docker keeps the HEALTHCHECK (OCI images have none); the build context named `build`
   # stands in for the build stage, which would pull rust:… .
